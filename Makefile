@@ -1,0 +1,38 @@
+# The README's commands. `make run` and `make test` set everything up on a fresh machine (Python 3.11+ and make).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+SAMPLE := data/sample/fullbas.csv
+PORT ?= 8501
+
+.PHONY: run test setup sample bench shots clean
+
+run: setup sample ## start the app on the bundled sample data
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+test: setup ## run the whole test suite
+	$(PY) -m pytest
+
+setup: $(INSTALLED)
+
+$(INSTALLED): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "basstory needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(INSTALLED)
+
+sample: $(SAMPLE) ## generate the bundled sample extracts and make them the current dataset
+
+$(SAMPLE): | setup
+	$(PY) -m basstory sample --out data/sample
+	$(PY) -m basstory ingest data/sample --name "Bundled sample" --activate
+
+bench: setup ## ingest and facts at scales 1, 10 and 100 beside a plain-pandas baseline
+	$(PY) -m basstory bench
+
+shots: setup sample ## screenshot every page into /tmp/shots (needs Debian's chromium)
+	$(PY) ../shared/tools/shoot.py --out /tmp/shots
+
+clean:
+	rm -rf $(VENV) data/sample data/store .pytest_cache

@@ -1,0 +1,44 @@
+"""What the dataset holds: its period and coverage, and the values the sidebar filters offer."""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.filters import StoryFilters, org_predicate
+from basstory.queries import filtered_runs_sql, frame, scalar
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
+    """The choices each sidebar filter offers, from the data: first_date/last_date (Sydney dates of the first and
+    last run), statuses, plans, plan_families (most organisations first), tax_periods, channel_types."""
+    period = frame(con, "SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM runs").iloc[0]
+
+    def values(column: str) -> list[str]:
+        df = frame(con, f"SELECT {column} AS v, count(*) AS n FROM orgs WHERE {column} IS NOT NULL "
+                        f"GROUP BY v ORDER BY n DESC, v")
+        return [str(v) for v in df["v"]]
+
+    return {
+        "first_date": period["first"].date() if hasattr(period["first"], "date") else period["first"],
+        "last_date": period["last"].date() if hasattr(period["last"], "date") else period["last"],
+        "statuses": values("status"),
+        "plans": values("plan"),
+        "plan_families": values("plan_family"),
+        "tax_periods": values("tax_period"),
+        "channel_types": values("channel_type"),
+    }
+
+
+def coverage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """The kept data's coverage: first and last run (Sydney dates), runs, orgs with runs, orgs in the org table
+    that the filters keep, and users."""
+    row = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last, count(*) AS runs, "
+                     f"count(DISTINCT org_key) AS orgs_with_runs, count(DISTINCT user_key) AS users "
+                     f"FROM ({filtered_runs_sql(f)})").iloc[0]
+    return {
+        "first_date": None if row["runs"] == 0 else row["first"].date(),
+        "last_date": None if row["runs"] == 0 else row["last"].date(),
+        "runs": int(row["runs"]),
+        "orgs_with_runs": int(row["orgs_with_runs"]),
+        "orgs_in_scope": int(scalar(con, f"SELECT count(*) FROM orgs WHERE {org_predicate(f)}")),
+        "users": int(row["users"]),
+    }

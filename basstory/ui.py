@@ -1,0 +1,182 @@
+"""The Streamlit layer shared by the router and the pages: the pinned dataset, cached queries, the sidebar filters,
+the scope banner and the previous/next buttons. Analyses never import this module; pages do.
+"""
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from typing import Any, Callable
+
+import streamlit as st
+
+from basstory import paths
+from basstory.filters import (MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets)
+from basstory.narrative import fmt_int, left_out_sentence
+from basstory.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
+from basstory.story import neighbours
+
+CUSTOM_RANGE = "Custom range"
+
+
+# --- The dataset this session is looking at -------------------------------------------------------------------------
+
+def _store():
+    from basstory.store import DatasetStore
+
+    return DatasetStore(paths.store_dir())
+
+
+def ensure_dataset():
+    """The current dataset version; on a fresh install, generate and ingest the bundled sample first."""
+    store = _store()
+    version = store.current()
+    if version is not None:
+        return version
+    from basstory.ingest import ingest
+    from basstory.sample import generate_sample
+
+    with st.spinner("Preparing the bundled sample data (first start only)…"):
+        sample = paths.sample_dir()
+        if not all((sample / name).exists() for name in ("fullbas.csv", "simplebas.csv", "orgcard.csv")):
+            generate_sample(sample)
+        ingest(sample, store, name="Bundled sample", activate=True)
+    return store.current()
+
+
+def pin_version():
+    """The version this script run uses, read once per run so a page never mixes two datasets.
+
+    When another session activated a new version since this session's last run, say so once.
+    """
+    version = ensure_dataset()
+    previous = st.session_state.get("dataset_version")
+    if previous is not None and previous != version.id:
+        name = version.manifest.get("name") or version.id
+        st.toast(f"Data updated: now showing {name}", icon=":material/update:")
+        st.session_state["data_update_notice"] = f"Data updated: now showing extract {name} ({version.id})."
+    st.session_state["dataset_version"] = version.id
+    st.session_state["dataset"] = version
+    return version
+
+
+def current_version():
+    return st.session_state["dataset"]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def connection(version_id: str):
+    """One DuckDB connection per dataset version, shared by all sessions (queries use their own cursors)."""
+    from basstory.tables import connect_version
+
+    return connect_version(_store().get(version_id), in_memory=True)
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _cached_call(version_id: str, function_path: str, filters: StoryFilters | None, args: tuple) -> Any:
+    module_name, name = function_path.rsplit(".", 1)
+    function = getattr(importlib.import_module(module_name), name)
+    con = connection(version_id)
+    return function(con, filters, *args) if filters is not None else function(con, *args)
+
+
+def compute(function: Callable, filters: StoryFilters | None, *args) -> Any:
+    """`function(con, filters, *args)` on the pinned version, cached by version, function, filters and args."""
+    return _cached_call(current_version().id, f"{function.__module__}.{function.__qualname__}", filters, args)
+
+
+# --- Sidebar filters ------------------------------------------------------------------------------------------------
+
+def sidebar_filters() -> StoryFilters:
+    """Draw the shared sidebar and return the chosen filters. Keys are stable: tests and deep links use them."""
+    from basstory.analyses.dataset import filter_options
+
+    options = compute(filter_options, None)
+    first, last = options["first_date"], options["last_date"]
+    presets = date_presets(first, last)
+    sb = st.sidebar
+    sb.header("Filters")
+    preset = sb.selectbox("Period", [*presets, CUSTOM_RANGE], key="period", bind="query-params")
+    if preset == CUSTOM_RANGE:
+        chosen = sb.date_input("Dates (Sydney)", value=(first, last), min_value=first, max_value=last,
+                               key="dates", format="DD/MM/YYYY")
+        start, end = _date_pair(chosen, first, last)
+    else:
+        start, end = presets[preset]
+    systems = sb.pills("Systems", SYSTEMS, selection_mode="multi", default=list(SYSTEMS),
+                       format_func=SYSTEM_LABELS.get, key="systems", bind="query-params")
+    statuses = sb.multiselect("Org status", [*options["statuses"], UNKNOWN_ORG_STATUS], default=["Active"],
+                              key="status", bind="query-params")
+    paying = sb.segmented_control("Paying", PAYING_CHOICES, default="paying", key="paying", bind="query-params")
+    with sb.expander("Plan, tax period, channel"):
+        detail = st.toggle("Show add-on plans separately", key="plan_detail", bind="query-params")
+        plan_choices = options["plans"] if detail else options["plan_families"]
+        plans = st.multiselect("Plan" if detail else "Plan family", plan_choices, key="plans" if detail else "plan_families",
+                               placeholder="All plans", bind="query-params")
+        tax_periods = st.multiselect("Sales tax period", options["tax_periods"], key="tax_periods",
+                                     placeholder="All tax periods", bind="query-params")
+        channels = st.multiselect("Channel type", options["channel_types"], key="channels",
+                                  placeholder="All channel types", bind="query-params")
+        managed = st.segmented_control("Practice-managed", MANAGED_CHOICES, default="all", key="managed",
+                                       bind="query-params")
+    tz = sb.selectbox("Show times in", DISPLAY_TZS, key="tz", bind="query-params",
+                      format_func=lambda z: z.replace("Australia/", "") + (" (contract zone)" if z == DISPLAY_TZS[0] else ""))
+    full_period = (start, end) == (first, last)
+    return StoryFilters(
+        start=None if full_period else start, end=None if full_period else end,
+        systems=tuple(s for s in SYSTEMS if s in (systems or [])),
+        statuses=tuple(statuses or ()), paying=paying or "paying",
+        plan_families=None if detail or not plans else tuple(plans),
+        plans=tuple(plans) if detail and plans else None,
+        tax_periods=tuple(tax_periods) if tax_periods else None,
+        channel_types=tuple(channels) if channels else None,
+        managed=managed or "all", tz=tz or DISPLAY_TZS[0],
+    )
+
+
+def _date_pair(chosen, first: date, last: date) -> tuple[date, date]:
+    """A date_input value as (start, end); a half-picked range counts as one day."""
+    if isinstance(chosen, (tuple, list)):
+        if len(chosen) == 2:
+            return chosen[0], chosen[1]
+        if len(chosen) == 1:
+            return chosen[0], chosen[0]
+        return first, last
+    return chosen, chosen
+
+
+# --- Page frame -----------------------------------------------------------------------------------------------------
+
+def scope_banner(filters: StoryFilters) -> dict[str, int]:
+    """One line on every page: what is in scope, how many runs are counted and how many were left out and why."""
+    from basstory.facts import left_out, runs_by_system
+
+    runs = compute(runs_by_system, filters)
+    excluded = compute(left_out, filters)
+    notice = st.session_state.pop("data_update_notice", None)
+    if notice:
+        st.info(notice, icon=":material/update:")
+    scope = "Active, paying organisations" if filters.is_contract_scope() else "Filtered view"
+    counted = ", ".join(f"{SYSTEM_LABELS[s]} {fmt_int(runs[s])}" for s in SYSTEMS if s in filters.systems)
+    st.caption(f"**{scope}** · runs counted: {counted or 'none'} · {left_out_sentence(excluded)}")
+    return runs
+
+
+def nothing_to_show(runs: dict[str, int], filters: StoryFilters) -> bool:
+    """True (after a friendly message) when the filters leave no runs."""
+    if sum(runs.values()) and filters.systems:
+        return False
+    st.warning("No report runs match these filters. Widen the period, add a system or an org status, "
+               "or clear the plan, tax period and channel filters in the sidebar.", icon=":material/filter_alt_off:")
+    return True
+
+
+def page_footer(page_path: str) -> None:
+    """Previous/next buttons that keep the filters (query parameters) when moving through the story."""
+    before, after = neighbours(page_path)
+    st.divider()
+    left, _, right = st.columns([1, 2, 1])
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    if before:
+        left.page_link(before.path, label=f"← {before.title}", query_params=query)
+    if after:
+        right.page_link(after.path, label=f"{after.title} →", query_params=query)
