@@ -1,0 +1,106 @@
+"""Shared fixtures: a small generated dataset in a temporary data folder, and the app served for browser tests."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Small enough to generate and ingest in a few seconds, big enough for every chart to have data.
+TEST_SAMPLE_SCALE = 0.1
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory) -> Path:
+    """A data folder holding a generated sample (scale 0.1) ingested as the current dataset.
+
+    BASSTORY_DATA_DIR points at it for the whole session, so the app under test never touches data/.
+    """
+    from basstory.ingest import ingest
+    from basstory.sample import generate_sample
+    from basstory.store import DatasetStore
+
+    data_dir = tmp_path_factory.mktemp("data")
+    os.environ["BASSTORY_DATA_DIR"] = str(data_dir)
+    generate_sample(data_dir / "sample", scale=TEST_SAMPLE_SCALE, seed=7)
+    ingest(data_dir / "sample", DatasetStore(data_dir / "store"), name="Test sample", activate=True)
+    return data_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("BASSTORY_REQUIRE_BROWSER"):
+        pytest.fail("/usr/bin/chromium is missing: `apt-get install -y chromium` (CI's .ci/run does this)")
+    pytest.skip("browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="session")
+def app_url(sample_data_dir) -> str:
+    """The app served on 127.0.0.1 and a free port over the test sample; yields its base URL."""
+    _require_chromium()
+    port = _free_port()
+    log = open(sample_data_dir / "streamlit.log", "w")
+    env = {**os.environ, "BASSTORY_DATA_DIR": str(sample_data_dir)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"the app did not start; see {sample_data_dir / 'streamlit.log'}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def browser(app_url):
+    """Debian's Chromium driven by playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+IDLE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
+  return !!a && a.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-stale="true"],[data-testid="stSkeleton"],[data-testid="stAppSkeleton"],[data-testid="stSpinner"]'); }"""
+
+
+def wait_idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished the run (checked twice, a short pause apart)."""
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+def has_chromium() -> bool:
+    return CHROMIUM.exists() and shutil.which(str(CHROMIUM)) is not None

@@ -1,0 +1,63 @@
+"""AppTest: every page renders without an exception, and the cover's metrics are the package's facts."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from basstory.facts import key_facts
+from basstory.filters import StoryFilters
+from basstory.narrative import fmt_int, fmt_month
+from basstory.store import DatasetStore
+from basstory.story import CHAPTERS, DATA_PAGE
+from basstory.tables import connect_version
+
+PAGES = [c.path for c in CHAPTERS] + [DATA_PAGE.path]
+
+
+def open_app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file("streamlit_app.py", default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(sample_data_dir, page):
+    at = open_app(page)
+    assert not at.exception, at.exception
+    assert at.title, f"{page} has no title"
+
+
+def facts_of_current(sample_data_dir, filters=StoryFilters()):
+    version = DatasetStore(sample_data_dir / "store").current()
+    return key_facts(connect_version(version), filters)
+
+
+def test_cover_metrics_are_the_facts(sample_data_dir):
+    at = open_app()
+    facts = facts_of_current(sample_data_dir)
+    values = {m.label: m.value for m in at.metric}
+    assert values["Busiest month"] == fmt_month(facts["busiest_month"]["month"])
+    assert values["Orgs that ran both reports"] == fmt_int(facts["orgs_both"])
+    assert values["Users of either report"] == fmt_int(facts["users_either"])
+    assert values["Users working for several orgs"] == fmt_int(facts["users_multi_org"])
+    assert values["Most popular plan"] == facts["plans"][0]["plan"]
+
+
+def test_cover_follows_the_system_filter(sample_data_dir):
+    at = open_app()
+    at.pills(key="systems").set_value(["full"]).run()
+    assert not at.exception
+    facts = facts_of_current(sample_data_dir, StoryFilters(systems=("full",)))
+    values = {m.label: m.value for m in at.metric}
+    assert values["Users of either report"] == fmt_int(facts["users_either"])
+    assert values["Orgs that ran both reports"] == "0"
+
+
+def test_a_filter_that_leaves_nothing_says_so(sample_data_dir):
+    at = open_app()
+    at.multiselect(key="status").set_value([]).run()
+    assert not at.exception
+    assert any("No report runs match" in w.value for w in at.warning)
+    assert not at.metric
