@@ -180,3 +180,14 @@ def page_footer(page_path: str) -> None:
         left.page_link(before.path, label=f"← {before.title}", query_params=query)
     if after:
         right.page_link(after.path, label=f"{after.title} →", query_params=query)
+
+
+def chart(figure, key: str | None = None) -> None:
+    """Show an Altair chart full width with the project's own theme (not Streamlit's), as exports show it."""
+    st.altair_chart(figure, width="stretch", theme=None, key=key)
+
+
+def headline(title: str, finding: str) -> None:
+    """A page's title and its finding in one sentence, computed from the data."""
+    st.title(title)
+    st.markdown(f"#### {finding}")
