@@ -44,8 +44,9 @@ def _matches(expr: str, pattern: str) -> str:
 
 
 def _timestamp(expr: str) -> str:
-    """Text 'YYYY-MM-DD HH:MM:SS[.f]' (optional T and Z) -> TIMESTAMP, NULL when malformed. 7 digits are cut to 6."""
-    cleaned = f"rtrim(replace(trim({expr}), 'T', ' '), 'Z')"
+    """Text 'YYYY-MM-DD HH:MM:SS[.f]' (optional T, Z or +00) -> TIMESTAMP, NULL when malformed. 7 digits cut to 6."""
+    # a zero UTC offset is what a timestamp-with-zone column of a parquet extract looks like as text
+    cleaned = f"regexp_replace(replace(trim({expr}), 'T', ' '), '(Z|[+]00(:?00)?)$', '')"
     return (f"CASE WHEN {_matches(cleaned, _DATE + ' ' + _TIME)} "
             f"THEN TRY_CAST(regexp_replace({cleaned}, '(\\.\\d{{6}})\\d$', '\\1') AS TIMESTAMP) END")
 
@@ -256,7 +257,9 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
     recipe = RECIPES[extract.slot]
     typed_path = work_dir / f"{extract.slot}_typed.parquet"
     rejects_table = f"rejects_{extract.slot}"
-    raw_columns = ", ".join(f"{sql_identifier(column_map[name])} AS {name}" for name in extract.required)
+    # parquet extracts may carry typed columns: as text they go through the same checks as CSV values
+    raw_columns = ", ".join(f"CAST({sql_identifier(column_map[name])} AS VARCHAR) AS {name}"
+                            for name in extract.required)
     typed_columns = ", ".join(f"{expr} AS {name}" for name, expr in recipe.typed.items())
     flags = ", ".join(f"coalesce({c.bad}, false) AS {c.name}" for c in recipe.checks)
     rejected = " OR ".join(c.name for c in recipe.checks if c.action == "reject") or "false"
