@@ -1,0 +1,42 @@
+"""Browser: open the app in headless Chromium (Debian's), walk the whole story by its navigation, fail on any
+exception shown on a page or raised in the browser."""
+import pytest
+
+from basstory.story import CHAPTERS, DATA_PAGE
+from tests.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_walk_the_story(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url + "/")
+    wait_idle(page)
+    links = page.locator('[data-testid="stSidebarNavLink"]')
+    titles = [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]
+    assert titles == [c.title for c in CHAPTERS] + [DATA_PAGE.title]
+    for chapter in [*CHAPTERS, DATA_PAGE]:
+        page.goto(f"{app_url}/{chapter.url_path}")
+        wait_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"exception on {chapter.title}"
+        assert page.locator("h1").count() >= 1, f"no title on {chapter.title}"
+    # the story can also be read with the next buttons alone, cover to recommendation
+    page.goto(app_url + "/")
+    wait_idle(page)
+    for chapter in CHAPTERS[1:]:
+        page.locator('[data-testid="stPageLink"] a', has_text=chapter.title).last.click()
+        wait_idle(page)
+        assert page.url.split("?")[0].endswith("/" + chapter.url_path)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"exception on {chapter.title}"
+    assert not errors, errors
+    page.close()
+
+
+def test_cover_shows_the_five_key_data_points(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(app_url + "/")
+    wait_idle(page)
+    assert page.locator('[data-testid="stMetric"]').count() == 5
+    page.close()
