@@ -93,6 +93,8 @@ class TextSample:
 def sample_text(path: Path) -> TextSample:
     """Decode the first `ENCODING_SAMPLE_BYTES` of a CSV (decompressed for .csv.gz) to check its encoding.
 
+    Beyond the sample, DuckDB checks the encoding of the columns ingest stages while it reads them (a row with bad
+    bytes there makes the file unusable); bytes in columns that are not staged are never decoded and do no harm.
     A UTF-8 byte-order mark is accepted. UTF-16/32 (with or without a byte-order mark) and bytes that are not UTF-8
     (typically Latin-1 / Windows-1252, as Excel writes "CSV" by default) are reported with what to do instead.
     """

@@ -65,7 +65,7 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
         hashes[slot] = previous.manifest["sources"][slot]["sha256"]
     new_id = version_id(hashes, STAGING_FORMAT)
     if store.has(new_id):
-        return _cache_hit(store, new_id, activate)
+        return _cache_hit(store, new_id, activate, report)
 
     store.remove_stale_work_dirs()
     work = store.new_work_dir()
@@ -130,13 +130,16 @@ def _resolve_sources(sources: Path | Mapping[str, Path], store: DatasetStore,
     return files, reused
 
 
-def _cache_hit(store: DatasetStore, existing_id: str, activate: bool) -> IngestResult:
+def _cache_hit(store: DatasetStore, existing_id: str, activate: bool, fresh: ValidationReport) -> IngestResult:
+    """The stored version's report, plus what resolving this ingest's sources found (e.g. a doubled file)."""
     activated = False
     if activate or store.current() is None:
         store.activate(existing_id)
         activated = True
     version = store.get(existing_id)
-    return IngestResult(version=version, report=version.report(), cache_hit=True, activated=activated)
+    report = version.report()
+    report.findings[:0] = [f for f in fresh.findings if f not in report.findings]
+    return IngestResult(version=version, report=report, cache_hit=True, activated=activated)
 
 
 def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: dict[str, str], new_id: str,
