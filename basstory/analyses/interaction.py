@@ -1,0 +1,387 @@
+"""Chapter 1, how and when users interact: the week, the month, the BAS deadline, re-runs, the statement period and
+who runs the reports.
+
+Every function takes a connection from `tables.connect()` and the story's filters, aggregates the kept runs in DuckDB
+(`queries.filtered_runs_sql`) and returns a small frame or dict. Hours and weekdays are in the chosen display zone
+(`run_display`); days of the month and due dates are Sydney dates (`run_local_date`), as the contract says.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+
+from basstory.calendar_au import CADENCES, bas_due_dates
+from basstory.filters import StoryFilters
+from basstory.queries import filtered_runs_sql, frame
+
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: A run is a repeat when the same user ran the same report for the same org at most this long before.
+REPEAT_MINUTES = 30
+#: A user who ran reports for at least this many orgs is counted as an adviser (an accountant or bookkeeper working
+#: for clients); everyone else as an owner. Two is the contract's "users across multiple orgs".
+ADVISER_MIN_ORGS = 2
+#: Working hours for the "business hours" share: Monday to Friday, 08:00 to 17:59 in the display zone.
+BUSINESS_HOURS = (8, 18)
+
+#: An org's identity in a run: its org table key, or (when the org is not in the org table) the extract's reference.
+ORG_ID_SQL = "coalesce(org_key, 'ref:' || org_ref)"
+
+#: Which due-date cadence applies to a run's org (calendar_au.CADENCES); NULL for annual and other lodgers.
+CADENCE_SQL = ("CASE WHEN tax_period = 'Monthly' THEN 'monthly' "
+               "WHEN tax_period = 'Quarterly' AND managed_by_practice THEN 'quarterly_agent' "
+               "WHEN tax_period = 'Quarterly' THEN 'quarterly' END")
+CADENCE_LABELS: dict[str, str] = {
+    "monthly": "Monthly lodgers (21st)",
+    "quarterly": "Quarterly, self-lodged (28th)",
+    "quarterly_agent": "Quarterly, practice-managed (agent dates)",
+}
+
+#: Buckets of runs in one 30-minute session: (label, lowest, highest).
+SESSION_BUCKETS: tuple[tuple[str, int, int], ...] = (
+    ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4), ("5", 5, 5), ("6–9", 6, 9), ("10+", 10, 10**9))
+#: Buckets of organisations per user: (label, lowest, highest).
+ORGS_PER_USER_BUCKETS: tuple[tuple[str, int, int], ...] = (
+    ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6–10", 6, 10), ("11–20", 11, 20), ("21+", 21, 10**9))
+#: Statement-period lag buckets are clipped to this range of months.
+LAG_MIN, LAG_MAX = -1, 12
+
+#: Org attributes the story splits runs and orgs by: attribute -> SQL expression over the runs view.
+ORG_ATTRIBUTES: dict[str, str] = {
+    "plan_family": "coalesce(plan_family, 'Org not in org table')",
+    "tax_period": "coalesce(tax_period, 'Org not in org table')",
+    "channel_type": "coalesce(nullif(channel_type, ''), 'Not recorded')",
+    "managed_by_practice": ("CASE WHEN managed_by_practice THEN 'Managed by a practice' "
+                            "WHEN NOT managed_by_practice THEN 'Not practice-managed' "
+                            "ELSE 'Org not in org table' END"),
+}
+
+
+def _bucket_sql(column: str, buckets: tuple[tuple[str, int, int], ...]) -> tuple[str, str]:
+    """SQL CASE expressions (label, order) that put an integer column into buckets."""
+    label = " ".join(f"WHEN {column} BETWEEN {lo} AND {hi} THEN '{name}'" for name, lo, hi in buckets)
+    order = " ".join(f"WHEN {column} BETWEEN {lo} AND {hi} THEN {i}" for i, (_, lo, hi) in enumerate(buckets))
+    return f"CASE {label} END", f"CASE {order} END"
+
+
+# --- When in the week -----------------------------------------------------------------------------------------------
+
+def weekly_heatmap(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """Runs by weekday and hour of day in the display zone (f.tz).
+
+    Grain: one row per (system, weekday, hour), the full 7 x 24 grid for every system with a kept run (zeros filled).
+    Columns: system, weekday (1 = Mon … 7 = Sun), weekday_name ('Mon'), hour (0-23), runs, share (of the system's
+    kept runs), runs_per_week (runs / the weeks from the system's first to its last kept run).
+    """
+    sql = f"""
+    WITH kept AS (SELECT system, run_display, run_local_date FROM ({filtered_runs_sql(f)})),
+    counts AS (SELECT system, isodow(run_display) AS weekday, hour(run_display) AS hour, count(*) AS runs
+               FROM kept GROUP BY ALL),
+    spans AS (SELECT system, (max(run_local_date) - min(run_local_date) + 1) / 7.0 AS weeks FROM kept GROUP BY system),
+    grid AS (SELECT s.system, s.weeks, d.weekday, h.hour
+             FROM spans s, range(1, 8) AS d(weekday), range(0, 24) AS h(hour))
+    SELECT g.system, CAST(g.weekday AS INTEGER) AS weekday, CAST(g.hour AS INTEGER) AS hour,
+           CAST(coalesce(c.runs, 0) AS BIGINT) AS runs,
+           coalesce(c.runs, 0) / sum(coalesce(c.runs, 0)) OVER (PARTITION BY g.system) AS share,
+           coalesce(c.runs, 0) / g.weeks AS runs_per_week
+    FROM grid g LEFT JOIN counts c ON c.system = g.system AND c.weekday = g.weekday AND c.hour = g.hour
+    ORDER BY g.system, g.weekday, g.hour
+    """
+    df = frame(con, sql)
+    df.insert(2, "weekday_name", [WEEKDAYS[d - 1] for d in df["weekday"]])
+    return df
+
+
+def week_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
+    """The busiest hour of the week and the share of runs in business hours, per system with kept runs and for
+    'all' (both together): {system: {"runs", "weekday", "weekday_name", "hour", "peak_share", "weekday_share",
+    "business_hours_share"}}. Business hours are Monday-Friday 08:00-17:59 in the display zone."""
+    lo, hi = BUSINESS_HOURS
+    df = frame(con, f"""
+    WITH counts AS (SELECT system, isodow(run_display) AS weekday, hour(run_display) AS hour, count(*) AS runs
+                    FROM ({filtered_runs_sql(f)}) GROUP BY ALL),
+    both_systems AS (SELECT system, weekday, hour, runs FROM counts
+                     UNION ALL SELECT 'all', weekday, hour, sum(runs) FROM counts GROUP BY weekday, hour),
+    -- ties for the busiest hour go to the earliest in the week
+    ranked AS (SELECT *, row_number() OVER (PARTITION BY system ORDER BY runs DESC, weekday, hour) AS rank
+               FROM both_systems)
+    SELECT system, sum(runs) AS runs,
+           any_value(weekday) FILTER (WHERE rank = 1) AS weekday, any_value(hour) FILTER (WHERE rank = 1) AS hour,
+           max(runs) / sum(runs) AS peak_share,
+           coalesce(sum(runs) FILTER (WHERE weekday <= 5), 0) / sum(runs) AS weekday_share,
+           coalesce(sum(runs) FILTER (WHERE weekday <= 5 AND hour >= {lo} AND hour < {hi}), 0) / sum(runs)
+               AS business_hours_share
+    FROM ranked GROUP BY system""")
+    out = {}
+    for row in df.itertuples(index=False):
+        out[str(row.system)] = {"runs": int(row.runs), "weekday": int(row.weekday),
+                                "weekday_name": WEEKDAYS[int(row.weekday) - 1], "hour": int(row.hour),
+                                "peak_share": float(row.peak_share), "weekday_share": float(row.weekday_share),
+                                "business_hours_share": float(row.business_hours_share)}
+    return out
+
+
+# --- When in the month ----------------------------------------------------------------------------------------------
+
+def day_of_month_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """Runs by day of the month (Sydney dates).
+
+    Grain: one row per (system, day 1-31) for every system with a kept run (zeros filled). Columns: system, day,
+    runs, share (of the system's kept runs), days (how many calendar days with that day-of-month lie between the
+    system's first and last kept run), runs_per_day (runs / days: the average on that day of a month).
+    """
+    sql = f"""
+    WITH kept AS (SELECT system, run_local_date FROM ({filtered_runs_sql(f)})),
+    counts AS (SELECT system, day(run_local_date) AS day, count(*) AS runs FROM kept GROUP BY ALL),
+    spans AS (SELECT system, min(run_local_date) AS first, max(run_local_date) AS last FROM kept GROUP BY system),
+    calendar AS (SELECT system, day(d) AS day, count(*) AS days
+                 FROM (SELECT system, unnest(generate_series(first, last, INTERVAL 1 DAY)) AS d FROM spans)
+                 GROUP BY ALL)
+    SELECT k.system, CAST(k.day AS INTEGER) AS day, CAST(coalesce(c.runs, 0) AS BIGINT) AS runs,
+           coalesce(c.runs, 0) / sum(coalesce(c.runs, 0)) OVER (PARTITION BY k.system) AS share,
+           CAST(k.days AS BIGINT) AS days, coalesce(c.runs, 0) / k.days AS runs_per_day
+    FROM calendar k LEFT JOIN counts c ON c.system = k.system AND c.day = k.day
+    ORDER BY k.system, k.day
+    """
+    return frame(con, sql)
+
+
+def due_day_marks(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """The days of the month on which BAS falls due (the rules' nominal dates, calendar_au) in the kept period.
+
+    Grain: one row per day of the month. Columns: day, cadences (comma-separated calendar_au cadences), label
+    (e.g. '21st monthly', '28th quarterly', '25th agent'). Empty when no run is kept.
+    """
+    columns = ["day", "cadences", "label"]
+    span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM ({filtered_runs_sql(f)})")
+    if span.empty or pd.isna(span.loc[0, "first"]):
+        return pd.DataFrame(columns=columns)
+    first, last = pd.Timestamp(span.loc[0, "first"]).date(), pd.Timestamp(span.loc[0, "last"]).date()
+    due = bas_due_dates(first, last)
+    if due.empty:
+        return pd.DataFrame(columns=columns)
+    due["day"] = [d.day for d in due["nominal_date"]]
+    rows = []
+    for day, group in due.groupby("day", sort=True):
+        cadences = [c for c in CADENCES if c in set(group["cadence"])]
+        # a day that is both the self-lodged and an agent date (28 Feb for Q2) is named after the wider rule
+        name = "monthly" if "monthly" in cadences else "quarterly" if "quarterly" in cadences else "agent"
+        rows.append({"day": int(day), "cadences": ",".join(cadences), "label": f"{_ordinal(int(day))} {name}"})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# --- How close to the deadline --------------------------------------------------------------------------------------
+
+def _due_dates_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | None:
+    """A VALUES list of (cadence, due_date) rows covering every kept run's next due date, or None when no run is kept."""
+    span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM ({filtered_runs_sql(f)})")
+    if span.empty or pd.isna(span.loc[0, "first"]):
+        return None
+    first, last = pd.Timestamp(span.loc[0, "first"]).date(), pd.Timestamp(span.loc[0, "last"]).date()
+    # the next due date of any cadence is at most about three months after a run
+    due = bas_due_dates(first, last + timedelta(days=120))
+    values = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"]))
+    return f"(VALUES {values})"
+
+
+def _runs_to_due_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | None:
+    """SQL: one row per kept run whose org has a monthly or quarterly cadence: system, cadence, days_before (days from
+    the run's Sydney date to the next due date of its cadence, 0 on the due date itself)."""
+    due = _due_dates_sql(con, f)
+    if due is None:
+        return None
+    return f"""
+    SELECT r.system, r.cadence, CAST(d.due_date - r.run_local_date AS INTEGER) AS days_before
+    FROM (SELECT system, run_local_date, {CADENCE_SQL} AS cadence FROM ({filtered_runs_sql(f)})) r
+    ASOF JOIN {due} AS d(cadence, due_date) ON r.cadence = d.cadence AND r.run_local_date <= d.due_date
+    """
+
+
+def days_before_due(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """How many days before the next BAS due date runs happen, by the org's cadence.
+
+    The cadence comes from the org's sales tax period: Monthly -> the 21st of the next month; Quarterly and managed by
+    a practice -> the agent dates; other Quarterly -> the 28th (calendar_au.bas_due_dates, moved to business days).
+    Runs of annual or other lodgers, and of orgs not in the org table, are left out.
+
+    Grain: one row per (system, cadence, days_before) with at least one run. Columns: system, cadence,
+    cadence_label, days_before (0 = on the due date), runs, share (of the system's runs with that cadence).
+    """
+    columns = ["system", "cadence", "cadence_label", "days_before", "runs", "share"]
+    runs_sql = _runs_to_due_sql(con, f)
+    if runs_sql is None:
+        return pd.DataFrame(columns=columns)
+    df = frame(con, f"""
+        SELECT system, cadence, days_before, count(*) AS runs,
+               count(*) / sum(count(*)) OVER (PARTITION BY system, cadence) AS share
+        FROM ({runs_sql}) GROUP BY system, cadence, days_before ORDER BY system, cadence, days_before""")
+    df.insert(2, "cadence_label", df["cadence"].map(CADENCE_LABELS))
+    return df[columns]
+
+
+def due_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
+    """Per system with runs of a monthly or quarterly org, and for 'all': {"runs", "median_days",
+    "final_week_share" (runs 0-6 days before the due date), "due_day_share" (on the due date)}."""
+    runs_sql = _runs_to_due_sql(con, f)
+    if runs_sql is None:
+        return {}
+    df = frame(con, f"""
+        WITH r AS ({runs_sql}),
+        both_systems AS (SELECT system, days_before FROM r UNION ALL SELECT 'all', days_before FROM r)
+        SELECT system, count(*) AS runs, quantile_disc(days_before, 0.5) AS median_days,
+               avg(CAST(days_before <= 6 AS INTEGER)) AS final_week_share,
+               avg(CAST(days_before = 0 AS INTEGER)) AS due_day_share
+        FROM both_systems GROUP BY system""")
+    return {str(r.system): {"runs": int(r.runs), "median_days": int(r.median_days),
+                            "final_week_share": float(r.final_week_share), "due_day_share": float(r.due_day_share)}
+            for r in df.itertuples(index=False)}
+
+
+# --- Re-runs --------------------------------------------------------------------------------------------------------
+
+def _sessions_sql(f: StoryFilters) -> str:
+    """SQL: one row per kept run with system, is_repeat (the same user ran the same system for the same org at most
+    REPEAT_MINUTES before) and session (a per-(system, user, org) number that a non-repeat run starts)."""
+    return f"""
+    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, run_utc FROM ({filtered_runs_sql(f)})),
+    g AS (SELECT *, run_utc - lag(run_utc) OVER w AS gap FROM k
+          WINDOW w AS (PARTITION BY system, user_key, org ORDER BY run_utc)),
+    m AS (SELECT *, coalesce(gap <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS is_repeat FROM g)
+    SELECT system, user_key, org, is_repeat,
+           sum(CAST(NOT is_repeat AS INTEGER)) OVER (PARTITION BY system, user_key, org ORDER BY run_utc
+                                                     ROWS UNBOUNDED PRECEDING) AS session
+    FROM m
+    """
+
+
+def repeat_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
+    """Re-runs per system with kept runs: {system: {"runs", "repeats", "sessions", "repeat_share",
+    "multi_run_sessions", "multi_run_session_share"}}. A repeat is a run by the same user for the same org in the same
+    system at most 30 minutes after the previous one; a session is a run and its chain of repeats."""
+    df = frame(con, f"""
+        WITH s AS ({_sessions_sql(f)}),
+        sizes AS (SELECT system, count(*) AS size FROM s GROUP BY system, user_key, org, session)
+        SELECT r.system, r.runs, r.repeats, z.sessions, z.multi_run_sessions
+        FROM (SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats FROM s GROUP BY system) r
+        JOIN (SELECT system, count(*) AS sessions, count(*) FILTER (WHERE size > 1) AS multi_run_sessions
+              FROM sizes GROUP BY system) z USING (system)
+        ORDER BY system""")
+    return {str(r.system): {"runs": int(r.runs), "repeats": int(r.repeats), "sessions": int(r.sessions),
+                            "repeat_share": r.repeats / r.runs,
+                            "multi_run_sessions": int(r.multi_run_sessions),
+                            "multi_run_session_share": r.multi_run_sessions / r.sessions}
+            for r in df.itertuples(index=False)}
+
+
+def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """How many runs a 30-minute session holds (see `repeat_runs`).
+
+    Grain: one row per (system, bucket) with sessions; buckets are SESSION_BUCKETS ('1' … '6–9', '10+').
+    Columns: system, runs_in_session (bucket label), bucket_order, sessions, share (of the system's sessions), runs.
+    """
+    label, order = _bucket_sql("size", SESSION_BUCKETS)
+    return frame(con, f"""
+        WITH sizes AS (SELECT system, count(*) AS size FROM ({_sessions_sql(f)}) GROUP BY system, user_key, org, session)
+        SELECT system, {label} AS runs_in_session, {order} AS bucket_order, count(*) AS sessions,
+               count(*) / sum(count(*)) OVER (PARTITION BY system) AS share, CAST(sum(size) AS BIGINT) AS runs
+        FROM sizes GROUP BY system, runs_in_session, bucket_order ORDER BY system, bucket_order""")
+
+
+# --- Simple BAS: which period a run is for --------------------------------------------------------------------------
+
+def statement_lag(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """For Simple BAS runs: months from the statement period (statement_year, statement_month) to the run.
+
+    lag_months counts calendar months from the period's month (whose last day ends the period) to the run's Sydney
+    month: 0 = in the period's own month (before or on its last day), 1 = the month after, and so on; clipped to
+    LAG_MIN..LAG_MAX (-1 = for a later period, 12 = a year or more after). Runs without a statement period are left
+    out.
+
+    Grain: one row per lag_months with runs. Columns: lag_months, lag_label, runs, share (of Simple BAS runs with a
+    period).
+    """
+    df = frame(con, f"""
+        WITH lags AS (
+            SELECT (year(run_local_date) * 12 + month(run_local_date))
+                   - (statement_year * 12 + statement_month) AS lag
+            FROM ({filtered_runs_sql(f)})
+            WHERE system = 'simple' AND statement_year IS NOT NULL AND statement_month IS NOT NULL)
+        SELECT CAST(least(greatest(lag, {LAG_MIN}), {LAG_MAX}) AS INTEGER) AS lag_months, count(*) AS runs,
+               count(*) / sum(count(*)) OVER () AS share
+        FROM lags GROUP BY lag_months ORDER BY lag_months""")
+    df.insert(1, "lag_label", [_lag_label(int(m)) for m in df["lag_months"]])
+    return df
+
+
+def _lag_label(months: int) -> str:
+    if months <= LAG_MIN:
+        return "Later period"
+    if months >= LAG_MAX:
+        return f"{LAG_MAX}+"
+    return str(months)
+
+
+# --- Who runs the reports -------------------------------------------------------------------------------------------
+
+def _user_orgs_sql(f: StoryFilters) -> str:
+    """SQL: one row per kept run with system, user_key, org and n_orgs (the user's orgs, both systems together)."""
+    return f"""
+    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)}))
+    SELECT k.*, count(DISTINCT org) OVER (PARTITION BY user_key) AS n_orgs FROM k
+    """
+
+
+def orgs_per_user(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """Users by how many organisations they ran reports for (both systems together, the contract's count).
+
+    Grain: one row per (system, bucket) with users; buckets are ORGS_PER_USER_BUCKETS. Columns: system, orgs_bucket,
+    bucket_order, role ('adviser' when the bucket is ADVISER_MIN_ORGS or more, else 'owner'), users (who ran that
+    system), runs (of that system), user_share and run_share (of the system's users and runs).
+    """
+    label, order = _bucket_sql("n_orgs", ORGS_PER_USER_BUCKETS)
+    return frame(con, f"""
+        SELECT system, {label} AS orgs_bucket, {order} AS bucket_order,
+               CASE WHEN min(n_orgs) >= {ADVISER_MIN_ORGS} THEN 'adviser' ELSE 'owner' END AS role,
+               count(DISTINCT user_key) AS users, count(*) AS runs,
+               count(DISTINCT user_key) / sum(count(DISTINCT user_key)) OVER (PARTITION BY system) AS user_share,
+               count(*) / sum(count(*)) OVER (PARTITION BY system) AS run_share
+        FROM ({_user_orgs_sql(f)}) GROUP BY system, orgs_bucket, bucket_order ORDER BY system, bucket_order""")
+
+
+def user_roles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
+    """Advisers (ADVISER_MIN_ORGS or more orgs) and owners, per system with kept runs and for 'all':
+    {system: {"users", "advisers", "runs", "adviser_runs", "max_orgs"}}."""
+    df = frame(con, f"""
+        WITH u AS ({_user_orgs_sql(f)}),
+        both_systems AS (SELECT system, user_key, n_orgs FROM u UNION ALL SELECT 'all', user_key, n_orgs FROM u)
+        SELECT system, count(DISTINCT user_key) AS users,
+               count(DISTINCT user_key) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) AS advisers,
+               count(*) AS runs, count(*) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) AS adviser_runs,
+               max(n_orgs) AS max_orgs
+        FROM both_systems GROUP BY system""")
+    return {str(r.system): {"users": int(r.users), "advisers": int(r.advisers), "runs": int(r.runs),
+                            "adviser_runs": int(r.adviser_runs), "max_orgs": int(r.max_orgs)}
+            for r in df.itertuples(index=False)}
+
+
+def split_by_org_attribute(con: duckdb.DuckDBPyConnection, f: StoryFilters, attribute: str) -> pd.DataFrame:
+    """Orgs and runs of each system split by one org attribute (ORG_ATTRIBUTES: plan_family, tax_period,
+    channel_type, managed_by_practice).
+
+    Grain: one row per (system, value) with runs. Columns: system, value, orgs (with a run of that system), runs,
+    org_share and run_share (of the system's orgs and runs). Sorted by system, then most orgs first.
+    """
+    if attribute not in ORG_ATTRIBUTES:
+        raise ValueError(f"unknown org attribute {attribute!r}; choose one of {sorted(ORG_ATTRIBUTES)}")
+    return frame(con, f"""
+        SELECT system, {ORG_ATTRIBUTES[attribute]} AS value, count(DISTINCT {ORG_ID_SQL}) AS orgs, count(*) AS runs,
+               count(DISTINCT {ORG_ID_SQL}) / sum(count(DISTINCT {ORG_ID_SQL})) OVER (PARTITION BY system)
+                   AS org_share,
+               count(*) / sum(count(*)) OVER (PARTITION BY system) AS run_share
+        FROM ({filtered_runs_sql(f)}) GROUP BY system, value ORDER BY system, orgs DESC, value""")
