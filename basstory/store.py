@@ -9,8 +9,8 @@ Layout under the store root (default `paths.store_dir()`):
     CURRENT                         text: the id of the version in use
     tmp/<random>/                   work in progress; never read by anyone else
     .lock                           fcntl lock serialising writers (publish, activate, delete)
-    file_hashes.json                memo of sha256 per (path, inode, size, mtime, ctime): makes cache hits on big
-                                    files instant; any change to a file changes its ctime, so a stale entry can't match
+    file_hashes.json                memo of sha256 per (path, inode, size, mtime, ctime) of settled files: makes
+                                    cache hits on big files instant; a write changes ctime, so no stale entry matches
 
 Safety: a version is built in `tmp/` and appears under `versions/` by one `os.rename`, so a half-written version is
 never visible; CURRENT is replaced by `os.replace` of a fully written temp file. A version id is a content hash of the
@@ -40,6 +40,10 @@ from basstory.schema import EXTRACTS
 _CURRENT = "CURRENT"
 _HASH_MEMO = "file_hashes.json"
 _HASH_MEMO_MAX_ENTRIES = 256
+#: A file changed this recently is not memoised: file times tick in coarse steps (a few ms), so a second write within
+#: the same step would leave (size, mtime, ctime) unchanged. Once both times are older than this, any further write
+#: moves ctime visibly (the "racy git" rule).
+_HASH_MEMO_SETTLE_SECONDS = 2.0
 #: Work folders older than this are left over from a killed process and may be removed.
 _STALE_TMP_SECONDS = 24 * 3600
 
@@ -232,6 +236,8 @@ class DatasetStore:
         if key in memo:
             return memo[key]
         digest = sha256_of_file(path)
+        if time.time() - max(stat.st_mtime, stat.st_ctime) < _HASH_MEMO_SETTLE_SECONDS:
+            return digest
         memo = self._read_hash_memo()
         memo[key] = digest
         self._write_hash_memo(dict(list(memo.items())[-_HASH_MEMO_MAX_ENTRIES:]))
