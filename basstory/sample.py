@@ -96,8 +96,8 @@ INCOME_TAX_BASIS_SHARES: dict[str, float] = {
 #: Years orgs were created in (reference org table); orgs that use Full BAS exist before its extract ends.
 CREATED_YEAR_WEIGHTS_FULL: dict[int, float] = {2010: 5, 2011: 27, 2012: 63, 2013: 122, 2014: 200, 2015: 266,
                                                2016: 277, 2017: 150}
-CREATED_YEAR_WEIGHTS_SIMPLE_ONLY: dict[int, float] = {2011: 5, 2012: 10, 2013: 20, 2014: 30, 2015: 50, 2016: 80,
-                                                      2017: 120, 2018: 150}
+CREATED_YEAR_WEIGHTS_SIMPLE_ONLY: dict[int, float] = {2011: 5, 2012: 15, 2013: 30, 2014: 50, 2015: 70, 2016: 80,
+                                                      2017: 60, 2018: 30}
 DELETED_YEAR_WEIGHTS: dict[int, float] = {2017: 11, 2018: 39, 2019: 55, 2020: 11}
 
 # --- Behaviour knobs -------------------------------------------------------------------------------------------------
@@ -382,18 +382,7 @@ def _build_orgs(rng: np.random.Generator, scale: float) -> _Orgs:
     del_days = del_times.astype("datetime64[D]").astype("datetime64[s]")
     deleted[is_deleted] = np.where(nightly, del_days + job_seconds.astype("timedelta64[s]"), del_times)
 
-    # Simple BAS windows (month indices): orgs take it up at different times, some stop using it.
-    n_months = len(SIMPLE_BAS_RUNS_BY_MONTH)
-    volume = np.array(list(SIMPLE_BAS_RUNS_BY_MONTH.values()), dtype=float)
-    first_month = rng.choice(20, size=n, p=volume[:20] / volume[:20].sum())
-    created_month = _month_index(created, "2016-08")
-    late_starters = created_month > 0
-    first_month = np.where(late_starters, created_month + rng.geometric(0.4, n) - 1, first_month)
-    first_month = np.clip(first_month, 0, n_months - 1)
-    stays = rng.random(n) < 0.55
-    last_month = np.where(stays, n_months - 1, first_month + 4 + rng.poisson(10, n))
-    deleted_month = np.where(np.isnat(deleted), n_months - 1, _month_index(deleted, "2016-08") - 1)
-    last_month = np.clip(np.minimum(last_month, deleted_month), first_month, n_months - 1)
+    first_month, last_month = _simple_windows(rng, created, deleted)
 
     out_of_scope = (status != "Active") | ~paying
     activity_scale = np.where(out_of_scope, OUT_OF_SCOPE_ACTIVITY, 1.0)
@@ -412,6 +401,35 @@ def _build_orgs(rng: np.random.Generator, scale: float) -> _Orgs:
     )
     orgs.practice = _assign_practices(rng, managed)
     return orgs
+
+
+def _simple_windows(rng: np.random.Generator, created: np.ndarray,
+                    deleted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last month (indices into SIMPLE_BAS_RUNS_BY_MONTH, inclusive) each org may use Simple BAS.
+
+    Orgs take it up as its volume grows after launch and some drop it as volume falls, so the number of orgs in use
+    follows the volume's trend and runs per org stay steady. Trends are read through a 3-month mean for take-up (one
+    whole quarterly cycle, so the seasonal peaks cancel) and a 7-month mean for drop-outs (so a quiet December does
+    not make anybody leave). Orgs created later start after they were created; deleted orgs stop.
+    """
+    n = len(created)
+    volume = pd.Series(list(SIMPLE_BAS_RUNS_BY_MONTH.values()), dtype=float)
+    quarter_mean = volume.rolling(3, center=True, min_periods=1).mean().to_numpy()
+    adopted = np.maximum.accumulate(quarter_mean) / quarter_mean.max()       # share of orgs started by month m
+    long_mean = volume.rolling(7, center=True, min_periods=1).mean().to_numpy()
+    retained = long_mean / np.maximum.accumulate(long_mean)                  # share of starters still using it
+    n_months = len(volume)
+    months = np.arange(n_months)
+
+    first_month = np.searchsorted(adopted, rng.random(n))
+    created_month = _month_index(created, "2016-08")
+    first_month = np.maximum(first_month, created_month + rng.geometric(0.4, n) - 1)
+    first_month = np.clip(first_month, 0, n_months - 1)
+    leaves = (retained[None, :] < rng.random(n)[:, None]) & (months[None, :] > first_month[:, None])
+    last_month = np.where(leaves.any(axis=1), leaves.argmax(axis=1) - 1, n_months - 1)
+    deleted_month = np.where(np.isnat(deleted), n_months - 1, _month_index(deleted, "2016-08") - 1)
+    last_month = np.clip(np.minimum(last_month, deleted_month), first_month, n_months - 1)
+    return first_month, last_month
 
 
 def _normalised(weights) -> np.ndarray:
@@ -815,7 +833,7 @@ def _fraction_suffix(ticks: np.ndarray) -> pa.Array:
     text[:, 0] = np.where(n_digits > 0, ord("."), ord("Z"))
     for position in range(1, 5):
         text[:, position] = np.where(position <= n_digits, digits[:, position - 1] + ord("0"),
-                                     np.where(position == n_digits + 1, ord("Z"), 0))
+                                     np.where((position == n_digits + 1) & (n_digits > 0), ord("Z"), 0))
     text[:, 5] = np.where(n_digits == 4, ord("Z"), 0)
     return pa.array(text.view("S6").ravel()).cast(pa.string())
 
