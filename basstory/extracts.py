@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from basstory.schema import EXTRACT_BY_SLOT, EXTRACTS, Extract
+from basstory.schema import EXTRACTS, Extract
 
 #: File endings an extract may have, tried in this order.
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
@@ -198,7 +198,7 @@ def sql_identifier(name: str) -> str:
 
 
 __all__ = [
-    "EXTRACT_BY_SLOT", "SUPPORTED_SUFFIXES", "TextSample", "csv_read_sql", "expected_file_names", "extract_candidates",
+    "SUPPORTED_SUFFIXES", "TextSample", "csv_read_sql", "expected_file_names", "extract_candidates",
     "extract_suffix", "file_columns", "find_extracts", "looks_like", "match_columns", "normalise_column_name",
     "raw_read_sql", "sample_text", "sha256_of_file", "sql_identifier", "sql_literal",
 ]

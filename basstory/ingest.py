@@ -14,14 +14,22 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from basstory.extracts import expected_file_names, extract_candidates, find_extracts
 from basstory.schema import EXTRACT_BY_SLOT, EXTRACTS
 from basstory.staging import (
-    STAGING_FORMAT, StagedExtract, connect, inspect_extract, reuse_staged, run_period, scope_counts, stage_extract,
-    write_orgs, write_runs,
+    STAGING_FORMAT,
+    StagedExtract,
+    connect,
+    inspect_extract,
+    reuse_staged,
+    run_period,
+    scope_counts,
+    stage_extract,
+    write_orgs,
+    write_runs,
 )
 from basstory.store import DatasetStore, Version, version_id, write_json
 from basstory.validation import IngestError, ValidationReport, empty_file_stats
@@ -187,7 +195,7 @@ def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: d
         "id": new_id,
         "name": name,
         "staging_format": STAGING_FORMAT,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "created_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "sources": sources,
         "rows": {"full": run_rows["full"], "simple": run_rows["simple"], "orgs": org_rows},
         "period": period,

@@ -24,9 +24,16 @@ from typing import Literal
 import duckdb
 
 from basstory.extracts import (
-    extract_suffix, file_columns, looks_like, match_columns, raw_read_sql, sample_text, sql_identifier, sql_literal,
+    extract_suffix,
+    file_columns,
+    looks_like,
+    match_columns,
+    raw_read_sql,
+    sample_text,
+    sql_identifier,
+    sql_literal,
 )
-from basstory.schema import EXTRACT_BY_SLOT, ORGS_COLUMNS, RUNS_COLUMNS, SCOPE_REASONS, SYSTEMS, Extract
+from basstory.schema import ORGS_COLUMNS, RUNS_COLUMNS, SCOPE_REASONS, SYSTEMS, Extract
 from basstory.validation import MAX_ROWS_LISTED, ValidationReport, empty_file_stats
 
 #: Bump when the staged tables change meaning or shape: it is part of every version id, so old caches are not reused.
@@ -177,6 +184,9 @@ RECIPES: dict[str, SlotRecipe] = {
     ),
 }
 
+_REREAD_HINT = ("Check that it is the {slot} extract, saved as comma-separated UTF-8 (a double quote \" that "
+                "is never closed also causes this), and export it again if it was cut short.")
+
 _WHAT_A_ROW_IS = {"fullbas": "runs", "simplebas": "runs", "orgcard": "organisations"}
 
 
@@ -226,7 +236,7 @@ def inspect_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path
         columns = file_columns(con, path)
     except duckdb.Error as exc:
         report.add("error", name, f"the file could not be read as {_format_name(path)} ({_first_line(exc)}). "
-                                  f"Check that it is the {extract.slot} extract, saved as comma-separated UTF-8.")
+                                  f"{_REREAD_HINT.format(slot=extract.slot)}")
         return None
     mapping, missing, extra = match_columns(extract, columns)
     stats.update(columns_found=columns, columns_missing=missing, columns_extra=extra)
@@ -265,34 +275,38 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
     rejected = " OR ".join(c.name for c in recipe.checks if c.action == "reject") or "false"
     # row_number() OVER () is computed by DuckDB's streaming window in scan order (insertion order is preserved),
     # which is the order of the file.
-    con.execute(f"""
-        COPY (
-            SELECT *, {rejected} AS rejected FROM (
-                SELECT record_no, {typed_columns}, {flags}
-                FROM (SELECT {raw_columns}, row_number() OVER () AS record_no
-                      FROM {raw_read_sql(path, rejects_table)})
-            )
-        ) TO {sql_literal(str(typed_path))} (FORMAT parquet, COMPRESSION zstd)
-    """).fetchall()
+    try:
+        con.execute(f"""
+            COPY (
+                SELECT *, {rejected} AS rejected FROM (
+                    SELECT record_no, {typed_columns}, {flags}
+                    FROM (SELECT {raw_columns}, row_number() OVER () AS record_no
+                          FROM {raw_read_sql(path, rejects_table)})
+                )
+            ) TO {sql_literal(str(typed_path))} (FORMAT parquet)
+        """).fetchall()
+    except duckdb.Error as exc:  # e.g. a gzip stream cut short, a corrupt parquet file
+        report.add("error", path.name, f"the file could not be read to the end as {_format_name(path)} "
+                                       f"({_first_line(exc)}). {_REREAD_HINT.format(slot=extract.slot)}")
+        return None
 
-    malformed = _malformed_lines(con, rejects_table) if extract_suffix(path) != ".parquet" else []
+    malformed = (_malformed_rows(con, rejects_table, extract.slot) if extract_suffix(path) != ".parquet"
+                 else MalformedRows(0, [], [], 0, [], None))
     name = path.name
     stats = report.files[extract.slot]
-    undecodable = [line for line, kind in malformed if kind == "INVALID ENCODING"]
-    if undecodable:
-        report.add("error", name, f"{len(undecodable):,} line(s) are not valid UTF-8 (the file is probably Latin-1 / "
-                                  f"Windows-1252). Save it as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)') and "
-                                  f"ingest it again.", rows=undecodable, count=len(undecodable))
+    if malformed.undecodable:
+        report.add("error", name, f"{malformed.undecodable:,} line(s) are not valid UTF-8 (the file is probably "
+                                  f"Latin-1 / Windows-1252). Save it as UTF-8 (in Excel: 'CSV UTF-8 (Comma "
+                                  f"delimited)') and ingest it again.", rows=malformed.undecodable_lines,
+                   count=malformed.undecodable)
         return None
-    if malformed:
-        lines = [line for line, _ in malformed]
-        kinds = sorted({kind.lower() for _, kind in malformed})
-        report.add("warning", name, f"{len(lines):,} row(s) could not be split into the header's "
+    if malformed.count:
+        report.add("warning", name, f"{malformed.count:,} row(s) could not be split into the header's "
                                     f"{len(extract.required) + len(stats['columns_extra'])} columns "
-                                    f"({', '.join(kinds)}) and were left out. Check for unquoted commas or quotes "
-                                    f"in those rows.", rows=lines, count=len(lines))
+                                    f"({', '.join(malformed.kinds)}) and were left out. Check for unquoted commas "
+                                    f"or quotes in those rows.", rows=malformed.first_lines, count=malformed.count)
 
-    shifts_table = _line_shifts(con, extract.slot, [line for line, _ in malformed])
+    shifts_table = malformed.shifts_table
     counts = _check_counts(con, typed_path, recipe.checks)
     rows_typed = counts.pop("__rows__")[0]
     rows_rejected_by_checks = counts.pop("__rejected__")[0]
@@ -307,9 +321,9 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
         else:
             consequence = f"the {thing} were kept with this value empty."
         report.add("warning", name, f"{count:,} value(s) {check.problem}; {consequence}", column=check.column,
-                   rows=_to_lines(record_nos, [line for line, _ in malformed]), count=count)
+                   rows=_to_lines(con, record_nos, shifts_table), count=count)
 
-    rows_read = rows_typed + len(malformed)
+    rows_read = rows_typed + malformed.count
     rows_accepted = rows_typed - rows_rejected_by_checks
     stats.update(rows_read=rows_read, rows_accepted=rows_accepted, rows_rejected=rows_read - rows_accepted)
     if rows_read == 0:
@@ -474,38 +488,55 @@ def run_period(con: duckdb.DuckDBPyConnection, runs_path: Path) -> dict[str, str
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
-def _malformed_lines(con: duckdb.DuckDBPyConnection, rejects_table: str) -> list[tuple[int, str]]:
-    """(line, error type) of each row DuckDB's CSV reader set aside, one per line, in file order."""
+@dataclass(frozen=True)
+class MalformedRows:
+    """What DuckDB's CSV reader set aside: rows it could not split (`count`, first lines, error kinds) and rows with
+    bytes that are not UTF-8 (`undecodable`); `shifts_table` turns record numbers into line numbers (see
+    `_to_lines`), None when nothing was set aside."""
+
+    count: int
+    first_lines: list[int]
+    kinds: list[str]
+    undecodable: int
+    undecodable_lines: list[int]
+    shifts_table: str | None
+
+
+def _malformed_rows(con: duckdb.DuckDBPyConnection, rejects_table: str, slot: str) -> MalformedRows:
+    """Summarise DuckDB's reject store for one read, in SQL (there may be millions of set-aside rows)."""
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [rejects_table]).fetchall()
     if not exists[0][0]:
-        return []
-    return [(int(line), str(kind)) for line, kind in con.execute(
-        f"SELECT line, min(error_type) FROM {rejects_table} GROUP BY line ORDER BY line").fetchall()]
+        return MalformedRows(0, [], [], 0, [], None)
+    # one reject entry per problem: a line with two problems is still one row set aside
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE set_aside_{slot} AS
+        SELECT line, bool_or(error_type = 'INVALID ENCODING') AS undecodable,
+               string_agg(DISTINCT lower(error_type), ', ' ORDER BY lower(error_type)) AS kinds
+        FROM {rejects_table} GROUP BY line""").fetchall()
+    count, first_lines, undecodable, undecodable_lines = con.execute(f"""
+        SELECT count(*), min_by(line, line, {MAX_ROWS_LISTED}),
+               count(*) FILTER (WHERE undecodable), min_by(line, line, {MAX_ROWS_LISTED}) FILTER (WHERE undecodable)
+        FROM set_aside_{slot}""").fetchall()[0]
+    if not count:
+        return MalformedRows(0, [], [], 0, [], None)
+    kinds = sorted({k for (row_kinds,) in con.execute(f"SELECT DISTINCT kinds FROM set_aside_{slot}").fetchall()
+                    for k in row_kinds.split(", ")})
+    # The reader numbers only the rows it keeps, so a kept row's line is its record_no + 1 plus the number of
+    # set-aside lines before it. Before the i-th set-aside line L_i (1-based), L_i - 1 - i kept rows come.
+    shifts_table = f"line_shifts_{slot}"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {shifts_table} AS
+        SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before,
+               row_number() OVER (ORDER BY line) AS shift
+        FROM set_aside_{slot} ORDER BY line""").fetchall()
+    return MalformedRows(int(count), [int(x) for x in first_lines], kinds, int(undecodable),
+                         [int(x) for x in (undecodable_lines or [])], shifts_table)
 
 
-def _line_shifts(con: duckdb.DuckDBPyConnection, slot: str, malformed_lines: list[int]) -> str | None:
-    """A table turning record numbers into line numbers when the reader set rows aside (None when it did not).
-
-    The reader numbers only the rows it keeps, so a kept row's line is its record_no + 1 plus the number of set-aside
-    rows before it. For the i-th set-aside line L_i (1-based), `accepted_before` = L_i - 1 - i kept rows precede it.
-    """
-    if not malformed_lines:
-        return None
-    table = f"line_shifts_{slot}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (accepted_before BIGINT, shift BIGINT)").fetchall()
-    con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                    [[line - 1 - i, i] for i, line in enumerate(sorted(malformed_lines), start=1)])
-    return table
-
-
-def _to_lines(record_nos: list[int], malformed_lines: list[int]) -> list[int]:
-    """Record numbers of kept rows -> line numbers (see `_line_shifts`)."""
-    sorted_lines = sorted(malformed_lines)
-    result = []
-    for record_no in record_nos:
-        shift = sum(1 for i, line in enumerate(sorted_lines, start=1) if line - 1 - i < record_no)
-        result.append(record_no + 1 + shift)
-    return result
+def _to_lines(con: duckdb.DuckDBPyConnection, record_nos: list[int], shifts_table: str | None) -> list[int]:
+    """Record numbers of kept rows -> line numbers (see `_malformed_rows`)."""
+    if not shifts_table:
+        return [record_no + 1 for record_no in record_nos]
+    return [record_no + 1 + con.execute(f"SELECT count(*) FROM {shifts_table} WHERE accepted_before < ?",
+                                        [record_no]).fetchall()[0][0] for record_no in record_nos]
 
 
 def _check_counts(con: duckdb.DuckDBPyConnection, typed_path: Path,
@@ -535,5 +566,5 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:200]
 
 
-__all__ = ["EXTRACT_BY_SLOT", "RECIPES", "STAGING_FORMAT", "StagedExtract", "connect", "inspect_extract",
+__all__ = ["RECIPES", "STAGING_FORMAT", "StagedExtract", "connect", "inspect_extract",
            "reuse_staged", "run_period", "scope_counts", "stage_extract", "write_orgs", "write_runs"]

@@ -31,11 +31,14 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from basstory import paths
 from basstory.extracts import sha256_of_file
 from basstory.schema import EXTRACTS
+
+if TYPE_CHECKING:
+    from basstory.validation import ValidationReport
 
 _CURRENT = "CURRENT"
 _HASH_MEMO = "file_hashes.json"
@@ -95,7 +98,7 @@ class Version:
     def created_at(self) -> str:
         return str(self.manifest.get("created_at", ""))
 
-    def report(self):  # -> ValidationReport (imported lazily: validation does not depend on the store)
+    def report(self) -> ValidationReport:
         """The validation report stored with this version."""
         from basstory.validation import ValidationReport
         return ValidationReport.from_dict(json.loads(self.report_path.read_text(encoding="utf-8")))

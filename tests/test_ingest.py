@@ -16,9 +16,23 @@ from basstory.ingest import find_extracts, ingest
 from basstory.schema import ORGS_COLUMNS, RUNS_COLUMNS, SCOPE_REASONS
 from basstory.store import DatasetStore
 from tests.extract_fixtures import (
-    ORG_ACTIVE, ORG_CASESAKE, ORG_DELETED, ORG_FREE, ORG_UNKNOWN, USER_A, USER_B, USER_C, csv_text,
-    default_fullbas_rows, default_orgcard_rows, default_simplebas_rows, fullbas_row, orgcard_row, simplebas_row,
-    write_extracts, write_table,
+    ORG_ACTIVE,
+    ORG_CASESAKE,
+    ORG_DELETED,
+    ORG_FREE,
+    ORG_UNKNOWN,
+    USER_A,
+    USER_B,
+    USER_C,
+    csv_text,
+    default_fullbas_rows,
+    default_orgcard_rows,
+    default_simplebas_rows,
+    fullbas_row,
+    orgcard_row,
+    simplebas_row,
+    write_extracts,
+    write_table,
 )
 
 REFERENCE_ORGCARD = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "orgcard.csv"

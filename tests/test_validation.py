@@ -1,6 +1,10 @@
 """Validation: every way an extract can be wrong, what the report says, and that the store is left as it was."""
 from __future__ import annotations
 
+import gzip
+import shutil
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -8,18 +12,36 @@ from basstory.ingest import ingest
 from basstory.store import DatasetStore
 from basstory.validation import Finding, IngestError, ValidationReport
 from tests.extract_fixtures import (
-    ORG_ACTIVE, ORG_CASESAKE, ORG_DELETED, USER_A, csv_text, default_fullbas_rows, default_orgcard_rows,
-    default_simplebas_rows, fullbas_row, orgcard_row, simplebas_row, write_extracts, write_table,
+    ORG_ACTIVE,
+    ORG_CASESAKE,
+    ORG_DELETED,
+    USER_A,
+    csv_text,
+    default_fullbas_rows,
+    default_orgcard_rows,
+    default_simplebas_rows,
+    fullbas_row,
+    orgcard_row,
+    simplebas_row,
+    write_extracts,
+    write_table,
 )
 
 
+@pytest.fixture(scope="module")
+def template_store(tmp_path_factory) -> Path:
+    """A store holding the default extracts as its current version, built once and copied per test."""
+    folder = tmp_path_factory.mktemp("template")
+    write_extracts(folder / "good")
+    ingest(folder / "good", DatasetStore(folder / "store"))
+    return folder / "store"
+
+
 @pytest.fixture
-def store(tmp_path) -> DatasetStore:
+def store(tmp_path, template_store) -> DatasetStore:
     """A store whose current version is the default extracts: every failing ingest must leave it so."""
-    store = DatasetStore(tmp_path / "store")
-    write_extracts(tmp_path / "good")
-    ingest(tmp_path / "good", store)
-    return store
+    shutil.copytree(template_store, tmp_path / "store")
+    return DatasetStore(tmp_path / "store")
 
 
 def failed_ingest(store: DatasetStore, sources) -> IngestError:
@@ -310,3 +332,19 @@ def test_summary_lines_cover_files_scope_and_findings(tmp_path, store):
                         "runs from 2016-10-10T08:00:00.500000 to 2016-10-12T01:02:03 UTC")
     assert lines[3] == ("runs: 6 staged; in scope 3, org not in the org table 1, org deleted 1, org not paying 1")
     assert lines[-1].startswith("WARNING fullbas.csv, column runtime, line 5: 1 value(s) are not a number")
+
+
+def test_truncated_gzip_file(tmp_path, store):
+    folder = tmp_path / "in"
+    files = write_extracts(folder)
+    packed = gzip.compress(files["orgcard"].read_bytes() * 50)
+    files["orgcard"].unlink()
+    (folder / "orgcard.csv.gz").write_bytes(packed[: len(packed) // 2])
+    finding = only_error(failed_ingest(store, folder))
+    assert finding.file == "orgcard.csv.gz" and "could not be read" in finding.message
+
+
+def test_unclosed_quote(tmp_path, store):
+    text = csv_text(default_simplebas_rows()).replace("!ABCDE", '"!ABCDE', 1)
+    finding = only_error(failed_ingest(store, write_extracts(tmp_path / "in", simplebas_rows=text)))
+    assert "could not be read as CSV" in finding.message and 'a double quote " that is never closed' in finding.message
