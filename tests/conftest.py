@@ -104,3 +104,22 @@ def wait_idle(page, timeout_ms: int = 60_000) -> None:
 
 def has_chromium() -> bool:
     return CHROMIUM.exists() and shutil.which(str(CHROMIUM)) is not None
+
+
+@pytest.fixture(autouse=True)
+def navigation_pages_only(monkeypatch):
+    """Make AppTest run the router on every rerun, as the real server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run, and because this project keeps its page
+    scripts in `pages/`, Streamlit would then take the legacy pages-directory path and run the page script alone on
+    reruns (no router, no sidebar). The real server sets the flag to False once `st.navigation` has run; so do we.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

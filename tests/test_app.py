@@ -1,4 +1,6 @@
 """AppTest: every page renders without an exception, and the cover's metrics are the package's facts."""
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -10,10 +12,11 @@ from basstory.story import CHAPTERS, DATA_PAGE
 from basstory.tables import connect_version
 
 PAGES = [c.path for c in CHAPTERS] + [DATA_PAGE.path]
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
 def open_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file("streamlit_app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
