@@ -20,6 +20,9 @@ GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.
 ROLLING_PERIODS: dict[str, int] = {"week": 4, "month": 3}
 METRICS: tuple[str, ...] = ("runs", "users", "orgs")
+METRIC_LABELS: dict[str, str] = {"runs": "Runs", "users": "Active users", "orgs": "Active orgs"}
+GRAIN_LABELS: dict[str, str] = {"week": "Week", "month": "Month"}
+ROLLING_LABELS: dict[str, str] = {g: f"{n}-{g}" for g, n in ROLLING_PERIODS.items()}
 
 #: Which systems an org (or user) used: code -> label, in the order charts stack them.
 USAGE_LABELS: dict[str, str] = {"full_only": "Full BAS only", "simple_only": "Simple BAS only", "both": "Both"}
@@ -251,3 +254,47 @@ def plan_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters, top: int = 3) 
     """{"orgs": orgs with a kept run and a known plan, "plans": the `top` plans [{"plan", "orgs"}] (facts.popular_plans)}."""
     plans = popular_plans(con, f)
     return {"orgs": sum(p["orgs"] for p in plans), "plans": plans[:top]}
+
+
+# --- Summaries of the frames above, for the narrative ---------------------------------------------------------------
+
+def activity_summary(activity: pd.DataFrame, metric: str) -> dict[str, dict]:
+    """From `activity_over_time`: per system, the peak period of `metric` (ties: the earliest), its value and the
+    mean per period: {system: {"peak_period" (date), "peak", "mean", "periods"}}."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, not {metric!r}")
+    out = {}
+    for system, rows in activity.groupby("system", sort=True):
+        top = rows.sort_values([metric, "period"], ascending=[False, True]).iloc[0]
+        out[str(system)] = {"peak_period": pd.Timestamp(top["period"]).date(), "peak": int(top[metric]),
+                            "mean": float(rows[metric].mean()), "periods": len(rows)}
+    return out
+
+
+def usage_summary(split: pd.DataFrame) -> dict[str, dict[str, dict]]:
+    """From `system_usage_split`: {entity: {usage: {"count", "share"}}} with every usage present (0 when none)."""
+    out: dict[str, dict[str, dict]] = {}
+    for entity in ("orgs", "users"):
+        rows = split[split["entity"] == entity].set_index("usage")
+        out[entity] = {u: {"count": int(rows.loc[u, "count"]) if u in rows.index else 0,
+                           "share": float(rows.loc[u, "share"]) if u in rows.index else 0.0}
+                       for u in USAGE_LABELS}
+    return out
+
+
+def quarter_summary(by_quarter: pd.DataFrame, take_up: pd.DataFrame) -> dict:
+    """From `usage_by_quarter` and `system_take_up`: {"peak_both": the quarter with the largest share of orgs using
+    both reports (ties: the earliest) as {"quarter_label", "orgs", and the share of each usage} or None,
+    "take_up": {direction: orgs over the period}}."""
+    peak = None
+    if not by_quarter.empty:
+        shares = by_quarter.pivot_table(index=["quarter", "quarter_label"], columns="usage", values="share",
+                                        aggfunc="sum", fill_value=0.0)
+        shares = shares.reindex(columns=list(USAGE_LABELS), fill_value=0.0).reset_index()
+        shares["orgs"] = by_quarter.groupby("quarter")["orgs"].sum().to_numpy()
+        top = shares.sort_values(["both", "quarter"], ascending=[False, True]).iloc[0]
+        peak = {"quarter_label": str(top["quarter_label"]), "orgs": int(top["orgs"])}
+        peak |= {u: float(top[u]) for u in USAGE_LABELS}
+    totals = {d: int(take_up.loc[take_up["direction"] == d, "orgs"].sum()) if not take_up.empty else 0
+              for d in TAKE_UP}
+    return {"peak_both": peak, "take_up": totals}

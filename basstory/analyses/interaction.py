@@ -93,32 +93,28 @@ def weekly_heatmap(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     return df
 
 
-def week_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
-    """The busiest hour of the week and the share of runs in business hours, per system with kept runs and for
-    'all' (both together): {system: {"runs", "weekday", "weekday_name", "hour", "peak_share", "weekday_share",
-    "business_hours_share"}}. Business hours are Monday-Friday 08:00-17:59 in the display zone."""
+def week_summary(heatmap: pd.DataFrame) -> dict[str, dict]:
+    """From `weekly_heatmap`: the busiest hour of the week (ties: the earliest in the week) and the shares of runs on
+    weekdays and in business hours (Monday-Friday 08:00-17:59, display zone), per system and for 'all' (both
+    together): {system: {"runs", "weekday", "weekday_name", "hour", "peak_share", "weekday_share",
+    "business_hours_share"}}; {} when no run is kept."""
+    if heatmap.empty:
+        return {}
+    both = heatmap.groupby(["weekday", "hour"], as_index=False)["runs"].sum().assign(system="all")
     lo, hi = BUSINESS_HOURS
-    df = frame(con, f"""
-    WITH counts AS (SELECT system, isodow(run_display) AS weekday, hour(run_display) AS hour, count(*) AS runs
-                    FROM ({filtered_runs_sql(f)}) GROUP BY ALL),
-    both_systems AS (SELECT system, weekday, hour, runs FROM counts
-                     UNION ALL SELECT 'all', weekday, hour, sum(runs) FROM counts GROUP BY weekday, hour),
-    -- ties for the busiest hour go to the earliest in the week
-    ranked AS (SELECT *, row_number() OVER (PARTITION BY system ORDER BY runs DESC, weekday, hour) AS rank
-               FROM both_systems)
-    SELECT system, sum(runs) AS runs,
-           any_value(weekday) FILTER (WHERE rank = 1) AS weekday, any_value(hour) FILTER (WHERE rank = 1) AS hour,
-           max(runs) / sum(runs) AS peak_share,
-           coalesce(sum(runs) FILTER (WHERE weekday <= 5), 0) / sum(runs) AS weekday_share,
-           coalesce(sum(runs) FILTER (WHERE weekday <= 5 AND hour >= {lo} AND hour < {hi}), 0) / sum(runs)
-               AS business_hours_share
-    FROM ranked GROUP BY system""")
     out = {}
-    for row in df.itertuples(index=False):
-        out[str(row.system)] = {"runs": int(row.runs), "weekday": int(row.weekday),
-                                "weekday_name": WEEKDAYS[int(row.weekday) - 1], "hour": int(row.hour),
-                                "peak_share": float(row.peak_share), "weekday_share": float(row.weekday_share),
-                                "business_hours_share": float(row.business_hours_share)}
+    for system, cells in pd.concat([heatmap, both]).groupby("system", sort=False):
+        runs = int(cells["runs"].sum())
+        if not runs:
+            continue
+        peak = cells.sort_values(["runs", "weekday", "hour"], ascending=[False, True, True]).iloc[0]
+        weekdays = cells["weekday"] <= 5
+        business = weekdays & (cells["hour"] >= lo) & (cells["hour"] < hi)
+        out[str(system)] = {"runs": runs, "weekday": int(peak["weekday"]),
+                            "weekday_name": WEEKDAYS[int(peak["weekday"]) - 1], "hour": int(peak["hour"]),
+                            "peak_share": int(peak["runs"]) / runs,
+                            "weekday_share": int(cells.loc[weekdays, "runs"].sum()) / runs,
+                            "business_hours_share": int(cells.loc[business, "runs"].sum()) / runs}
     return out
 
 
@@ -129,7 +125,8 @@ def day_of_month_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.
 
     Grain: one row per (system, day 1-31) for every system with a kept run (zeros filled). Columns: system, day,
     runs, share (of the system's kept runs), days (how many calendar days with that day-of-month lie between the
-    system's first and last kept run), runs_per_day (runs / days: the average on that day of a month).
+    system's first and last kept run), runs_per_day (runs / days: the average on that day of a month),
+    vs_average_day (runs_per_day / the mean of the system's 31 runs_per_day: 1 = an average day).
     """
     sql = f"""
     WITH kept AS (SELECT system, run_local_date FROM ({filtered_runs_sql(f)})),
@@ -140,11 +137,28 @@ def day_of_month_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.
                  GROUP BY ALL)
     SELECT k.system, CAST(k.day AS INTEGER) AS day, CAST(coalesce(c.runs, 0) AS BIGINT) AS runs,
            coalesce(c.runs, 0) / sum(coalesce(c.runs, 0)) OVER (PARTITION BY k.system) AS share,
-           CAST(k.days AS BIGINT) AS days, coalesce(c.runs, 0) / k.days AS runs_per_day
+           CAST(k.days AS BIGINT) AS days, coalesce(c.runs, 0) / k.days AS runs_per_day,
+           (coalesce(c.runs, 0) / k.days) / avg(coalesce(c.runs, 0) / k.days) OVER (PARTITION BY k.system)
+               AS vs_average_day
     FROM calendar k LEFT JOIN counts c ON c.system = k.system AND c.day = k.day
     ORDER BY k.system, k.day
     """
     return frame(con, sql)
+
+
+def month_summary(profile: pd.DataFrame) -> dict[str, dict]:
+    """From `day_of_month_profile`: per system, the busiest day of the month (by runs_per_day; ties: the earliest),
+    its runs_per_day, the median day's runs_per_day and their ratio (0 when the median is 0):
+    {system: {"busiest_day", "busiest_runs_per_day", "median_runs_per_day", "peak_ratio"}}."""
+    out = {}
+    for system, days in profile.groupby("system", sort=True):
+        days = days.sort_values(["runs_per_day", "day"], ascending=[False, True])
+        busiest, median = days.iloc[0], float(days["runs_per_day"].median())
+        out[str(system)] = {"busiest_day": int(busiest["day"]),
+                            "busiest_runs_per_day": float(busiest["runs_per_day"]),
+                            "median_runs_per_day": median,
+                            "peak_ratio": float(busiest["runs_per_day"]) / median if median else 0.0}
+    return out
 
 
 def due_day_marks(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
@@ -208,39 +222,53 @@ def days_before_due(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
 
     The cadence comes from the org's sales tax period: Monthly -> the 21st of the next month; Quarterly and managed by
     a practice -> the agent dates; other Quarterly -> the 28th (calendar_au.bas_due_dates, moved to business days).
-    Runs of annual or other lodgers, and of orgs not in the org table, are left out.
+    A run's days_before counts the days from its Sydney date to the next due date of its cadence (0 on the due date
+    itself). Runs of annual or other lodgers, and of orgs not in the org table, are left out.
 
     Grain: one row per (system, cadence, days_before) with at least one run. Columns: system, cadence,
-    cadence_label, days_before (0 = on the due date), runs, share (of the system's runs with that cadence).
+    days_before, runs.
     """
-    columns = ["system", "cadence", "cadence_label", "days_before", "runs", "share"]
+    columns = ["system", "cadence", "days_before", "runs"]
     runs_sql = _runs_to_due_sql(con, f)
     if runs_sql is None:
         return pd.DataFrame(columns=columns)
-    df = frame(con, f"""
-        SELECT system, cadence, days_before, count(*) AS runs,
-               count(*) / sum(count(*)) OVER (PARTITION BY system, cadence) AS share
-        FROM ({runs_sql}) GROUP BY system, cadence, days_before ORDER BY system, cadence, days_before""")
-    df.insert(2, "cadence_label", df["cadence"].map(CADENCE_LABELS))
-    return df[columns]
+    return frame(con, f"""
+        SELECT system, cadence, days_before, count(*) AS runs FROM ({runs_sql})
+        GROUP BY system, cadence, days_before ORDER BY system, cadence, days_before""")
 
 
-def due_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
-    """Per system with runs of a monthly or quarterly org, and for 'all': {"runs", "median_days",
-    "final_week_share" (runs 0-6 days before the due date), "due_day_share" (on the due date)}."""
-    runs_sql = _runs_to_due_sql(con, f)
-    if runs_sql is None:
+def weeks_before_due(days: pd.DataFrame) -> pd.DataFrame:
+    """From `days_before_due`, by week: week 0 holds days 0-6 before the due date, week 1 days 7-13, and so on.
+
+    Grain: one row per (system, cadence, weeks_before) with runs. Columns: system, cadence, cadence_label,
+    weeks_before, days_label ('0–6'), runs, share (of the system's runs with that cadence).
+    """
+    columns = ["system", "cadence", "cadence_label", "weeks_before", "days_label", "runs", "share"]
+    if days.empty:
+        return pd.DataFrame(columns=columns)
+    weeks = (days.assign(weeks_before=days["days_before"] // 7)
+             .groupby(["system", "cadence", "weeks_before"], as_index=False)["runs"].sum())
+    weeks["share"] = weeks["runs"] / weeks.groupby(["system", "cadence"])["runs"].transform("sum")
+    weeks["cadence_label"] = weeks["cadence"].map(CADENCE_LABELS)
+    weeks["days_label"] = [f"{7 * w}–{7 * w + 6}" for w in weeks["weeks_before"]]
+    return weeks[columns]
+
+
+def due_summary(days: pd.DataFrame) -> dict[str, dict]:
+    """From `days_before_due`, per system and for 'all': {"runs", "median_days" (the lower median),
+    "final_week_share" (runs 0-6 days before the due date), "due_day_share" (on the due date)}; {} when empty."""
+    if days.empty:
         return {}
-    df = frame(con, f"""
-        WITH r AS ({runs_sql}),
-        both_systems AS (SELECT system, days_before FROM r UNION ALL SELECT 'all', days_before FROM r)
-        SELECT system, count(*) AS runs, quantile_disc(days_before, 0.5) AS median_days,
-               avg(CAST(days_before <= 6 AS INTEGER)) AS final_week_share,
-               avg(CAST(days_before = 0 AS INTEGER)) AS due_day_share
-        FROM both_systems GROUP BY system""")
-    return {str(r.system): {"runs": int(r.runs), "median_days": int(r.median_days),
-                            "final_week_share": float(r.final_week_share), "due_day_share": float(r.due_day_share)}
-            for r in df.itertuples(index=False)}
+    out = {}
+    for system, rows in pd.concat([days, days.assign(system="all")]).groupby("system", sort=False):
+        per_day = rows.groupby("days_before")["runs"].sum().sort_index()
+        runs = int(per_day.sum())
+        # the lower median: the first day by which half of the runs have happened (quantile_disc(0.5))
+        median = int(per_day.index[(per_day.cumsum() >= runs / 2).to_numpy().argmax()])
+        out[str(system)] = {"runs": runs, "median_days": median,
+                            "final_week_share": int(per_day[per_day.index <= 6].sum()) / runs,
+                            "due_day_share": int(per_day[per_day.index == 0].sum()) / runs}
+    return out
 
 
 # --- Re-runs --------------------------------------------------------------------------------------------------------
@@ -263,20 +291,33 @@ def _sessions_sql(f: StoryFilters) -> str:
 def repeat_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
     """Re-runs per system with kept runs: {system: {"runs", "repeats", "sessions", "repeat_share",
     "multi_run_sessions", "multi_run_session_share"}}. A repeat is a run by the same user for the same org in the same
-    system at most 30 minutes after the previous one; a session is a run and its chain of repeats."""
+    system at most 30 minutes after the previous one; a session is a run that is not a repeat and its chain of
+    repeats (so sessions = runs - repeats, and a session has several runs when its first run is followed by a
+    repeat)."""
     df = frame(con, f"""
-        WITH s AS ({_sessions_sql(f)}),
-        sizes AS (SELECT system, count(*) AS size FROM s GROUP BY system, user_key, org, session)
-        SELECT r.system, r.runs, r.repeats, z.sessions, z.multi_run_sessions
-        FROM (SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats FROM s GROUP BY system) r
-        JOIN (SELECT system, count(*) AS sessions, count(*) FILTER (WHERE size > 1) AS multi_run_sessions
-              FROM sizes GROUP BY system) z USING (system)
-        ORDER BY system""")
-    return {str(r.system): {"runs": int(r.runs), "repeats": int(r.repeats), "sessions": int(r.sessions),
-                            "repeat_share": r.repeats / r.runs,
-                            "multi_run_sessions": int(r.multi_run_sessions),
-                            "multi_run_session_share": r.multi_run_sessions / r.sessions}
-            for r in df.itertuples(index=False)}
+        WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, run_utc FROM ({filtered_runs_sql(f)})),
+        g AS (SELECT system,
+                     coalesce(run_utc - lag(run_utc) OVER w <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS is_repeat,
+                     coalesce(lead(run_utc) OVER w - run_utc <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS repeated
+              FROM k WINDOW w AS (PARTITION BY system, user_key, org ORDER BY run_utc))
+        SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats,
+               count(*) FILTER (WHERE NOT is_repeat AND repeated) AS multi_run_sessions
+        FROM g GROUP BY system ORDER BY system""")
+    out = {}
+    for r in df.itertuples(index=False):
+        sessions = int(r.runs) - int(r.repeats)
+        out[str(r.system)] = {"runs": int(r.runs), "repeats": int(r.repeats), "sessions": sessions,
+                              "repeat_share": int(r.repeats) / int(r.runs),
+                              "multi_run_sessions": int(r.multi_run_sessions),
+                              "multi_run_session_share": int(r.multi_run_sessions) / sessions}
+    return out
+
+
+def repeat_runs_frame(repeats: dict[str, dict]) -> pd.DataFrame:
+    """`repeat_runs` as a frame for charts. Grain: one row per system. Columns: system, runs, repeats, sessions,
+    repeat_share, multi_run_sessions, multi_run_session_share."""
+    columns = ["system", "runs", "repeats", "sessions", "repeat_share", "multi_run_sessions", "multi_run_session_share"]
+    return pd.DataFrame([{"system": s, **v} for s, v in repeats.items()], columns=columns)
 
 
 def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
@@ -319,6 +360,18 @@ def statement_lag(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     return df
 
 
+def statement_lag_summary(lags: pd.DataFrame) -> dict:
+    """From `statement_lag`: {"runs", "modal_lag" (the commonest lag; ties: the smallest), "modal_share",
+    "late_share" (3 months or more), "early_share" (0 or less: before the period's month was over)}; {} when empty."""
+    if lags.empty:
+        return {}
+    runs = int(lags["runs"].sum())
+    modal = lags.sort_values(["runs", "lag_months"], ascending=[False, True]).iloc[0]
+    return {"runs": runs, "modal_lag": int(modal["lag_months"]), "modal_share": int(modal["runs"]) / runs,
+            "late_share": int(lags.loc[lags["lag_months"] >= 3, "runs"].sum()) / runs,
+            "early_share": int(lags.loc[lags["lag_months"] <= 0, "runs"].sum()) / runs}
+
+
 def _lag_label(months: int) -> str:
     if months <= LAG_MIN:
         return "Later period"
@@ -332,8 +385,9 @@ def _lag_label(months: int) -> str:
 def _user_orgs_sql(f: StoryFilters) -> str:
     """SQL: one row per kept run with system, user_key, org and n_orgs (the user's orgs, both systems together)."""
     return f"""
-    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)}))
-    SELECT k.*, count(DISTINCT org) OVER (PARTITION BY user_key) AS n_orgs FROM k
+    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)})),
+    u AS (SELECT user_key, count(DISTINCT org) AS n_orgs FROM k GROUP BY user_key)
+    SELECT k.system, k.user_key, k.org, u.n_orgs FROM k JOIN u USING (user_key)
     """
 
 
@@ -385,3 +439,13 @@ def split_by_org_attribute(con: duckdb.DuckDBPyConnection, f: StoryFilters, attr
                    AS org_share,
                count(*) / sum(count(*)) OVER (PARTITION BY system) AS run_share
         FROM ({filtered_runs_sql(f)}) GROUP BY system, value ORDER BY system, orgs DESC, value""")
+
+
+def split_summary(split: pd.DataFrame) -> dict[str, dict]:
+    """From `split_by_org_attribute`: per system, the value with the most orgs (ties: by name) and its org_share:
+    {system: {"value", "orgs", "org_share"}}."""
+    out = {}
+    for system, rows in split.groupby("system", sort=True):
+        top = rows.sort_values(["orgs", "value"], ascending=[False, True]).iloc[0]
+        out[str(system)] = {"value": str(top["value"]), "orgs": int(top["orgs"]), "org_share": float(top["org_share"])}
+    return out
