@@ -83,11 +83,10 @@ def sha256_of_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class TextSample:
-    """The start of a CSV extract, decoded: `problem` says why it is not usable UTF-8 text (None when it is)."""
+    """What the start of a CSV extract says: blank, or `problem` = why it is not UTF-8 text (None when it is)."""
 
     is_empty: bool
     problem: str | None
-    first_line: str
 
 
 def sample_text(path: Path) -> TextSample:
@@ -103,24 +102,24 @@ def sample_text(path: Path) -> TextSample:
         with opener(path, "rb") as handle:
             raw = handle.read(ENCODING_SAMPLE_BYTES)
     except (OSError, EOFError) as exc:  # a corrupt .gz lands here
-        return TextSample(False, f"could not be read ({exc}); check that it is a CSV or gzip-compressed CSV", "")
+        return TextSample(False, f"could not be read ({exc}); check that it is a CSV or gzip-compressed CSV")
     if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
-        return TextSample(True, None, "")
+        return TextSample(True, None)
     save_as = "Save it as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)') and ingest it again."
     if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return TextSample(False, f"is encoded as UTF-32, not UTF-8. {save_as}", "")
+        return TextSample(False, f"is encoded as UTF-32, not UTF-8. {save_as}")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
-        return TextSample(False, f"is encoded as UTF-16 (Excel's 'Unicode text'), not UTF-8. {save_as}", "")
+        return TextSample(False, f"is encoded as UTF-16 (Excel's 'Unicode text'), not UTF-8. {save_as}")
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
         # final=False: the sample may end inside a multi-byte character
-        text = decoder.decode(raw, final=len(raw) < ENCODING_SAMPLE_BYTES)
+        decoder.decode(raw, final=len(raw) < ENCODING_SAMPLE_BYTES)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start: exc.start + 1].hex().upper()
         return TextSample(False, f"is not UTF-8: byte 0x{byte} on line {line} is not valid UTF-8 (the file is "
-                                 f"probably Latin-1 / Windows-1252). {save_as}", "")
-    return TextSample(False, None, text.splitlines()[0] if text else "")
+                                 f"probably Latin-1 / Windows-1252). {save_as}")
+    return TextSample(False, None)
 
 
 def csv_read_sql(path: Path, rejects_table: str) -> str:

@@ -348,3 +348,15 @@ def test_unclosed_quote(tmp_path, store):
     text = csv_text(default_simplebas_rows()).replace("!ABCDE", '"!ABCDE', 1)
     finding = only_error(failed_ingest(store, write_extracts(tmp_path / "in", simplebas_rows=text)))
     assert "could not be read as CSV" in finding.message and 'a double quote " that is never closed' in finding.message
+
+
+def test_lines_of_bad_values_count_the_rows_set_aside_before_them(tmp_path, store):
+    rows = default_fullbas_rows()
+    text = csv_text(rows + [fullbas_row("2016-10-11", "10:00:00Z", USER_A, ORG_ACTIVE.lower(), runtime="fast")])
+    lines = text.splitlines(keepends=True)
+    lines.insert(2, lines[2].rstrip("\n") + ",surplus\n")  # line 3 is set aside by the reader
+    result = ingest(write_extracts(tmp_path / "in", fullbas_rows="".join(lines)), store)
+    split, runtime = result.report.warnings
+    assert (split.rows, runtime.rows, runtime.column) == ([3], [6], "runtime")
+    full = [r for r in pq.read_table(result.version.runs_path).to_pylist() if r["system"] == "full"]
+    assert sorted(r["source_row"] for r in full) == [2, 4, 5]
