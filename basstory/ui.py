@@ -170,12 +170,17 @@ def nothing_to_show(runs: dict[str, int], filters: StoryFilters) -> bool:
     return True
 
 
+def current_query() -> dict[str, list[str]]:
+    """The URL's query parameters, repeated keys kept, to carry the view along links."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
 def page_footer(page_path: str) -> None:
     """Previous/next buttons that keep the filters (query parameters) when moving through the story."""
     before, after = neighbours(page_path)
     st.divider()
     left, _, right = st.columns([1, 2, 1])
-    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = current_query()
     if before:
         left.page_link(before.path, label=f"← {before.title}", query_params=query)
     if after:

@@ -4,14 +4,14 @@ import streamlit as st
 from basstory import ui
 from basstory.analyses.dataset import coverage
 from basstory.facts import key_facts
-from basstory.narrative import cover_metrics, coverage_sentence
+from basstory.narrative import cover_finding, cover_metrics, coverage_sentence
 from basstory.story import CHAPTERS
 
 filters = st.session_state["filters"]
-st.title("How Australian organisations use Full BAS and Simple BAS")
+facts = ui.compute(key_facts, filters)
+ui.headline("How Australian organisations use Full BAS and Simple BAS", cover_finding(facts))
 runs = ui.scope_banner(filters)
 if not ui.nothing_to_show(runs, filters):
-    facts = ui.compute(key_facts, filters)
     cov = ui.compute(coverage, filters)
     st.markdown(coverage_sentence(cov, runs))
     for column, metric in zip(st.columns(5), cover_metrics(facts, cov)):
@@ -20,5 +20,5 @@ if not ui.nothing_to_show(runs, filters):
     st.subheader("The story")
     for chapter in CHAPTERS[1:]:
         st.page_link(chapter.path, label=f"**{chapter.title}** — {chapter.question}", icon=chapter.icon,
-                     query_params={k: st.query_params.get_all(k) for k in st.query_params})
+                     query_params=ui.current_query())
 ui.page_footer("pages/cover.py")

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from basstory.facts import key_facts
 from basstory.filters import StoryFilters
-from basstory.narrative import fmt_int, fmt_month
+from basstory.narrative import fmt_int, fmt_month_short
 from basstory.store import DatasetStore
 from basstory.story import CHAPTERS, DATA_PAGE
 from basstory.tables import connect_version
@@ -41,11 +41,11 @@ def test_cover_metrics_are_the_facts(sample_data_dir):
     at = open_app()
     facts = facts_of_current(sample_data_dir)
     values = {m.label: m.value for m in at.metric}
-    assert values["Busiest month"] == fmt_month(facts["busiest_month"]["month"])
-    assert values["Orgs that ran both reports"] == fmt_int(facts["orgs_both"])
-    assert values["Users of either report"] == fmt_int(facts["users_either"])
-    assert values["Users working for several orgs"] == fmt_int(facts["users_multi_org"])
-    assert values["Most popular plan"] == facts["plans"][0]["plan"]
+    assert values["Busiest month"] == fmt_month_short(facts["busiest_month"]["month"])
+    assert values["Orgs using both"] == fmt_int(facts["orgs_both"])
+    assert values["Users of either"] == fmt_int(facts["users_either"])
+    assert values["Multi-org users"] == fmt_int(facts["users_multi_org"])
+    assert values["Top plan"] == facts["plans"][0]["plan"]
 
 
 def test_cover_follows_the_system_filter(sample_data_dir):
@@ -54,8 +54,8 @@ def test_cover_follows_the_system_filter(sample_data_dir):
     assert not at.exception
     facts = facts_of_current(sample_data_dir, StoryFilters(systems=("full",)))
     values = {m.label: m.value for m in at.metric}
-    assert values["Users of either report"] == fmt_int(facts["users_either"])
-    assert values["Orgs that ran both reports"] == "0"
+    assert values["Users of either"] == fmt_int(facts["users_either"])
+    assert values["Orgs using both"] == "0"
 
 
 def test_a_filter_that_leaves_nothing_says_so(sample_data_dir):

@@ -17,6 +17,11 @@ def fmt_month(month: str) -> str:
     return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
 
 
+def fmt_month_short(month: str) -> str:
+    """'2017-02' -> 'Feb 2017'."""
+    return datetime.strptime(month, "%Y-%m").strftime("%b %Y")
+
+
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
     """'1 run', '2 runs' with the number formatted."""
     return f"{fmt_int(n)} {word if n == 1 else (plural_word or word + 's')}"
@@ -32,11 +37,13 @@ def left_out_sentence(left_out: dict[str, int]) -> str:
 
 
 def window_phrase(window: dict | None) -> str:
-    """'day 3, 01:00-03:00 (0.4 runs expected)' or 'no complete window in the period'."""
+    """'day 3 of the month, 01:00–03:00 Sydney time (0.40 runs affected on average)'."""
     if not window:
         return "no complete window in the period"
-    return (f"day {window['day']} of the month, {window['start']}–{window['end']} Sydney time "
-            f"(about {window['runs_per_occurrence']:g} runs affected)")
+    expected = window["runs_per_occurrence"]
+    impact = ("no runs in any month of the period" if expected == 0
+              else f"{expected:.2f} runs affected on average")
+    return f"day {window['day']} of the month, {window['start']}–{window['end']} Sydney time ({impact})"
 
 
 def facts_summary_lines(facts: dict) -> list[str]:
@@ -91,28 +98,41 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
     runner_up = ", ".join(f"{p['plan']} {fmt_int(p['orgs'])}" for p in plans[1:3])
     return [
         {"label": "Busiest month",
-         "value": fmt_month(busiest["month"]) if busiest else "–",
+         "value": fmt_month_short(busiest["month"]) if busiest else "–",
          "caption": (f"{plural(busiest['runs'], 'run')}, both systems; "
                      + "; ".join(f"{SYSTEM_LABELS[s]} peaks in {fmt_month(b['month'])}"
                                  for s, b in per_system.items() if b)) if busiest else "No runs",
          "help": "Calendar month in Sydney time with the most report runs, Full BAS and Simple BAS together."},
-        {"label": "Orgs that ran both reports",
+        {"label": "Orgs using both",
          "value": fmt_int(facts["orgs_both"]),
          "caption": f"{pct(facts['orgs_both'], cov['orgs_with_runs'])} of the {fmt_int(cov['orgs_with_runs'])} "
                     f"organisations with a run",
          "help": "Organisations with at least one Full BAS run and at least one Simple BAS run."},
-        {"label": "Users of either report",
+        {"label": "Users of either",
          "value": fmt_int(facts["users_either"]),
          "caption": "distinct people who ran Full BAS or Simple BAS at least once",
          "help": "Distinct user ids (case-insensitive) with at least one run in either system."},
-        {"label": "Users working for several orgs",
+        {"label": "Multi-org users",
          "value": fmt_int(facts["users_multi_org"]),
          "caption": f"{pct(facts['users_multi_org'], facts['users_either'])} of users ran reports for two or more "
                     f"organisations — advisers and bookkeepers",
          "help": "Distinct users whose runs, both systems together, touch two or more organisations."},
-        {"label": "Most popular plan",
+        {"label": "Top plan",
          "value": plans[0]["plan"] if plans else "–",
          "caption": (f"{plural(plans[0]['orgs'], 'organisation')} using BAS"
                      + (f"; then {runner_up}" if runner_up else "")) if plans else "No organisations",
          "help": "Pricing plan (productoption) of the organisations with at least one run, counted once per org."},
     ]
+
+
+def cover_finding(facts: dict) -> str:
+    """The cover's one-sentence finding: how the runs split between the systems and when they peak."""
+    full, simple = facts["fullbas_runs"], facts["simplebas_runs"]
+    total = full + simple
+    if not total:
+        return "No report runs match these filters."
+    busiest = facts["busiest_month"]
+    lead = "Full BAS" if full >= simple else "Simple BAS"
+    share = pct(max(full, simple), total)
+    return (f"{lead} carries {share} of {plural(total, 'report run')}; the busiest month was "
+            f"{fmt_month(busiest['month'])} with {plural(busiest['runs'], 'run')}.")
