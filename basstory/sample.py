@@ -85,6 +85,8 @@ CHANNEL_COUNTS: dict[tuple[str, str, int], int] = {
     ("Partner", "Franchise", 1): 2, ("Partner", "INTERNALDIRECT", 1): 1, ("Partner", "Not for Profit", 1): 1,
     ("Partner", "Other", 1): 1,
 }
+#: Share of non-paying orgs not managed by a practice (42 of 125 in the reference; 8% of paying orgs).
+NON_PAYING_UNMANAGED_SHARE = 42 / 125
 #: salestaxperiod -> orgs in the reference org table.
 TAX_PERIOD_COUNTS: dict[str, int] = {
     "Australian Quarterly (Option 1)": 1_301, "Australian Monthly": 149, "Australian Annual": 8,
@@ -319,10 +321,21 @@ def _build_orgs(rng: np.random.Generator, scale: float) -> _Orgs:
     combo_weights = np.array(list(CHANNEL_COUNTS.values()), dtype=float)
     managed_combo = np.array([c[2] == 1 for c in combos])
     practice_only = np.isin(plan_family, list(PRACTICE_ONLY_FAMILIES))
-    combo = rng.choice(len(combos), size=n, p=combo_weights / combo_weights.sum())
-    redraw = practice_only & ~managed_combo[combo]
-    managed_weights = np.where(managed_combo, combo_weights, 0.0)
-    combo[redraw] = rng.choice(len(combos), size=int(redraw.sum()), p=managed_weights / managed_weights.sum())
+    combo = _exact_labels(rng, n, list(range(len(combos))), list(combo_weights)).astype(np.int64)
+    misfits = np.flatnonzero(practice_only & ~managed_combo[combo])
+    partners = np.flatnonzero(~practice_only & managed_combo[combo])
+    partners = rng.choice(partners, size=min(len(misfits), len(partners)), replace=False)
+    misfits = misfits[:len(partners)]
+    combo[misfits], combo[partners] = combo[partners], combo[misfits]  # swap, so the counts stay exact
+    # Non-paying orgs come more often straight from the website, without a practice (a third of them).
+    non_paying_managed = np.flatnonzero(~paying & managed_combo[combo])
+    short = round((~paying).sum() * NON_PAYING_UNMANAGED_SHARE) - int((~paying & ~managed_combo[combo]).sum())
+    paying_unmanaged = np.flatnonzero(paying & ~practice_only & ~managed_combo[combo])
+    swaps = max(0, min(short, len(non_paying_managed), len(paying_unmanaged)))
+    if swaps:
+        to_unmanaged = rng.choice(non_paying_managed, size=swaps, replace=False)
+        to_managed = rng.choice(paying_unmanaged, size=swaps, replace=False)
+        combo[to_unmanaged], combo[to_managed] = combo[to_managed], combo[to_unmanaged]
     sales_channel = np.array([combos[i][0] for i in combo], dtype=object)
     channel_type = np.array([combos[i][1] for i in combo], dtype=object)
     managed = managed_combo[combo]
@@ -655,9 +668,9 @@ def _day_factors(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     holiday = np.isin(days, holidays)
     factor = np.where(holiday | (weekday == 6), SUNDAY_HOLIDAY_WEIGHT,
                       np.where(weekday == 5, SATURDAY_WEIGHT, BUSINESS_DAY_WEIGHT))
-    month_day = days - days.astype("datetime64[M]").astype("datetime64[D]") + 1
+    month_day = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
     month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    summer_break = ((month == 12) & (month_day.astype(np.int64) >= 24)) | ((month == 1) & (month_day.astype(np.int64) <= 7))
+    summer_break = ((month == 12) & (month_day >= 24)) | ((month == 1) & (month_day <= 7))
     factor = factor * np.where(summer_break, SUMMER_BREAK_WEIGHT, 1.0)
     return factor, holiday | (weekday >= 5)
 
@@ -816,7 +829,8 @@ def _runtimes(rng: np.random.Generator, utc_ticks: np.ndarray, org: np.ndarray, 
     hour = utc_ticks // (3600 * TICKS_PER_SECOND)
     _, hour_slot, per_hour = np.unique(hour, return_inverse=True, return_counts=True)
     load = 1.0 + 0.9 * (per_hour[hour_slot] / (scale * 120.0)) ** 1.5
-    return np.round(np.clip(base * load * orgs.report_size[org], 0.02, 900.0), 6)
+    runtime = np.round(np.clip(base * load * orgs.report_size[org], 0.02, 900.0), 6)
+    return np.where(runtime == np.floor(runtime), runtime + 1e-6, runtime)  # always written with decimals
 
 
 # --- Formatting and writing ------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ analyst would, so they hold the generator to the data contract rather than to it
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
