@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from basstory.calendar_au import bas_due_dates, national_public_holidays
@@ -835,38 +834,69 @@ def _runtimes(rng: np.random.Generator, utc_ticks: np.ndarray, org: np.ndarray, 
 
 # --- Formatting and writing ------------------------------------------------------------------------------------------
 
-def _fraction_suffix(ticks: np.ndarray) -> pa.Array:
-    """'.dddd' with trailing zeros dropped (none at all for whole seconds), then 'Z': '.2119Z', '.5Z', 'Z'."""
-    fraction = ticks % TICKS_PER_SECOND
-    digits = np.stack([fraction // 1000, fraction // 100 % 10, fraction // 10 % 10, fraction % 10], axis=1)
+# Text is built as byte matrices (one row per value, NUL-padded on the right, which numpy's S dtype drops): far faster
+# than formatting timestamps value by value.
+
+def _digit_bytes(values: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded decimal digits of non-negative ints as a uint8 matrix (n, width)."""
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    return (values[:, None] // powers[None, :] % 10 + ord("0")).astype(np.uint8)
+
+
+def _date_time_bytes(utc_ticks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """('YYYY-MM-DD', 'HH:MM:SS') of UTC ticks, as uint8 matrices (n, 10) and (n, 8)."""
+    days = (utc_ticks // TICKS_PER_DAY).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    date_text = np.full((len(utc_ticks), 10), ord("-"), dtype=np.uint8)
+    date_text[:, 0:4], date_text[:, 5:7], date_text[:, 8:10] = (_digit_bytes(year, 4), _digit_bytes(month, 2),
+                                                                _digit_bytes(day, 2))
+    second_of_day = utc_ticks % TICKS_PER_DAY // TICKS_PER_SECOND
+    time_text = np.full((len(utc_ticks), 8), ord(":"), dtype=np.uint8)
+    time_text[:, 0:2] = _digit_bytes(second_of_day // 3600, 2)
+    time_text[:, 3:5] = _digit_bytes(second_of_day // 60 % 60, 2)
+    time_text[:, 6:8] = _digit_bytes(second_of_day % 60, 2)
+    return date_text, time_text
+
+
+def _fraction_suffix_bytes(ticks: np.ndarray) -> np.ndarray:
+    """'.dddd' with trailing zeros dropped (none at all for whole seconds), then 'Z': '.2119Z', '.5Z', 'Z';
+    a uint8 matrix (n, 6), NUL-padded."""
+    digits = _digit_bytes(ticks % TICKS_PER_SECOND, 4) - ord("0")
     trailing_zeros = np.zeros(len(ticks), dtype=np.int64)
     for position in (3, 2, 1, 0):  # count zeros from the right, stopping at the first non-zero digit
         trailing_zeros += (digits[:, position:] == 0).all(axis=1)
     n_digits = 4 - trailing_zeros
-    text = np.zeros((len(ticks), 6), dtype=np.uint8)  # NUL bytes pad the shorter suffixes
+    text = np.zeros((len(ticks), 6), dtype=np.uint8)
     text[:, 0] = np.where(n_digits > 0, ord("."), ord("Z"))
     for position in range(1, 5):
         text[:, position] = np.where(position <= n_digits, digits[:, position - 1] + ord("0"),
                                      np.where((position == n_digits + 1) & (n_digits > 0), ord("Z"), 0))
     text[:, 5] = np.where(n_digits == 4, ord("Z"), 0)
-    return pa.array(text.view("S6").ravel()).cast(pa.string())
+    return text
 
 
-def _guid_column(guids: np.ndarray) -> pa.Array:
-    return pa.array(guids).cast(pa.string())
+def _text_column(byte_matrix_or_strings: np.ndarray) -> pa.Array:
+    """A pyarrow string column from a uint8 byte matrix (one row per value) or an S-dtype array."""
+    values = byte_matrix_or_strings
+    if values.ndim == 2:
+        values = np.ascontiguousarray(values).view(f"S{values.shape[1]}").ravel()
+    return pa.array(values).cast(pa.string())
 
 
 def _full_table(utc_ticks: np.ndarray, org: np.ndarray, user: np.ndarray, runtime: np.ndarray, orgs: _Orgs,
                 links: _UserLinks) -> pa.Table:
     """Full BAS rows. Grain: one row per run; columns `FULLBAS.required` in the extract's text formats."""
-    seconds = pa.array((utc_ticks // TICKS_PER_SECOND).astype("datetime64[s]"))
     n = len(utc_ticks)
+    date_text, time_text = _date_time_bytes(utc_ticks)
     columns = {
-        "datestring": pc.strftime(seconds, "%Y-%m-%d"),
-        "timestring": pc.binary_join_element_wise(pc.strftime(seconds, "%H:%M:%S"), _fraction_suffix(utc_ticks), ""),
+        "datestring": _text_column(date_text),
+        "timestring": _text_column(np.concatenate([time_text, _fraction_suffix_bytes(utc_ticks)], axis=1)),
         "level": pa.repeat(pa.scalar("INFO"), n),
-        "userid": _guid_column(links.user_guid[user]),
-        "orgid": _guid_column(orgs.guid[org]),
+        "userid": _text_column(links.user_guid[user]),
+        "orgid": _text_column(orgs.guid[org]),
         "reportname": pa.repeat(pa.scalar("ActivityStatement"), n),
         "versioncode": pa.repeat(pa.scalar("VERSION/AU"), n),
         "countrycode": pa.repeat(pa.scalar("CNTRY/AU"), n),
@@ -878,14 +908,15 @@ def _full_table(utc_ticks: np.ndarray, org: np.ndarray, user: np.ndarray, runtim
 def _simple_table(utc_ticks: np.ndarray, org: np.ndarray, user: np.ndarray, period_month: np.ndarray,
                   shortcode_bytes: np.ndarray, links: _UserLinks) -> pa.Table:
     """Simple BAS rows. Grain: one row per run; columns `SIMPLEBAS.required` in the extract's text formats."""
-    seconds = pa.array((utc_ticks // TICKS_PER_SECOND).astype("datetime64[s]"))
     month_number = period_month.astype(np.int64)
+    date_text, time_text = _date_time_bytes(utc_ticks)
+    space = np.full((len(utc_ticks), 1), ord(" "), dtype=np.uint8)
     columns = {
-        "userid": _guid_column(links.user_guid[user]),
-        "shortcode": pa.array(shortcode_bytes[org]).cast(pa.string()),
+        "userid": _text_column(links.user_guid[user]),
+        "shortcode": _text_column(shortcode_bytes[org]),
         "statementyear": pa.array(1970 + month_number // 12),
         "statementmonth": pa.array(month_number % 12 + 1),
-        "datetime": pc.strftime(seconds, "%Y-%m-%d %H:%M:%S"),
+        "datetime": _text_column(np.concatenate([date_text, space, time_text], axis=1)),
     }
     return pa.table({name: columns[name] for name in SIMPLEBAS.required})
 
