@@ -18,6 +18,7 @@ month by month, so `scale=100` runs in bounded memory.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -521,7 +522,7 @@ def _link_users(rng: np.random.Generator, orgs: _Orgs) -> _UserLinks:
     # Advisers: each practice has a few, weighted so that the first (the lead) takes the biggest share of clients.
     n_practices = int(orgs.practice.max()) + 1 if (orgs.practice >= 0).any() else 0
     practice_sizes = np.bincount(orgs.practice[orgs.practice >= 0], minlength=n_practices)
-    advisers_per_practice = 1 + np.round(0.8 * practice_sizes ** 0.6).astype(np.int64)
+    advisers_per_practice = 1 + np.round(0.8 * practice_sizes ** 0.6).astype(np.int64)  # 2 for 1 org, 14 for 100
     adviser_practice = np.repeat(np.arange(n_practices), advisers_per_practice)
     adviser_rank = np.arange(len(adviser_practice)) - np.repeat(np.cumsum(advisers_per_practice)
                                                                 - advisers_per_practice, advisers_per_practice)
@@ -1002,12 +1003,21 @@ def generate_sample(out_dir: Path, scale: float = 1.0, seed: int = 42) -> dict[s
     orgs = _build_orgs(np.random.default_rng(org_seed), scale)
     links = _link_users(np.random.default_rng(user_seed), orgs)
     card = _orgcard_frame(np.random.default_rng(card_seed), orgs)
-    card.to_csv(out_dir / ORGCARD.filename, index=False, lineterminator="\n", encoding="utf-8")
-    counts = {
-        FULLBAS.slot: _write_system(np.random.default_rng(full_seed), "full", out_dir / FULLBAS.filename, orgs,
-                                    links, scale),
-        SIMPLEBAS.slot: _write_system(np.random.default_rng(simple_seed), "simple", out_dir / SIMPLEBAS.filename,
-                                      orgs, links, scale),
-        ORGCARD.slot: len(card),
-    }
+
+    # Write under temporary names and rename at the end, so an interrupted run never leaves files that look complete.
+    partial = {e.slot: out_dir / f".{e.filename}.partial" for e in (FULLBAS, SIMPLEBAS, ORGCARD)}
+    try:
+        card.to_csv(partial[ORGCARD.slot], index=False, lineterminator="\n", encoding="utf-8")
+        counts = {
+            FULLBAS.slot: _write_system(np.random.default_rng(full_seed), "full", partial[FULLBAS.slot], orgs,
+                                        links, scale),
+            SIMPLEBAS.slot: _write_system(np.random.default_rng(simple_seed), "simple", partial[SIMPLEBAS.slot],
+                                          orgs, links, scale),
+            ORGCARD.slot: len(card),
+        }
+        for extract in (FULLBAS, SIMPLEBAS, ORGCARD):
+            os.replace(partial[extract.slot], out_dir / extract.filename)
+    finally:
+        for path in partial.values():
+            path.unlink(missing_ok=True)
     return counts

@@ -123,6 +123,7 @@ def test_scale_multiplies_orgs_and_runs(tmp_path: Path) -> None:
 
 
 def test_counts_match_the_files(sample: Sample) -> None:
+    assert sorted(p.name for p in sample.folder.iterdir()) == ["fullbas.csv", "orgcard.csv", "simplebas.csv"]
     assert sample.counts == {
         "fullbas": sample.value("select count(*) from full_raw"),
         "simplebas": sample.value("select count(*) from simple_raw"),
