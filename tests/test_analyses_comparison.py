@@ -123,7 +123,7 @@ def test_system_take_up(con):
 
 def test_quarter_summary(con):
     summary = an.quarter_summary(an.usage_by_quarter(con, DEFAULT), an.system_take_up(con, DEFAULT))
-    assert summary["peak_both"] == {"quarter_label": "Jan–Mar 2017", "orgs": 4, "full_only": 0.5,
+    assert summary["peak_both"] == {"quarter_label": "Jan–Mar 2017", "orgs": 4, "both_orgs": 1, "full_only": 0.5,
                                     "simple_only": 0.25, "both": 0.25}
     assert summary["take_up"] == {"full_to_simple": 1, "simple_to_full": 1}
     empty = an.quarter_summary(an.usage_by_quarter(con, DEFAULT.with_(statuses=())),

@@ -284,7 +284,7 @@ def usage_summary(split: pd.DataFrame) -> dict[str, dict[str, dict]]:
 
 def quarter_summary(by_quarter: pd.DataFrame, take_up: pd.DataFrame) -> dict:
     """From `usage_by_quarter` and `system_take_up`: {"peak_both": the quarter with the largest share of orgs using
-    both reports (ties: the earliest) as {"quarter_label", "orgs", and the share of each usage} or None,
+    both reports (ties: the earliest) as {"quarter_label", "orgs", "both_orgs", and the share of each usage} or None,
     "take_up": {direction: orgs over the period}}."""
     peak = None
     if not by_quarter.empty:
@@ -292,8 +292,10 @@ def quarter_summary(by_quarter: pd.DataFrame, take_up: pd.DataFrame) -> dict:
                                         aggfunc="sum", fill_value=0.0)
         shares = shares.reindex(columns=list(USAGE_LABELS), fill_value=0.0).reset_index()
         shares["orgs"] = by_quarter.groupby("quarter")["orgs"].sum().to_numpy()
+        both = by_quarter[by_quarter["usage"] == "both"].set_index("quarter")["orgs"]
+        shares["both_orgs"] = shares["quarter"].map(both).fillna(0).astype(int)
         top = shares.sort_values(["both", "quarter"], ascending=[False, True]).iloc[0]
-        peak = {"quarter_label": str(top["quarter_label"]), "orgs": int(top["orgs"])}
+        peak = {"quarter_label": str(top["quarter_label"]), "orgs": int(top["orgs"]), "both_orgs": int(top["both_orgs"])}
         peak |= {u: float(top[u]) for u in USAGE_LABELS}
     totals = {d: int(take_up.loc[take_up["direction"] == d, "orgs"].sum()) if not take_up.empty else 0
               for d in TAKE_UP}

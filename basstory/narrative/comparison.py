@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
-from basstory.narrative.common import fmt_int, pct, plural
-from basstory.narrative.interaction import ChartTitle
+from basstory.narrative.common import fmt_int, plural
+from basstory.narrative.interaction import ChartTitle, join_words, share
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),
@@ -33,9 +33,9 @@ def comparison_finding(totals: dict, usage: dict) -> str:
         return (f"Only {SYSTEM_LABELS[s]} is in view: {plural(t['runs'], 'run')} by {plural(t['users'], 'user')} "
                 f"of {plural(t['orgs'], 'organisation')}.")
     full, simple, both = totals["full"], totals["simple"], usage["orgs"]["both"]
-    return (f"Full BAS carries {pct(full['runs'], totals['all']['runs'])} of the runs and reaches "
+    return (f"Full BAS carries {share(full['runs'], totals['all']['runs'])} of the runs and reaches "
             f"{plural(full['orgs'], 'organisation')} to Simple BAS's {fmt_int(simple['orgs'])}; "
-            f"{fmt_int(both['count'])} ({pct(both['share'], 1)}) use both.")
+            f"{fmt_int(both['count'])} ({share(both['share'], 1)}) use both.")
 
 
 def activity_title(summary: dict, metric: str, grain: str) -> ChartTitle:
@@ -60,8 +60,8 @@ def usage_split_title(usage: dict) -> ChartTitle:
     total = sum(v["count"] for v in orgs.values())
     if not total:
         return ChartTitle("No organisations in this view", "")
-    return ChartTitle(f"{pct(orgs['full_only']['share'], 1)} of organisations use only Full BAS, "
-                      f"{pct(orgs['simple_only']['share'], 1)} only Simple BAS and {pct(orgs['both']['share'], 1)} both",
+    return ChartTitle(f"{share(orgs['full_only']['share'], 1)} of organisations use only Full BAS, "
+                      f"{share(orgs['simple_only']['share'], 1)} only Simple BAS and {share(orgs['both']['share'], 1)} both",
                       f"{plural(total, 'organisation')} and "
                       f"{plural(sum(v['count'] for v in usage['users'].values()), 'user')} by the reports they ran "
                       f"in the period.")
@@ -75,8 +75,8 @@ def quarter_usage_title(quarters: dict) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     if not peak["both"]:
         return ChartTitle("No organisation used both reports in the same quarter", subtitle)
-    return ChartTitle(f"At most {pct(peak['both'], 1)} of active organisations used both reports in a quarter "
-                      f"({peak['quarter_label']}, of {fmt_int(peak['orgs'])})", subtitle)
+    return ChartTitle(f"At most {share(peak['both'], 1)} of active organisations used both reports in the same quarter "
+                      f"({fmt_int(peak['both_orgs'])} of {fmt_int(peak['orgs'])} in {peak['quarter_label']})", subtitle)
 
 
 def take_up_title(quarters: dict) -> ChartTitle:
@@ -87,7 +87,7 @@ def take_up_title(quarters: dict) -> ChartTitle:
         return ChartTitle("No organisation took up the other report in this period",
                           "Orgs whose first run of one system came after they had used the other, by quarter.")
     return ChartTitle(f"{plural(to_simple, 'organisation')} took up Simple BAS after using Full BAS; "
-                      f"{fmt_int(to_full)} went the other way",
+                      f"{fmt_int(to_full) if to_full else 'none'} went the other way",
                       "Orgs whose first run of one system in the period came after they had used the other, by the "
                       "quarter of that first run; colour: the report taken up.")
 
@@ -98,8 +98,8 @@ def runs_per_entity_title(summary: dict) -> ChartTitle:
     if not systems:
         return ChartTitle("No users in this view", "")
     parts = [f"{SYSTEM_LABELS[s]} {fmt_int(summary[s]['user']['median'])} "
-             f"(p90 {fmt_int(summary[s]['user']['p90'])})" for s in systems]
-    return ChartTitle(f"Runs per user in the period, median: {'; '.join(parts)}",
+             f"(90th percentile {fmt_int(summary[s]['user']['p90'])})" for s in systems]
+    return ChartTitle(f"Median runs per user in the period: {', '.join(parts)}",
                       "Share of each system's users and orgs by how many reports they ran in the period.")
 
 
@@ -119,7 +119,7 @@ def repeat_rate_title(repeats: dict) -> ChartTitle:
     systems = _systems(repeats)
     if not systems:
         return ChartTitle("No runs in this view", "")
-    parts = [f"{SYSTEM_LABELS[s]} {pct(repeats[s]['repeats'], repeats[s]['runs'])}" for s in systems]
+    parts = [f"{SYSTEM_LABELS[s]} {share(repeats[s]['repeats'], repeats[s]['runs'])}" for s in systems]
     return ChartTitle(f"Re-runs within 30 minutes: {', '.join(parts)} of runs",
                       "A re-run: the same user, org and report at most 30 minutes after the previous run.")
 
@@ -130,8 +130,8 @@ def plans_title(plans: dict) -> ChartTitle:
     if not top:
         return ChartTitle("No organisations in this view", "")
     first = top[0]
-    then = f", then {', '.join(p['plan'] for p in top[1:])}" if len(top) > 1 else ""
+    then = f", then {join_words([p['plan'] for p in top[1:]])}" if len(top) > 1 else ""
     return ChartTitle(f"{first['plan']} is the most popular plan among BAS organisations "
-                      f"({plural(first['orgs'], 'org')}, {pct(first['orgs'], plans['orgs'])}){then}",
+                      f"({plural(first['orgs'], 'org')}, {share(first['orgs'], plans['orgs'])}){then}",
                       "Organisations with a run, by pricing plan (productoption), split by the reports they used; "
                       "smaller plans grouped as Other.")

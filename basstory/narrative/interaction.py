@@ -35,11 +35,16 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def share(part: float, whole: float = 1) -> str:
+    """narrative.common.pct, but a share of exactly nothing reads '0%' rather than '0.0%'."""
+    return "0%" if not part else pct(part, whole)
+
+
 def _systems(summary: dict) -> list[str]:
     return [s for s in SYSTEMS if s in summary]
 
 
-def _join(parts: list[str]) -> str:
+def join_words(parts: list[str]) -> str:
     """['a'] -> 'a'; ['a', 'b'] -> 'a and b'; ['a', 'b', 'c'] -> 'a, b and c'."""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
@@ -49,10 +54,10 @@ def interaction_finding(week: dict, due: dict) -> str:
     if "all" not in week:
         return "No report runs match these filters."
     w = week["all"]
-    sentence = (f"{pct(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours, busiest on "
+    sentence = (f"{share(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours, busiest on "
                 f"{WEEKDAY_NAMES[w['weekday'] - 1]}s {hour_range(w['hour'])}")
     if "all" in due and due["all"]["runs"]:
-        sentence += (f", and {pct(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
+        sentence += (f", and {share(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
                      f"date")
     return sentence + "."
 
@@ -63,8 +68,8 @@ def heatmap_title(week: dict, tz: str) -> ChartTitle:
              for s in _systems(week)]
     if not peaks:
         return ChartTitle("No runs in this view", "")
-    shares = "; ".join(f"{SYSTEM_LABELS[s]} {pct(week[s]['business_hours_share'], 1)}" for s in _systems(week))
-    return ChartTitle(f"{_join(peaks)} ({zone_name(tz)})",
+    shares = "; ".join(f"{SYSTEM_LABELS[s]} {share(week[s]['business_hours_share'], 1)}" for s in _systems(week))
+    return ChartTitle(f"{join_words(peaks)} ({zone_name(tz)})",
                       f"Share of each system's runs by weekday and hour. Runs in business hours "
                       f"(Mon–Fri 08:00–18:00): {shares}.")
 
@@ -80,7 +85,7 @@ def day_of_month_title(month: dict, due_labels: list[str]) -> ChartTitle:
         ratio = f" ({m['peak_ratio']:.1f}× a typical day)" if m["median_runs_per_day"] else ""
         peaks.append(f"{SYSTEM_LABELS[s]} peaks on the {ordinal(m['busiest_day'])}{ratio}")
     marks = f"; dashed lines mark BAS due dates ({', '.join(due_labels)})" if due_labels else ""
-    return ChartTitle(_join(peaks), f"Average runs on each day of the month, Sydney dates{marks}.")
+    return ChartTitle(join_words(peaks), f"Average runs on each day of the month, Sydney dates{marks}.")
 
 
 def days_before_due_title(due: dict) -> ChartTitle:
@@ -88,10 +93,9 @@ def days_before_due_title(due: dict) -> ChartTitle:
     systems = _systems(due)
     if not systems:
         return ChartTitle("No runs of monthly or quarterly lodgers in this view", "")
-    shares = [f"{pct(due[s]['final_week_share'], 1)} of {SYSTEM_LABELS[s]} runs" for s in systems]
+    shares = [f"{share(due[s]['final_week_share'], 1)} of {SYSTEM_LABELS[s]} runs" for s in systems]
     medians = "; ".join(f"{SYSTEM_LABELS[s]} {plural(due[s]['median_days'], 'day')}" for s in systems)
-    verb = "comes" if len(shares) == 1 else "come"
-    return ChartTitle(f"{_join(shares)} {verb} in the last week before the BAS is due",
+    return ChartTitle(f"{join_words(shares)} come in the last week before the BAS is due",
                       f"Days from each run to the next due date of its org's cadence (Sydney dates). "
                       f"Median: {medians} before.")
 
@@ -101,9 +105,8 @@ def repeat_title(repeats: dict) -> ChartTitle:
     systems = _systems(repeats)
     if not systems:
         return ChartTitle("No runs in this view", "")
-    parts = [f"{pct(repeats[s]['repeats'], repeats[s]['runs'])} of {SYSTEM_LABELS[s]} runs" for s in systems]
-    verb = "is a re-run" if len(parts) == 1 else "are re-runs"
-    return ChartTitle(f"{_join(parts)} {verb} within 30 minutes",
+    parts = [f"{share(repeats[s]['repeats'], repeats[s]['runs'])} of {SYSTEM_LABELS[s]} runs" for s in systems]
+    return ChartTitle(f"{join_words(parts)} are re-runs within 30 minutes",
                       "Share of sessions by runs per session: a session is a run and its re-runs by the same user "
                       "for the same org, each at most 30 minutes after the last.")
 
@@ -114,7 +117,7 @@ def repeat_sentence(repeats: dict) -> str:
     if not systems:
         return "No runs in this view."
     parts = [f"{SYSTEM_LABELS[s]}: {plural(repeats[s]['sessions'], 'session')}, "
-             f"{pct(repeats[s]['multi_run_sessions'], repeats[s]['sessions'])} with more than one run"
+             f"{share(repeats[s]['multi_run_sessions'], repeats[s]['sessions'])} with more than one run"
              for s in systems]
     return ("A user who runs the same report for the same org again within 30 minutes is usually checking or "
             "correcting figures before lodging. " + "; ".join(parts) + ".")
@@ -129,9 +132,9 @@ def statement_lag_title(lag: dict) -> ChartTitle:
         months, f"{months} months after the period ends")
     if months < 0:
         when = "before the period's last month"
-    return ChartTitle(f"{pct(lag['modal_share'], 1)} of Simple BAS runs are made {when}",
+    return ChartTitle(f"{share(lag['modal_share'], 1)} of Simple BAS runs are made {when}",
                       f"Months from the statement period to the run (0 = the period's own month). "
-                      f"{pct(lag['late_share'], 1)} come three months or more after the period.")
+                      f"{share(lag['late_share'], 1)} come three months or more after the period.")
 
 
 def who_runs_title(roles: dict) -> ChartTitle:
@@ -139,8 +142,8 @@ def who_runs_title(roles: dict) -> ChartTitle:
     if "all" not in roles or not roles["all"]["users"]:
         return ChartTitle("No users in this view", "")
     a = roles["all"]
-    return ChartTitle(f"Advisers are {pct(a['advisers'], a['users'])} of users but make "
-                      f"{pct(a['adviser_runs'], a['runs'])} of runs",
+    return ChartTitle(f"Advisers are {share(a['advisers'], a['users'])} of users but make "
+                      f"{share(a['adviser_runs'], a['runs'])} of runs",
                       f"Share of each system's runs by how many organisations the user ran reports for "
                       f"(advisers: 2 or more). The busiest user worked for {plural(a['max_orgs'], 'org')}.")
 
@@ -154,7 +157,8 @@ def who_runs_sentence(roles: dict) -> str:
              for s in _systems(roles)]
     return (f"We call a user who ran reports for two or more organisations an **adviser** (an accountant or "
             f"bookkeeper working for clients) and everyone else an **owner**. "
-            f"{fmt_int(a['advisers'])} of the {plural(a['users'], 'user')} are advisers ({'; '.join(parts)}).")
+            f"{fmt_int(a['advisers'])} of the {plural(a['users'], 'user')} {'is an adviser' if a['advisers'] == 1 else 'are advisers'} "
+            f"({'; '.join(parts)}).")
 
 
 def split_title(top: dict, what: str) -> ChartTitle:
@@ -165,9 +169,9 @@ def split_title(top: dict, what: str) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     subtitle = f"Share of each system's organisations by {what}."
     if len({top[s]["value"] for s in systems}) == 1:
-        shares = " and ".join(f"{pct(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
+        shares = " and ".join(f"{share(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
         return ChartTitle(f"{top[systems[0]]['value']} leads for {what}: {shares} organisations", subtitle)
-    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {top[s]['value']} ({pct(top[s]['org_share'], 1)})" for s in systems)
+    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {top[s]['value']} ({share(top[s]['org_share'], 1)})" for s in systems)
     return ChartTitle(f"The most common {what} differs — {parts}", subtitle)
 
 
@@ -178,8 +182,8 @@ def managed_title(top: dict) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     subtitle = "Share of each system's organisations by whether a practice (accountant or bookkeeper) manages them."
     if len({top[s]["value"] for s in systems}) == 1:
-        shares = " and ".join(f"{pct(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
+        shares = " and ".join(f"{share(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
         return ChartTitle(f"{shares} organisations are {top[systems[0]]['value'].lower()}", subtitle)
-    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {pct(top[s]['org_share'], 1)} {top[s]['value'].lower()}"
+    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {share(top[s]['org_share'], 1)} {top[s]['value'].lower()}"
                       for s in systems)
     return ChartTitle(f"Practice management differs — {parts}", subtitle)
