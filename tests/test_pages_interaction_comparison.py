@@ -1,0 +1,158 @@
+"""AppTest over chapters 1 and 2: for default and non-default filters the pages render without an exception, show
+the expected charts (each shipping at most 5,000 rows) or a short note where a chart has nothing to show, and state
+their finding."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from basstory.charts.common import MAX_POINTS
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+INTERACTION, COMPARISON = "pages/interaction.py", "pages/comparison.py"
+#: Charts each page shows when both systems have data, in page order (by their Streamlit keys' order).
+INTERACTION_CHARTS = 8      # week heatmap, day of month, weeks before due, sessions, statement lag, orgs per user,
+                            # channel type, practice management
+COMPARISON_CHARTS = 10      # activity, one-or-both, per quarter, take-up, runs per user/org, re-runs, 3 splits, plans
+
+
+def open_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def open_page(page: str, **query) -> AppTest:
+    """The page after the router has run once with `query` as the URL's parameters (the deep-link mechanism)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def dataset_rows(at: AppTest) -> list[int]:
+    return [pa.ipc.open_stream(d.data.data).read_all().num_rows
+            for c in at.get("vega_lite_chart") for d in c.proto.datasets]
+
+
+def title(spec: dict) -> str:
+    return spec["title"]["text"]
+
+
+def assert_healthy(at: AppTest, n_charts: int) -> None:
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) == n_charts
+    rows = dataset_rows(at)
+    assert rows and max(rows) <= MAX_POINTS
+    assert all(title(spec) for spec in charts(at))
+
+
+@pytest.mark.parametrize("page, n_charts, heading", [
+    (INTERACTION, INTERACTION_CHARTS, "How and when users interact"),
+    (COMPARISON, COMPARISON_CHARTS, "Full BAS vs Simple BAS"),
+])
+def test_default_filters(sample_data_dir, page, n_charts, heading):
+    at = open_page(page)
+    assert_healthy(at, n_charts)
+    assert at.title[0].value == heading
+    assert at.markdown[0].value.startswith("#### ") and "%" in at.markdown[0].value     # the finding
+
+
+def test_interaction_default_charts_state_their_findings(sample_data_dir):
+    specs = charts(open_page(INTERACTION))
+    assert "(Sydney time)" in title(specs[0]) and "peaks on" in title(specs[0])
+    assert specs[0]["spec"]["encoding"]["x"]["title"] == "Hour of day (Sydney time)"
+    assert "last week before the BAS is due" in title(specs[2])
+    assert "re-runs within 30 minutes" in title(specs[3])
+    assert "of Simple BAS runs are made" in title(specs[4])
+    assert title(specs[5]).startswith("Advisers are")
+
+
+def test_display_zone_changes_the_heatmap_axis(sample_data_dir):
+    at = open_page(INTERACTION, tz="UTC")
+    assert_healthy(at, INTERACTION_CHARTS)
+    heatmap = charts(at)[0]
+    assert heatmap["spec"]["encoding"]["x"]["title"] == "Hour of day (UTC)"
+    assert title(heatmap).endswith("(UTC)")
+
+
+@pytest.mark.parametrize("system, other", [("Simple BAS", "Full BAS"), ("Full BAS", "Simple BAS")])
+def test_one_system_only(sample_data_dir, system, other):
+    at = open_page(INTERACTION, systems=[system])
+    assert not at.exception, at.exception
+    if system == "Full BAS":            # no Simple BAS runs, so no statement periods: a note instead of the chart
+        assert len(at.get("vega_lite_chart")) == INTERACTION_CHARTS - 1
+        assert any("No Simple BAS runs" in i.value for i in at.info)
+    else:
+        assert len(at.get("vega_lite_chart")) == INTERACTION_CHARTS
+    assert all(other not in title(spec) for spec in charts(at))
+    at = open_page(COMPARISON, systems=[system])
+    assert_healthy(at, COMPARISON_CHARTS)
+    assert at.markdown[0].value.startswith(f"#### Only {system} is in view")
+
+
+def test_a_bas_quarter(sample_data_dir):
+    for page, n_charts in ((INTERACTION, INTERACTION_CHARTS), (COMPARISON, COMPARISON_CHARTS)):
+        at = open_page(page, period="Latest quarter")
+        assert at.session_state["filters"].start is not None
+        assert not at.exception, at.exception
+        assert 1 <= len(at.get("vega_lite_chart")) <= n_charts
+        rows = dataset_rows(at)
+        assert max(rows) <= MAX_POINTS
+
+
+def test_a_single_day(sample_data_dir):
+    at = open_app()
+    day = at.session_state["filters"].start or date(2017, 3, 21)
+    at.selectbox(key="period").set_value("Custom range").run()
+    at.date_input(key="dates").set_value((day, day)).run()
+    assert at.session_state["filters"].start == at.session_state["filters"].end == day
+    for page in (INTERACTION, COMPARISON):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert at.get("vega_lite_chart"), page
+        assert max(dataset_rows(at)) <= MAX_POINTS
+
+
+@pytest.mark.parametrize("page", [INTERACTION, COMPARISON])
+def test_a_filter_that_leaves_nothing(sample_data_dir, page):
+    at = open_page(page, status="")
+    assert not at.exception, at.exception
+    assert any("No report runs match" in w.value for w in at.warning)
+    assert not at.get("vega_lite_chart")
+    assert at.markdown[0].value == "#### No report runs match these filters."
+
+
+def test_annual_lodgers_have_no_due_date_chart(sample_data_dir):
+    at = open_page(INTERACTION, tax_periods=["Annual"])
+    assert not at.exception, at.exception
+    # either the sample holds annual lodgers' runs, which have no monthly or quarterly due date, or none at all
+    assert any("No runs of monthly or quarterly lodgers" in i.value for i in at.info) or at.warning
+
+
+@pytest.mark.parametrize("metric, grain, field, x_title", [
+    ("users", "week", "users", "Week (Sydney dates)"),
+    ("orgs", "month", "orgs", "Month (Sydney dates)"),
+    ("runs", "week", "runs", "Week (Sydney dates)"),
+])
+def test_comparison_metric_and_grain(sample_data_dir, metric, grain, field, x_title):
+    at = open_page(COMPARISON)
+    at.segmented_control(key="cmp_metric").set_value(metric).run()
+    at.segmented_control(key="cmp_grain").set_value(grain).run()
+    assert_healthy(at, COMPARISON_CHARTS)
+    activity = charts(at)[0]
+    raw = activity["layer"][0]
+    assert raw["encoding"]["y"]["field"] == field
+    assert raw["encoding"]["x"]["title"] == x_title
+    assert title(activity).lower().startswith({"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric])
