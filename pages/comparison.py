@@ -46,7 +46,8 @@ if not ui.nothing_to_show(runs, filters):
     quarters = analyses.quarter_summary(by_quarter, take_up)
     show(lambda: charts.quarter_usage_chart(by_quarter, *narrative.quarter_usage_title(quarters)), by_quarter,
          "cmp_quarters")
-    show(lambda: charts.take_up_chart(take_up, *narrative.take_up_title(quarters)), take_up, "cmp_take_up")
+    title = narrative.take_up_title(quarters)
+    show(lambda: charts.take_up_chart(take_up, *title), take_up, "cmp_take_up", title.text + ".")
 
     st.subheader("How much each user and org runs")
     per_entity = ui.compute(analyses.runs_per_entity, filters)

@@ -15,7 +15,7 @@ heatmap = ui.compute(analyses.weekly_heatmap, filters)
 week = analyses.week_summary(heatmap)
 days_before = ui.compute(analyses.days_before_due, filters)
 due = analyses.due_summary(days_before)
-ui.headline("How and when users interact", narrative.interaction_finding(week, due))
+ui.headline("How and when users interact", narrative.interaction_finding(week, due, filters.tz))
 runs = ui.scope_banner(filters)
 
 

@@ -46,7 +46,8 @@ def test_activity_chart(con, metric, grain, y_title, x_title):
     lines = [u for u in units(spec)]
     assert [u["mark"]["type"] for u in lines] == ["line", "line"]
     raw, rolling = lines
-    assert encoding(raw, "y") == (metric, "quantitative") and encoding(rolling, "y") == (f"{metric}_avg", "quantitative")
+    assert encoding(raw, "y") == (metric, "quantitative")
+    assert encoding(rolling, "y") == (f"{metric}_avg", "quantitative")
     assert raw["encoding"]["y"]["title"] == y_title
     assert rolling["mark"]["strokeWidth"] > raw["mark"]["strokeWidth"]
     for unit in lines:

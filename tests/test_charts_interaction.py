@@ -129,7 +129,8 @@ def test_weeks_before_due_chart(con):
     spec = charts.weeks_before_due_chart(weeks, "Half in the last week", "Days to the due date").to_dict()
     assert spec["facet"]["row"]["field"] == "cadence_label"
     bar = main_unit(spec, "bar")
-    assert encoding(bar, "x") == ("days_label", "ordinal") and "Days before the due date" in bar["encoding"]["x"]["title"]
+    assert encoding(bar, "x") == ("days_label", "ordinal")
+    assert "Days before the due date" in bar["encoding"]["x"]["title"]
     assert encoding(bar, "xOffset") == ("system_label", "nominal")
     assert encoding(bar, "y") == ("share", "quantitative") and bar["encoding"]["y"]["axis"]["format"] == "%"
     assert_system_colors(bar)

@@ -22,7 +22,8 @@ PER_ENTITY = {"full": {"user": {"count": 4, "median": 1, "p90": 2, "mean": 1.25}
 
 
 @pytest.mark.parametrize("totals, usage, sentence", [
-    (TOTALS, USAGE, "Full BAS carries 62% of the runs and reaches 3 organisations to Simple BAS's 3; 2 (50%) use both."),
+    (TOTALS, USAGE,
+     "Full BAS carries 62% of the runs and reaches 3 organisations to Simple BAS's 3; 2 (50%) use both."),
     ({"simple": TOTALS["simple"], "all": TOTALS["simple"]}, NO_USAGE,
      "Only Simple BAS is in view: 3 runs by 3 users of 3 organisations."),
     ({"full": {"runs": 1, "users": 1, "orgs": 1}, "all": {"runs": 1, "users": 1, "orgs": 1}}, NO_USAGE,
@@ -54,10 +55,13 @@ def test_usage_split_title():
         "25% of organisations use only Full BAS, 25% only Simple BAS and 50% both",
         "4 organisations and 5 users by the reports they ran in the period.")
     assert n.usage_split_title(NO_USAGE).text == "No organisations in this view"
+    simple_only = {**NO_USAGE, "orgs": {**NO_USAGE["orgs"], "simple_only": {"count": 3, "share": 1.0}}}
+    assert n.usage_split_title(simple_only).text == "All 3 organisations in view used only Simple BAS"
 
 
 @pytest.mark.parametrize("peak, text", [
-    ({"quarter_label": "Jan–Mar 2017", "orgs": 4, "both_orgs": 1, "full_only": 0.5, "simple_only": 0.25, "both": 0.25},
+    ({"quarter_label": "Jan–Mar 2017", "orgs": 4, "both_orgs": 1, "full_only": 0.5, "simple_only": 0.25,
+      "both": 0.25},
      "At most 25% of active organisations used both reports in the same quarter (1 of 4 in Jan–Mar 2017)"),
     ({"quarter_label": "Jan–Mar 2017", "orgs": 4, "both_orgs": 0, "full_only": 1.0, "simple_only": 0.0, "both": 0.0},
      "No organisation used both reports in the same quarter"),

@@ -47,14 +47,16 @@ def test_share_of_nothing_reads_zero():
     assert (n.share(0), n.share(0.05), n.share(1, 3)) == ("0%", "5.0%", "33%")
 
 
-@pytest.mark.parametrize("week, due, sentence", [
-    (WEEK, DUE, "67% of BAS runs happen in weekday business hours, busiest on Tuesdays 10:00–11:00, and 47% come in "
-                "the last week before a BAS due date."),
-    (WEEK, {}, "67% of BAS runs happen in weekday business hours, busiest on Tuesdays 10:00–11:00."),
-    ({}, {}, "No report runs match these filters."),
+@pytest.mark.parametrize("week, due, tz, sentence", [
+    (WEEK, DUE, "Australia/Sydney", "67% of BAS runs happen in weekday business hours (08:00–18:00 Sydney time), "
+                                    "busiest on Tuesdays 10:00–11:00, and 47% come in the last week before a BAS due "
+                                    "date."),
+    (WEEK, {}, "UTC", "67% of BAS runs happen in weekday business hours (08:00–18:00 UTC), busiest on Tuesdays "
+                      "10:00–11:00."),
+    ({}, {}, "UTC", "No report runs match these filters."),
 ])
-def test_interaction_finding(week, due, sentence):
-    assert n.interaction_finding(week, due) == sentence
+def test_interaction_finding(week, due, tz, sentence):
+    assert n.interaction_finding(week, due, tz) == sentence
 
 
 def test_heatmap_title():
@@ -90,7 +92,8 @@ def test_days_before_due_title():
 
 
 def test_repeat_title_and_sentence():
-    assert n.repeat_title(REPEATS).text == "50% of Full BAS runs and 0% of Simple BAS runs are re-runs within 30 minutes"
+    assert n.repeat_title(REPEATS).text == \
+        "50% of Full BAS runs and 0% of Simple BAS runs are re-runs within 30 minutes"
     assert n.repeat_title({"simple": REPEATS["simple"]}).text == "0% of Simple BAS runs are re-runs within 30 minutes"
     assert n.repeat_title({}).text == "No runs in this view"
     assert n.repeat_sentence(REPEATS) == (

@@ -98,7 +98,8 @@ def test_one_system_only(sample_data_dir, system, other):
         assert len(at.get("vega_lite_chart")) == INTERACTION_CHARTS
     assert all(other not in title(spec) for spec in charts(at))
     at = open_page(COMPARISON, systems=[system])
-    assert_healthy(at, COMPARISON_CHARTS)
+    assert_healthy(at, COMPARISON_CHARTS - 1)          # nobody can take up the other report: a note instead
+    assert any("No organisation took up the other report" in i.value for i in at.info)
     assert at.markdown[0].value.startswith(f"#### Only {system} is in view")
 
 

@@ -142,8 +142,9 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     Full BAS run came earlier (and the other way round). Only the filtered period is seen: an org's earlier history
     does not count.
 
-    Grain: one row per (quarter, direction) for every quarter with kept runs (zeros filled). Columns: quarter,
-    quarter_label, direction (TAKE_UP keys), direction_label, system (the system taken up), orgs.
+    Grain: one row per (quarter, direction) for every quarter with kept runs (zeros filled); empty when no org took
+    up the other system at all. Columns: quarter, quarter_label, direction (TAKE_UP keys), direction_label, system
+    (the system taken up), orgs.
     """
     columns = ["quarter", "quarter_label", "direction", "direction_label", "system", "orgs"]
     df = frame(con, f"""
@@ -167,7 +168,7 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
         FROM quarters q CROSS JOIN directions d
         LEFT JOIN counts c ON c.quarter = q.quarter AND c.direction = d.direction
         ORDER BY q.quarter, d.direction""")
-    if df.empty:
+    if df.empty or not df["orgs"].sum():
         return pd.DataFrame(columns=columns)
     df["quarter_label"] = [_quarter_label(pd.Timestamp(q)) for q in df["quarter"]]
     df["direction_label"] = df["direction"].map(lambda d: TAKE_UP[d][0])
@@ -251,7 +252,8 @@ def plan_popularity(con: duckdb.DuckDBPyConnection, f: StoryFilters, top: int = 
 
 
 def plan_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters, top: int = 3) -> dict:
-    """{"orgs": orgs with a kept run and a known plan, "plans": the `top` plans [{"plan", "orgs"}] (facts.popular_plans)}."""
+    """{"orgs": orgs with a kept run and a known plan, "plans": the `top` plans [{"plan", "orgs"}]
+    (facts.popular_plans)}."""
     plans = popular_plans(con, f)
     return {"orgs": sum(p["orgs"] for p in plans), "plans": plans[:top]}
 
@@ -295,7 +297,8 @@ def quarter_summary(by_quarter: pd.DataFrame, take_up: pd.DataFrame) -> dict:
         both = by_quarter[by_quarter["usage"] == "both"].set_index("quarter")["orgs"]
         shares["both_orgs"] = shares["quarter"].map(both).fillna(0).astype(int)
         top = shares.sort_values(["both", "quarter"], ascending=[False, True]).iloc[0]
-        peak = {"quarter_label": str(top["quarter_label"]), "orgs": int(top["orgs"]), "both_orgs": int(top["both_orgs"])}
+        peak = {"quarter_label": str(top["quarter_label"]), "orgs": int(top["orgs"]),
+                "both_orgs": int(top["both_orgs"])}
         peak |= {u: float(top[u]) for u in USAGE_LABELS}
     totals = {d: int(take_up.loc[take_up["direction"] == d, "orgs"].sum()) if not take_up.empty else 0
               for d in TAKE_UP}

@@ -193,7 +193,8 @@ def _ordinal(n: int) -> str:
 # --- How close to the deadline --------------------------------------------------------------------------------------
 
 def _due_dates_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | None:
-    """A VALUES list of (cadence, due_date) rows covering every kept run's next due date, or None when no run is kept."""
+    """A VALUES list of (cadence, due_date) rows covering every kept run's next due date; None when no run is
+    kept."""
     span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM ({filtered_runs_sql(f)})")
     if span.empty or pd.isna(span.loc[0, "first"]):
         return None
@@ -328,7 +329,8 @@ def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     """
     label, order = _bucket_sql("size", SESSION_BUCKETS)
     return frame(con, f"""
-        WITH sizes AS (SELECT system, count(*) AS size FROM ({_sessions_sql(f)}) GROUP BY system, user_key, org, session)
+        WITH sizes AS (SELECT system, count(*) AS size FROM ({_sessions_sql(f)})
+                       GROUP BY system, user_key, org, session)
         SELECT system, {label} AS runs_in_session, {order} AS bucket_order, count(*) AS sessions,
                count(*) / sum(count(*)) OVER (PARTITION BY system) AS share, CAST(sum(size) AS BIGINT) AS runs
         FROM sizes GROUP BY system, runs_in_session, bucket_order ORDER BY system, bucket_order""")

@@ -29,14 +29,17 @@ def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtit
     data = with_system_labels(df)
     label = f"{METRIC_LABELS[metric]} per {grain}"
     base = alt.Chart(data).encode(
-        x=alt.X("period:T", title=f"{GRAIN_LABELS[grain]} (Sydney dates)", axis=alt.Axis(format="%b %Y")),
+        x=alt.X("period:T", title=f"{GRAIN_LABELS[grain]} (Sydney dates)",
+                axis=alt.Axis(format="%b %Y" if grain == "month" else "%-d %b %Y", labelOverlap=True,
+                              tickCount={"interval": grain, "step": 1})),
         color=system_color(),
         tooltip=[alt.Tooltip("system_label:N", title="System"),
                  alt.Tooltip("period:T", title=GRAIN_LABELS[grain], format="%d %b %Y" if grain == "week" else "%b %Y"),
                  alt.Tooltip(f"{metric}:Q", title=label, format=","),
                  alt.Tooltip(f"{metric}_avg:Q", title=f"{ROLLING_LABELS[grain]} average", format=",.0f")],
     )
-    raw = base.mark_line(strokeWidth=1, opacity=0.45).encode(y=alt.Y(f"{metric}:Q", title=label))
+    raw = base.mark_line(strokeWidth=1, opacity=0.45, point=alt.OverlayMarkDef(size=12)).encode(
+        y=alt.Y(f"{metric}:Q", title=label))
     rolling = base.mark_line(strokeWidth=3).encode(y=alt.Y(f"{metric}_avg:Q", title=label))
     return alt.layer(raw, rolling).properties(title=title_params(title, subtitle), height=340)
 
@@ -52,7 +55,8 @@ def usage_split_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
         color=usage_color(),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("entity_label:N", title="Who"), alt.Tooltip("usage_label:N", title="Reports used"),
-                 alt.Tooltip("count:Q", title="Count", format=","), alt.Tooltip("share:Q", title="Share", format=".1%")],
+                 alt.Tooltip("count:Q", title="Count", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
     ).properties(title=title_params(title, subtitle))
 
 

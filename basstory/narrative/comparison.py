@@ -60,11 +60,15 @@ def usage_split_title(usage: dict) -> ChartTitle:
     total = sum(v["count"] for v in orgs.values())
     if not total:
         return ChartTitle("No organisations in this view", "")
+    users = sum(v["count"] for v in usage["users"].values())
+    subtitle = f"{plural(total, 'organisation')} and {plural(users, 'user')} by the reports they ran in the period."
+    for only, label in (("full_only", "Full BAS"), ("simple_only", "Simple BAS")):
+        if orgs[only]["count"] == total:
+            return ChartTitle(f"All {plural(total, 'organisation')} in view used only {label}", subtitle)
     return ChartTitle(f"{share(orgs['full_only']['share'], 1)} of organisations use only Full BAS, "
-                      f"{share(orgs['simple_only']['share'], 1)} only Simple BAS and {share(orgs['both']['share'], 1)} both",
-                      f"{plural(total, 'organisation')} and "
-                      f"{plural(sum(v['count'] for v in usage['users'].values()), 'user')} by the reports they ran "
-                      f"in the period.")
+                      f"{share(orgs['simple_only']['share'], 1)} only Simple BAS and "
+                      f"{share(orgs['both']['share'], 1)} both",
+                      subtitle)
 
 
 def quarter_usage_title(quarters: dict) -> ChartTitle:

@@ -49,13 +49,14 @@ def join_words(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def interaction_finding(week: dict, due: dict) -> str:
-    """The chapter's finding, from `week_summary` and `due_summary` ('all' entries)."""
+def interaction_finding(week: dict, due: dict, tz: str) -> str:
+    """The chapter's finding, from `week_summary` and `due_summary` ('all' entries); hours are in the zone `tz`."""
     if "all" not in week:
         return "No report runs match these filters."
     w = week["all"]
-    sentence = (f"{share(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours, busiest on "
-                f"{WEEKDAY_NAMES[w['weekday'] - 1]}s {hour_range(w['hour'])}")
+    sentence = (f"{share(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours "
+                f"(08:00–18:00 {zone_name(tz)}), busiest on {WEEKDAY_NAMES[w['weekday'] - 1]}s "
+                f"{hour_range(w['hour'])}")
     if "all" in due and due["all"]["runs"]:
         sentence += (f", and {share(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
                      f"date")
@@ -157,7 +158,8 @@ def who_runs_sentence(roles: dict) -> str:
              for s in _systems(roles)]
     return (f"We call a user who ran reports for two or more organisations an **adviser** (an accountant or "
             f"bookkeeper working for clients) and everyone else an **owner**. "
-            f"{fmt_int(a['advisers'])} of the {plural(a['users'], 'user')} {'is an adviser' if a['advisers'] == 1 else 'are advisers'} "
+            f"{fmt_int(a['advisers'])} of the {plural(a['users'], 'user')} "
+            f"{'is an adviser' if a['advisers'] == 1 else 'are advisers'} "
             f"({'; '.join(parts)}).")
 
 
