@@ -45,7 +45,7 @@ def test_activity_chart(con, metric, grain, y_title, x_title):
     assert_title(spec, "Runs peak in May", "Thin line, thick line")
     lines = [u for u in units(spec)]
     assert [u["mark"]["type"] for u in lines] == ["line", "line"]
-    raw, rolling = lines
+    rolling, raw = lines
     assert encoding(raw, "y") == (metric, "quantitative")
     assert encoding(rolling, "y") == (f"{metric}_avg", "quantitative")
     assert raw["encoding"]["y"]["title"] == y_title

@@ -153,7 +153,7 @@ def test_comparison_metric_and_grain(sample_data_dir, metric, grain, field, x_ti
     at.segmented_control(key="cmp_grain").set_value(grain).run()
     assert_healthy(at, COMPARISON_CHARTS)
     activity = charts(at)[0]
-    raw = activity["layer"][0]
+    raw = activity["layer"][1]
     assert raw["encoding"]["y"]["field"] == field
     assert raw["encoding"]["x"]["title"] == x_title
     assert title(activity).lower().startswith({"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric])

@@ -41,7 +41,8 @@ def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtit
     raw = base.mark_line(strokeWidth=1, opacity=0.45, point=alt.OverlayMarkDef(size=12)).encode(
         y=alt.Y(f"{metric}:Q", title=label))
     rolling = base.mark_line(strokeWidth=3).encode(y=alt.Y(f"{metric}_avg:Q", title=label))
-    return alt.layer(raw, rolling).properties(title=title_params(title, subtitle), height=340)
+    # the rolling average first, so the legend shows its solid line
+    return alt.layer(rolling, raw).properties(title=title_params(title, subtitle), height=340)
 
 
 def usage_split_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
@@ -72,7 +73,7 @@ def quarter_usage_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Char
         tooltip=[alt.Tooltip("quarter_label:N", title="Quarter"), alt.Tooltip("usage_label:N", title="Reports used"),
                  alt.Tooltip("orgs:Q", title="Organisations", format=","),
                  alt.Tooltip("share:Q", title="Share of the quarter's orgs", format=".1%")],
-    ).properties(title=title_params(title, subtitle), height=300)
+    ).properties(title=title_params(title, subtitle), height=380)
 
 
 def take_up_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
@@ -88,7 +89,7 @@ def take_up_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
         color=system_color(title="Report taken up"),
         tooltip=[alt.Tooltip("quarter_label:N", title="Quarter"), alt.Tooltip("direction_label:N", title="Move"),
                  alt.Tooltip("orgs:Q", title="Organisations", format=",")],
-    ).properties(title=title_params(title, subtitle), height=260)
+    ).properties(title=title_params(title, subtitle), height=340)
 
 
 def runs_per_entity_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.FacetChart:
@@ -104,7 +105,7 @@ def runs_per_entity_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Fa
         tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("entity_label:N", title="Who"),
                  alt.Tooltip("runs_bucket:N", title="Runs"), alt.Tooltip("count:Q", title="Count", format=","),
                  alt.Tooltip("share:Q", title="Share", format=".1%")],
-    ).properties(width=470, height=240).facet(
+    ).properties(width=440, height=240).facet(
         column=alt.Column("entity_label:N", title=None, sort=["Users", "Organisations"]),
         title=title_params(title, subtitle))
 
