@@ -20,46 +20,64 @@ CUSTOM_RANGE = "Custom range"
 
 # --- The dataset this session is looking at -------------------------------------------------------------------------
 
-def _store():
+def dataset_store():
+    """The dataset store under `paths.store_dir()` (BASSTORY_DATA_DIR moves it)."""
     from basstory.store import DatasetStore
 
     return DatasetStore(paths.store_dir())
 
 
+_store = dataset_store
+
+
 def ensure_dataset():
     """The current dataset version; on a fresh install, generate and ingest the bundled sample first."""
-    store = _store()
+    store = dataset_store()
     version = store.current()
     if version is not None:
         return version
     from basstory.ingest import ingest
     from basstory.sample import generate_sample
+    from basstory.versions import BUNDLED_NAME
 
     with st.spinner("Preparing the bundled sample data (first start only)…"):
         sample = paths.sample_dir()
         if not all((sample / name).exists() for name in ("fullbas.csv", "simplebas.csv", "orgcard.csv")):
             generate_sample(sample)
-        ingest(sample, store, name="Bundled sample", activate=True)
+        ingest(sample, store, name=BUNDLED_NAME, activate=True)
     return store.current()
 
 
 def pin_version():
-    """The version this script run uses, read once per run so a page never mixes two datasets.
+    """The version this script run uses. CURRENT is read once, here, at the start of the run, and everything the
+    run shows comes from that version (`compute` and `connection` are keyed on its id), so a page never mixes two
+    datasets even when another session activates a new one mid-run; the next run picks the new one up.
 
-    When another session activated a new version since this session's last run, say so once.
+    When the version changed since this session's last run (another session activated one), say so once: a toast,
+    and a notice the page shows (`take_update_notice`).
     """
     version = ensure_dataset()
     previous = st.session_state.get("dataset_version")
     if previous is not None and previous != version.id:
-        name = version.manifest.get("name") or version.id
-        st.toast(f"Data updated: now showing {name}", icon=":material/update:")
-        st.session_state["data_update_notice"] = f"Data updated: now showing extract {name} ({version.id})."
+        st.toast(f"Data updated: now showing extract {version.name}", icon=":material/update:")
+        st.session_state["data_update_notice"] = f"Data updated: now showing extract {version.name} ({version.id})."
     st.session_state["dataset_version"] = version.id
     st.session_state["dataset"] = version
     return version
 
 
+def adopt_version(version_id: str) -> None:
+    """This session made `version_id` current itself: its next run shows it without the "data updated" notice."""
+    st.session_state["dataset_version"] = version_id
+
+
+def take_update_notice() -> str | None:
+    """The "data updated" notice pin_version left for this run, if any (shown once)."""
+    return st.session_state.pop("data_update_notice", None)
+
+
 def current_version():
+    """The version pinned for this run."""
     return st.session_state["dataset"]
 
 
@@ -190,6 +208,15 @@ def page_footer(page_path: str) -> None:
 def chart(figure, key: str | None = None) -> None:
     """Show an Altair chart full width with the project's own theme (not Streamlit's), as exports show it."""
     st.altair_chart(figure, width="stretch", theme=None, key=key)
+
+
+def chart_or_note(build: Callable[[], Any], frame, key: str,
+                  empty: str = "No runs in this view for this chart.") -> None:
+    """The chart `build()` makes, or a short note instead when its frame has no rows."""
+    if frame is None or len(frame) == 0:
+        st.info(empty, icon=":material/info:")
+    else:
+        chart(build(), key=key)
 
 
 def headline(title: str, finding: str) -> None:

@@ -20,14 +20,6 @@ ui.headline("Full BAS vs Simple BAS", narrative.comparison_finding(totals, usage
 runs = ui.scope_banner(filters)
 
 
-def show(chart, frame, key: str, empty: str = "No runs in this view for this chart.") -> None:
-    """The chart, or a short note when its frame is empty."""
-    if frame.empty:
-        st.info(empty, icon=":material/info:")
-    else:
-        ui.chart(chart(), key=key)
-
-
 if not ui.nothing_to_show(runs, filters):
     st.subheader("Activity over time")
     left, right = st.columns([2, 1])
@@ -37,27 +29,27 @@ if not ui.nothing_to_show(runs, filters):
                                     format_func=str.capitalize) or "month"
     activity = ui.compute(analyses.activity_over_time, filters, grain)
     title = narrative.activity_title(analyses.activity_summary(activity, metric), metric, grain)
-    show(lambda: charts.activity_chart(activity, metric, grain, *title), activity, "cmp_activity")
+    ui.chart_or_note(lambda: charts.activity_chart(activity, metric, grain, *title), activity, "cmp_activity")
 
     st.subheader("One report, the other, or both")
-    show(lambda: charts.usage_split_chart(usage_split, *narrative.usage_split_title(usage)), usage_split, "cmp_usage")
+    ui.chart_or_note(lambda: charts.usage_split_chart(usage_split, *narrative.usage_split_title(usage)), usage_split, "cmp_usage")
     by_quarter = ui.compute(analyses.usage_by_quarter, filters)
     take_up = ui.compute(analyses.system_take_up, filters)
     quarters = analyses.quarter_summary(by_quarter, take_up)
-    show(lambda: charts.quarter_usage_chart(by_quarter, *narrative.quarter_usage_title(quarters)), by_quarter,
+    ui.chart_or_note(lambda: charts.quarter_usage_chart(by_quarter, *narrative.quarter_usage_title(quarters)), by_quarter,
          "cmp_quarters")
     title = narrative.take_up_title(quarters)
-    show(lambda: charts.take_up_chart(take_up, *title), take_up, "cmp_take_up", title.text + ".")
+    ui.chart_or_note(lambda: charts.take_up_chart(take_up, *title), take_up, "cmp_take_up", title.text + ".")
 
     st.subheader("How much each user and org runs")
     per_entity = ui.compute(analyses.runs_per_entity, filters)
     per_entity_summary = ui.compute(analyses.runs_per_entity_summary, filters)
-    show(lambda: charts.runs_per_entity_chart(per_entity, *narrative.runs_per_entity_title(per_entity_summary)),
+    ui.chart_or_note(lambda: charts.runs_per_entity_chart(per_entity, *narrative.runs_per_entity_title(per_entity_summary)),
          per_entity, "cmp_per_entity")
     st.markdown(narrative.runs_per_entity_sentence(per_entity_summary))
     repeats = ui.compute(interaction_analyses.repeat_runs, filters)
     repeat_rates = interaction_analyses.repeat_runs_frame(repeats)
-    show(lambda: charts.repeat_rate_chart(repeat_rates, *narrative.repeat_rate_title(repeats)), repeat_rates,
+    ui.chart_or_note(lambda: charts.repeat_rate_chart(repeat_rates, *narrative.repeat_rate_title(repeats)), repeat_rates,
          "cmp_repeats")
 
     st.subheader("Which organisations use each report")
@@ -66,10 +58,10 @@ if not ui.nothing_to_show(runs, filters):
         split = ui.compute(interaction_analyses.split_by_org_attribute, filters, attribute)
         title = split_title(interaction_analyses.split_summary(split), what.lower())
         with tab:
-            show(lambda: org_split_chart(split, *title, what), split, f"cmp_{attribute}")
+            ui.chart_or_note(lambda: org_split_chart(split, *title, what), split, f"cmp_{attribute}")
 
     st.subheader("The most popular plans")
     plans = ui.compute(analyses.plan_popularity, filters)
-    show(lambda: charts.plans_chart(plans, *narrative.plans_title(ui.compute(analyses.plan_summary, filters))),
+    ui.chart_or_note(lambda: charts.plans_chart(plans, *narrative.plans_title(ui.compute(analyses.plan_summary, filters))),
          plans, "cmp_plans")
 ui.page_footer(PAGE)

@@ -19,29 +19,21 @@ ui.headline("How and when users interact", narrative.interaction_finding(week, d
 runs = ui.scope_banner(filters)
 
 
-def show(chart, frame, key: str, empty: str = "No runs in this view for this chart.") -> None:
-    """The chart, or a short note when its frame is empty."""
-    if frame.empty:
-        st.info(empty, icon=":material/info:")
-    else:
-        ui.chart(chart(), key=key)
-
-
 if not ui.nothing_to_show(runs, filters):
     st.subheader("When in the week")
     title = narrative.heatmap_title(week, filters.tz)
-    show(lambda: charts.weekly_heatmap_chart(heatmap, *title, zone), heatmap, "int_heatmap")
+    ui.chart_or_note(lambda: charts.weekly_heatmap_chart(heatmap, *title, zone), heatmap, "int_heatmap")
 
     st.subheader("When in the month")
     profile = ui.compute(analyses.day_of_month_profile, filters)
     marks = ui.compute(analyses.due_day_marks, filters)
     title = narrative.day_of_month_title(analyses.month_summary(profile), list(marks["label"]))
-    show(lambda: charts.day_of_month_chart(profile, marks, *title), profile, "int_month")
+    ui.chart_or_note(lambda: charts.day_of_month_chart(profile, marks, *title), profile, "int_month")
 
     st.subheader("How close to the due date")
     before = analyses.weeks_before_due(days_before)
     title = narrative.days_before_due_title(due)
-    show(lambda: charts.weeks_before_due_chart(before, *title), before, "int_due",
+    ui.chart_or_note(lambda: charts.weeks_before_due_chart(before, *title), before, "int_due",
          "No runs of monthly or quarterly lodgers in this view.")
     st.caption("The due date that applies to a run is the next one for its org's cadence: monthly lodgers the 21st "
                "of the next month; practice-managed quarterly orgs the agent dates (25 Nov, 28 Feb, 26 May, "
@@ -51,24 +43,24 @@ if not ui.nothing_to_show(runs, filters):
     st.subheader("Re-runs")
     repeats = ui.compute(analyses.repeat_runs, filters)
     sessions = ui.compute(analyses.session_sizes, filters)
-    show(lambda: charts.session_sizes_chart(sessions, *narrative.repeat_title(repeats)), sessions, "int_sessions")
+    ui.chart_or_note(lambda: charts.session_sizes_chart(sessions, *narrative.repeat_title(repeats)), sessions, "int_sessions")
     st.markdown(narrative.repeat_sentence(repeats))
 
     st.subheader("Simple BAS: which period a run is for")
     lags = ui.compute(analyses.statement_lag, filters)
     title = narrative.statement_lag_title(analyses.statement_lag_summary(lags))
-    show(lambda: charts.statement_lag_chart(lags, *title), lags, "int_lag",
+    ui.chart_or_note(lambda: charts.statement_lag_chart(lags, *title), lags, "int_lag",
          "No Simple BAS runs with a statement period in this view.")
 
     st.subheader("Who runs the reports")
     roles = ui.compute(analyses.user_roles, filters)
     per_user = ui.compute(analyses.orgs_per_user, filters)
-    show(lambda: charts.orgs_per_user_chart(per_user, *narrative.who_runs_title(roles)), per_user, "int_users")
+    ui.chart_or_note(lambda: charts.orgs_per_user_chart(per_user, *narrative.who_runs_title(roles)), per_user, "int_users")
     st.markdown(narrative.who_runs_sentence(roles))
     channels = ui.compute(analyses.split_by_org_attribute, filters, "channel_type")
     title = narrative.split_title(analyses.split_summary(channels), "channel type")
-    show(lambda: charts.org_split_chart(channels, *title, "Channel type"), channels, "int_channel_type")
+    ui.chart_or_note(lambda: charts.org_split_chart(channels, *title, "Channel type"), channels, "int_channel_type")
     managed = ui.compute(analyses.split_by_org_attribute, filters, "managed_by_practice")
     title = narrative.managed_title(analyses.split_summary(managed))
-    show(lambda: charts.org_split_chart(managed, *title, "Practice management"), managed, "int_managed")
+    ui.chart_or_note(lambda: charts.org_split_chart(managed, *title, "Practice management"), managed, "int_managed")
 ui.page_footer(PAGE)

@@ -9,9 +9,17 @@ from basstory.analyses.interaction import repeat_runs, repeat_runs_frame
 from basstory.charts import comparison as charts
 from basstory.filters import StoryFilters
 from basstory.theme import BOTH_COLOR, SYSTEM_COLORS
+from tests.chart_spec import (
+    assert_no_configure,
+    assert_small,
+    assert_system_colors,
+    assert_title,
+    encoding,
+    main_unit,
+    tooltip_fields,
+    units,
+)
 from tests.staged_fixtures import org, run, staged_connection
-from tests.test_charts_interaction import (assert_no_configure, assert_small, assert_system_colors, assert_title,
-                                           encoding, main_unit, tooltip_fields, units)
 
 ORGS = [org("A", plan="Standard"), org("B", plan="Premium 5"), org("C", plan="Starter")]
 RUNS = [

@@ -7,7 +7,7 @@ from basstory.narrative import (cover_finding, cover_metrics, coverage_sentence,
                                 left_out_sentence, pct, plural, window_phrase)
 
 
-@pytest.mark.parametrize("part, whole, expected", [(1, 3, "33%"), (1, 12, "8.3%"), (0, 0, "0%"), (5, 5, "100%")])
+@pytest.mark.parametrize("part, whole, expected", [(1, 3, "33%"), (1, 12, "8.3%"), (0, 0, "0%"), (0, 7, "0%"), (0.05, 1, "5.0%"), (5, 5, "100%")])
 def test_pct(part, whole, expected):
     assert pct(part, whole) == expected
 

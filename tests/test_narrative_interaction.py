@@ -43,10 +43,6 @@ def test_hour_range_wraps_at_midnight():
     assert (n.hour_range(9), n.hour_range(23)) == ("09:00–10:00", "23:00–00:00")
 
 
-def test_share_of_nothing_reads_zero():
-    assert (n.share(0), n.share(0.05), n.share(1, 3)) == ("0%", "5.0%", "33%")
-
-
 @pytest.mark.parametrize("week, due, tz, sentence", [
     (WEEK, DUE, "Australia/Sydney", "67% of BAS runs happen in weekday business hours (08:00–18:00 Sydney time), "
                                     "busiest on Tuesdays 10:00–11:00, and 47% come in the last week before a BAS due "

@@ -72,8 +72,8 @@ def facts_summary_lines(facts: dict) -> list[str]:
 
 
 def pct(part: float, whole: float) -> str:
-    """'42%' (or '0%' when whole is 0); one decimal below 10%."""
-    if not whole:
+    """'42%'; one decimal below 10% ('8.3%'); '0%' for nothing (or when whole is 0)."""
+    if not whole or not part:
         return "0%"
     share = 100 * part / whole
     return f"{share:.1f}%" if share < 10 else f"{share:.0f}%"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
-from basstory.narrative.common import fmt_int, plural
-from basstory.narrative.interaction import ChartTitle, join_words, share
+from basstory.narrative.common import fmt_int, pct, plural
+from basstory.narrative.interaction import ChartTitle, join_words
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),
@@ -33,9 +33,9 @@ def comparison_finding(totals: dict, usage: dict) -> str:
         return (f"Only {SYSTEM_LABELS[s]} is in view: {plural(t['runs'], 'run')} by {plural(t['users'], 'user')} "
                 f"of {plural(t['orgs'], 'organisation')}.")
     full, simple, both = totals["full"], totals["simple"], usage["orgs"]["both"]
-    return (f"Full BAS carries {share(full['runs'], totals['all']['runs'])} of the runs and reaches "
+    return (f"Full BAS carries {pct(full['runs'], totals['all']['runs'])} of the runs and reaches "
             f"{plural(full['orgs'], 'organisation')} to Simple BAS's {fmt_int(simple['orgs'])}; "
-            f"{fmt_int(both['count'])} ({share(both['share'], 1)}) use both.")
+            f"{fmt_int(both['count'])} ({pct(both['share'], 1)}) use both.")
 
 
 def activity_title(summary: dict, metric: str, grain: str) -> ChartTitle:
@@ -65,9 +65,9 @@ def usage_split_title(usage: dict) -> ChartTitle:
     for only, label in (("full_only", "Full BAS"), ("simple_only", "Simple BAS")):
         if orgs[only]["count"] == total:
             return ChartTitle(f"All {plural(total, 'organisation')} in view used only {label}", subtitle)
-    return ChartTitle(f"{share(orgs['full_only']['share'], 1)} of organisations use only Full BAS, "
-                      f"{share(orgs['simple_only']['share'], 1)} only Simple BAS and "
-                      f"{share(orgs['both']['share'], 1)} both",
+    return ChartTitle(f"{pct(orgs['full_only']['share'], 1)} of organisations use only Full BAS, "
+                      f"{pct(orgs['simple_only']['share'], 1)} only Simple BAS and "
+                      f"{pct(orgs['both']['share'], 1)} both",
                       subtitle)
 
 
@@ -79,7 +79,7 @@ def quarter_usage_title(quarters: dict) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     if not peak["both"]:
         return ChartTitle("No organisation used both reports in the same quarter", subtitle)
-    return ChartTitle(f"At most {share(peak['both'], 1)} of active organisations used both reports in the same quarter "
+    return ChartTitle(f"At most {pct(peak['both'], 1)} of active organisations used both reports in the same quarter "
                       f"({fmt_int(peak['both_orgs'])} of {fmt_int(peak['orgs'])} in {peak['quarter_label']})", subtitle)
 
 
@@ -123,7 +123,7 @@ def repeat_rate_title(repeats: dict) -> ChartTitle:
     systems = _systems(repeats)
     if not systems:
         return ChartTitle("No runs in this view", "")
-    parts = [f"{SYSTEM_LABELS[s]} {share(repeats[s]['repeats'], repeats[s]['runs'])}" for s in systems]
+    parts = [f"{SYSTEM_LABELS[s]} {pct(repeats[s]['repeats'], repeats[s]['runs'])}" for s in systems]
     return ChartTitle(f"Re-runs within 30 minutes: {', '.join(parts)} of runs",
                       "A re-run: the same user, org and report at most 30 minutes after the previous run.")
 
@@ -136,6 +136,6 @@ def plans_title(plans: dict) -> ChartTitle:
     first = top[0]
     then = f", then {join_words([p['plan'] for p in top[1:]])}" if len(top) > 1 else ""
     return ChartTitle(f"{first['plan']} is the most popular plan among BAS organisations "
-                      f"({plural(first['orgs'], 'org')}, {share(first['orgs'], plans['orgs'])}){then}",
+                      f"({plural(first['orgs'], 'org')}, {pct(first['orgs'], plans['orgs'])}){then}",
                       "Organisations with a run, by pricing plan (productoption), split by the reports they used; "
                       "smaller plans grouped as Other.")

@@ -35,11 +35,6 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def share(part: float, whole: float = 1) -> str:
-    """narrative.common.pct, but a share of exactly nothing reads '0%' rather than '0.0%'."""
-    return "0%" if not part else pct(part, whole)
-
-
 def _systems(summary: dict) -> list[str]:
     return [s for s in SYSTEMS if s in summary]
 
@@ -54,11 +49,11 @@ def interaction_finding(week: dict, due: dict, tz: str) -> str:
     if "all" not in week:
         return "No report runs match these filters."
     w = week["all"]
-    sentence = (f"{share(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours "
+    sentence = (f"{pct(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours "
                 f"(08:00–18:00 {zone_name(tz)}), busiest on {WEEKDAY_NAMES[w['weekday'] - 1]}s "
                 f"{hour_range(w['hour'])}")
     if "all" in due and due["all"]["runs"]:
-        sentence += (f", and {share(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
+        sentence += (f", and {pct(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
                      f"date")
     return sentence + "."
 
@@ -69,7 +64,7 @@ def heatmap_title(week: dict, tz: str) -> ChartTitle:
              for s in _systems(week)]
     if not peaks:
         return ChartTitle("No runs in this view", "")
-    shares = "; ".join(f"{SYSTEM_LABELS[s]} {share(week[s]['business_hours_share'], 1)}" for s in _systems(week))
+    shares = "; ".join(f"{SYSTEM_LABELS[s]} {pct(week[s]['business_hours_share'], 1)}" for s in _systems(week))
     return ChartTitle(f"{join_words(peaks)} ({zone_name(tz)})",
                       f"Share of each system's runs by weekday and hour. Runs in business hours "
                       f"(Mon–Fri 08:00–18:00): {shares}.")
@@ -94,7 +89,7 @@ def days_before_due_title(due: dict) -> ChartTitle:
     systems = _systems(due)
     if not systems:
         return ChartTitle("No runs of monthly or quarterly lodgers in this view", "")
-    shares = [f"{share(due[s]['final_week_share'], 1)} of {SYSTEM_LABELS[s]} runs" for s in systems]
+    shares = [f"{pct(due[s]['final_week_share'], 1)} of {SYSTEM_LABELS[s]} runs" for s in systems]
     medians = "; ".join(f"{SYSTEM_LABELS[s]} {plural(due[s]['median_days'], 'day')}" for s in systems)
     return ChartTitle(f"{join_words(shares)} come in the last week before the BAS is due",
                       f"Days from each run to the next due date of its org's cadence (Sydney dates). "
@@ -106,7 +101,7 @@ def repeat_title(repeats: dict) -> ChartTitle:
     systems = _systems(repeats)
     if not systems:
         return ChartTitle("No runs in this view", "")
-    parts = [f"{share(repeats[s]['repeats'], repeats[s]['runs'])} of {SYSTEM_LABELS[s]} runs" for s in systems]
+    parts = [f"{pct(repeats[s]['repeats'], repeats[s]['runs'])} of {SYSTEM_LABELS[s]} runs" for s in systems]
     return ChartTitle(f"{join_words(parts)} are re-runs within 30 minutes",
                       "Share of sessions by runs per session: a session is a run and its re-runs by the same user "
                       "for the same org, each at most 30 minutes after the last.")
@@ -118,7 +113,7 @@ def repeat_sentence(repeats: dict) -> str:
     if not systems:
         return "No runs in this view."
     parts = [f"{SYSTEM_LABELS[s]}: {plural(repeats[s]['sessions'], 'session')}, "
-             f"{share(repeats[s]['multi_run_sessions'], repeats[s]['sessions'])} with more than one run"
+             f"{pct(repeats[s]['multi_run_sessions'], repeats[s]['sessions'])} with more than one run"
              for s in systems]
     return ("A user who runs the same report for the same org again within 30 minutes is usually checking or "
             "correcting figures before lodging. " + "; ".join(parts) + ".")
@@ -133,9 +128,9 @@ def statement_lag_title(lag: dict) -> ChartTitle:
         months, f"{months} months after the period ends")
     if months < 0:
         when = "before the period's last month"
-    return ChartTitle(f"{share(lag['modal_share'], 1)} of Simple BAS runs are made {when}",
+    return ChartTitle(f"{pct(lag['modal_share'], 1)} of Simple BAS runs are made {when}",
                       f"Months from the statement period to the run (0 = the period's own month). "
-                      f"{share(lag['late_share'], 1)} come three months or more after the period.")
+                      f"{pct(lag['late_share'], 1)} come three months or more after the period.")
 
 
 def who_runs_title(roles: dict) -> ChartTitle:
@@ -143,8 +138,8 @@ def who_runs_title(roles: dict) -> ChartTitle:
     if "all" not in roles or not roles["all"]["users"]:
         return ChartTitle("No users in this view", "")
     a = roles["all"]
-    return ChartTitle(f"Advisers are {share(a['advisers'], a['users'])} of users but make "
-                      f"{share(a['adviser_runs'], a['runs'])} of runs",
+    return ChartTitle(f"Advisers are {pct(a['advisers'], a['users'])} of users but make "
+                      f"{pct(a['adviser_runs'], a['runs'])} of runs",
                       f"Share of each system's runs by how many organisations the user ran reports for "
                       f"(advisers: 2 or more). The busiest user worked for {plural(a['max_orgs'], 'org')}.")
 
@@ -171,9 +166,9 @@ def split_title(top: dict, what: str) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     subtitle = f"Share of each system's organisations by {what}."
     if len({top[s]["value"] for s in systems}) == 1:
-        shares = " and ".join(f"{share(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
+        shares = " and ".join(f"{pct(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
         return ChartTitle(f"{top[systems[0]]['value']} leads for {what}: {shares} organisations", subtitle)
-    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {top[s]['value']} ({share(top[s]['org_share'], 1)})" for s in systems)
+    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {top[s]['value']} ({pct(top[s]['org_share'], 1)})" for s in systems)
     return ChartTitle(f"The most common {what} differs — {parts}", subtitle)
 
 
@@ -184,8 +179,8 @@ def managed_title(top: dict) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     subtitle = "Share of each system's organisations by whether a practice (accountant or bookkeeper) manages them."
     if len({top[s]["value"] for s in systems}) == 1:
-        shares = " and ".join(f"{share(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
+        shares = " and ".join(f"{pct(top[s]['org_share'], 1)} of {SYSTEM_LABELS[s]}" for s in systems)
         return ChartTitle(f"{shares} organisations are {top[systems[0]]['value'].lower()}", subtitle)
-    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {share(top[s]['org_share'], 1)} {top[s]['value'].lower()}"
+    parts = "; ".join(f"{SYSTEM_LABELS[s]}: {pct(top[s]['org_share'], 1)} {top[s]['value'].lower()}"
                       for s in systems)
     return ChartTitle(f"Practice management differs — {parts}", subtitle)
