@@ -1,0 +1,372 @@
+"""Chapter 3, capacity: Full BAS load weighted by runtime, how many runs overlap at the peaks, and a forecast.
+
+Each Full BAS run occupies the half-open interval [run_utc, run_utc + runtime_s). *Concurrency* at an instant is the
+number of intervals that hold it; a minute's (an hour's) *peak concurrency* is its maximum over the minute (hour). A
+sweep over the intervals' start (+1) and end (-1) events gives it exactly: at equal times ends come before starts,
+so a run that ends as another starts does not overlap it. *Compute-seconds* in an hour are the seconds of runtime
+that fall inside the hour (the integral of concurrency over it), so compute-seconds / 3600 is the hour's mean
+concurrency, which Little's law predicts as L = λ·W (arrivals per second × mean runtime).
+
+Simple BAS has no runtime in its extract, so only Full BAS is measured here. Times are UTC minutes and hours (the
+contract zone's offsets are whole hours, so they are Sydney hours too); days and months are Sydney.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from basstory.calendar_au import bas_due_dates
+from basstory.filters import StoryFilters
+from basstory.queries import filtered_runs_sql, frame
+from basstory.schema import CONTRACT_TZ
+
+MINUTE_US = 60 * 1_000_000
+HOUR_US = 60 * MINUTE_US
+#: The forecast's season: the BAS quarter, in months (peaks recur every three months).
+SEASON_MONTHS = 3
+#: Two-sided coverage of the forecast interval.
+INTERVAL_LEVEL = 0.80
+#: Headroom added on top of the forecast interval's upper end when sizing capacity.
+HEADROOM = 0.25
+#: The busiest hours checked against Little's law.
+LITTLE_HOURS = 10
+
+
+# --- The sweep (pure numpy) -----------------------------------------------------------------------------------------
+
+def concurrency_steps(starts_us: np.ndarray, ends_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concurrency as a step function: (times, level) where level[i] holds on [times[i], times[i+1]).
+
+    Times are the distinct start/end instants (int64 microseconds), ascending; all events at one instant are applied
+    together, so a run ending exactly when another starts never counts as overlapping it.
+    """
+    starts_us = np.asarray(starts_us, dtype=np.int64)
+    ends_us = np.asarray(ends_us, dtype=np.int64)
+    keep = ends_us > starts_us
+    times = np.concatenate([starts_us[keep], ends_us[keep]])
+    deltas = np.concatenate([np.ones(keep.sum(), dtype=np.int64), -np.ones(keep.sum(), dtype=np.int64)])
+    if times.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(times, kind="stable")
+    times, deltas = times[order], deltas[order]
+    unique, first = np.unique(times, return_index=True)
+    net = np.add.reduceat(deltas, first)
+    return unique, np.cumsum(net)
+
+
+def peak_per_bucket(times: np.ndarray, level: np.ndarray, origin_us: int, bucket_us: int, n_buckets: int
+                    ) -> np.ndarray:
+    """The maximum concurrency in each bucket [origin + k·bucket, origin + (k+1)·bucket), k = 0..n_buckets-1.
+
+    A bucket's maximum is the level at its start (carried over from the last event at or before it) or the level
+    after any event inside it, whichever is higher.
+    """
+    peaks = np.zeros(n_buckets, dtype=np.int64)
+    if times.size == 0 or n_buckets == 0:
+        return peaks
+    edges = origin_us + bucket_us * np.arange(n_buckets, dtype=np.int64)
+    at_start = np.searchsorted(times, edges, side="right") - 1      # last event at or before each bucket's start
+    peaks = np.where(at_start >= 0, level[np.clip(at_start, 0, None)], 0)
+    bucket = (times - origin_us) // bucket_us
+    inside = (bucket >= 0) & (bucket < n_buckets)
+    np.maximum.at(peaks, bucket[inside], level[inside])
+    return peaks
+
+
+def integral_per_bucket(times: np.ndarray, level: np.ndarray, origin_us: int, bucket_us: int, n_buckets: int
+                        ) -> np.ndarray:
+    """Seconds of runtime (the integral of concurrency) inside each bucket, as floats."""
+    if times.size == 0 or n_buckets == 0:
+        return np.zeros(n_buckets)
+    cumulative = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(times).astype(np.float64))])
+
+    def integral_to(t: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(times, t, side="right") - 1
+        before = i < 0
+        i = np.clip(i, 0, None)
+        value = cumulative[i] + level[i] * (t - times[i]).astype(np.float64)
+        return np.where(before, 0.0, value)
+
+    edges = origin_us + bucket_us * np.arange(n_buckets + 1, dtype=np.int64)
+    return np.diff(integral_to(edges)) / 1_000_000
+
+
+# --- From the data --------------------------------------------------------------------------------------------------
+
+def full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (int64 epoch microseconds, UTC) of every kept Full BAS run with a positive runtime."""
+    sql = (f"SELECT epoch_us(run_utc) AS s, epoch_us(run_utc) + CAST(round(runtime_s * 1e6) AS BIGINT) AS e "
+           f"FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0")
+    cursor = con.cursor()
+    try:
+        arrays = cursor.execute(sql).fetchnumpy()
+    finally:
+        cursor.close()
+    return np.asarray(arrays["s"], dtype=np.int64), np.asarray(arrays["e"], dtype=np.int64)
+
+
+def peak_concurrency(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
+    """The most Full BAS runs that overlapped at any instant: {"runs", "at_utc"} (the first instant it was
+    reached, a naive UTC Timestamp); None without a kept Full BAS run with a runtime."""
+    times, level = concurrency_steps(*full_bas_intervals(con, f))
+    if times.size == 0:
+        return None
+    i = int(np.argmax(level))
+    return {"runs": int(level[i]), "at_utc": pd.Timestamp(int(times[i]), unit="us")}
+
+
+def _hour_stats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    sql = f"""
+        SELECT epoch_us(date_trunc('hour', run_utc)) AS hour_us, count(*) AS runs, sum(runtime_s) AS runtime_sum,
+               median(runtime_s) AS runtime_median, quantile_cont(runtime_s, 0.95) AS runtime_p95
+        FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0 GROUP BY ALL
+    """
+    return frame(con, sql)
+
+
+def _local(utc: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(CONTRACT_TZ).tz_localize(None)
+
+
+def _quantile_of_counts(values: np.ndarray, q: float) -> float:
+    return float(np.quantile(values, q)) if values.size else 0.0
+
+
+def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
+    """Full BAS load weighted by runtime, from one sweep over the kept runs' intervals; None without such runs.
+
+    Returns a dict:
+    - "summary": peak_concurrency and peak_at_utc / peak_at_local (first instant of the peak); minute_p50/p95/p99
+      (percentiles of per-minute peak concurrency over every minute from the first run to the last);
+      busy_minute_p95/p99 (the same over minutes with at least one run under way); peak_hour_compute_s,
+      peak_hour_local, median_hour_compute_s (over every hour of the period), peak_to_median_hour (their ratio, None
+      when the median is 0); peak_day_runs, median_day_runs, peak_to_median_day; mean_runtime_s; runs;
+      little_max_error (largest relative gap between measured mean concurrency and λ·W over the busiest hours).
+    - "daily": one row per Sydney day; columns day (Timestamp), runs, compute_s, peak_hour_compute_s,
+      peak_concurrency.
+    - "monthly": one row per Sydney month; columns month ('YYYY-MM'), month_start, runs, compute_s,
+      peak_concurrency, minute_p99, peak_hour_compute_s, complete (the month lies wholly inside the period).
+    - "busiest_hours": the LITTLE_HOURS hours with the most runs starting; columns hour_utc, hour_local, runs,
+      mean_runtime_s, arrivals_per_s (λ), littles_l (λ·W), measured_l (compute-seconds / 3600),
+      relative_error ((measured - λW) / λW), peak_concurrency.
+    - "runtime_by_load": one row per decile of hourly load (hours with at least one run, ranked by runs starting);
+      columns decile (1 = quietest), hours, runs_per_hour_min, runs_per_hour_max, runs, runtime_median_s,
+      runtime_p95_s.
+    """
+    starts, ends = full_bas_intervals(con, f)
+    if starts.size == 0:
+        return None
+    times, level = concurrency_steps(starts, ends)
+    first_minute = int(starts.min() // MINUTE_US * MINUTE_US)
+    n_minutes = int(-(-(int(ends.max()) - first_minute) // MINUTE_US))
+    minute_peaks = peak_per_bucket(times, level, first_minute, MINUTE_US, n_minutes)
+    first_hour = int(starts.min() // HOUR_US * HOUR_US)
+    n_hours = int(-(-(int(ends.max()) - first_hour) // HOUR_US))
+    hour_peaks = peak_per_bucket(times, level, first_hour, HOUR_US, n_hours)
+    hour_compute = integral_per_bucket(times, level, first_hour, HOUR_US, n_hours)
+
+    hours = pd.DataFrame({"hour_us": first_hour + HOUR_US * np.arange(n_hours, dtype=np.int64),
+                          "peak_concurrency": hour_peaks, "compute_s": hour_compute})
+    stats = _hour_stats(con, f)
+    hours = hours.merge(stats, on="hour_us", how="left")
+    hours["runs"] = hours["runs"].fillna(0).astype("int64")
+    hours["runtime_sum"] = hours["runtime_sum"].fillna(0.0).astype("float64")
+    hours["hour_utc"] = pd.to_datetime(hours["hour_us"], unit="us")
+    hours["hour_local"] = _local(hours["hour_utc"])
+    hours["day"] = hours["hour_local"].dt.normalize()
+    hours["month"] = hours["hour_local"].dt.strftime("%Y-%m")
+
+    # minute percentiles per Sydney month: each minute takes its hour's month
+    minute_month = hours["month"].to_numpy()[np.arange(n_minutes) // 60]
+
+    daily = (hours.groupby("day", as_index=False)
+             .agg(runs=("runs", "sum"), compute_s=("compute_s", "sum"), peak_hour_compute_s=("compute_s", "max"),
+                  peak_concurrency=("peak_concurrency", "max")))
+    monthly = (hours.groupby("month", as_index=False)
+               .agg(runs=("runs", "sum"), compute_s=("compute_s", "sum"), peak_concurrency=("peak_concurrency", "max"),
+                    peak_hour_compute_s=("compute_s", "max")))
+    monthly["minute_p99"] = [_quantile_of_counts(minute_peaks[minute_month == m], 0.99) for m in monthly["month"]]
+    monthly["month_start"] = pd.to_datetime(monthly["month"] + "-01")
+    first_day, last_day = _local(pd.DatetimeIndex([pd.Timestamp(int(starts.min()), unit="us"),
+                                                   pd.Timestamp(int(starts.max()), unit="us")])).normalize()
+    month_end = monthly["month_start"] + pd.offsets.MonthEnd(0)
+    monthly["complete"] = (monthly["month_start"] >= first_day) & (month_end <= last_day)
+    monthly = monthly[["month", "month_start", "runs", "compute_s", "peak_concurrency", "minute_p99",
+                       "peak_hour_compute_s", "complete"]]
+
+    busy = hours[hours["runs"] > 0].copy()
+    top = busy.sort_values(["runs", "hour_us"], ascending=[False, True]).head(LITTLE_HOURS).copy()
+    top["mean_runtime_s"] = top["runtime_sum"] / top["runs"]
+    top["arrivals_per_s"] = top["runs"] / 3600
+    top["littles_l"] = top["arrivals_per_s"] * top["mean_runtime_s"]
+    top["measured_l"] = top["compute_s"] / 3600
+    top["relative_error"] = (top["measured_l"] - top["littles_l"]) / top["littles_l"]
+    busiest_hours = top[["hour_utc", "hour_local", "runs", "mean_runtime_s", "arrivals_per_s", "littles_l",
+                         "measured_l", "relative_error", "peak_concurrency"]].reset_index(drop=True)
+
+    peak_i = int(np.argmax(level))
+    peak_at = pd.Timestamp(int(times[peak_i]), unit="us")
+    peak_hour = hours.loc[hours["compute_s"].idxmax()]
+    median_hour = float(np.median(hours["compute_s"]))
+    busy_minutes = minute_peaks[minute_peaks > 0]
+    median_day = float(daily["runs"].median())
+    summary = {
+        "runs": int(starts.size),
+        "mean_runtime_s": float((ends - starts).mean() / 1_000_000),
+        "peak_concurrency": int(level[peak_i]),
+        "peak_at_utc": peak_at,
+        "peak_at_local": _local(pd.DatetimeIndex([peak_at]))[0],
+        "minutes": int(n_minutes),
+        "minute_p50": _quantile_of_counts(minute_peaks, 0.50),
+        "minute_p95": _quantile_of_counts(minute_peaks, 0.95),
+        "minute_p99": _quantile_of_counts(minute_peaks, 0.99),
+        "busy_minute_p95": _quantile_of_counts(busy_minutes, 0.95),
+        "busy_minute_p99": _quantile_of_counts(busy_minutes, 0.99),
+        "peak_hour_compute_s": float(peak_hour["compute_s"]),
+        "peak_hour_local": peak_hour["hour_local"],
+        "median_hour_compute_s": median_hour,
+        "peak_to_median_hour": float(peak_hour["compute_s"]) / median_hour if median_hour > 0 else None,
+        "peak_day_runs": int(daily["runs"].max()),
+        "median_day_runs": median_day,
+        "peak_to_median_day": float(daily["runs"].max()) / median_day if median_day > 0 else None,
+        "little_max_error": float(busiest_hours["relative_error"].abs().max()) if not busiest_hours.empty else None,
+    }
+    return {"summary": summary, "daily": daily, "monthly": monthly, "busiest_hours": busiest_hours,
+            "runtime_by_load": runtime_by_load_decile(con, f)}
+
+
+def runtime_by_load_decile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """How Full BAS runtime changes with load: hours with at least one run are ranked by runs starting in them and
+    cut into ten equal groups (deciles; fewer when there are fewer than ten such hours).
+
+    Grain: one row per decile, quietest first. Columns: decile, hours, runs_per_hour_min, runs_per_hour_max, runs,
+    runtime_median_s, runtime_p95_s (over the runs starting in those hours).
+    """
+    sql = f"""
+        WITH r AS (SELECT date_trunc('hour', run_utc) AS hour, runtime_s FROM ({filtered_runs_sql(f)})
+                   WHERE system = 'full' AND runtime_s > 0),
+        h AS (SELECT hour, count(*) AS runs FROM r GROUP BY hour),
+        d AS (SELECT hour, runs, ntile(10) OVER (ORDER BY runs, hour) AS decile FROM h)
+        SELECT d.decile, count(DISTINCT d.hour) AS hours, min(d.runs) AS runs_per_hour_min,
+               max(d.runs) AS runs_per_hour_max, count(*) AS runs, median(r.runtime_s) AS runtime_median_s,
+               quantile_cont(r.runtime_s, 0.95) AS runtime_p95_s
+        FROM r JOIN d USING (hour) GROUP BY d.decile ORDER BY d.decile
+    """
+    df = frame(con, sql)
+    for column in ("decile", "hours", "runs_per_hour_min", "runs_per_hour_max", "runs"):
+        df[column] = df[column].astype("int64")
+    return df
+
+
+# --- Forecast and capacity ------------------------------------------------------------------------------------------
+
+def normal_quantile(level: float) -> float:
+    """The standard normal quantile for a two-sided interval of coverage `level` (bisection on erf)."""
+    target = 0.5 + level / 2
+    lo, hi = 0.0, 10.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def seasonal_naive_forecast(values: list[float] | np.ndarray, season: int = SEASON_MONTHS, horizon: int = SEASON_MONTHS,
+                            level: float = INTERVAL_LEVEL) -> pd.DataFrame | None:
+    """Seasonal-naive forecast with an interval from the spread of its own past errors.
+
+    The forecast for step T+h is the value one season earlier (y[T+h-season], repeating the last season). Past
+    errors are the log-ratios e_t = ln(y_t / y_{t-season}) for every t with both values positive; their root mean
+    square σ sets a multiplicative interval forecast × exp(±z·σ), z the normal quantile of `level`. Needs at least
+    two past errors; None otherwise.
+
+    Grain: one row per step ahead. Columns: step (1..horizon), forecast, lower, upper, sigma, errors (how many past
+    errors σ rests on).
+    """
+    y = np.asarray(values, dtype=float)
+    if y.size < season + 2:
+        return None
+    now, before = y[season:], y[:-season]
+    ok = (now > 0) & (before > 0)
+    if ok.sum() < 2:
+        return None
+    errors = np.log(now[ok] / before[ok])
+    sigma = float(np.sqrt(np.mean(errors ** 2)))
+    z = normal_quantile(level)
+    steps = np.arange(1, horizon + 1)
+    base = y[y.size - season + (steps - 1) % season]
+    return pd.DataFrame({"step": steps, "forecast": base, "lower": base * math.exp(-z * sigma),
+                         "upper": base * math.exp(z * sigma), "sigma": sigma, "errors": int(ok.sum())})
+
+
+def peak_due_date(year: int, month: int) -> tuple[date, str] | None:
+    """The due date a month's peak builds up to: its latest quarterly due date (self-lodged or agent), else its
+    monthly one. (date, label) or None."""
+    start = date(year, month, 1)
+    end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+    due = bas_due_dates(start, end)
+    if due.empty:
+        return None
+    quarterly = due[due["cadence"] != "monthly"]
+    row = (quarterly if not quarterly.empty else due).sort_values("due_date").iloc[-1]
+    return row["due_date"], str(row["label"])
+
+
+def capacity_plan(monthly: pd.DataFrame, headroom: float = HEADROOM, level: float = INTERVAL_LEVEL) -> dict | None:
+    """The next peak period's Full BAS concurrency, forecast from the whole months of `full_bas_load()["monthly"]`,
+    and the capacity to provision; None when fewer than five whole months are available.
+
+    Method: seasonal-naive on monthly peak concurrency with a season of one BAS quarter (three months); the next
+    peak period is the month of the coming quarter with the highest forecast (ties: the most runs forecast, on
+    the same method, then the earliest); provision = the interval's upper end
+    × (1 + headroom), rounded up.
+
+    Keys: method, season_months, level, headroom; history (frame: month, month_start, peak_concurrency, runs);
+    forecasts (frame: step, month, month_start, peak_concurrency_forecast, lower, upper, runs_forecast); peak_month
+    ('YYYY-MM'), due_date, due_label, forecast, lower, upper, sigma, errors, provision (int), last_peak (the same
+    month one season earlier: month and peak_concurrency).
+    """
+    history = monthly[monthly["complete"]].sort_values("month_start").reset_index(drop=True)
+    concurrency = seasonal_naive_forecast(history["peak_concurrency"].to_numpy(), level=level)
+    if concurrency is None:
+        return None
+    runs = seasonal_naive_forecast(history["runs"].to_numpy(), level=level)
+    last = history["month_start"].iloc[-1]
+    months = [last + pd.DateOffset(months=int(s)) for s in concurrency["step"]]
+    forecasts = pd.DataFrame({
+        "step": concurrency["step"], "month": [m.strftime("%Y-%m") for m in months], "month_start": months,
+        "peak_concurrency_forecast": concurrency["forecast"], "lower": concurrency["lower"],
+        "upper": concurrency["upper"], "runs_forecast": runs["forecast"] if runs is not None else np.nan})
+    top = forecasts.sort_values(["peak_concurrency_forecast", "runs_forecast", "month_start"],
+                                ascending=[False, False, True]).iloc[0]
+    due = peak_due_date(top["month_start"].year, top["month_start"].month)
+    source = history.iloc[len(history) - SEASON_MONTHS + (int(top["step"]) - 1) % SEASON_MONTHS]
+    return {
+        "method": "seasonal-naive", "season_months": SEASON_MONTHS, "level": level, "headroom": headroom,
+        "history": history[["month", "month_start", "peak_concurrency", "runs"]],
+        "forecasts": forecasts,
+        "peak_month": str(top["month"]),
+        "due_date": due[0] if due else None,
+        "due_label": due[1] if due else None,
+        "forecast": float(top["peak_concurrency_forecast"]),
+        "lower": float(top["lower"]),
+        "upper": float(top["upper"]),
+        "sigma": float(concurrency["sigma"].iloc[0]),
+        "errors": int(concurrency["errors"].iloc[0]),
+        "provision": int(math.ceil(float(top["upper"]) * (1 + headroom) - 1e-9)),
+        "last_peak": {"month": str(source["month"]), "peak_concurrency": int(source["peak_concurrency"])},
+    }
+
+
+def capacity_outlook(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """The chapter's capacity answer for the pages: {"load": full_bas_load(...), "plan": capacity_plan(...)}; either
+    may be None (no Full BAS runs with a runtime; too few whole months to forecast)."""
+    load = full_bas_load(con, f)
+    plan = capacity_plan(load["monthly"]) if load else None
+    return {"load": load, "plan": plan}

@@ -1,0 +1,344 @@
+"""Chapter 4, the outage window: who a two-hour window would disturb, measured several ways.
+
+The windows, their occurrences and their cost in runs are outage.py's (DATA.md's default method); this module adds
+what the PM asks next: how many distinct users and organisations an occurrence touches, how much runtime
+(compute-seconds) it holds, what the windows look like in UTC and in another zone, which windows cross a daylight
+saving change, and what the windows in the week before a BAS due date cost.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from basstory.calendar_au import bas_due_dates
+from basstory.filters import StoryFilters
+from basstory.outage import (
+    BUCKET_SECONDS,
+    WINDOW_MINUTES,
+    minutes_to_hhmm,
+    occurrence_runs,
+    outage_window_costs,
+    run_period,
+    runs_per_bucket,
+    window_occurrences,
+)
+from basstory.queries import filtered_runs_sql
+from basstory.schema import CONTRACT_TZ
+
+#: What a window's cost can be measured in: column prefix -> label.
+METRICS: dict[str, str] = {"runs": "runs", "users": "users", "orgs": "organisations", "compute_s": "compute-seconds"}
+#: The days up to and including a due date that count as its due week.
+DUE_WEEK_DAYS = 7
+DUE_WEEK_GROUPS: dict[str, str] = {
+    "monthly": "Monthly BAS (due the 21st)",
+    "quarterly": "Quarterly BAS (due the 28th)",
+    "quarterly_agent": "Quarterly BAS through an agent (due 25 Nov, 28 Feb, 26 May, 25 Aug)",
+}
+OUTSIDE_DUE_WEEKS = "Outside due weeks"
+#: Systems whose extract records a runtime (Simple BAS's does not), so compute-seconds can be measured.
+RUNTIME_SYSTEMS = ("full",)
+
+
+def available_metrics(system: str) -> dict[str, str]:
+    """The METRICS a system's windows can be measured in (compute-seconds only where runtime is recorded)."""
+    return {m: label for m, label in METRICS.items() if m != "compute_s" or system in RUNTIME_SYSTEMS}
+
+
+def frame_with(con: duckdb.DuckDBPyConnection, sql: str, tables: dict[str, pd.DataFrame],
+               params: dict | None = None) -> pd.DataFrame:
+    """`queries.frame` with small pandas frames registered as tables on the query's own cursor."""
+    cursor = con.cursor()
+    try:
+        for name, df in tables.items():
+            cursor.register(name, df)
+        return (cursor.execute(sql, params) if params else cursor.execute(sql)).df()
+    finally:
+        cursor.close()
+
+
+def system_occurrences(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
+    """Every candidate window's occurrences for one system (outage.window_occurrences over its kept period), with
+    the runs in each (outage.occurrence_runs). Grain: one row per (month, day, start_minute); columns month, day,
+    start_minute, start_utc, end_utc, runs. Empty when the system has no kept run."""
+    period = run_period(con, f, system)
+    if period is None:
+        return pd.DataFrame(columns=["month", "day", "start_minute", "start_utc", "end_utc", "runs"])
+    occ = window_occurrences(*period)
+    occ["runs"] = occurrence_runs(occ, runs_per_bucket(con, f, system)) if not occ.empty else []
+    return occ
+
+
+def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
+                       windows: tuple[tuple[int, int], ...] | None = None) -> pd.DataFrame:
+    """What each occurrence of the windows holds, from one DuckDB query joining the occurrences to the kept runs.
+
+    `windows` limits the answer to those (day, start_minute) windows; None means all 1,344. An occurrence covers
+    four UTC half-hour buckets (its start is always on a bucket edge), so the join is on the bucket.
+    Grain: one row per occurrence. Columns: month, day, start_minute, start_utc, end_utc, runs, users (distinct),
+    orgs (distinct organisations; a run whose org is not in the org table counts by its reference), compute_s (sum
+    of runtime; 0 for Simple BAS, which has none).
+    """
+    columns = ["month", "day", "start_minute", "start_utc", "end_utc", "runs", "users", "orgs", "compute_s"]
+    period = run_period(con, f, system)
+    if period is None:
+        return pd.DataFrame(columns=columns)
+    occ = window_occurrences(*period)
+    if windows is not None:
+        wanted = pd.DataFrame(list(windows), columns=["day", "start_minute"])
+        occ = occ.merge(wanted, on=["day", "start_minute"])
+    if occ.empty:
+        return pd.DataFrame(columns=columns)
+    occ = occ.reset_index(drop=True)
+    occ["occurrence"] = np.arange(len(occ))
+    occ["first_bucket"] = occ["start_utc"].astype("int64") // 1_000_000 // BUCKET_SECONDS
+    width = WINDOW_MINUTES * 60 // BUCKET_SECONDS
+    sql = f"""
+        WITH ob AS (SELECT occurrence, first_bucket + unnest(range({width})) AS bucket
+                    FROM occ_table),
+        r AS (SELECT CAST(floor(epoch(run_utc) / {BUCKET_SECONDS}) AS BIGINT) AS bucket, user_key,
+                     coalesce(org_key, 'ref:' || org_ref) AS org, count(*) AS runs,
+                     coalesce(sum(runtime_s), 0) AS runtime_s
+              FROM ({filtered_runs_sql(f)}) WHERE system = $system GROUP BY ALL)
+        SELECT ob.occurrence, coalesce(sum(r.runs), 0) AS runs, count(DISTINCT r.user_key) AS users,
+               count(DISTINCT r.org) AS orgs, coalesce(sum(r.runtime_s), 0) AS compute_s
+        FROM ob JOIN r USING (bucket) GROUP BY ob.occurrence
+    """
+    counts = frame_with(con, sql, {"occ_table": occ[["occurrence", "first_bucket"]]}, {"system": system})
+    out = occ.merge(counts, on="occurrence", how="left")
+    for column in ("runs", "users", "orgs"):
+        out[column] = out[column].fillna(0).astype("int64")
+    out["compute_s"] = out["compute_s"].fillna(0.0).astype("float64")
+    return out[columns]
+
+
+def _per_window(occ: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Mean and max of one metric per window, with the first month holding the max."""
+    worst = occ.sort_values(["day", "start_minute", metric, "month"], ascending=[True, True, False, True])
+    worst = worst.drop_duplicates(["day", "start_minute"])[["day", "start_minute", "month"]]
+    agg = (occ.groupby(["day", "start_minute"], as_index=False)
+           .agg(**{f"{metric}_mean": (metric, "mean"), f"{metric}_max": (metric, "max")}))
+    return agg.merge(worst.rename(columns={"month": f"{metric}_worst_month"}), on=["day", "start_minute"])
+
+
+def window_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
+    """Every candidate window's cost measured four ways: runs (outage_window_costs, the default method), distinct
+    users, distinct organisations and compute-seconds per occurrence.
+
+    Grain: one row per (day, start_minute) window, in outage_window_costs' order (cheapest in runs first).
+    Columns: day, start_minute, start, end, occurrences, runs_mean, runs_max, worst_month, users_mean, users_max,
+    orgs_mean, orgs_max, compute_s_mean, compute_s_max, and rank_<metric> for each of METRICS (1 = the window that
+    metric would recommend; ties: the earliest day, then the earliest start). The compute-seconds columns are NaN
+    and their rank 0 for a system without runtimes (`available_metrics`). Empty without kept runs.
+    """
+    costs = outage_window_costs(con, f, system)
+    if costs.empty:
+        return costs.assign(**{c: pd.Series(dtype="float64") for c in
+                               ["users_mean", "users_max", "orgs_mean", "orgs_max", "compute_s_mean",
+                                "compute_s_max"] + [f"rank_{m}" for m in METRICS]})
+    occ = occurrence_metrics(con, f, system)
+    out = costs
+    for metric in ("users", "orgs", "compute_s"):
+        out = out.merge(_per_window(occ, metric).drop(columns=f"{metric}_worst_month"), on=["day", "start_minute"],
+                        how="left")
+    if "compute_s" not in available_metrics(system):
+        out["compute_s_mean"] = np.nan
+        out["compute_s_max"] = np.nan
+    for metric in METRICS:
+        out[f"rank_{metric}"] = 0
+        if metric in available_metrics(system):
+            order = out.sort_values([f"{metric}_mean", "day", "start_minute"], kind="stable").index
+            out.loc[order, f"rank_{metric}"] = np.arange(1, len(out) + 1)
+        out[f"rank_{metric}"] = out[f"rank_{metric}"].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def choice_by_metric(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The window each measure would recommend, from `window_metrics`.
+
+    Grain: one row per metric of METRICS (in that order) that the windows were measured in. Columns: metric, label,
+    day, start_minute, start, end,
+    runs_mean, users_mean, orgs_mean, compute_s_mean (that window's cost in every measure), rank_runs (its place
+    by the default measure), same_as_runs (it is the default method's window).
+    """
+    columns = ["metric", "label", "day", "start_minute", "start", "end", "runs_mean", "users_mean", "orgs_mean",
+               "compute_s_mean", "rank_runs", "same_as_runs"]
+    if metrics.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for metric, label in METRICS.items():
+        if not (metrics[f"rank_{metric}"] == 1).any():
+            continue
+        top = metrics[metrics[f"rank_{metric}"] == 1].iloc[0]
+        rows.append({"metric": metric, "label": label, **{c: top[c] for c in columns[2:-1]},
+                     "same_as_runs": int(top["rank_runs"]) == 1})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def clock_changes(first_utc: pd.Timestamp, last_utc: pd.Timestamp, tz: str = CONTRACT_TZ) -> pd.DataFrame:
+    """The daylight-saving changes of `tz` inside [first_utc, last_utc].
+
+    Grain: one row per change. Columns: at_utc (naive UTC instant of the change), local_date (the night's date in
+    tz), kind ('forward': an hour of wall-clock time is skipped; 'back': an hour is repeated).
+    """
+    columns = ["at_utc", "local_date", "kind"]
+    hours = pd.date_range(pd.Timestamp(first_utc).floor("h"), pd.Timestamp(last_utc).ceil("h"), freq="h", tz="UTC")
+    if len(hours) < 2:
+        return pd.DataFrame(columns=columns)
+    offsets = np.array([h.utcoffset().total_seconds() if h.utcoffset() is not None else 0
+                        for h in hours.tz_convert(tz)])
+    change = np.flatnonzero(np.diff(offsets) != 0) + 1
+    rows = []
+    for i in change:
+        at = hours[i]
+        rows.append({"at_utc": at.tz_localize(None), "local_date": at.tz_convert(tz).date(),
+                     "kind": "forward" if offsets[i] > offsets[i - 1] else "back"})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _zone_times(occ: pd.DataFrame, tz: str) -> str:
+    """How a Sydney window's occurrences read on the clock of `tz`: the distinct 'HH:MM–HH:MM' spans, most frequent
+    first, marked '(day before)' or '(day after)' when the date differs from the Sydney date. Occurrences on a
+    night the clocks change are left out (they are reported apart); if that leaves none, all are used."""
+    if "clock_change" in occ and not occ["clock_change"].all():
+        occ = occ[~occ["clock_change"]]
+    if occ.empty:
+        return ""
+    start = pd.DatetimeIndex(occ["start_utc"]).tz_localize("UTC")
+    local = start.tz_convert(tz).tz_localize(None)
+    sydney = start.tz_convert(CONTRACT_TZ).tz_localize(None)
+    shift = (local.normalize() - sydney.normalize()).days
+    labels = []
+    for t, s in zip(local, shift, strict=True):
+        span = f"{t:%H:%M}–{(t + pd.Timedelta(minutes=WINDOW_MINUTES)):%H:%M}"
+        labels.append(span + (" (day before)" if s < 0 else " (day after)" if s > 0 else ""))
+    counts = pd.Series(labels).value_counts(sort=False)
+    order = sorted(counts.index, key=lambda k: (-counts[k], k))
+    return " or ".join(order)
+
+
+def window_impact(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
+                  windows: tuple[tuple[int, int], ...]) -> pd.DataFrame:
+    """Who the given windows would disturb, and when they are on other clocks.
+
+    One DuckDB query over the windows' occurrences (`occurrence_metrics`). Grain: one row per window, in the order
+    given (windows without a complete occurrence are left out). Columns: day, start_minute, start, end ('HH:MM'
+    Sydney), occurrences, runs_mean, runs_max, runs_worst_month, users_mean, users_max, users_worst_month,
+    orgs_mean, orgs_max, orgs_worst_month, compute_s_mean, compute_s_max, utc_times and zone_times (see
+    `_zone_times`; zone = f.tz), clock_change_nights (occurrences that contain a daylight-saving change).
+    """
+    columns = ["day", "start_minute", "start", "end", "occurrences", "runs_mean", "runs_max", "runs_worst_month",
+               "users_mean", "users_max", "users_worst_month", "orgs_mean", "orgs_max", "orgs_worst_month",
+               "compute_s_mean", "compute_s_max", "utc_times", "zone_times", "clock_change_nights"]
+    if not windows:
+        return pd.DataFrame(columns=columns)
+    occ = occurrence_metrics(con, f, system, windows)
+    if occ.empty:
+        return pd.DataFrame(columns=columns)
+    period = run_period(con, f, system)
+    changes = clock_changes(*period)["at_utc"].to_numpy() if period else np.array([], dtype="datetime64[us]")
+    rows = []
+    for day, start_minute in windows:
+        w = occ[(occ["day"] == day) & (occ["start_minute"] == start_minute)]
+        if w.empty:
+            continue
+        row = {"day": int(day), "start_minute": int(start_minute), "start": minutes_to_hhmm(start_minute),
+               "end": minutes_to_hhmm(start_minute + WINDOW_MINUTES), "occurrences": int(len(w))}
+        for metric in ("runs", "users", "orgs", "compute_s"):
+            worst = w.sort_values([metric, "month"], ascending=[False, True]).iloc[0]
+            row[f"{metric}_mean"] = float(w[metric].mean())
+            row[f"{metric}_max"] = worst[metric]
+            if metric != "compute_s":
+                row[f"{metric}_worst_month"] = str(worst["month"])
+        starts, ends = w["start_utc"].to_numpy(), w["end_utc"].to_numpy()
+        crossing = np.zeros(len(w), dtype=bool)
+        for change in changes:
+            crossing |= (starts <= change) & (change < ends)
+        w = w.assign(clock_change=crossing)
+        row["utc_times"] = _zone_times(w, "UTC")
+        row["zone_times"] = _zone_times(w, f.tz)
+        row["clock_change_nights"] = int(crossing.sum())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def best_windows(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str, n: int = 5) -> pd.DataFrame:
+    """The `n` cheapest windows of the default method (outage_window_costs), with `window_impact`'s columns and a
+    rank (1 = the recommendation). Empty without kept runs."""
+    costs = outage_window_costs(con, f, system).head(n)
+    windows = tuple(zip(costs["day"].astype(int), costs["start_minute"].astype(int), strict=True))
+    impact = window_impact(con, f, system, windows)
+    impact.insert(0, "rank", np.arange(1, len(impact) + 1))
+    return impact
+
+
+def due_week_days(first: date, last: date, cadence: str) -> list[date]:
+    """The Sydney dates in [first, last] that lie in the DUE_WEEK_DAYS days up to and including a due date of one
+    cadence (calendar_au.bas_due_dates)."""
+    due = bas_due_dates(first, last + timedelta(days=DUE_WEEK_DAYS))
+    days = {d - timedelta(days=k) for d in due.loc[due["cadence"] == cadence, "due_date"]
+            for k in range(DUE_WEEK_DAYS)}
+    return sorted(d for d in days if first <= d <= last)
+
+
+def due_week_costs(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
+    """What windows cost when they fall in the week before a BAS due date, against the rest.
+
+    An occurrence is in a cadence's due week when its Sydney start date is one of the seven days up to and including
+    a due date of that cadence (monthly 21st; quarterly 28th; quarterly through an agent); one occurrence can be in
+    several. Grain: one row per group (DUE_WEEK_GROUPS that hold an occurrence, then OUTSIDE_DUE_WEEKS).
+    Columns: group, cadence ('' for outside), occurrences, runs_mean (mean runs per occurrence), days (the days of
+    the month where at least half of the group's due weeks fall, as 'd–d' ranges), worst_day, worst_start,
+    worst_end, worst_window ('day 27, 10:00–12:00'), worst_runs_mean (the window whose occurrences in the group
+    cost most on average).
+    """
+    columns = ["group", "cadence", "occurrences", "runs_mean", "days", "worst_day", "worst_start", "worst_end",
+               "worst_window", "worst_runs_mean"]
+    occ = system_occurrences(con, f, system)
+    if occ.empty:
+        return pd.DataFrame(columns=columns)
+    # the Sydney date the occurrence is named for (a start moved by a daylight-saving change keeps its date)
+    occ["date"] = pd.to_datetime(occ["month"] + "-01") + pd.to_timedelta(occ["day"] - 1, unit="D")
+    first, last = occ["date"].min().date(), occ["date"].max().date()
+    in_any = np.zeros(len(occ), dtype=bool)
+    rows = []
+    for cadence, group in DUE_WEEK_GROUPS.items():
+        days = due_week_days(first, last, cadence)
+        mask = occ["date"].dt.date.isin(set(days)).to_numpy()
+        in_any |= mask
+        if mask.any():
+            rows.append(_group_row(occ[mask], group, cadence, _typical_days(days)))
+    if (~in_any).any():
+        rows.append(_group_row(occ[~in_any], OUTSIDE_DUE_WEEKS, "", ""))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _group_row(occ: pd.DataFrame, group: str, cadence: str, days: str) -> dict:
+    per_window = (occ.groupby(["day", "start_minute"], as_index=False)["runs"].mean()
+                  .sort_values(["runs", "day", "start_minute"], ascending=[False, True, True]))
+    worst = per_window.iloc[0]
+    first = int(worst["start_minute"])
+    start, end = minutes_to_hhmm(first), minutes_to_hhmm(first + WINDOW_MINUTES)
+    return {"group": group, "cadence": cadence, "occurrences": int(len(occ)), "runs_mean": float(occ["runs"].mean()),
+            "days": days, "worst_day": int(worst["day"]), "worst_start": start,
+            "worst_end": end, "worst_window": f"day {int(worst['day'])}, {start}–{end}",
+            "worst_runs_mean": float(worst["runs"])}
+
+
+def _typical_days(days: list[date]) -> str:
+    """The days of the month (1-28) that at least half of the due weeks cover, as ranges: '15–21' or '19–28'."""
+    if not days:
+        return ""
+    weeks = max(1, round(len(days) / DUE_WEEK_DAYS))
+    counts = pd.Series([d.day for d in days if d.day <= 28]).value_counts()
+    typical = sorted(int(d) for d, n in counts.items() if n >= weeks / 2)
+    ranges, start = [], None
+    for i, d in enumerate(typical):
+        if start is None:
+            start = d
+        if i + 1 == len(typical) or typical[i + 1] != d + 1:
+            ranges.append(f"{start}" if start == d else f"{start}–{d}")
+            start = None
+    return ", ".join(ranges)
