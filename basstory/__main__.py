@@ -26,17 +26,25 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from basstory.store import DatasetStore
     from basstory.validation import IngestError
 
+    store = DatasetStore()
     try:
-        result = ingest(Path(args.dir), DatasetStore(), name=args.name, activate=args.activate)
+        result = ingest(Path(args.dir), store, name=args.name, activate=args.activate)
     except IngestError as error:
-        print(str(error), file=sys.stderr)
+        for line in error.report.summary_lines():
+            print(line, file=sys.stderr)
+        print(f"error: the extracts in {args.dir} could not be ingested; nothing was changed", file=sys.stderr)
         return 2
     for line in result.report.summary_lines():
         print(line)
     version = result.version
-    state = "already cached" if result.cache_hit else "ingested"
-    active = " and made current" if result.activated else ""
-    print(f"{state}{active}: version {version.id} ({version.manifest.get('name', '')})")
+    state = "already stored" if result.cache_hit else "ingested"
+    print(f"{state}: version {version.id} ({version.name})")
+    current = store.current()
+    if result.activated or (current is not None and current.id == version.id):
+        print(f"{version.id} is the current dataset: every session of the app now shows it")
+    else:
+        print(f"not activated: the app still shows {current.id if current else 'nothing'}; make it current with "
+              f"`python -m basstory datasets --switch {version.id}`")
     return 0
 
 
@@ -62,22 +70,48 @@ def _cmd_facts(args: argparse.Namespace) -> int:
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
+    """List the versions; --switch first, then --delete, so `--switch NEW --delete OLD` replaces OLD in one go.
+    An unknown or ambiguous id, or a version that may not be deleted, is an error (exit 2, nothing changed)."""
     from basstory.store import DatasetStore
+    from basstory.versions import (VersionRefused, delete_refusal, delete_version, find_version, is_bundled,
+                                   period_text, short_time, source_files_text, switch_to)
 
     store = DatasetStore()
-    if args.switch:
-        store.activate(args.switch)
-        print(f"current dataset is now {args.switch}")
-    if args.delete:
-        store.delete(args.delete)
-        print(f"deleted dataset {args.delete}")
+    try:
+        switch = find_version(store, args.switch) if args.switch else None
+        doomed = find_version(store, args.delete) if args.delete else None
+        if doomed is not None:
+            current = switch or store.current()
+            reason = delete_refusal(doomed, current.id if current else None)
+            if reason:
+                raise VersionRefused(reason)
+        if switch is not None:
+            switch_to(store, switch.id)
+            print(f"current dataset is now {switch.id} ({switch.name})")
+        if doomed is not None:
+            delete_version(store, doomed.id)
+            print(f"deleted dataset {doomed.id} ({doomed.name})")
+    except KeyError as error:
+        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
+        print("Nothing was changed. `python -m basstory datasets` lists the versions.", file=sys.stderr)
+        return 2
+    except VersionRefused as error:
+        print(f"error: {error}. Nothing was changed.", file=sys.stderr)
+        return 2
     current = store.current()
-    for version in store.versions():
+    stored = store.versions()
+    if not stored:
+        print(f"no dataset versions in {store.root}; ingest one with `python -m basstory ingest DIR --activate`")
+        return 0
+    print("  id                uploaded (UTC)    full BAS  simple BAS   orgs  period (UTC)              name [files]")
+    for version in stored:
         mark = "*" if current and version.id == current.id else " "
-        m = version.manifest
-        rows = m.get("rows", {})
-        print(f"{mark} {version.id}  {m.get('created_at', '')[:19]}  {m.get('name', '')}  "
-              f"full {rows.get('full', 0):,}  simple {rows.get('simple', 0):,}  orgs {rows.get('orgs', 0):,}")
+        rows = version.manifest.get("rows", {})
+        tags = " (bundled)" if is_bundled(version) else ""
+        print(f"{mark} {version.id}  {short_time(version.created_at):16}  {rows.get('full', 0):>8,}  "
+              f"{rows.get('simple', 0):>10,}  {rows.get('orgs', 0):>5,}  "
+              f"{period_text(version.manifest.get('period')):24}  {version.name}{tags} [{source_files_text(version)}]")
+    print("* = current dataset")
     return 0
 
 

@@ -84,8 +84,10 @@ def safe_file_name(name: str) -> str:
     return base
 
 
-def check_upload(upload: Any, limit: int = MAX_UPLOAD_BYTES) -> tuple[str, int]:
-    """(safe name, size) of an upload that may be spooled; UploadRefused otherwise. Does not read the content."""
+def check_upload(upload: Any, limit: int | None = None) -> tuple[str, int]:
+    """(safe name, size) of an upload that may be spooled; UploadRefused otherwise. Does not read the content.
+    `limit` defaults to MAX_UPLOAD_BYTES."""
+    limit = MAX_UPLOAD_BYTES if limit is None else limit
     name = safe_file_name(getattr(upload, "name", ""))
     size = upload_size(upload)
     if size > limit:
@@ -132,7 +134,7 @@ def spool_upload(upload: Any, target: Path) -> Path:
 
 
 @contextlib.contextmanager
-def spooled_uploads(uploads: Mapping[str, Any], store: DatasetStore, *, limit: int = MAX_UPLOAD_BYTES,
+def spooled_uploads(uploads: Mapping[str, Any], store: DatasetStore, *, limit: int | None = None,
                     on_file: OnFile | None = None) -> Iterator[dict[str, Path]]:
     """Spool `{slot: upload}` to a private folder under `store.tmp_dir`; yield `{slot: path}`; always clean up.
 
