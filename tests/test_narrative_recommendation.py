@@ -1,0 +1,148 @@
+"""Chapter 5's sentences: exact text for given numbers, and the edge cases (no window, one system, nothing seen)."""
+import copy
+from datetime import date
+
+import pytest
+
+from basstory.narrative import recommendation as r
+
+
+def window(day, start_minute, start, end, runs_mean, runs_max, worst_month, users_mean, users_max, orgs_mean,
+           orgs_max, clock=0, **kw):
+    """A recommended window's dict as analyses.recommendation builds it."""
+    return dict(day=day, start_minute=start_minute, start=start, end=end, runs_mean=runs_mean, runs_max=runs_max,
+                worst_month=worst_month, occurrences=12, users_mean=users_mean, users_max=users_max,
+                users_worst_month=worst_month, orgs_mean=orgs_mean, orgs_max=orgs_max, orgs_worst_month=worst_month,
+                compute_s_mean=0.0, utc_times="15:00–17:00 (day before) or 16:00–18:00 (day before)",
+                zone_times="00:00–02:00 or 23:00–01:00 (day before)", clock_change_nights=clock, **kw)
+
+
+REC = {
+    "system": "full",
+    "window": {"day": 12, "start": "02:00", "end": "04:00", "runs_per_occurrence": 0.5, "occurrences": 12},
+    "best": window(12, 120, "02:00", "04:00", 0.5, 2, "2017-02", 0.5, 2, 0.25, 1),
+    "runner_up": window(5, 120, "02:00", "04:00", 0.75, 3, "2017-04", 0.75, 3, 0.5, 2, same_day=False),
+    "median_runs": 42.29,
+    "worst": {"day": 21, "start_minute": 600, "start": "10:00", "end": "12:00", "runs_mean": 230.08,
+              "runs_max": 401, "worst_month": "2017-08", "occurrences": 12},
+    "windows": 1344, "monthly_runs_mean": 19638.0,
+    "due_weeks": [
+        {"group": "Monthly BAS (due the 21st)", "cadence": "monthly", "occurrences": 4032, "runs_mean": 74.0,
+         "days": "15–21", "worst_day": 23, "worst_start": "14:00", "worst_end": "16:00",
+         "worst_window": "day 23, 14:00–16:00", "worst_runs_mean": 275.0},
+        {"group": "Quarterly BAS (due the 28th)", "cadence": "quarterly", "occurrences": 1344, "runs_mean": 81.0,
+         "days": "22–28", "worst_day": 28, "worst_start": "14:00", "worst_end": "16:00",
+         "worst_window": "day 28, 14:00–16:00", "worst_runs_mean": 293.0},
+        {"group": "Outside due weeks", "cadence": "", "occurrences": 10162, "runs_mean": 41.0, "days": "",
+         "worst_day": 26, "worst_start": "10:00", "worst_end": "12:00", "worst_window": "day 26, 10:00–12:00",
+         "worst_runs_mean": 156.0}],
+    "clock_changes": [{"local_date": date(2016, 10, 2), "kind": "forward"},
+                      {"local_date": date(2017, 4, 2), "kind": "back"}],
+}
+
+
+def test_system_lines():
+    lines = r.system_lines(REC, "Australia/Perth")
+    assert lines == [
+        "**When:** **day 12, 02:00–04:00 Sydney time** — in UTC 15:00–17:00 (day before) or 16:00–18:00 (day "
+        "before); in Perth time 00:00–02:00 or 23:00–01:00 (day before).",
+        "**Why:** over 12 months it interrupted 0.50 runs a month on average, against 42 for the median window and "
+        "230 for the costliest (day 21, 10:00–12:00), out of 1,344 windows compared.",
+        "**Expected impact:** about 0.50 runs (under 0.1% of a month's Full BAS runs) by 0.50 users of 0.25 "
+        "organisations a month; in the worst month (February 2017) 2 runs by 2 users of 1 organisation.",
+        "**Runner-up** (a different day): day 5, 02:00–04:00 Sydney time, 0.75 runs and 0.75 users a month (worst "
+        "month 3 runs).",
+        "**Avoid:** the BAS due weeks — quarterly BAS (mostly days 22–28): 81 runs per window on average, up to 293 "
+        "on day 28, 14:00–16:00; monthly BAS (mostly days 15–21): 74 runs per window on average, up to 275 on day "
+        "23, 14:00–16:00, against 41 outside them; and the daylight-saving nights (2 Oct 2016, 2 Apr 2017) — the "
+        "recommended window never spans a clock change.",
+    ]
+    assert r.system_lines(REC, "UTC")[0] == (
+        "**When:** **day 12, 02:00–04:00 Sydney time** — in UTC 15:00–17:00 (day before) or 16:00–18:00 (day before).")
+
+
+def test_system_lines_when_nothing_was_seen_and_a_clock_changes():
+    quiet = copy.deepcopy(REC)
+    quiet["best"].update(runs_mean=0.0, runs_max=0, clock_change_nights=1)
+    quiet["runner_up"] = None
+    quiet["clock_changes"] = quiet["clock_changes"][:1]
+    quiet["due_weeks"] = []
+    lines = r.system_lines(quiet, "Australia/Sydney")
+    assert lines[2] == ("**Expected impact:** none seen — not one run fell in this window in any of the 12 months "
+                        "measured.")
+    assert not any(line.startswith("**Runner-up**") for line in lines)
+    assert lines[-1] == ("**Avoid:** the daylight-saving nights (2 Oct 2016) — the recommended window spans a clock "
+                         "change on 1 night: move it by a day then.")
+    quiet["clock_changes"] = []
+    assert r.avoid_sentence(quiet) == "**Avoid:** nothing in particular in this period."
+
+
+@pytest.mark.parametrize("part, whole, text", [(0, 100, "0%"), (0.5, 19638, "under 0.1%"), (5, 100, "5.0%"),
+                                               (50, 100, "50%")])
+def test_share_text(part, whole, text):
+    assert r.share_text(part, whole) == text
+
+
+def test_finding():
+    assert r.recommendation_finding({"full": REC, "simple": None}) == (
+        "Schedule the two-hour outage for Full BAS on day 12, 02:00–04:00 Sydney time.")
+    assert r.recommendation_finding({"full": None, "simple": None}) == (
+        "No window can be recommended for this view: no system has a whole window occurrence in the period.")
+
+
+def test_comparison_and_due_weeks():
+    rows = r.comparison_rows({"full": REC, "simple": None})
+    assert rows[["label", "runs_mean"]].values.tolist() == [
+        ["Recommended", 0.5], ["Runner-up", 0.75], ["Median window", 42.29], ["Costliest window", 230.08]]
+    assert r.comparison_rows({}).empty
+    assert r.comparison_title({"full": REC}).text == (
+        "The recommended windows disturb almost no one: Full BAS 0.50 runs against 42 for the median window")
+    dear = copy.deepcopy(REC)
+    dear["best"]["runs_mean"] = 30.0
+    assert r.comparison_title({"full": dear}).text.startswith("The recommended windows against the rest")
+    assert r.due_week_title({"full": REC}).text == (
+        "Windows in a BAS due week cost more: Full BAS 1.98× in quarterly BAS weeks")
+    assert r.due_week_rows({"full": REC})["system"].tolist() == ["full"] * 3
+    assert r.due_week_rows({}).empty
+
+
+FACTS = {"busiest_month": {"month": "2017-02", "runs": 32141}, "users_either": 4838, "users_multi_org": 424,
+         "orgs_both": 165, "plans": [{"plan": "Standard", "orgs": 366}]}
+SUMMARY = {"full": {"peak_month_of_quarter": 2, "peak_month_of_quarter_factor": 1.3684}}
+LOAD = {"summary": {"peak_to_median_hour": 78.9, "peak_concurrency": 4}}
+PLAN = {"provision": 7, "due_date": date(2017, 11, 27), "peak_month": "2017-11"}
+
+
+def test_key_findings():
+    findings = r.key_findings(FACTS, SUMMARY, LOAD, PLAN, {"full": REC, "simple": None})
+    assert findings == [
+        "**February 2017 was the busiest month** with 32,141 runs: the second month of each quarter, when quarterly "
+        "BAS falls due, runs 1.37× an average month for Full BAS.",
+        "**Full BAS load is bursty:** the busiest hour held 79× the median hour's compute-seconds and at most 4 runs "
+        "overlapped; provision for 7 concurrent Full BAS runs in the week before 27 Nov 2017.",
+        "**Outage windows:** Full BAS day 12, 02:00–04:00 (0.50 runs a month), all starting before 06:00 Sydney time.",
+        "**4,838 users** ran a report; 424 (8.8%) ran reports for more than one organisation, and 165 organisations "
+        "used both reports.",
+        "**Standard** is the most common plan among organisations using BAS (366 organisations).",
+    ]
+    daytime = copy.deepcopy(REC)
+    daytime["best"]["start_minute"] = 600
+    few = r.key_findings({}, {}, None, None, {"full": daytime})
+    assert few == ["**Outage windows:** Full BAS day 12, 02:00–04:00 (0.50 runs a month) Sydney time."]
+
+
+def test_caveats():
+    caveats = {"systems": {
+        "full": {"first_date": date(2016, 10, 1), "last_date": date(2017, 9, 30), "days": 365, "months": 12,
+                 "runs": 235656, "users": 4389, "orgs": 1224, "runtime_missing": 3},
+        "simple": {"first_date": date(2016, 8, 24), "last_date": date(2019, 2, 28), "days": 919, "months": 31,
+                   "runs": 76756, "users": 1130, "orgs": 284, "runtime_missing": 0}}, "periods_differ": True}
+    lines = r.caveat_lines(caveats, {"org_deleted": 10}, {"full": REC, "simple": None})
+    assert lines[0] == ("**Full BAS** covers 1 Oct 2016 to 30 Sep 2017 (12 calendar months): 235,656 runs by 4,389 "
+                        "users of 1,224 organisations.")
+    assert lines[2].startswith("The two systems cover **different periods**")
+    assert lines[3].startswith("Each window's cost is an average over few months (Full BAS 12 months)")
+    assert lines[4] == "10 runs left out (10 org deleted). Those runs count nowhere in the story."
+    assert lines[5] == "3 Full BAS runs had no positive runtime and are left out of the load figures."
+    same = {"systems": {"full": caveats["systems"]["full"] | {"runtime_missing": 0}}, "periods_differ": False}
+    assert not any("different periods" in line for line in r.caveat_lines(same, {}, {}))
