@@ -77,7 +77,9 @@ def take_update_notice() -> str | None:
 
 
 def current_version():
-    """The version pinned for this run."""
+    """The version pinned for this run (pinned now if the router did not run, e.g. a page script run on its own)."""
+    if "dataset" not in st.session_state:
+        return pin_version()
     return st.session_state["dataset"]
 
 

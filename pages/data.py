@@ -60,15 +60,18 @@ def current_dataset(version) -> None:
     m = version.manifest
     rows = m.get("rows", {})
     bundled = " It is the bundled sample that ships with the app." if versions.is_bundled(version) else ""
+    period = versions.period_text(m.get("period"))
+    runs = f"with runs from {period} (UTC)" if period != "no runs" else "with no runs"
     st.markdown(f"The story is showing **{version.name}** (version `{version.id}`), uploaded "
-                f"{versions.short_time(version.created_at)} UTC.{bundled}")
-    period = m.get("period") or {}
-    cells = st.columns(5)
+                f"{versions.short_time(version.created_at)} UTC, {runs}.{bundled}")
+    rejected = sum(int(s.get("rows_rejected") or 0) for s in m.get("sources", {}).values())
+    cells = st.columns(4)
     cells[0].metric("Full BAS runs", fmt_int(rows.get("full", 0)), border=True)
     cells[1].metric("Simple BAS runs", fmt_int(rows.get("simple", 0)), border=True)
     cells[2].metric("Organisations", fmt_int(rows.get("orgs", 0)), border=True)
-    cells[3].metric("First run (UTC)", str(period.get("first_run_utc") or "–")[:10], border=True)
-    cells[4].metric("Last run (UTC)", str(period.get("last_run_utc") or "–")[:10], border=True)
+    cells[3].metric("Rows rejected", fmt_int(rejected), border=True,
+                    help="Rows of the source files left out because a value could not be used (see each version's "
+                         "report when it was loaded).")
     st.dataframe(versions.source_rows(version), hide_index=True, width="stretch", column_config=COUNT_COLUMNS)
 
 
@@ -169,6 +172,8 @@ def show_files(report: ValidationReport) -> None:
         if stats.get("reused_from"):
             title = (f"{SLOT_TITLES[slot]}: {stats['file']}, taken from version {stats['reused_from']} "
                      f"({fmt_int(stats['rows_accepted'])} rows)")
+        elif not stats.get("rows_read"):
+            title = f"{SLOT_TITLES[slot]}: {stats['file']}, rows not read"
         else:
             title = (f"{SLOT_TITLES[slot]}: {stats['file']}, {fmt_int(stats['rows_accepted'])} of "
                      f"{fmt_int(stats['rows_read'])} rows kept")
@@ -265,6 +270,7 @@ def activate(store, version_id: str, message: str) -> None:
         ui.adopt_version(version_id)
         st.session_state["data_flash"] = message
         st.session_state.pop("upload_check", None)
+        st.session_state.pop("version_choice", None)   # the list's selection starts again at the current version
     st.rerun()
 
 

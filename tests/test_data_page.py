@@ -355,3 +355,11 @@ def test_the_bundled_sample_cannot_be_deleted(data_dir, store, monkeypatch):
     assert "bundled sample, which is always kept" in at.button(key="delete_version").help
     with pytest.raises(versions.VersionRefused):
         versions.delete_version(store, bundled.id)
+
+
+def test_the_page_pins_a_version_even_without_the_router(data_dir, store):
+    """On a fresh server the first deep link to /data may run the page script alone (Streamlit's pages/ folder
+    mode until st.navigation has run once): the page pins the current version itself."""
+    at = AppTest.from_file(str(Path(APP).parent / DATA_PAGE), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert at.session_state["dataset_version"] == store.current().id
