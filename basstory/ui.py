@@ -27,9 +27,6 @@ def dataset_store():
     return DatasetStore(paths.store_dir())
 
 
-_store = dataset_store
-
-
 def ensure_dataset():
     """The current dataset version; on a fresh install, generate and ingest the bundled sample first."""
     store = dataset_store()
@@ -66,6 +63,27 @@ def pin_version():
     return version
 
 
+def require_router() -> None:
+    """Make sure the router (streamlit_app.py) runs before this page script.
+
+    On a freshly started server, a first request that goes straight to a page's URL is run by Streamlit's legacy
+    pages-folder mode (page scripts live in `pages/`), which runs the page alone: no sidebar, no filters. The router's
+    `st.navigation` switches that mode off for the process; a page that finds it still on switches it off and reruns,
+    so the same URL, query parameters included, is served through the router.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def story_filters() -> StoryFilters:
+    """The filters the router read from the sidebar for this run (every story page starts here)."""
+    require_router()
+    return st.session_state["filters"]
+
+
 def adopt_version(version_id: str) -> None:
     """This session made `version_id` current itself: its next run shows it without the "data updated" notice."""
     st.session_state["dataset_version"] = version_id
@@ -88,7 +106,7 @@ def connection(version_id: str):
     """One DuckDB connection per dataset version, shared by all sessions (queries use their own cursors)."""
     from basstory.tables import connect_version
 
-    return connect_version(_store().get(version_id), in_memory=True)
+    return connect_version(dataset_store().get(version_id), in_memory=True)
 
 
 @st.cache_data(max_entries=2048, show_spinner=False)

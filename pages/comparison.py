@@ -11,7 +11,7 @@ from basstory.narrative import comparison as narrative
 from basstory.narrative.interaction import split_title
 
 PAGE = "pages/comparison.py"
-filters = st.session_state["filters"]
+filters = ui.story_filters()
 
 totals = ui.compute(analyses.activity_totals, filters)
 usage_split = ui.compute(analyses.system_usage_split, filters)

@@ -7,7 +7,7 @@ from basstory.facts import key_facts
 from basstory.narrative import cover_finding, cover_metrics, coverage_sentence
 from basstory.story import CHAPTERS
 
-filters = st.session_state["filters"]
+filters = ui.story_filters()
 facts = ui.compute(key_facts, filters)
 ui.headline("How Australian organisations use Full BAS and Simple BAS", cover_finding(facts))
 runs = ui.scope_banner(filters)

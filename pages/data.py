@@ -322,6 +322,7 @@ def version_list(store, current, unlocked: bool) -> None:
 # --- The page -------------------------------------------------------------------------------------------------------
 
 store = ui.dataset_store()
+ui.require_router()
 pinned = ui.current_version()
 st.title("Data")
 st.markdown("#### Which extract the story is showing, every version stored, and how a new one is loaded")

@@ -8,7 +8,7 @@ from basstory.charts import interaction as charts
 from basstory.narrative import interaction as narrative
 
 PAGE = "pages/interaction.py"
-filters = st.session_state["filters"]
+filters = ui.story_filters()
 zone = narrative.zone_name(filters.tz)
 
 heatmap = ui.compute(analyses.weekly_heatmap, filters)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,32 +53,40 @@ def _require_chromium() -> None:
     pytest.skip("browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)")
 
 
-@pytest.fixture(scope="session")
-def app_url(sample_data_dir) -> str:
-    """The app served on 127.0.0.1 and a free port over the test sample; yields its base URL."""
+@contextmanager
+def serve_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and a free port over the data folder `data_dir`; yields its base URL."""
     _require_chromium()
     port = _free_port()
-    log = open(sample_data_dir / "streamlit.log", "w")
-    env = {**os.environ, "BASSTORY_DATA_DIR": str(sample_data_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"the app did not start; see {sample_data_dir / 'streamlit.log'}")
+    log_path = data_dir / f"streamlit-{port}.log"
+    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir), **(extra_env or {})}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"the app did not start; see {log_path}")
+            yield base
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def app_url(sample_data_dir) -> Iterator[str]:
+    """The app served over the test sample for the whole session."""
+    with serve_app(sample_data_dir) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @pytest.fixture(scope="session")

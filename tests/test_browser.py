@@ -40,3 +40,26 @@ def test_cover_shows_the_five_key_data_points(browser, app_url):
     wait_idle(page)
     assert page.locator('[data-testid="stMetric"]').count() == 5
     page.close()
+
+
+@pytest.fixture(scope="module")
+def fresh_server(sample_data_dir):
+    """A server whose very first request is a deep link (the shared server has already served '/')."""
+    from tests.conftest import serve_app
+
+    with serve_app(sample_data_dir) as base:
+        yield base
+
+
+def test_a_deep_link_as_the_first_request_goes_through_the_router(browser, fresh_server):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{fresh_server}/interaction?systems=Simple+BAS")
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert page.url.split("?")[0].endswith("/interaction")
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("Filters").count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    banner = page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    assert "runs counted: Simple BAS" in banner and "system not selected" in banner
+    page.close()

@@ -3,12 +3,7 @@ and the cover's figures change. Runs its own app server on its own copy of the t
 browser tests see is untouched."""
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -16,7 +11,7 @@ from basstory.facts import key_facts
 from basstory.narrative import fmt_int
 from basstory.store import DatasetStore
 from basstory.tables import connect_version
-from tests.conftest import PROJECT_ROOT, _free_port, _require_chromium, wait_idle
+from tests.conftest import serve_app, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-test-password"
@@ -25,31 +20,10 @@ PASSWORD = "browser-test-password"
 @pytest.fixture(scope="module")
 def upload_app(sample_data_dir, tmp_path_factory):
     """(base URL, data dir) of an app served over a private copy of the test store, with an analyst password."""
-    _require_chromium()
     data_dir = tmp_path_factory.mktemp("upload-data")
     shutil.copytree(sample_data_dir / "store", data_dir / "store", ignore=shutil.ignore_patterns("tmp", ".lock"))
-    port = _free_port()
-    log = open(data_dir / "streamlit.log", "w")
-    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir), "BASSTORY_ANALYST_PASSWORD": PASSWORD}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"the app did not start; see {data_dir / 'streamlit.log'}")
+    with serve_app(data_dir, {"BASSTORY_ANALYST_PASSWORD": PASSWORD}) as base:
         yield base, data_dir
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def metric_values(page) -> dict[str, str]:
