@@ -10,7 +10,8 @@ from basstory.narrative.seasonality import capacity_statement
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 PAGE = "pages/recommendation.py"
-filters = st.session_state["filters"]
+# a deep link opened before the router has ever run comes here directly: draw the filters then
+filters = st.session_state.get("filters") or ui.sidebar_filters()
 
 recs = ui.compute(recommendation.recommendations, filters)
 ui.headline("Recommendation", narrative.recommendation_finding(recs))

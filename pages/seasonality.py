@@ -9,7 +9,8 @@ from basstory.narrative import seasonality as narrative
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 PAGE = "pages/seasonality.py"
-filters = st.session_state["filters"]
+# a deep link opened before the router has ever run comes here directly: draw the filters then
+filters = st.session_state.get("filters") or ui.sidebar_filters()
 
 summary = ui.compute(seasonality.seasonality_summary, filters)
 outlook = ui.compute(capacity.capacity_outlook, filters)
@@ -67,7 +68,7 @@ if not ui.nothing_to_show(runs, filters):
                         help="The most Full BAS runs under way at the same instant.")
         cards[1].metric("99th percentile, per minute", f"{s['minute_p99']:g} at once", border=True,
                         help="Per-minute peak concurrency, 99th percentile over every minute of the period.")
-        cards[2].metric("Busiest hour, compute-seconds", f"{s['peak_hour_compute_s']:,.0f} s", border=True,
+        cards[2].metric("Busiest hour", f"{s['peak_hour_compute_s']:,.0f} s", border=True,
                         help="Seconds of Full BAS runtime inside the busiest clock hour.")
         ratio = s["peak_to_median_hour"]
         cards[3].metric("Busiest ÷ median hour", narrative.times(ratio) if ratio else "–", border=True,
