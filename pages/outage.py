@@ -9,8 +9,7 @@ from basstory.narrative import outage as narrative
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 PAGE = "pages/outage.py"
-# a deep link opened before the router has ever run comes here directly: draw the filters then
-filters = st.session_state.get("filters") or ui.sidebar_filters()
+filters = ui.story_filters()
 
 best = {s: ui.compute(outage_impact.best_windows, filters, s) for s in SYSTEMS if s in filters.systems}
 ui.headline("The outage window", narrative.outage_finding(best))

@@ -10,8 +10,7 @@ from basstory.narrative.seasonality import capacity_statement
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 PAGE = "pages/recommendation.py"
-# a deep link opened before the router has ever run comes here directly: draw the filters then
-filters = st.session_state.get("filters") or ui.sidebar_filters()
+filters = ui.story_filters()
 
 recs = ui.compute(recommendation.recommendations, filters)
 ui.headline("Recommendation", narrative.recommendation_finding(recs))

@@ -9,8 +9,7 @@ from basstory.narrative import seasonality as narrative
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 PAGE = "pages/seasonality.py"
-# a deep link opened before the router has ever run comes here directly: draw the filters then
-filters = st.session_state.get("filters") or ui.sidebar_filters()
+filters = ui.story_filters()
 
 summary = ui.compute(seasonality.seasonality_summary, filters)
 outlook = ui.compute(capacity.capacity_outlook, filters)
