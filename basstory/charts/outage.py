@@ -46,7 +46,7 @@ def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric
         x="start:O", y="day:O", tooltip=tooltip)
     numbers = alt.Chart(best).mark_text(color=ACCENT_COLOR, fontWeight="bold", fontSize=10).encode(
         x="start:O", y="day:O", text="rank_label:N")
-    return alt.layer(cells, outline, numbers).properties(title=title_params(title, subtitle), width=860, height=440)
+    return alt.layer(cells, outline, numbers).properties(title=title_params(title, subtitle), width=860, height=600)
 
 
 def window_comparison_chart(rows: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
