@@ -36,3 +36,15 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None 
         return None if row is None else row[0]
     finally:
         cursor.close()
+
+
+def frame_with(con: duckdb.DuckDBPyConnection, sql: str, tables: dict[str, pd.DataFrame],
+               params: dict | None = None) -> pd.DataFrame:
+    """`frame()` with small pandas frames registered as tables on the query's own cursor."""
+    cursor = con.cursor()
+    try:
+        for name, df in tables.items():
+            cursor.register(name, df)
+        return (cursor.execute(sql, params) if params else cursor.execute(sql)).df()
+    finally:
+        cursor.close()

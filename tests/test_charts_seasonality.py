@@ -152,9 +152,3 @@ def test_forecast_chart(frames):
     assert rule["mark"]["color"] == ACCENT_COLOR
     assert_system_colours(line)
 
-
-def test_long_titles_wrap_instead_of_being_cut():
-    title = charts.title_params("word " * 40, "sub " * 50).to_dict()
-    assert isinstance(title["text"], list) and all(len(line) <= charts.TITLE_WIDTH for line in title["text"])
-    assert isinstance(title["subtitle"], list)
-    assert charts.title_params("Short").to_dict() == {"text": "Short"}

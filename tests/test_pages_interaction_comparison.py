@@ -47,7 +47,9 @@ def dataset_rows(at: AppTest) -> list[int]:
 
 
 def title(spec: dict) -> str:
-    return spec["title"]["text"]
+    """The chart's title as one line (long titles are wrapped into a list of lines)."""
+    text = spec["title"]["text"]
+    return " ".join(text) if isinstance(text, list) else text
 
 
 def assert_healthy(at: AppTest, n_charts: int) -> None:

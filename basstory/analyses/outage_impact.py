@@ -25,7 +25,7 @@ from basstory.outage import (
     runs_per_bucket,
     window_occurrences,
 )
-from basstory.queries import filtered_runs_sql
+from basstory.queries import filtered_runs_sql, frame_with
 from basstory.schema import CONTRACT_TZ
 
 #: What a window's cost can be measured in: column prefix -> label.
@@ -46,17 +46,6 @@ def available_metrics(system: str) -> dict[str, str]:
     """The METRICS a system's windows can be measured in (compute-seconds only where runtime is recorded)."""
     return {m: label for m, label in METRICS.items() if m != "compute_s" or system in RUNTIME_SYSTEMS}
 
-
-def frame_with(con: duckdb.DuckDBPyConnection, sql: str, tables: dict[str, pd.DataFrame],
-               params: dict | None = None) -> pd.DataFrame:
-    """`queries.frame` with small pandas frames registered as tables on the query's own cursor."""
-    cursor = con.cursor()
-    try:
-        for name, df in tables.items():
-            cursor.register(name, df)
-        return (cursor.execute(sql, params) if params else cursor.execute(sql)).df()
-    finally:
-        cursor.close()
 
 
 def system_occurrences(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:

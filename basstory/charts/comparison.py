@@ -7,8 +7,8 @@ import altair as alt
 import pandas as pd
 
 from basstory.analyses.comparison import GRAIN_LABELS, METRIC_LABELS, ROLLING_LABELS, USAGE_LABELS
-from basstory.charts.common import system_color, with_system_labels
-from basstory.charts.interaction import PERCENT, SYSTEM_ORDER, title_params
+from basstory.charts.common import system_color, title_params, with_system_labels
+from basstory.charts.interaction import PERCENT, SYSTEM_ORDER
 from basstory.theme import BOTH_COLOR, SYSTEM_COLORS
 
 USAGE_ORDER = list(USAGE_LABELS.values())

@@ -6,17 +6,13 @@ import altair as alt
 import pandas as pd
 
 from basstory.analyses.interaction import WEEKDAYS
-from basstory.charts.common import system_color, with_system_labels
+from basstory.charts.common import system_color, title_params, with_system_labels
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.theme import ACCENT_COLOR
 
 SYSTEM_ORDER = [SYSTEM_LABELS[s] for s in SYSTEMS]
 PERCENT = alt.Axis(format="%")
 
-
-def title_params(text: str, subtitle: str = "") -> alt.TitleParams:
-    """A chart title (the finding) with an optional subtitle (what is shown)."""
-    return alt.TitleParams(text=text, subtitle=subtitle) if subtitle else alt.TitleParams(text=text)
 
 
 def weekly_heatmap_chart(df: pd.DataFrame, title: str, subtitle: str, zone: str) -> alt.FacetChart:

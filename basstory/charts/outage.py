@@ -6,8 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from basstory.charts.common import system_color, with_system_labels
-from basstory.charts.seasonality import title_params
+from basstory.charts.common import system_color, title_params, with_system_labels
 from basstory.schema import SYSTEM_LABELS
 from basstory.theme import ACCENT_COLOR
 

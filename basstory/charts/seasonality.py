@@ -3,34 +3,14 @@ basstory.analyses.seasonality or .capacity in, an Altair chart out. Titles (the 
 basstory.narrative.seasonality; the look from basstory.theme."""
 from __future__ import annotations
 
-import textwrap
-
 import altair as alt
 import pandas as pd
 
 from basstory.analyses.seasonality import WEEKDAY_NAMES
-from basstory.charts.common import system_color, with_system_labels
+from basstory.charts.common import system_color, title_params, with_system_labels
 from basstory.theme import ACCENT_COLOR, MUTED_COLOR
 
 MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True)
-
-
-#: Characters per line before a full-width chart's title (subtitle) wraps onto the next line.
-TITLE_WIDTH = 100
-SUBTITLE_WIDTH = 130
-
-
-def _lines(text: str, width: int) -> str | list[str]:
-    lines = textwrap.wrap(text, width, break_long_words=False)
-    return lines[0] if len(lines) == 1 else lines
-
-
-def title_params(text: str, subtitle: str = "") -> alt.TitleParams:
-    """A chart title (the finding) with an optional subtitle (what is shown, how it is counted), wrapped onto more
-    lines rather than cut off."""
-    if not subtitle:
-        return alt.TitleParams(text=_lines(text, TITLE_WIDTH))
-    return alt.TitleParams(text=_lines(text, TITLE_WIDTH), subtitle=_lines(subtitle, SUBTITLE_WIDTH))
 
 
 def in_range(due: pd.DataFrame, days: pd.Series, field: str = "due_date") -> pd.DataFrame:

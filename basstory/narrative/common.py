@@ -2,9 +2,38 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from basstory.filters import EXCLUSION_LABELS
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
+
+
+class ChartTitle(NamedTuple):
+    """A chart's title (the finding) and subtitle (what is shown, how it is counted)."""
+
+    text: str
+    subtitle: str
+
+
+def zone_name(tz: str) -> str:
+    """'Australia/Sydney' -> 'Sydney time', 'UTC' -> 'UTC'."""
+    return "UTC" if tz == "UTC" else tz.split("/")[-1].replace("_", " ") + " time"
+
+
+def hour_range(hour: int) -> str:
+    """10 -> '10:00–11:00'."""
+    return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+
+
+def ordinal(n: int) -> str:
+    """21 -> '21st', 12 -> '12th'."""
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def join_words(parts: list[str]) -> str:
+    """['a'] -> 'a'; ['a', 'b'] -> 'a and b'; ['a', 'b', 'c'] -> 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def fmt_int(n: int | float) -> str:

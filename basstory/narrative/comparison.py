@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
-from basstory.narrative.common import fmt_int, pct, plural
-from basstory.narrative.interaction import ChartTitle, join_words
+from basstory.narrative.common import ChartTitle, fmt_int, join_words, pct, plural
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),

@@ -5,14 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from basstory.analyses.outage_impact import METRICS
-from basstory.narrative.common import fmt_int, fmt_month, plural
-from basstory.narrative.seasonality import ChartTitle
+from basstory.narrative.common import ChartTitle, fmt_int, fmt_month, plural, zone_name
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
-
-
-def zone_name(tz: str) -> str:
-    """'Australia/Perth' -> 'Perth time', 'UTC' -> 'UTC'."""
-    return "UTC" if tz == "UTC" else tz.split("/")[-1].replace("_", " ") + " time"
 
 
 def number(x: float) -> str:

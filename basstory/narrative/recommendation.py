@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from basstory.narrative.common import fmt_int, fmt_month, left_out_sentence, pct, plural
-from basstory.narrative.outage import number, window_name, zone_name
-from basstory.narrative.seasonality import ChartTitle, capacity_phrase, fmt_day, times
+from basstory.narrative.common import ChartTitle, fmt_int, fmt_month, left_out_sentence, pct, plural, zone_name
+from basstory.narrative.outage import number, window_name
+from basstory.narrative.seasonality import capacity_phrase, fmt_day, times
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 #: Windows starting before this minute of the day (06:00) are called night-time windows.

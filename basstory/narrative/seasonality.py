@@ -3,13 +3,12 @@ analyses (basstory.analyses.seasonality and .capacity) passed in."""
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
 
 import pandas as pd
 
 from basstory.analyses.capacity import normal_quantile
 from basstory.analyses.seasonality import MONTH_OF_QUARTER_LABELS, TREND_DAYS
-from basstory.narrative.common import fmt_int, fmt_month, plural
+from basstory.narrative.common import ChartTitle, fmt_int, fmt_month, plural
 from basstory.schema import SYSTEM_LABELS, SYSTEMS
 
 WEEKDAY_FULL = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday", "Fri": "Friday",
@@ -22,12 +21,6 @@ MONTH_OF_QUARTER_PHRASES = {1: "the first month of each quarter (Jan, Apr, Jul, 
                             2: "the second month of each quarter (Feb, May, Aug, Nov)",
                             3: "the third month of each quarter (Mar, Jun, Sep, Dec)"}
 
-
-class ChartTitle(NamedTuple):
-    """A chart's title (the finding) and subtitle (what is shown, how it is counted)."""
-
-    text: str
-    subtitle: str
 
 
 def times(x: float) -> str:
