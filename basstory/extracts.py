@@ -3,15 +3,18 @@
 Nothing here types or interprets values: every column is read as text (`all_varchar`), so no value is silently
 coerced; `basstory.staging` does the typing and reports what does not parse.
 
-Line numbers: a row's line number is its record number + 1 (the header is line 1, the first data row line 2). This is
-the physical line number unless an earlier quoted field spans several lines, and it is the numbering DuckDB uses in
-its own reject reports, so the two agree. Parquet extracts are numbered the same way (first row = 2).
+Line numbers are the file's physical lines, as an editor shows them: the header is line 1, and a quoted field that
+holds a line break moves every later row down by one (`basstory.staging.LineMap` counts them). A spreadsheet shows
+such a file with fewer rows than it has lines; the report follows the text file, where the offending line can be
+found. Parquet extracts have no lines: their rows are numbered as if they did (first row = 2).
 """
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +75,31 @@ def extract_candidates(folder: Path) -> dict[str, list[Path]]:
     return candidates
 
 
+class FileTooLarge(ValueError):
+    """An extract over the size limit; the message names the file, its size and the limit."""
+
+
+def check_size(path: Path, limit: int) -> None:
+    """Refuse a file larger than `limit` bytes before anything reads it (only its size is looked at).
+
+    Raises FileTooLarge. A .csv.gz is judged by its compressed size, the bytes that were handed over.
+    """
+    size = Path(path).stat().st_size
+    if size > limit:
+        raise FileTooLarge(f"{Path(path).name} is {_format_bytes(size)}, more than the limit of "
+                           f"{_format_bytes(limit)} per file. Give a smaller extract (a shorter period), or "
+                           f"gzip-compress it (.csv.gz) if it is a CSV.")
+
+
+def _format_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{n:,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
 def sha256_of_file(path: Path) -> str:
     """The sha256 of the file's bytes, read in chunks so any size fits in memory."""
     digest = hashlib.sha256()
@@ -83,10 +111,13 @@ def sha256_of_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class TextSample:
-    """What the start of a CSV extract says: blank, or `problem` = why it is not UTF-8 text (None when it is)."""
+    """What the start of a CSV extract says: blank, or `problem` = why it is not UTF-8 text (None when it is);
+    `line` and `column` say where the first byte that is not UTF-8 is, when that is the problem and they are known."""
 
     is_empty: bool
     problem: str | None
+    line: int | None = None
+    column: str | None = None
 
 
 def sample_text(path: Path) -> TextSample:
@@ -101,8 +132,9 @@ def sample_text(path: Path) -> TextSample:
     try:
         with opener(path, "rb") as handle:
             raw = handle.read(ENCODING_SAMPLE_BYTES)
-    except (OSError, EOFError) as exc:  # a corrupt .gz lands here
-        return TextSample(False, f"could not be read ({exc}); check that it is a CSV or gzip-compressed CSV")
+    except (OSError, EOFError, zlib.error) as exc:  # a corrupt or cut .gz lands here
+        return TextSample(False, f"could not be read ({exc}): it is not a whole CSV or gzip-compressed CSV. Copy, "
+                                 f"download or compress it again.")
     if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
         return TextSample(True, None)
     save_as = "Save it as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)') and ingest it again."
@@ -118,8 +150,27 @@ def sample_text(path: Path) -> TextSample:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start: exc.start + 1].hex().upper()
         return TextSample(False, f"is not UTF-8: byte 0x{byte} on line {line} is not valid UTF-8 (the file is "
-                                 f"probably Latin-1 / Windows-1252). {save_as}")
+                                 f"probably Latin-1 / Windows-1252). {save_as}",
+                          line=line, column=_undecodable_column(raw, line))
     return TextSample(False, None)
+
+
+def _undecodable_column(raw: bytes, line: int) -> str | None:
+    """The header name of the first field on `line` (1-based) that is not UTF-8, when the line splits like the header
+    (a quoted field spanning lines would make that a guess, so then None)."""
+    lines = raw.split(b"\n")
+    if line < 2 or line > len(lines):
+        return None
+    header = next(csv.reader([lines[0].decode("utf-8-sig", "replace").rstrip("\r")]), [])
+    fields = next(csv.reader([lines[line - 1].decode("latin-1").rstrip("\r")]), [])
+    if len(fields) != len(header):
+        return None
+    for name, text in zip(header, fields, strict=True):
+        try:
+            text.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return name.strip()
+    return None
 
 
 def csv_read_sql(path: Path, rejects_table: str) -> str:
@@ -197,7 +248,7 @@ def sql_identifier(name: str) -> str:
 
 
 __all__ = [
-    "SUPPORTED_SUFFIXES", "TextSample", "csv_read_sql", "expected_file_names", "extract_candidates",
-    "extract_suffix", "file_columns", "find_extracts", "looks_like", "match_columns", "normalise_column_name",
-    "raw_read_sql", "sample_text", "sha256_of_file", "sql_identifier", "sql_literal",
+    "SUPPORTED_SUFFIXES", "FileTooLarge", "TextSample", "check_size", "csv_read_sql", "expected_file_names",
+    "extract_candidates", "extract_suffix", "file_columns", "find_extracts", "looks_like", "match_columns",
+    "normalise_column_name", "raw_read_sql", "sample_text", "sha256_of_file", "sql_identifier", "sql_literal",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from basstory.extracts import expected_file_names, extract_candidates, find_extracts
+from basstory.extracts import FileTooLarge, check_size, expected_file_names, extract_candidates, find_extracts
 from basstory.schema import EXTRACT_BY_SLOT, EXTRACTS
 from basstory.staging import (
     STAGING_FORMAT,
@@ -34,7 +34,7 @@ from basstory.staging import (
 from basstory.store import DatasetStore, Version, version_id, write_json
 from basstory.validation import IngestError, ValidationReport, empty_file_stats
 
-__all__ = ["IngestError", "IngestResult", "find_extracts", "ingest"]
+__all__ = ["FileTooLarge", "IngestError", "IngestResult", "check_size", "find_extracts", "ingest"]
 
 
 @dataclass
@@ -48,7 +48,7 @@ class IngestResult:
 
 
 def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None, *, name: str | None = None,
-           activate: bool = False) -> IngestResult:
+           activate: bool = False, max_bytes: int | None = None) -> IngestResult:
     """Validate and stage the extracts into a new dataset version (or find the identical one already stored).
 
     sources: a folder holding fullbas / simplebas / orgcard (.csv, .csv.gz or .parquet; all three required), or a
@@ -58,12 +58,20 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
       scope are recomputed against the new companions.
     name: a label for the version (default: the folder's name, or the file names).
     activate: make it current. A store with no current version always activates its first version.
+    max_bytes: refuse any file larger than this (see `extracts.check_size`) before reading a byte of it.
 
     Raises IngestError (with the report) when a file is missing or unusable; the store is then left untouched.
     """
     store = store if store is not None else DatasetStore()
     report = ValidationReport()
     files, reused = _resolve_sources(sources, store, report)
+    if max_bytes is not None:
+        for path in files.values():
+            try:
+                if path.is_file():
+                    check_size(path, max_bytes)
+            except FileTooLarge as refused:
+                report.add("error", path.name, str(refused))
     if not report.ok:
         raise IngestError(report)
 

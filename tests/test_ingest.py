@@ -39,7 +39,8 @@ REFERENCE_ORGCARD = Path(__file__).resolve().parents[1].parent / "shared" / "ref
 
 
 def read_runs(version) -> list[dict]:
-    return pq.read_table(version.runs_path).to_pylist()
+    """The staged runs, Full BAS first, each system in file order (runs.parquet itself promises no order)."""
+    return sorted(pq.read_table(version.runs_path).to_pylist(), key=lambda r: (r["system"], r["source_row"]))
 
 
 def read_orgs(version) -> dict[str, dict]:
@@ -69,14 +70,14 @@ def test_runs_table_has_the_schema_columns_and_types(default_version):
 def test_runs_are_staged_exactly(default_version):
     runs = read_runs(default_version.version)
     expected = [
-        # sorted by run_utc; 1 fractional digit, 4 digits, none
-        ("full", datetime(2016, 10, 10, 8, 0, 0, 500000), USER_A, ORG_UNKNOWN.lower(), None, 0.25, None, None, 4),
+        # file order, Full BAS first; 4 fractional digits, none, 1
         ("full", datetime(2016, 10, 11, 23, 55, 52, 211900), USER_A, ORG_ACTIVE.lower(), ORG_ACTIVE, 4.396793,
          None, None, 2),
         ("full", datetime(2016, 10, 12, 1, 2, 3), USER_B, ORG_DELETED.lower(), ORG_DELETED, 1.5, None, None, 3),
+        ("full", datetime(2016, 10, 10, 8, 0, 0, 500000), USER_A, ORG_UNKNOWN.lower(), None, 0.25, None, None, 4),
         # shortcodes resolve case-sensitively: !abcDE and !ABCDE are two orgs
-        ("simple", datetime(2017, 9, 14, 22, 0, 0), USER_C, "!abcDE", ORG_ACTIVE, None, 2017, 6, 3),
         ("simple", datetime(2017, 9, 15, 1, 54, 13), USER_B, "!ABCDE", ORG_CASESAKE, None, 2017, 8, 2),
+        ("simple", datetime(2017, 9, 14, 22, 0, 0), USER_C, "!abcDE", ORG_ACTIVE, None, 2017, 6, 3),
         ("simple", datetime(2017, 9, 16, 10, 30, 0), USER_A, "!Free1", ORG_FREE, None, 2017, 9, 4),
     ]
     assert [tuple(r[c] for c in RUNS_COLUMNS) for r in runs] == expected
@@ -193,15 +194,6 @@ def test_column_order_case_and_extra_columns_do_not_matter(tmp_path, store, defa
     assert any("extra columns ignored: note" in line for line in result.report.summary_lines())
 
 
-def test_utf8_byte_order_mark_is_accepted(tmp_path, store, default_version):
-    folder = tmp_path / "bom"
-    write_extracts(folder)
-    for path in folder.iterdir():
-        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    result = ingest(folder, store)
-    assert result.report.ok and read_runs(result.version) == read_runs(default_version.version)
-
-
 @pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
 def test_gzip_and_parquet_extracts_stage_the_same(tmp_path, store, default_version, fmt):
     folder = tmp_path / fmt
@@ -237,7 +229,7 @@ def test_a_slot_not_given_is_taken_from_the_current_version(tmp_path, store, def
     new_orgcard = write_table(tmp_path / "upload" / "orgcard.csv", orgs)
     result = ingest({"orgcard": new_orgcard}, store, activate=True)
     runs = read_runs(result.version)
-    assert [r["org_key"] for r in runs if r["system"] == "full"] == [ORG_UNKNOWN, ORG_ACTIVE, ORG_DELETED]
+    assert [r["org_key"] for r in runs if r["system"] == "full"] == [ORG_ACTIVE, ORG_DELETED, ORG_UNKNOWN]
     assert [(r["run_utc"], r["source_row"]) for r in runs] == \
            [(r["run_utc"], r["source_row"]) for r in read_runs(default_version.version)]
     assert result.report.scope["org_unknown"] == 0 and result.report.scope["in_scope"] == 4
@@ -263,7 +255,7 @@ def test_reused_fullbas_keeps_its_findings(tmp_path, store):
 
 
 def test_quoted_newlines_and_malformed_rows_keep_line_numbers(tmp_path, store):
-    """source_row is the record number + 1, the numbering DuckDB's reject report uses too."""
+    """source_row and reported lines are physical lines: a quoted field's line break counts, as in an editor."""
     header = "datestring,timestring,level,userid,orgid,reportname,versioncode,countrycode,runtime\n"
     good = f"2016-10-11,10:00:00Z,INFO,{USER_A},{ORG_ACTIVE.lower()},ActivityStatement,VERSION/AU,CNTRY/AU,1\n"
     multi = good.replace(",INFO,", ',"IN\nFO",').replace("10:00:00Z", "10:00:01Z")
@@ -271,9 +263,9 @@ def test_quoted_newlines_and_malformed_rows_keep_line_numbers(tmp_path, store):
     text = header + good + multi + too_many + good.replace("10:00:00Z", "10:00:02Z")
     result = ingest(write_extracts(tmp_path / "in", fullbas_rows=text), store)
     full = [r for r in read_runs(result.version) if r["system"] == "full"]
-    assert [r["source_row"] for r in full] == [2, 3, 5]
+    assert [r["source_row"] for r in full] == [2, 3, 6]  # the record on line 3 runs on to line 4
     (warning,) = result.report.warnings
-    assert warning.rows == [4] and warning.count == 1 and "could not be split" in warning.message
+    assert warning.rows == [5] and warning.count == 1 and "could not be split" in warning.message
     stats = result.report.files["fullbas"]
     assert (stats["rows_read"], stats["rows_accepted"], stats["rows_rejected"]) == (4, 3, 1)
 
@@ -293,3 +285,56 @@ def test_reference_orgcard(tmp_path, store):
     assert result.report.files["orgcard"]["rows_accepted"] == 1471
     assert set(orgs.column("tax_period").to_pylist()) == {"Quarterly", "Monthly", "Annual", "Other"}
     assert orgs.column("created_utc").null_count == 0 and orgs.column("staff_users").null_count == 0
+
+
+# Staging takes a fast path for the usual well-formed value (one regex, one cast, no trim) and the full rules for
+# the rest; both must give the same answer. Each row: the raw text and the run_utc staged, or the column blamed.
+FULL_TIMES = [
+    ("2016-10-11", "23:55:52.2119Z", datetime(2016, 10, 11, 23, 55, 52, 211900)),
+    ("2016-10-11", "23:55:52.2119123Z", datetime(2016, 10, 11, 23, 55, 52, 211912)),  # a 7th digit is cut
+    ("2016-10-11", "23:59:59.9999999Z", datetime(2016, 10, 11, 23, 59, 59, 999999)),  # cut, not rounded
+    ("2016-10-11", "23:55:52", datetime(2016, 10, 11, 23, 55, 52)),
+    (" 2016-10-11", "23:55:52Z ", datetime(2016, 10, 11, 23, 55, 52)),  # spaces: the full rules trim them
+    ("2016-10-11", "24:00:00Z", datetime(2016, 10, 12)),
+    ("2016-02-30", "10:00:00Z", "datestring"),
+    ("2016-10-11T", "10:00:00Z", "datestring"),
+    ("2016|10-11", "10:00:00Z", "datestring"),
+    ("２０１６-10-11", "10:00:00Z", "datestring"),
+    ("2016-10-11", "23:59:60Z", "timestring"),
+    ("2016-10-11", "23:55:52+00", "timestring"),
+    ("2016-10-11", "23:55:52.Z", "timestring"),
+    ("2016-10-11", "10:00:00.5z", "timestring"),
+    ("2016-10-11", "1:00:00Z", "timestring"),
+]
+SIMPLE_TIMES = [
+    ("2017-09-15 01:54:13", datetime(2017, 9, 15, 1, 54, 13)),
+    ("2017-09-15 01:54:13.1234567", datetime(2017, 9, 15, 1, 54, 13, 123456)),
+    ("2017-09-15T01:54:13Z", datetime(2017, 9, 15, 1, 54, 13)),
+    ("2017-09-15 01:54:13+00:00", datetime(2017, 9, 15, 1, 54, 13)),
+    (" 2017-09-15 01:54:13 ", datetime(2017, 9, 15, 1, 54, 13)),
+    ("2017-09-15 01:54:13+05", "datetime"),
+    ("2017-09-15 1:54:13", "datetime"),
+]
+USER_IDS = [("USER-A", "user-a"), ("  User-B ", "user-b"), ("\u00a0USER-C", "user-c"), ("USER-D\u3000", "user-d"),
+            ("usér-e ", "usér-e")]
+
+
+def test_fast_paths_agree_with_the_full_rules(tmp_path, store):
+    full = [fullbas_row(d, t, USER_A, ORG_ACTIVE.lower()) for d, t, _ in FULL_TIMES]
+    full += [fullbas_row("2016-10-11", f"10:00:0{i}Z", raw, ORG_ACTIVE.lower()) for i, (raw, _) in enumerate(USER_IDS)]
+    simple = [simplebas_row(text, USER_A, "!abcDE") for text, _ in SIMPLE_TIMES]
+    result = ingest(write_extracts(tmp_path / "in", fullbas_rows=full, simplebas_rows=simple), store)
+    runs = {(r["system"], r["source_row"]): r for r in read_runs(result.version)}
+    blamed = {(w.file, line): w.column for w in result.report.warnings for line in w.rows}
+    for line, (_, _, expected) in enumerate(FULL_TIMES, start=2):
+        if isinstance(expected, str):
+            assert ("full", line) not in runs and blamed[("fullbas.csv", line)] == expected, line
+        else:
+            assert runs["full", line]["run_utc"] == expected, line
+    for line, (_, expected) in enumerate(USER_IDS, start=len(FULL_TIMES) + 2):
+        assert runs["full", line]["user_key"] == expected
+    for line, (_, expected) in enumerate(SIMPLE_TIMES, start=2):
+        if isinstance(expected, str):
+            assert ("simple", line) not in runs and blamed[("simplebas.csv", line)] == expected, line
+        else:
+            assert runs["simple", line]["run_utc"] == expected, line
