@@ -20,8 +20,9 @@ thread; runs.parquet is not sorted (see `write_runs`).
 The staged tables (grain and columns in `basstory.schema`):
 - orgs.parquet (`write_orgs`): one row per organisation (first orgcard row of each organisationid), ORGS_COLUMNS.
 - runs.parquet (`write_runs`): one row per accepted report run of either system, RUNS_COLUMNS, in no set order.
-  `org_key` is resolved here: Full BAS by `upper(orgid) = org_key`, Simple BAS by `shortcode` exactly; null when
-  the org is not in orgcard. Runs of unknown or out-of-scope orgs are kept; `scope_counts` counts them by reason.
+  `org_key` is resolved here: Full BAS by `lower(orgid) = lower(org_key)`, Simple BAS by `shortcode` exactly;
+  null when the org is not in orgcard. Runs of unknown or out-of-scope orgs are kept; `scope_counts` counts them by
+  reason.
 """
 from __future__ import annotations
 
@@ -595,7 +596,7 @@ def write_runs(con: duckdb.DuckDBPyConnection, full_view: str, simple_view: str,
     query = f"""
         SELECT 'full' AS system, f.run_utc, f.user_key, f.org_ref, o.org_key, f.runtime_s,
                NULL::INTEGER AS statement_year, NULL::INTEGER AS statement_month, f.source_row
-        FROM {full_view} f LEFT JOIN {orgs} o ON o.org_key = upper(f.org_ref)
+        FROM {full_view} f LEFT JOIN (SELECT *, lower(org_key) AS org_ref FROM {orgs}) o ON o.org_ref = f.org_ref
         UNION ALL
         SELECT 'simple', s.run_utc, s.user_key, s.org_ref, o.org_key, NULL::DOUBLE,
                s.statement_year, s.statement_month, s.source_row
