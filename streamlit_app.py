@@ -1,4 +1,5 @@
-"""basstory: the router. Page config, the shared sidebar filters, and the story's navigation."""
+"""basstory: the router. Page config, navigation, the link's parameters checked, the shared sidebar filters, the
+page, then the link to copy and the presentation toggle."""
 import streamlit as st
 
 from basstory import ui
@@ -12,5 +13,9 @@ data = [st.Page(DATA_PAGE.path, title=DATA_PAGE.title, icon=DATA_PAGE.icon, url_
 page = st.navigation({"The story": story, "Data": data})
 
 ui.pin_version()
+present = ui.open_view(page)                 # before any widget: the raw link, its notes, presentation mode
 st.session_state["filters"] = ui.sidebar_filters()
+share = ui.share_slot()
+link_notes = st.container()
 page.run()
+ui.close_view(page, present, share, link_notes)

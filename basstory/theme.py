@@ -1,7 +1,13 @@
-"""The look: one colour per system everywhere, a colour-blind-safe palette (Okabe-Ito) and one Altair theme.
+"""The look: one colour per system everywhere, a colour-blind-safe palette (Okabe-Ito), one type scale and one
+Altair theme.
 
 Charts take their colours from `system_color_scale()` and never configure fonts or sizes themselves; the registered
-theme does that once, so the app, PNG/SVG exports and the offline HTML all look the same.
+theme does that once, so the app, PNG/SVG exports and the offline HTML all look the same. The app's own colours are in
+`.streamlit/config.toml` ([theme] with [theme.light] and [theme.dark]); the values below are the same ones.
+
+In the app, charts are drawn with Streamlit's chart theme off (`theme=None`), so the app adapts them to the page
+itself with `for_app`: on a dark page the background goes transparent and text and grid lines turn light; in
+presentation mode the type is larger. The system colours never change.
 """
 from __future__ import annotations
 
@@ -15,8 +21,24 @@ BOTH_COLOR = "#009E73"            # both systems together
 ACCENT_COLOR = "#D55E00"          # highlights: the busiest month, the chosen window, due dates
 MUTED_COLOR = "#9AA0A6"
 SEQUENTIAL_SCHEME = "blues"       # heatmaps of counts
-FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+#: The rest of the Okabe-Ito palette, in the order categorical charts use it after the two systems.
+CATEGORY_COLORS: tuple[str, ...] = (SYSTEM_COLORS["full"], SYSTEM_COLORS["simple"], BOTH_COLOR, "#CC79A7",
+                                    "#56B4E9", ACCENT_COLOR, "#F0E442", "#000000")
+#: Streamlit's own sans-serif first, so chart text matches the page.
+FONT = '"Source Sans", "Source Sans Pro", Helvetica, Arial, sans-serif'
 THEME_NAME = "basstory"
+DARK_THEME_NAME = "basstory_dark"
+
+#: The page colours, as in .streamlit/config.toml (a test checks they agree).
+LIGHT = {"background": "#FFFFFF", "panel": "#F3F6F9", "text": "#1F2933", "muted_text": "#52606D", "grid": "#E4E7EB",
+         "domain": "#9AA5B1", "primary": "#0072B2", "link": "#0072B2"}
+DARK = {"background": "#10161D", "panel": "#1C2631", "text": "#E4E7EB", "muted_text": "#B0BAC5", "grid": "#2E3B48",
+        "domain": "#7B8794", "primary": "#0072B2", "link": "#56B4E9"}
+
+#: The type scale, in px, for charts; the page's own scale is `headingFontSizes` in config.toml.
+TYPE_SCALE = {"title": 16, "subtitle": 13, "axis_title": 13, "label": 12, "legend": 12, "mark_text": 11}
+#: In presentation mode chart text grows by this factor (the page grows its own text with CSS).
+PRESENT_SCALE = 1.25
 
 
 def system_color_scale() -> alt.Scale:
@@ -30,22 +52,86 @@ def system_color(field: str = "system_label", title: str = "System", legend: boo
                      legend=alt.Legend(orient="top") if legend else None)
 
 
+def _colours(palette: dict[str, str], background: str) -> dict:
+    """The parts of the chart config that depend on the page's colours."""
+    text, muted = palette["text"], palette["muted_text"]
+    return {
+        "background": background,
+        "title": {"color": text, "subtitleColor": muted},
+        "axis": {"gridColor": palette["grid"], "domainColor": palette["domain"], "tickColor": palette["domain"],
+                 "labelColor": text, "titleColor": text},
+        "legend": {"labelColor": text, "titleColor": text},
+        "header": {"labelColor": text, "titleColor": text},
+        "text": {"color": text},
+    }
+
+
+def _sizes(scale: float = 1.0) -> dict:
+    """The parts of the chart config that are the type scale."""
+    size = {k: round(v * scale) for k, v in TYPE_SCALE.items()}
+    return {
+        "title": {"fontSize": size["title"], "subtitleFontSize": size["subtitle"]},
+        "axis": {"labelFontSize": size["label"], "titleFontSize": size["axis_title"]},
+        "legend": {"labelFontSize": size["legend"], "titleFontSize": size["legend"]},
+        "header": {"labelFontSize": size["axis_title"], "titleFontSize": size["axis_title"]},
+        "text": {"fontSize": size["mark_text"]},
+    }
+
+
+def _merge(*configs: dict) -> dict:
+    """Deep merge, later wins."""
+    merged: dict = {}
+    for config in configs:
+        for key, value in config.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = _merge(merged[key], value)
+            else:
+                merged[key] = value
+    return merged
+
+
+def chart_config(scheme: str = "light") -> dict:
+    """The whole chart config for a light page (white background, as exports are) or a dark one (transparent
+    background, light text)."""
+    colours = _colours(DARK, "transparent") if scheme == "dark" else _colours(LIGHT, LIGHT["background"])
+    return _merge({
+        "font": FONT,
+        "view": {"stroke": None},
+        "title": {"fontWeight": 600, "anchor": "start", "offset": 10},
+        "axis": {"titleFontWeight": 500},
+        "legend": {"orient": "top"},
+        "range": {"category": list(CATEGORY_COLORS)},
+        "bar": {"cornerRadiusEnd": 2},
+        "line": {"strokeWidth": 2.5},
+    }, _sizes(), colours)
+
+
 @alt.theme.register(THEME_NAME, enable=True)
 def basstory_theme() -> alt.theme.ThemeConfig:
-    return {
-        "config": {
-            "font": FONT,
-            "view": {"stroke": None},
-            "title": {"fontSize": 16, "fontWeight": 600, "anchor": "start", "subtitleFontSize": 13,
-                      "subtitleColor": "#5f6368", "offset": 10},
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": 500, "gridColor": "#e8eaed",
-                     "domainColor": "#9aa0a6", "tickColor": "#9aa0a6", "labelColor": "#3c4043",
-                     "titleColor": "#3c4043"},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "top"},
-            "header": {"labelFontSize": 13, "titleFontSize": 13},
-            "range": {"category": [SYSTEM_COLORS["full"], SYSTEM_COLORS["simple"], BOTH_COLOR, "#CC79A7",
-                                   "#56B4E9", ACCENT_COLOR, "#F0E442", "#000000"]},
-            "bar": {"cornerRadiusEnd": 2},
-            "line": {"strokeWidth": 2.5},
-        }
-    }
+    return {"config": chart_config("light")}
+
+
+@alt.theme.register(DARK_THEME_NAME, enable=False)
+def basstory_dark_theme() -> alt.theme.ThemeConfig:
+    return {"config": chart_config("dark")}
+
+
+def app_overrides(scheme: str | None, present: bool = False) -> dict:
+    """What a chart in the app needs on top of the registered (light) theme: dark colours on a dark page, larger
+    type in presentation mode. Empty for a light page outside presentation mode."""
+    overrides: dict = {}
+    if scheme == "dark":
+        overrides = _colours(DARK, "transparent")
+    if present:
+        overrides = _merge(overrides, _sizes(PRESENT_SCALE))
+    return overrides
+
+
+def for_app(chart: alt.TopLevelMixin, scheme: str | None, present: bool = False) -> alt.TopLevelMixin:
+    """The chart as the app shows it on a page of `scheme` ('light', 'dark' or None = unknown, drawn light).
+
+    Per-chart config on top of the global theme, rather than switching the global theme, because Streamlit draws
+    charts for many sessions at once and a theme switched for one would leak into another's charts.
+    """
+    overrides = app_overrides(scheme, present)
+    return chart.configure(**overrides) if overrides else chart

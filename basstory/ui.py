@@ -1,21 +1,23 @@
 """The Streamlit layer shared by the router and the pages: the pinned dataset, cached queries, the sidebar filters,
-the scope banner and the previous/next buttons. Analyses never import this module; pages do.
+deep links (the note on a link's ignored parameters, the link to copy), presentation mode, the scope banner, the
+headline and the previous/next buttons. Analyses never import this module; pages do.
 """
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
-from basstory import paths
-from basstory.filters import (MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets)
+from basstory import links, paths, presentation, theme
+from basstory.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.narrative import fmt_int, left_out_sentence
 from basstory.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
-from basstory.story import neighbours
+from basstory.story import CHAPTERS, DATA_PAGE, Chapter, neighbours
 
-CUSTOM_RANGE = "Custom range"
+CUSTOM_RANGE = links.CUSTOM_RANGE
 
 
 # --- The dataset this session is looking at -------------------------------------------------------------------------
@@ -136,7 +138,7 @@ def sidebar_filters() -> StoryFilters:
     preset = sb.selectbox("Period", [*presets, CUSTOM_RANGE], key="period", bind="query-params")
     if preset == CUSTOM_RANGE:
         chosen = sb.date_input("Dates (Sydney)", value=(first, last), min_value=first, max_value=last,
-                               key="dates", format="DD/MM/YYYY")
+                               key="dates", format="DD/MM/YYYY", bind="query-params")
         start, end = _date_pair(chosen, first, last)
     else:
         start, end = presets[preset]
@@ -148,16 +150,16 @@ def sidebar_filters() -> StoryFilters:
     with sb.expander("Plan, tax period, channel"):
         detail = st.toggle("Show add-on plans separately", key="plan_detail", bind="query-params")
         plan_choices = options["plans"] if detail else options["plan_families"]
-        plans = st.multiselect("Plan" if detail else "Plan family", plan_choices, key="plans" if detail else "plan_families",
-                               placeholder="All plans", bind="query-params")
+        plans = st.multiselect("Plan" if detail else "Plan family", plan_choices,
+                               key="plans" if detail else "plan_families", placeholder="All plans",
+                               bind="query-params")
         tax_periods = st.multiselect("Sales tax period", options["tax_periods"], key="tax_periods",
                                      placeholder="All tax periods", bind="query-params")
         channels = st.multiselect("Channel type", options["channel_types"], key="channels",
                                   placeholder="All channel types", bind="query-params")
         managed = st.segmented_control("Practice-managed", MANAGED_CHOICES, default="all", key="managed",
                                        bind="query-params")
-    tz = sb.selectbox("Show times in", DISPLAY_TZS, key="tz", bind="query-params",
-                      format_func=lambda z: z.replace("Australia/", "") + (" (contract zone)" if z == DISPLAY_TZS[0] else ""))
+    tz = sb.selectbox("Show times in", DISPLAY_TZS, key="tz", bind="query-params", format_func=links.tz_label)
     full_period = (start, end) == (first, last)
     return StoryFilters(
         start=None if full_period else start, end=None if full_period else end,
@@ -172,10 +174,11 @@ def sidebar_filters() -> StoryFilters:
 
 
 def _date_pair(chosen, first: date, last: date) -> tuple[date, date]:
-    """A date_input value as (start, end); a half-picked range counts as one day."""
+    """A date_input value as (start, end); a half-picked range counts as one day, a backwards one (from a hand-made
+    link) is read forwards."""
     if isinstance(chosen, (tuple, list)):
         if len(chosen) == 2:
-            return chosen[0], chosen[1]
+            return min(chosen), max(chosen)
         if len(chosen) == 1:
             return chosen[0], chosen[0]
         return first, last
@@ -214,20 +217,24 @@ def current_query() -> dict[str, list[str]]:
 
 
 def page_footer(page_path: str) -> None:
-    """Previous/next buttons that keep the filters (query parameters) when moving through the story."""
+    """Previous/next buttons that keep the filters (query parameters) when moving through the story; large in
+    presentation mode (CSS on the `page_footer` container)."""
     before, after = neighbours(page_path)
     st.divider()
-    left, _, right = st.columns([1, 2, 1])
-    query = current_query()
-    if before:
-        left.page_link(before.path, label=f"← {before.title}", query_params=query)
-    if after:
-        right.page_link(after.path, label=f"{after.title} →", query_params=query)
+    with st.container(key="page_footer"):
+        left, _, right = st.columns([1, 2, 1] if not in_presentation() else [2, 1, 2])
+        query = current_query()
+        if before:
+            left.page_link(before.path, label=f"← {before.title}", query_params=query)
+        if after:
+            right.page_link(after.path, label=f"{after.title} →", query_params=query)
 
 
 def chart(figure, key: str | None = None) -> None:
-    """Show an Altair chart full width with the project's own theme (not Streamlit's), as exports show it."""
-    st.altair_chart(figure, width="stretch", theme=None, key=key)
+    """Show an Altair chart full width with the project's own theme (not Streamlit's), as exports show it, adapted
+    to a dark page and to presentation mode (`theme.for_app`)."""
+    scheme = getattr(st.context.theme, "type", None)
+    st.altair_chart(theme.for_app(figure, scheme, in_presentation()), width="stretch", theme=None, key=key)
 
 
 def chart_or_note(build: Callable[[], Any], frame, key: str,
@@ -240,6 +247,151 @@ def chart_or_note(build: Callable[[], Any], frame, key: str,
 
 
 def headline(title: str, finding: str) -> None:
-    """A page's title and its finding in one sentence, computed from the data."""
-    st.title(title)
-    st.markdown(f"#### {finding}")
+    """A page's title and its finding in one sentence, computed from the data (large in presentation mode: CSS on
+    the `headline` container)."""
+    with st.container(key="headline"):
+        st.title(title)
+        st.markdown(f"#### {finding}")
+
+
+# --- Deep links and presentation mode -------------------------------------------------------------------------------
+
+LINK_NOTES = "link_notes"
+PRESENT = links.PRESENT
+_PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DATA_PAGE)}
+
+
+def page_chapter(page) -> Chapter | None:
+    """The chapter (or the Data page) a `st.navigation` page is, by its URL path."""
+    return _PAGES_BY_URL_PATH.get(getattr(page, "url_path", ""))
+
+
+def link_options() -> dict[str, links.Param]:
+    """Every query parameter a link may carry, for the pinned dataset."""
+    from basstory.analyses.dataset import filter_options
+
+    options = compute(filter_options, None)
+    return links.link_params(options, list(date_presets(options["first_date"], options["last_date"])))
+
+
+def in_presentation() -> bool:
+    """True when this run shows presentation mode (decided by `open_view` from the URL)."""
+    return bool(st.session_state.get("presenting", False))
+
+
+def open_view(page) -> bool:
+    """Read the link before any widget exists: note the parameters that will be ignored, tidy the ones the app reads
+    itself, and turn presentation mode on or off. Returns True in presentation mode.
+
+    Streamlit drops a bound widget's unusable URL value silently (and rewrites the URL), so the raw parameters are
+    checked here, against the same labels the widgets offer (`links.validate_query`), while they are still there.
+    Unknown parameters and ones that do not apply (dates without 'Custom range') are removed from the URL; the note
+    says why. The note stays until the view changes (see `close_view`).
+    """
+    chapter = page_chapter(page)
+    raw = current_query()
+    clean, notes = links.validate_query(raw, link_options(), chapter.path if chapter else None)
+    _tidy_url(raw, clean)
+    present = clean.get(PRESENT) == ["1"]
+    st.session_state["presenting"] = present
+    st.session_state[PRESENT] = present          # the toggle follows the URL (set before the toggle exists)
+    if notes:
+        st.session_state[LINK_NOTES] = {"page": chapter.url_path if chapter else "", "notes": notes, "query": None}
+    st.html(presentation.APP_CSS)
+    if present:
+        st.set_page_config(initial_sidebar_state="collapsed")
+        st.html(presentation.present_css())
+    return present
+
+
+def _tidy_url(raw: dict[str, list[str]], clean: dict[str, list[str]]) -> None:
+    """Take out of the URL what nothing will read (unknown keys, values that do not apply, like dates without
+    'Custom range') and write presentation mode as `present=1`. A bound widget's own value is Streamlit's business:
+    it drops what it cannot use, and refuses changes from here."""
+    from streamlit.errors import StreamlitAPIException
+
+    options = link_options()
+    for key, values in raw.items():
+        param = options.get(key)
+        if key in links.STREAMLIT_PARAMS:
+            continue
+        unread = param is None or not links.applies(param, raw)
+        switch = param is not None and param.kind == "switch" and clean.get(key) != values
+        if not (unread or switch):
+            continue
+        try:
+            if switch and key in clean:
+                st.query_params[key] = clean[key]
+            else:
+                del st.query_params[key]
+        except (StreamlitAPIException, KeyError):
+            pass                                 # bound to a widget earlier in this session: Streamlit tidies it
+
+
+def _set_present() -> None:
+    """The presentation toggle changed: write it to the URL (the next run reads it back)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        if st.session_state.get(PRESENT):
+            st.query_params[PRESENT] = "1"
+        elif PRESENT in st.query_params:
+            del st.query_params[PRESENT]
+    except StreamlitAPIException:
+        pass
+
+
+def presentation_toggle(container, label: str = "Presentation mode") -> bool:
+    """The toggle that switches presentation mode (`?present=1`) on and off."""
+    return container.toggle(label, key=PRESENT, on_change=_set_present,
+                            help="Full-screen slides: no sidebar or toolbar, larger text, the finding as the "
+                                 "headline. The filters in the link still apply. Adds present=1 to the link.")
+
+
+def view_link(page) -> str:
+    """The full URL of the view on screen: the page and every parameter that applies to it, as the URL has them."""
+    chapter = page_chapter(page)
+    path = chapter.path if chapter else None
+    query = links.link_query(current_query(), link_options(), path)
+    return links.view_url(st.context.url, getattr(page, "url_path", ""), query,
+                          page_url_paths=list(_PAGES_BY_URL_PATH), default_page=chapter is CHAPTERS[0])
+
+
+def share_slot():
+    """A place at the end of the sidebar for the presentation toggle and the link (filled by `close_view`)."""
+    return st.sidebar.container()
+
+
+def close_view(page, present: bool, share, notes_slot) -> None:
+    """After the page ran (so its own choices are in the URL): the link to copy, the presentation toggle and the
+    note on what the link's parameters left out, while the view is the one the link opened."""
+    url = view_link(page)
+    if present:
+        with st.container(key="present_exit"):
+            st.divider()
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            presentation_toggle(left, "Presentation mode (turn off to exit)")
+            with right.popover("Link to this view", icon=":material/link:", width="stretch"):
+                st.code(url, language=None, wrap_lines=True)
+    else:
+        with share:
+            st.divider()
+            st.markdown("**Share**")
+            presentation_toggle(st)
+            st.caption("Link to this view (page and filters); copy it with the button on the right.")
+            st.code(url, language=None, wrap_lines=True)
+    _show_link_notes(page, notes_slot)
+
+
+def _show_link_notes(page, slot) -> None:
+    state = st.session_state.get(LINK_NOTES)
+    if not state:
+        return
+    chapter = page_chapter(page)
+    query = links.link_query(current_query(), link_options(), chapter.path if chapter else None)
+    same_view = state["page"] == getattr(page, "url_path", "") and state["query"] in (None, query)
+    if not same_view:
+        st.session_state.pop(LINK_NOTES, None)
+        return
+    state["query"] = query
+    slot.warning(links.notes_text(state["notes"]), icon=":material/link_off:")
