@@ -404,7 +404,10 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
     con.execute(f"""CREATE OR REPLACE VIEW {typed_table} AS SELECT * EXCLUDE (file_row_number),
         file_row_number + 1 AS record_no FROM read_parquet({sql_literal(str(typed_path))}, file_row_number=true)
     """).fetchall()
-    lines = _line_map(con, extract.slot, typed_table, malformed) if is_csv else LineMap()
+    summary = _summarise_typed(con, typed_table, recipe)
+    lines = LineMap(shifts_table=malformed.shifts_table)
+    if is_csv and (summary.newlines or malformed.newlines):
+        lines = _line_map(con, extract.slot, typed_table, malformed)
     name = path.name
     stats = report.files[extract.slot]
     if malformed.undecodable:
@@ -421,12 +424,9 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
                                     f"or quotes in those rows, or a last line cut short.",
                    rows=lines.reader_lines(con, malformed.first_lines), count=malformed.count)
 
-    counts = _check_counts(con, typed_table, recipe.checks)
-    rows_typed = counts.pop("__rows__")[0]
-    rows_rejected_by_checks = counts.pop("__rejected__")[0]
     thing = _WHAT_A_ROW_IS[extract.slot]
     for check in recipe.checks:
-        count, record_nos = counts[check.name]
+        count, record_nos = summary.checks[check.name]
         if not count:
             continue
         if check.action == "reject":
@@ -439,8 +439,8 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
         report.add("warning", name, f"{count:,} value(s) {check.problem}; {consequence}", column=check.column,
                    rows=lines.record_lines(con, record_nos), count=count)
 
-    rows_read = rows_typed + malformed.count
-    rows_accepted = rows_typed - rows_rejected_by_checks
+    rows_read = summary.rows + malformed.count
+    rows_accepted = summary.rows - summary.rejected
     stats.update(rows_read=rows_read, rows_accepted=rows_accepted, rows_rejected=rows_read - rows_accepted)
     if rows_read == 0:
         report.add("error", name, f"the file has a header but no data rows. Export the {extract.slot} extract "
@@ -461,9 +461,7 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
         SELECT {', '.join(recipe.typed)}, line::BIGINT AS source_row FROM ({lines.lines_sql(kept)})
     """).fetchall()
     if "run_utc" in recipe.typed:
-        first, last = con.execute(f"SELECT min(run_utc), max(run_utc) FROM {typed_table} WHERE NOT rejected"
-                                  ).fetchall()[0]
-        stats.update(first_run_utc=_iso(first), last_run_utc=_iso(last))
+        stats.update(first_run_utc=_iso(summary.first_run_utc), last_run_utc=_iso(summary.last_run_utc))
     return StagedExtract(slot=extract.slot, rows_view=view, stats=stats)
 
 
@@ -657,6 +655,7 @@ class MalformedRows:
     undecodable_lines: list[int]
     shifts_table: str | None
     undecodable_column: str | None = None
+    newlines: int = 0
 
 
 @dataclass(frozen=True)
@@ -722,10 +721,10 @@ def _malformed_rows(con: duckdb.DuckDBPyConnection, rejects_table: str, slot: st
                max(length(csv_line) - length(replace(csv_line, chr(10), ''))) AS newlines,
                min(column_name) FILTER (WHERE error_type = 'INVALID ENCODING') AS undecodable_column
         FROM {rejects_table} GROUP BY line""").fetchall()
-    count, first_lines, undecodable, undecodable_lines, undecodable_column = con.execute(f"""
+    count, first_lines, undecodable, undecodable_lines, undecodable_column, newlines = con.execute(f"""
         SELECT count(*), min_by(line, line, {MAX_ROWS_LISTED}),
                count(*) FILTER (WHERE undecodable), min_by(line, line, {MAX_ROWS_LISTED}) FILTER (WHERE undecodable),
-               min_by(undecodable_column, line) FILTER (WHERE undecodable)
+               min_by(undecodable_column, line) FILTER (WHERE undecodable), coalesce(sum(newlines), 0)
         FROM set_aside_{slot}""").fetchall()[0]
     if not count:
         return MalformedRows(0, [], [], 0, [], None)
@@ -739,7 +738,8 @@ def _malformed_rows(con: duckdb.DuckDBPyConnection, rejects_table: str, slot: st
                row_number() OVER (ORDER BY line) AS shift
         FROM set_aside_{slot} ORDER BY line""").fetchall()
     return MalformedRows(int(count), [int(x) for x in first_lines], kinds, int(undecodable),
-                         [int(x) for x in (undecodable_lines or [])], shifts_table, undecodable_column)
+                         [int(x) for x in (undecodable_lines or [])], shifts_table, undecodable_column,
+                         int(newlines))
 
 
 def _line_map(con: duckdb.DuckDBPyConnection, slot: str, typed_table: str, malformed: MalformedRows) -> LineMap:
@@ -759,19 +759,33 @@ def _line_map(con: duckdb.DuckDBPyConnection, slot: str, typed_table: str, malfo
     return LineMap(shifts_table=malformed.shifts_table, offsets_table=offsets_table)
 
 
-def _check_counts(con: duckdb.DuckDBPyConnection, typed_table: str,
-                  checks: tuple[Check, ...]) -> dict[str, tuple[int, list[int]]]:
-    """Per check: how many rows fail it and the first few record numbers; plus '__rows__' and '__rejected__'."""
-    parts = ["count(*)", "count(*) FILTER (WHERE rejected)"]
-    for check in checks:
+@dataclass(frozen=True)
+class TypedSummary:
+    """One scan of a typed extract: rows, rows rejected by checks, line breaks inside quoted fields, first and last
+    accepted run_utc (runs only), and per check (count, first record numbers)."""
+
+    rows: int
+    rejected: int
+    newlines: int
+    first_run_utc: object
+    last_run_utc: object
+    checks: dict[str, tuple[int, list[int]]]
+
+
+def _summarise_typed(con: duckdb.DuckDBPyConnection, typed_table: str, recipe: SlotRecipe) -> TypedSummary:
+    """Everything the report needs from a typed extract, in one scan."""
+    has_runs = "run_utc" in recipe.typed
+    parts = ["count(*)", "count(*) FILTER (WHERE rejected)", "coalesce(sum(newlines), 0)",
+             "min(run_utc) FILTER (WHERE NOT rejected)" if has_runs else "NULL",
+             "max(run_utc) FILTER (WHERE NOT rejected)" if has_runs else "NULL"]
+    for check in recipe.checks:
         parts.append(f"count(*) FILTER (WHERE {check.name})")
         parts.append(f"min_by(record_no, record_no, {MAX_ROWS_LISTED}) FILTER (WHERE {check.name})")
     row = con.execute(f"SELECT {', '.join(parts)} FROM {typed_table}").fetchall()[0]
-    result: dict[str, tuple[int, list[int]]] = {"__rows__": (int(row[0]), []), "__rejected__": (int(row[1]), [])}
-    for i, check in enumerate(checks):
-        count, record_nos = row[2 + 2 * i], row[3 + 2 * i]
-        result[check.name] = (int(count), [int(r) for r in (record_nos or [])])
-    return result
+    checks = {check.name: (int(row[5 + 2 * i]), [int(r) for r in (row[6 + 2 * i] or [])])
+              for i, check in enumerate(recipe.checks)}
+    return TypedSummary(rows=int(row[0]), rejected=int(row[1]), newlines=int(row[2]), first_run_utc=row[3],
+                        last_run_utc=row[4], checks=checks)
 
 
 def _newlines_sql(columns: list[str]) -> str:
