@@ -1,4 +1,4 @@
-"""Command line: `python -m basstory {sample,ingest,facts,datasets,bench} ...`."""
+"""Command line: `python -m basstory {sample,ingest,facts,datasets,bench,export} ...`."""
 from __future__ import annotations
 
 import argparse
@@ -122,6 +122,45 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    """The whole story for the filters as one offline HTML file (for a scheduled report). An unknown dataset or a
+    filter value that is not allowed is an error (exit 2, nothing written)."""
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    from basstory.export import filters_sentence, parse_filters, story_html
+    from basstory.store import DatasetStore
+    from basstory.tables import connect_version
+    from basstory.versions import find_version
+
+    filters = parse_filters(start=args.start, end=args.end, systems=args.systems, statuses=args.statuses,
+                            paying=args.paying, plan_families=args.plan_families, plans=args.plans,
+                            tax_periods=args.tax_periods, channel_types=args.channel_types, managed=args.managed,
+                            tz=args.tz)
+    store = DatasetStore()
+    try:
+        version = store.current() if args.dataset == "current" else find_version(store, args.dataset)
+    except KeyError as error:
+        print(f"error: {error.args[0] if error.args else error}. Nothing was written.", file=sys.stderr)
+        return 2
+    if version is None:
+        print(f"error: no current dataset in {store.root}; ingest one with `python -m basstory ingest DIR "
+              f"--activate`", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    page = story_html(connect_version(version), filters, version, datetime.now(UTC)).encode("utf-8")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    partial.write_bytes(page)
+    partial.replace(out)        # a scheduled reader never sees half a file
+    took = time.perf_counter() - started
+    print(f"wrote {out} ({len(page) / 1e6:.1f} MB) in {took:.1f} s: dataset {version.id} ({version.name})")
+    print(f"filters: {filters_sentence(filters)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m basstory", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +192,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default="/tmp/basstory-bench", help="where samples and stores are written")
     p.add_argument("--keep", action="store_true", help="keep the generated samples")
     p.set_defaults(run=_cmd_bench)
+
+    p = sub.add_parser("export", help="write the whole story, as filtered, to one offline HTML file")
+    p.add_argument("--out", required=True, help="the HTML file to write (replaced if it exists)")
+    p.add_argument("--dataset", default="current", metavar="ID", help="dataset version id or prefix (default: current)")
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first Sydney date (default: the data's first)")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last Sydney date (default: the data's last)")
+    p.add_argument("--systems", metavar="full,simple", help="systems to show (default: both)")
+    p.add_argument("--statuses", metavar="LIST", help="org statuses, comma-separated (default: Active)")
+    p.add_argument("--paying", metavar="CHOICE", help="paying, not-paying or all (default: paying)")
+    p.add_argument("--plan-families", metavar="LIST", help="plan families, comma-separated (default: all)")
+    p.add_argument("--plans", metavar="LIST", help="plans with their add-ons, comma-separated (default: all)")
+    p.add_argument("--tax-periods", metavar="LIST", help="sales tax periods, comma-separated (default: all)")
+    p.add_argument("--channel-types", metavar="LIST", help="channel types, comma-separated (default: all)")
+    p.add_argument("--managed", metavar="CHOICE", help="all, managed or not-managed by a practice (default: all)")
+    p.add_argument("--tz", metavar="ZONE", help="zone times are shown in, e.g. Perth or UTC (default: Sydney)")
+    p.set_defaults(run=_cmd_export)
     return parser
 
 

@@ -27,8 +27,8 @@ import pandas as pd
 
 from basstory import blocks as B
 from basstory.chapters import BUILDERS
-from basstory.filters import MANAGED_CHOICES, StoryFilters
-from basstory.schema import CONTRACT_TZ, SYSTEM_LABELS, SYSTEMS
+from basstory.filters import MANAGED_CHOICES, PAYING_CHOICES, StoryFilters
+from basstory.schema import CONTRACT_TZ, DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.story import CHAPTERS, Chapter
 from basstory.theme import ACCENT_COLOR, BOTH_COLOR, FONT, MUTED_COLOR, SYSTEM_COLORS
 
@@ -105,6 +105,64 @@ def vega_bundle() -> str:
     import vl_convert
 
     return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+
+
+# --- Filters from the command line ----------------------------------------------------------------------------------
+
+def _items(text: str | None) -> tuple[str, ...] | None:
+    """'a, b,c' -> ('a', 'b', 'c'); None (not given) stays None: no restriction."""
+    if text is None:
+        return None
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _one_of(name: str, given: str, choices: Sequence[str], aliases: dict[str, str] | None = None) -> str:
+    key = given.strip().lower().replace("-", " ").replace("_", " ")
+    by_key = {c.lower(): c for c in choices} | (aliases or {})
+    if key not in by_key:
+        raise ValueError(f"--{name} must be one of {', '.join(choices)} (not {given!r})")
+    return by_key[key]
+
+
+def _day(name: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--{name} must be a date as YYYY-MM-DD (not {text!r})") from None
+
+
+def parse_filters(start: str | None = None, end: str | None = None, systems: str | None = None,
+                  statuses: str | None = None, paying: str | None = None, plan_families: str | None = None,
+                  plans: str | None = None, tax_periods: str | None = None, channel_types: str | None = None,
+                  managed: str | None = None, tz: str | None = None) -> StoryFilters:
+    """StoryFilters from the export command's options (text as typed; None = the default, the contract's scope).
+
+    Lists are comma-separated. Systems are codes or labels (`full,simple`, `Full BAS`); the time zone a name from
+    the sidebar's list, with or without `Australia/` (`Perth`). A value that is not allowed raises ValueError
+    naming the option and what it accepts.
+    """
+    default = StoryFilters()
+    first, last = _day("start", start), _day("end", end)
+    if first and last and first > last:
+        raise ValueError(f"--start {first} is after --end {last}")
+    chosen_systems = default.systems
+    if systems is not None:
+        aliases = {label.lower(): code for code, label in SYSTEM_LABELS.items()}
+        picked = {_one_of("systems", s, SYSTEMS, aliases) for s in _items(systems) or ()}
+        chosen_systems = tuple(s for s in SYSTEMS if s in picked)
+    zones = {z.split("/")[-1].lower(): z for z in DISPLAY_TZS}
+    return StoryFilters(
+        start=first, end=last, systems=chosen_systems,
+        statuses=_items(statuses) if statuses is not None else default.statuses,
+        paying=_one_of("paying", paying, PAYING_CHOICES) if paying else default.paying,
+        plan_families=_items(plan_families), plans=_items(plans), tax_periods=_items(tax_periods),
+        channel_types=_items(channel_types),
+        managed=(_one_of("managed", managed, MANAGED_CHOICES, {"managed": MANAGED_CHOICES[1]})
+                 if managed else default.managed),
+        tz=_one_of("tz", tz, DISPLAY_TZS, zones) if tz else default.tz,
+    )
 
 
 # --- Words for the header -------------------------------------------------------------------------------------------
