@@ -1,0 +1,82 @@
+"""Blocks: walking nested content, the chart-or-note rule and how a page-level choice reads a stored or URL value."""
+from __future__ import annotations
+
+import pickle
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from basstory.blocks import (
+    NO_RUNS_NOTE,
+    Chart,
+    Choice,
+    Columns,
+    Heading,
+    Metric,
+    Metrics,
+    Note,
+    Tabs,
+    Text,
+    chart_or_note,
+    charts,
+    walk,
+)
+
+FRAME = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
+
+
+def a_chart(key: str) -> Chart:
+    return Chart(key, alt.Chart(FRAME).mark_bar().encode(x="x:Q", y="y:Q"), FRAME)
+
+
+def test_walk_goes_through_columns_and_tabs_in_reading_order():
+    content = [Heading("A"), Columns(((a_chart("left"),), (Text("t"), a_chart("right")))),
+               Tabs((("one", (a_chart("tab1"),)), ("two", (Note("n"),)))), a_chart("last")]
+    assert [type(b).__name__ for b in walk(content)] == ["Heading", "Columns", "Chart", "Text", "Chart", "Tabs",
+                                                         "Chart", "Note", "Chart"]
+    assert [c.key for c in charts(content)] == ["left", "right", "tab1", "last"]
+
+
+@pytest.mark.parametrize("data", [None, FRAME.iloc[0:0]])
+def test_chart_or_note_gives_a_note_and_never_builds_a_chart_for_no_rows(data):
+    def build():
+        raise AssertionError("no chart is built for an empty frame")
+
+    assert chart_or_note("k", data, build) == Note(NO_RUNS_NOTE)
+    assert chart_or_note("k", data, build, "Nothing here.") == Note("Nothing here.")
+
+
+def test_chart_or_note_keeps_the_frame_behind_the_chart():
+    block = chart_or_note("k", FRAME, lambda: alt.Chart(FRAME).mark_point(), "empty")
+    assert isinstance(block, Chart) and block.key == "k" and block.data is FRAME and block.empty_note == "empty"
+
+
+METRIC = Choice("cmp_metric", "Measure", ("runs", "users"), "runs", {"runs": "Runs", "users": "Active users"})
+
+
+@pytest.mark.parametrize("given, option", [
+    ("users", "users"),             # the widget's stored value
+    ("Active users", "users"),      # the URL carries the label the control shows
+    ("Runs", "runs"),
+    (None, "runs"),                 # nothing stored, no URL parameter
+    ("nonsense", "runs"),           # an edited URL
+    ("", "runs"),
+])
+def test_choice_parses_a_stored_or_url_value(given, option):
+    assert METRIC.parse(given) == option
+
+
+def test_a_chosen_choice_keeps_its_spec():
+    chosen = METRIC.chosen("users")
+    assert (chosen.key, chosen.options, chosen.default, chosen.value) == ("cmp_metric", ("runs", "users"), "runs",
+                                                                          "users")
+    assert METRIC.value is None and chosen.label_of("users") == "Active users"
+
+
+def test_blocks_pickle_so_the_app_can_cache_a_chapter():
+    content = [Metrics((Metric("Runs", "1,234", "caption", "help"),)), a_chart("c"), METRIC.chosen("users")]
+    again = pickle.loads(pickle.dumps(content))
+    assert again[0] == content[0] and again[2] == content[2]
+    assert again[1].chart.to_dict() == content[1].chart.to_dict()
+    pd.testing.assert_frame_equal(again[1].data, FRAME)
