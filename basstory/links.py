@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from basstory.analyses import comparison, outage_impact
 from basstory.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS
 from basstory.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 
@@ -32,11 +31,6 @@ STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
 def tz_label(zone: str) -> str:
     """How the 'Show times in' selector names a zone, on screen and in the URL: 'Perth', 'Sydney (contract zone)'."""
     return zone.replace("Australia/", "") + (" (contract zone)" if zone == DISPLAY_TZS[0] else "")
-
-
-def outage_metric_label(metric: str) -> str:
-    """How the outage page names a measure: 'Runs', 'Organisations', 'Compute-seconds'."""
-    return outage_impact.METRICS[metric].capitalize()
 
 
 @dataclass(frozen=True)
@@ -70,16 +64,25 @@ def _fixed(values: Sequence[str], label: Callable[[str], str] = str) -> tuple[st
     return tuple(label(v) for v in values)
 
 
-#: Page-level choices, each bound to the URL by its page. Their labels must match the widgets' format_func; a test
-#: opens every page and compares.
-PAGE_PARAMS: tuple[Param, ...] = (
-    Param("cmp_metric", "measure", choices=_fixed(comparison.METRICS, comparison.METRIC_LABELS.get),
-          page="pages/comparison.py"),
-    Param("cmp_grain", "grain", choices=_fixed(comparison.GRAINS, str.capitalize), page="pages/comparison.py"),
-    Param("outage_system", "system", choices=_fixed(SYSTEMS, SYSTEM_LABELS.get), page="pages/outage.py"),
-    Param("outage_metric", "measure", choices=_fixed(tuple(outage_impact.METRICS), outage_metric_label),
-          page="pages/outage.py"),
-)
+#: How a note names a page-level choice, where the selector's own label does not read well in a sentence.
+CHOICE_NOUNS = {"cmp_metric": "measure", "cmp_grain": "time grain", "outage_metric": "measure"}
+
+
+def page_params() -> tuple[Param, ...]:
+    """The page-level choices (basstory.blocks.Choice) each chapter builder declares, as link parameters of the
+    chapter's page. The page draws each as a segmented control bound to the URL, which takes the option's label."""
+    from basstory.blocks import Choice
+    from basstory.chapters import BUILDERS
+    from basstory.story import CHAPTERS
+
+    paths = {c.url_path: c.path for c in CHAPTERS}
+    params = []
+    for url_path, module in BUILDERS.items():
+        for choice in vars(module).values():
+            if isinstance(choice, Choice):
+                params.append(Param(choice.key, CHOICE_NOUNS.get(choice.key, choice.label.lower()),
+                                    choices=_fixed(choice.options, choice.label_of), page=paths[url_path]))
+    return tuple(params)
 
 
 def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:
@@ -107,7 +110,7 @@ def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:
         Param("managed", "practice-managed", choices=MANAGED_CHOICES),
         Param("tz", "time zone", choices=_fixed(DISPLAY_TZS, tz_label)),
         Param(PRESENT, "presentation mode", kind="switch"),
-        *PAGE_PARAMS,
+        *page_params(),
     ]
     return {p.key: p for p in params}
 

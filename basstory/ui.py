@@ -296,7 +296,7 @@ def open_view(page) -> bool:
     st.session_state["presenting"] = present
     st.session_state[PRESENT] = present          # the toggle follows the URL (set before the toggle exists)
     if notes:
-        st.session_state[LINK_NOTES] = {"page": chapter.url_path if chapter else "", "notes": notes, "query": None}
+        st.session_state[LINK_NOTES] = {"notes": notes, "view": None}
     st.html(presentation.APP_CSS)
     if present:
         st.set_page_config(initial_sidebar_state="collapsed")
@@ -383,15 +383,24 @@ def close_view(page, present: bool, share, notes_slot) -> None:
     _show_link_notes(page, notes_slot)
 
 
+def _view_signature(page) -> tuple:
+    """What the reader sees: the page, the filters, presentation mode and the page's own choices."""
+    chapter = page_chapter(page)
+    choices = tuple((p.key, st.session_state.get(p.key)) for p in links.page_params()
+                    if chapter is not None and p.page == chapter.path)
+    return getattr(page, "url_path", ""), st.session_state.get("filters"), in_presentation(), choices
+
+
 def _show_link_notes(page, slot) -> None:
+    """The note on the link's ignored parameters, for as long as the view is the one the link opened (Streamlit
+    takes the bad values out of the URL on the first run; a rerun of the same view keeps the note, a change of
+    filter, choice or page drops it)."""
     state = st.session_state.get(LINK_NOTES)
     if not state:
         return
-    chapter = page_chapter(page)
-    query = links.link_query(current_query(), link_options(), chapter.path if chapter else None)
-    same_view = state["page"] == getattr(page, "url_path", "") and state["query"] in (None, query)
-    if not same_view:
+    view = _view_signature(page)
+    if state["view"] not in (None, view):
         st.session_state.pop(LINK_NOTES, None)
         return
-    state["query"] = query
+    state["view"] = view
     slot.warning(links.notes_text(state["notes"]), icon=":material/link_off:")

@@ -118,7 +118,7 @@ def test_notes_keep_the_links_order_and_good_values_stay():
      {"cmp_metric": ["Active users"], "cmp_grain": ["Week"]}, []),
     ("pages/comparison.py", {"cmp_metric": ["users"]}, {},
      ["measure 'users' is not one of Runs, Active users, Active orgs"]),
-    ("pages/comparison.py", {"cmp_grain": ["Day"]}, {}, ["grain 'Day' is not one of Week, Month"]),
+    ("pages/comparison.py", {"cmp_grain": ["Day"]}, {}, ["time grain 'Day' is not one of Week, Month"]),
     ("pages/outage.py", {"outage_system": ["Simple BAS"], "outage_metric": ["Compute-seconds"]},
      {"outage_system": ["Simple BAS"], "outage_metric": ["Compute-seconds"]}, []),
     ("pages/outage.py", {"outage_metric": ["Minutes"]}, {},
