@@ -127,7 +127,8 @@ def downloads(chart: B.Chart) -> None:
     """A small menu under the chart: the chart as PNG or SVG, the data behind it as CSV. Each file is made only
     when its button is clicked."""
     name = f"basstory-{chart.key.replace('_', '-')}"
-    with st.popover("Download", icon=":material/download:", type="tertiary", key=f"{chart.key}_downloads"):
+    row = st.container(horizontal=True, horizontal_alignment="right")
+    with row.popover("Download", icon=":material/download:", type="tertiary", key=f"{chart.key}_downloads"):
         st.download_button("Chart as PNG", data=lambda: export.chart_png(chart), file_name=f"{name}.png",
                            mime="image/png", on_click="ignore", icon=":material/image:", key=f"{chart.key}_png",
                            width="stretch")
