@@ -132,7 +132,7 @@ _NOW_UTC = "timezone('UTC', current_timestamp)"
 
 # The usual well-formed Full BAS row, checked by one regex over both columns ('|' cannot occur in either match, so
 # the split between date and time is unambiguous). DuckDB's cast reads the Z as UTC (no shift) and cuts a 7th
-# fractional digit, as `_timestamp` does; test_staging_fast_paths holds it to that.
+# fractional digit, as `_timestamp` does; test_fast_paths_agree_with_the_full_rules holds it to that.
 _FULL_FAST_RUN_UTC = (f"CASE WHEN regexp_full_match(datestring || '|' || timestring, "
                       f"{sql_literal(_DATE + '[|]' + _TIME + 'Z?')}) "
                       f"THEN TRY_CAST(datestring || ' ' || timestring AS TIMESTAMP) END")
@@ -348,7 +348,7 @@ def _other_separator(header: str) -> str | None:
 
 
 def _rename_hints(missing: list[str], extra: list[str]) -> str:
-    """' (the file has org_id: rename it to orgid)' for missing columns that look renamed."""
+    """" ('org_id' looks like orgid: rename it)" for the missing columns a file column looks like, else ""."""
     hints = []
     for name in missing:
         close = difflib.get_close_matches(name, [normalise_column_name(c) for c in extra], n=1, cutoff=0.75)
