@@ -15,10 +15,11 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from basstory import export
+from basstory import chapters, export
 from basstory.blocks import Chart, Column, Table, charts
 from basstory.filters import StoryFilters
 from basstory.store import DatasetStore
+from basstory.story import CHAPTERS
 from basstory.tables import connect_version
 
 EXPORTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
@@ -232,12 +233,14 @@ def test_story_is_one_offline_file_under_10_mb(story):
     assert html.count('vegaEmbed("#" + id') == 1
 
 
-def test_story_of_one_system(sample_version):
+def test_story_header_of_one_system(sample_version):
     version, con = sample_version
-    html = export.story_html(con, StoryFilters(systems=("simple",)), version, EXPORTED_AT)
+    simple = StoryFilters(systems=("simple",))
+    html = export.document([(CHAPTERS[0], chapters.cover.build(con, simple))], simple, version, EXPORTED_AT)
     filters = re.search(r'<dd data-testid="filters">(.*?)</dd>', html, re.S).group(1)
     assert "<b>Systems:</b> Simple BAS</li>" in filters and "Full BAS" not in filters
-    assert 0 < len(embedded_specs(html)) < 32
+    assert "contract&#x27;s scope" not in html and "contract's scope" not in html
+    assert "<strong>Filtered view</strong> · runs counted: Simple BAS" in html
 
 
 def test_story_of_a_view_with_no_runs(sample_version):
