@@ -384,6 +384,9 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
     rejected = " OR ".join(c.name for c in row_checks if c.action == "reject") or "false"
     # warnings are about the rows that are kept; typed columns are visible here under their own names
     warns = "".join(f", NOT rejected AND coalesce({c.bad}, false) AS {c.name}" for c in warn_checks)
+    if extract.slot in _RUN_KEY_COLUMNS:
+        # hashed here, where the values are at hand, so finding repeats later reads 8 bytes a row, not the strings
+        warns += f", hash({', '.join(_RUN_KEY_COLUMNS[extract.slot])}) AS run_hash"
     # The parquet file keeps the reader's order (preserve_insertion_order is on, and the write is still parallel),
     # so a row's place in it is its record number: no `row_number() OVER ()`, which would run on one thread.
     try:
@@ -482,13 +485,12 @@ def _report_repeated_runs(con: duckdb.DuckDBPyConnection, slot: str, typed_table
     # the exact comparison runs on those alone (a hash collision costs a little time, never a wrong answer).
     count, first_repeats, example = con.execute(f"""
         WITH candidates AS (
-            SELECT h FROM (SELECT hash({key}) AS h FROM {typed_table} WHERE NOT rejected)
-            GROUP BY h HAVING count(*) > 1
+            SELECT run_hash FROM {typed_table} WHERE NOT rejected GROUP BY run_hash HAVING count(*) > 1
         ),
         numbered AS (
             SELECT record_no, min(record_no) OVER (PARTITION BY {key}) AS first_record_no
             FROM {typed_table}
-            WHERE NOT rejected AND hash({key}) IN (SELECT h FROM candidates)
+            WHERE NOT rejected AND run_hash IN (SELECT run_hash FROM candidates)
         )
         SELECT count(*), min_by(record_no, record_no, {MAX_ROWS_LISTED}),
                min_by([first_record_no, record_no], record_no)
