@@ -211,14 +211,26 @@ def nothing_to_show(runs: dict[str, int], filters: StoryFilters) -> bool:
     return True
 
 
-def current_query() -> dict[str, list[str]]:
-    """The URL's query parameters, repeated keys kept, to carry the view along links."""
+def url_query() -> dict[str, list[str]]:
+    """Every query parameter of the URL as it is now, repeated keys kept."""
     return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
+def current_query() -> dict[str, list[str]]:
+    """The query parameters a link to another page of the story must add itself to keep the view.
+
+    Streamlit carries the values of the router's widgets bound to the URL (the sidebar's filters) to the next page
+    on its own, and drops those bound on the page being left; passing them again would repeat them in the URL at
+    every step (`tz=Perth&tz=Perth&...`). What is left is what the app reads itself: presentation mode.
+    """
+    options = link_options()
+    return {key: values for key, values in url_query().items()
+            if (param := options.get(key)) is not None and param.kind == "switch"}
+
+
 def page_footer(page_path: str) -> None:
-    """Previous/next buttons that keep the filters (query parameters) when moving through the story; large in
-    presentation mode (CSS on the `page_footer` container)."""
+    """Previous/next buttons that keep the view (filters and presentation mode) when moving through the story;
+    large in presentation mode (CSS on the `page_footer` container)."""
     before, after = neighbours(page_path)
     st.divider()
     with st.container(key="page_footer"):
@@ -262,8 +274,12 @@ _PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DAT
 
 
 def page_chapter(page) -> Chapter | None:
-    """The chapter (or the Data page) a `st.navigation` page is, by its URL path."""
-    return _PAGES_BY_URL_PATH.get(getattr(page, "url_path", ""))
+    """The chapter (or the Data page) a `st.navigation` page is, by its URL path (the default page, the cover, has
+    the empty URL path: it is served at '/')."""
+    url_path = getattr(page, "url_path", None)
+    if url_path == "":
+        return CHAPTERS[0]
+    return _PAGES_BY_URL_PATH.get(url_path or "")
 
 
 def link_options() -> dict[str, links.Param]:
@@ -289,7 +305,7 @@ def open_view(page) -> bool:
     says why. The note stays until the view changes (see `close_view`).
     """
     chapter = page_chapter(page)
-    raw = current_query()
+    raw = url_query()
     clean, notes = links.validate_query(raw, link_options(), chapter.path if chapter else None)
     _tidy_url(raw, clean)
     present = clean.get(PRESENT) == ["1"]
@@ -299,7 +315,7 @@ def open_view(page) -> bool:
         st.session_state[LINK_NOTES] = {"notes": notes, "view": None}
     st.html(presentation.APP_CSS)
     if present:
-        st.set_page_config(initial_sidebar_state="collapsed")
+        # Hidden with CSS, not collapsed: a collapsed sidebar would stay collapsed after leaving presentation mode.
         st.html(presentation.present_css())
     return present
 
@@ -352,8 +368,8 @@ def view_link(page) -> str:
     """The full URL of the view on screen: the page and every parameter that applies to it, as the URL has them."""
     chapter = page_chapter(page)
     path = chapter.path if chapter else None
-    query = links.link_query(current_query(), link_options(), path)
-    return links.view_url(st.context.url, getattr(page, "url_path", ""), query,
+    query = links.link_query(url_query(), link_options(), path)
+    return links.view_url(st.context.url, chapter.url_path if chapter else "", query,
                           page_url_paths=list(_PAGES_BY_URL_PATH), default_page=chapter is CHAPTERS[0])
 
 

@@ -62,6 +62,10 @@ def test_system_colours_stand_out_on_both_pages(colour):
         assert contrast(colour, palette["background"]) >= 2, (colour, palette["background"])
 
 
+def test_the_menu_offers_the_theme_switch_but_never_deploy():
+    assert CONFIG["client"]["toolbarMode"] == "viewer"
+
+
 def test_the_registered_theme_is_the_light_one_and_is_active():
     assert alt.theme.active == theme.THEME_NAME
     config = chart().to_dict()["config"]
