@@ -1,13 +1,29 @@
 """Ingest: raw extracts -> a validated, typed dataset version in the store (see `ingest`).
 
-Steps: resolve the three slots to files -> hash them (cache hit? done) -> check each file can be read (present,
-not empty, UTF-8, required columns) -> type each extract in one streaming pass, rejecting and counting bad rows ->
-write orgs.parquet and runs.parquet (org_key resolved) -> count runs by scope reason -> write manifest.json and
-report.json -> publish the folder atomically and, when asked (or when the store has no current version), activate it.
+Steps: resolve the three slots to files -> refuse any over `max_bytes` -> hash them (cache hit? done) -> check each
+file can be read (present, not empty, UTF-8, comma-separated, required columns) -> type each extract in one pass,
+rejecting and counting bad rows -> write orgs.parquet and runs.parquet (org_key resolved) -> count runs by scope
+reason -> write manifest.json and report.json -> publish the folder atomically and, when asked (or when the store has
+no current version), activate it.
 
 Failure contract: when any file is unusable, nothing is written and `IngestError` is raised; its `report` has every
 finding (all files are checked before giving up, so one run shows every problem). Row-level problems are warnings:
-the rows are left out, counted in the report and the manifest, and the version is still written.
+the rows are left out or kept as stated below, counted in the report and the manifest, and the version is written.
+
+What is done with bad input (tests/test_bad_input.py holds each rule; lines are the file's physical lines):
+- refused, the file named: a file in the wrong slot (the message says which extract it looks like), a missing or
+  renamed column (a close name is pointed out), a header with no rows, zero bytes, Latin-1 (line and column of the
+  first bad byte), UTF-16/32, a corrupt or cut .csv.gz, a file over `max_bytes` (judged by its size alone), and a
+  semicolon-, tab- or pipe-delimited file: not sniffed, because such files usually carry decimal commas too;
+- accepted: a UTF-8 byte-order mark, CRLF line ends, quoted fields holding commas or line breaks;
+- rows left out and reported: rows that cannot be split into the header's columns (a last line cut short among
+  them), and rows whose date, time, user or organisation is unusable or whose runtime is not a number;
+- rows kept and reported: a negative runtime (emptied: a clock error should not lose the run) or a missing one
+  (empty), run times after the ingest or before 2010 (kept as they are), and runs that repeat every staged value
+  of an earlier row (kept: a report run twice within the same instant is real and cannot be told from a doubled
+  row). Repeated organisations keep their first row (see `staging.write_orgs`).
+Two writers may ingest at once: versions are published and activated under the store's lock, so CURRENT always
+names one complete version.
 """
 from __future__ import annotations
 
