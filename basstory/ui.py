@@ -394,7 +394,7 @@ def close_view(page, present: bool, share, notes_slot) -> None:
             st.divider()
             st.markdown("**Share**")
             presentation_toggle(st)
-            st.caption("Link to this view (page and filters); copy it with the button on the right.")
+            st.caption("Link to this view, with its page and filters (hover over it for the copy button).")
             st.code(url, language=None, wrap_lines=True)
     _show_link_notes(page, notes_slot)
 

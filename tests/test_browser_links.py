@@ -58,14 +58,12 @@ def test_a_copied_link_opens_the_same_view(browser, app_url):
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_role("button", name="Full BAS").click()          # Simple BAS only
     settle(page, "systems=Simple")
-    sidebar.get_by_role("radio", name="all", exact=True).click()    # paying and not paying
-    settle(page, "paying=all")
     sidebar.get_by_role("combobox", name="Show times in").click()
     page.get_by_role("option", name="Perth").click()
     settle(page, "tz=Perth")
     url = page.url
     query = parse_qs(urlsplit(url).query)
-    assert query == {"systems": ["Simple BAS"], "paying": ["all"], "tz": ["Perth"]}
+    assert query == {"systems": ["Simple BAS"], "tz": ["Perth"]}
     assert same_link(copy_link(page), url)
     shown = view_of(page)
     assert shown != default and "runs counted: Simple BAS" in shown["banner"]
