@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class Chapter:
     path: str        # page script, relative to the project root
     title: str       # navigation title
-    url_path: str    # stable URL path for deep links
+    url_path: str    # stable URL path for deep links (the first chapter, the default page, is served at '/')
     icon: str
     question: str    # the question the chapter answers, for the outline
 
