@@ -27,7 +27,7 @@ class Headline:
 @dataclass(frozen=True)
 class Scope:
     """Where the scope line goes (what is in scope, runs counted, runs left out and why), as a markdown sentence.
-    The app draws its own banner here (ui.scope_banner); the export prints `text`."""
+    Both the app and the export show `text`; the app also shows a "data updated" notice here when one is due."""
     text: str
 
 

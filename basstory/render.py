@@ -2,9 +2,8 @@
 story's HTML export button. The content itself comes from the chapter builders (basstory.chapters)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import streamlit as st
 
@@ -38,21 +37,20 @@ def _choice(choice: B.Choice) -> None:
 
 # --- Blocks ---------------------------------------------------------------------------------------------------------
 
-def chapter(blocks: Iterable[B.Block], scope: Callable[[], Any] | None = None) -> None:
-    """Draw the blocks in order; `scope()` draws the scope banner where the Scope block sits."""
+def chapter(blocks: Iterable[B.Block]) -> None:
+    """Draw the blocks in order."""
     for block in blocks:
-        draw(block, scope)
+        draw(block)
 
 
-def draw(block: B.Block, scope: Callable[[], Any] | None = None) -> None:
+def draw(block: B.Block) -> None:
     match block:
         case B.Headline():
             ui.headline(block.title, block.finding)
         case B.Scope():
-            if scope is not None:
-                scope()
-            else:
-                st.caption(block.text)
+            if notice := ui.take_update_notice():       # another session activated a new dataset
+                st.info(notice, icon=":material/update:")
+            st.caption(block.text)
         case B.Heading():
             st.subheader(block.text)
         case B.Text():
@@ -78,11 +76,11 @@ def draw(block: B.Block, scope: Callable[[], Any] | None = None) -> None:
             widths = list(block.widths or [1] * len(block.columns))
             for column, content in zip(st.columns(widths), block.columns, strict=True):
                 with column:
-                    chapter(content, scope)
+                    chapter(content)
         case B.Tabs():
             for tab, (_, content) in zip(st.tabs([label for label, _ in block.tabs]), block.tabs, strict=True):
                 with tab:
-                    chapter(content, scope)
+                    chapter(content)
         case B.Outline():
             query = ui.current_query()
             for link in block.links:
@@ -148,7 +146,7 @@ def export_button(filters: StoryFilters, key: str) -> None:
 
     def build(module, f: StoryFilters) -> list[B.Block]:
         # Runs on click, outside the script run (no session state): the version is the one this run pinned.
-        return ui._cached_call(version.id, f"{module.__name__}.build", f, ())
+        return ui.compute_for(version.id, module.build, f)
 
     def story() -> bytes:
         return export.story_html(con, filters, version, datetime.now(UTC), build).encode("utf-8")

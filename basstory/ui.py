@@ -13,7 +13,6 @@ import streamlit as st
 
 from basstory import links, paths, presentation, theme
 from basstory.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
-from basstory.narrative import fmt_int, left_out_sentence
 from basstory.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.story import CHAPTERS, DATA_PAGE, Chapter, neighbours
 
@@ -119,9 +118,15 @@ def _cached_call(version_id: str, function_path: str, filters: StoryFilters | No
     return function(con, filters, *args) if filters is not None else function(con, *args)
 
 
+def compute_for(version_id: str, function: Callable, filters: StoryFilters | None, *args) -> Any:
+    """`function(con, filters, *args)` on a given version, through the same cache as `compute` (for work done
+    outside the script run, such as a download built on click)."""
+    return _cached_call(version_id, f"{function.__module__}.{function.__qualname__}", filters, args)
+
+
 def compute(function: Callable, filters: StoryFilters | None, *args) -> Any:
     """`function(con, filters, *args)` on the pinned version, cached by version, function, filters and args."""
-    return _cached_call(current_version().id, f"{function.__module__}.{function.__qualname__}", filters, args)
+    return compute_for(current_version().id, function, filters, *args)
 
 
 # --- Sidebar filters ------------------------------------------------------------------------------------------------
@@ -186,30 +191,6 @@ def _date_pair(chosen, first: date, last: date) -> tuple[date, date]:
 
 
 # --- Page frame -----------------------------------------------------------------------------------------------------
-
-def scope_banner(filters: StoryFilters) -> dict[str, int]:
-    """One line on every page: what is in scope, how many runs are counted and how many were left out and why."""
-    from basstory.facts import left_out, runs_by_system
-
-    runs = compute(runs_by_system, filters)
-    excluded = compute(left_out, filters)
-    notice = st.session_state.pop("data_update_notice", None)
-    if notice:
-        st.info(notice, icon=":material/update:")
-    scope = "Active, paying organisations" if filters.is_contract_scope() else "Filtered view"
-    counted = ", ".join(f"{SYSTEM_LABELS[s]} {fmt_int(runs[s])}" for s in SYSTEMS if s in filters.systems)
-    st.caption(f"**{scope}** · runs counted: {counted or 'none'} · {left_out_sentence(excluded)}")
-    return runs
-
-
-def nothing_to_show(runs: dict[str, int], filters: StoryFilters) -> bool:
-    """True (after a friendly message) when the filters leave no runs."""
-    if sum(runs.values()) and filters.systems:
-        return False
-    st.warning("No report runs match these filters. Widen the period, add a system or an org status, "
-               "or clear the plan, tax period and channel filters in the sidebar.", icon=":material/filter_alt_off:")
-    return True
-
 
 def url_query() -> dict[str, list[str]]:
     """Every query parameter of the URL as it is now, repeated keys kept."""

@@ -7,5 +7,5 @@ PAGE = "pages/comparison.py"
 filters = ui.story_filters()
 metric, grain = render.choices(comparison.METRIC, comparison.GRAIN)
 blocks = ui.compute(chapters.comparison.build, filters, metric, grain)
-render.chapter(blocks, scope=lambda: ui.scope_banner(filters))
+render.chapter(blocks)
 ui.page_footer(PAGE)

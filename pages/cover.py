@@ -5,6 +5,6 @@ from basstory import chapters, render, ui
 PAGE = "pages/cover.py"
 filters = ui.story_filters()
 blocks = ui.compute(chapters.cover.build, filters)
-render.chapter(blocks, scope=lambda: ui.scope_banner(filters))
+render.chapter(blocks)
 render.export_button(filters, key="export_story_cover")
 ui.page_footer(PAGE)

@@ -4,5 +4,5 @@ from basstory import chapters, render, ui
 PAGE = "pages/interaction.py"
 filters = ui.story_filters()
 blocks = ui.compute(chapters.interaction.build, filters)
-render.chapter(blocks, scope=lambda: ui.scope_banner(filters))
+render.chapter(blocks)
 ui.page_footer(PAGE)

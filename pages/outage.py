@@ -7,5 +7,5 @@ PAGE = "pages/outage.py"
 filters = ui.story_filters()
 system, metric = render.choices(outage.SYSTEM, outage.METRIC)
 blocks = ui.compute(chapters.outage.build, filters, system, metric)
-render.chapter(blocks, scope=lambda: ui.scope_banner(filters))
+render.chapter(blocks)
 ui.page_footer(PAGE)

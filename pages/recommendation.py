@@ -4,6 +4,6 @@ from basstory import chapters, render, ui
 PAGE = "pages/recommendation.py"
 filters = ui.story_filters()
 blocks = ui.compute(chapters.recommendation.build, filters)
-render.chapter(blocks, scope=lambda: ui.scope_banner(filters))
+render.chapter(blocks)
 render.export_button(filters, key="export_story_recommendation")
 ui.page_footer(PAGE)
