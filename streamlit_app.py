@@ -19,3 +19,4 @@ share = ui.share_slot()
 link_notes = st.container()
 page.run()
 ui.close_view(page, present, share, link_notes)
+ui.warm_up(ui.current_version().id)          # once per dataset version: the other chapters, in the background

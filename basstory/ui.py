@@ -5,6 +5,7 @@ headline and the previous/next buttons. Analyses never import this module; pages
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -122,6 +123,36 @@ def compute_for(version_id: str, function: Callable, filters: StoryFilters | Non
     """`function(con, filters, *args)` on a given version, through the same cache as `compute` (for work done
     outside the script run, such as a download built on click)."""
     return _cached_call(version_id, f"{function.__module__}.{function.__qualname__}", filters, args)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def warm_up(version_id: str) -> threading.Thread:
+    """Build every chapter for the default filters in the background, once per dataset version and server process,
+    so the first reader of each page finds it already computed. The router starts it after the page has run, so
+    the first page is not slowed by it."""
+    from basstory import chapters
+    from basstory.analyses.dataset import filter_options
+
+    def choice_defaults(*specs) -> list[str]:
+        return [spec.parse(None) for spec in specs]
+
+    def build_all() -> None:
+        default = StoryFilters()
+        compute_for(version_id, filter_options, None)
+        calls = [(chapters.cover.build, ()), (chapters.interaction.build, ()),
+                 (chapters.comparison.build, choice_defaults(chapters.comparison.METRIC, chapters.comparison.GRAIN)),
+                 (chapters.seasonality.build, ()),
+                 (chapters.outage.build, choice_defaults(chapters.outage.SYSTEM, chapters.outage.METRIC)),
+                 (chapters.recommendation.build, ())]
+        for build, args in calls:
+            try:
+                compute_for(version_id, build, default, *args)
+            except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
+                return
+
+    thread = threading.Thread(target=build_all, name=f"warm-up-{version_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def compute(function: Callable, filters: StoryFilters | None, *args) -> Any:
