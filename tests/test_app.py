@@ -1,8 +1,6 @@
 """AppTest: every page renders without an exception, and the cover's metrics are the package's facts."""
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from basstory.facts import key_facts
 from basstory.filters import StoryFilters
@@ -10,24 +8,15 @@ from basstory.narrative import fmt_int, fmt_month_short
 from basstory.store import DatasetStore
 from basstory.story import CHAPTERS, DATA_PAGE
 from basstory.tables import connect_version
+from tests.app_helpers import open_page
 
 PAGES = [c.path for c in CHAPTERS] + [DATA_PAGE.path]
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
-
-def open_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(sample_data_dir, page):
-    at = open_app(page)
+    at = open_page(page)
     assert not at.exception, at.exception
     assert at.title, f"{page} has no title"
 
@@ -38,7 +27,7 @@ def facts_of_current(sample_data_dir, filters=StoryFilters()):
 
 
 def test_cover_metrics_are_the_facts(sample_data_dir):
-    at = open_app()
+    at = open_page()
     facts = facts_of_current(sample_data_dir)
     values = {m.label: m.value for m in at.metric}
     assert values["Busiest month"] == fmt_month_short(facts["busiest_month"]["month"])
@@ -49,7 +38,7 @@ def test_cover_metrics_are_the_facts(sample_data_dir):
 
 
 def test_cover_follows_the_system_filter(sample_data_dir):
-    at = open_app()
+    at = open_page()
     at.pills(key="systems").set_value(["full"]).run()
     assert not at.exception
     facts = facts_of_current(sample_data_dir, StoryFilters(systems=("full",)))
@@ -59,7 +48,7 @@ def test_cover_follows_the_system_filter(sample_data_dir):
 
 
 def test_a_filter_that_leaves_nothing_says_so(sample_data_dir):
-    at = open_app()
+    at = open_page()
     at.multiselect(key="status").set_value([]).run()
     assert not at.exception
     assert any("No report runs match" in w.value for w in at.warning)

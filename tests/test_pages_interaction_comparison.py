@@ -3,17 +3,15 @@ the expected charts (each shipping at most 5,000 rows) or a short note where a c
 their finding."""
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from basstory.charts.common import MAX_POINTS
+from tests.app_helpers import APP, assert_healthy, dataset_rows, open_page, title_text
+from tests.app_helpers import specs as charts
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 INTERACTION, COMPARISON = "pages/interaction.py", "pages/comparison.py"
 #: Charts each page shows when both systems have data, in page order (by their Streamlit keys' order).
 INTERACTION_CHARTS = 8      # week heatmap, day of month, weeks before due, sessions, statement lag, orgs per user,
@@ -27,37 +25,9 @@ def open_app() -> AppTest:
     return at
 
 
-def open_page(page: str, **query) -> AppTest:
-    """The page after the router has run once with `query` as the URL's parameters (the deep-link mechanism)."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    return at
 
 
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
-
-def dataset_rows(at: AppTest) -> list[int]:
-    return [pa.ipc.open_stream(d.data.data).read_all().num_rows
-            for c in at.get("vega_lite_chart") for d in c.proto.datasets]
-
-
-def title(spec: dict) -> str:
-    """The chart's title as one line (long titles are wrapped into a list of lines)."""
-    text = spec["title"]["text"]
-    return " ".join(text) if isinstance(text, list) else text
-
-
-def assert_healthy(at: AppTest, n_charts: int) -> None:
-    assert not at.exception, at.exception
-    assert len(at.get("vega_lite_chart")) == n_charts
-    rows = dataset_rows(at)
-    assert rows and max(rows) <= MAX_POINTS
-    assert all(title(spec) for spec in charts(at))
 
 
 @pytest.mark.parametrize("page, n_charts, heading", [
@@ -73,12 +43,12 @@ def test_default_filters(sample_data_dir, page, n_charts, heading):
 
 def test_interaction_default_charts_state_their_findings(sample_data_dir):
     specs = charts(open_page(INTERACTION))
-    assert "(Sydney time)" in title(specs[0]) and "peaks on" in title(specs[0])
+    assert "(Sydney time)" in title_text(specs[0]) and "peaks on" in title_text(specs[0])
     assert specs[0]["spec"]["encoding"]["x"]["title"] == "Hour of day (Sydney time)"
-    assert "last week before the BAS is due" in title(specs[2])
-    assert "re-runs within 30 minutes" in title(specs[3])
-    assert "of Simple BAS runs are made" in title(specs[4])
-    assert title(specs[5]).startswith("Advisers are")
+    assert "last week before the BAS is due" in title_text(specs[2])
+    assert "re-runs within 30 minutes" in title_text(specs[3])
+    assert "of Simple BAS runs are made" in title_text(specs[4])
+    assert title_text(specs[5]).startswith("Advisers are")
 
 
 def test_display_zone_changes_the_heatmap_axis(sample_data_dir):
@@ -86,7 +56,7 @@ def test_display_zone_changes_the_heatmap_axis(sample_data_dir):
     assert_healthy(at, INTERACTION_CHARTS)
     heatmap = charts(at)[0]
     assert heatmap["spec"]["encoding"]["x"]["title"] == "Hour of day (UTC)"
-    assert title(heatmap).endswith("(UTC)")
+    assert title_text(heatmap).endswith("(UTC)")
 
 
 @pytest.mark.parametrize("system, other", [("Simple BAS", "Full BAS"), ("Full BAS", "Simple BAS")])
@@ -98,7 +68,7 @@ def test_one_system_only(sample_data_dir, system, other):
         assert any("No Simple BAS runs" in i.value for i in at.info)
     else:
         assert len(at.get("vega_lite_chart")) == INTERACTION_CHARTS
-    assert all(other not in title(spec) for spec in charts(at))
+    assert all(other not in title_text(spec) for spec in charts(at))
     at = open_page(COMPARISON, systems=[system])
     assert_healthy(at, COMPARISON_CHARTS - 1)          # nobody can take up the other report: a note instead
     assert any("No organisation took up the other report" in i.value for i in at.info)
@@ -158,4 +128,4 @@ def test_comparison_metric_and_grain(sample_data_dir, metric, grain, field, x_ti
     raw = activity["layer"][1]
     assert raw["encoding"]["y"]["field"] == field
     assert raw["encoding"]["x"]["title"] == x_title
-    assert title(activity).lower().startswith({"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric])
+    assert title_text(activity).lower().startswith({"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric])

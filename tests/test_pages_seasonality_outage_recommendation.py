@@ -3,11 +3,8 @@ show their charts (each shipping at most 5,000 rows) or a short note instead, an
 are the package's own (facts.outage_windows) for the same filters."""
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,8 +13,8 @@ from basstory.facts import outage_windows
 from basstory.filters import StoryFilters
 from basstory.store import DatasetStore
 from basstory.tables import connect_version
+from tests.app_helpers import APP, assert_healthy, dataset_rows, open_page, specs, title_text
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 SEASONALITY, OUTAGE, RECOMMENDATION = "pages/seasonality.py", "pages/outage.py", "pages/recommendation.py"
 #: months, quarterly cycle, daily trend × 2, weekly, quarter, day of month, busiest hour, concurrency, runtime,
 #: forecast
@@ -26,36 +23,9 @@ OUTAGE_CHARTS = 1               # the day × time map
 RECOMMENDATION_CHARTS = 2       # window comparison, due weeks
 
 
-def open_page(page: str, **query) -> AppTest:
-    """The page after the router has run once with `query` as the URL's parameters (the deep-link mechanism)."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    return at
 
 
-def specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
-
-def dataset_rows(at: AppTest) -> list[int]:
-    return [pa.ipc.open_stream(d.data.data).read_all().num_rows
-            for c in at.get("vega_lite_chart") for d in c.proto.datasets]
-
-
-def title_text(spec: dict) -> str:
-    text = spec["title"]["text"]
-    return " ".join(text) if isinstance(text, list) else text
-
-
-def assert_healthy(at: AppTest, n_charts: int) -> None:
-    assert not at.exception, at.exception
-    assert len(at.get("vega_lite_chart")) == n_charts
-    rows = dataset_rows(at)
-    assert not rows or max(rows) <= MAX_POINTS
-    assert all(title_text(spec) for spec in specs(at))
 
 
 def windows_of_current(sample_data_dir, filters: StoryFilters) -> dict:

@@ -1,0 +1,50 @@
+"""AppTest helpers shared by the page tests: open the app (or a page after the router has run with a URL's query
+parameters, the deep-link mechanism) and read the charts it shows."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+from basstory.charts.common import MAX_POINTS
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def open_page(page: str | None = None, **query) -> AppTest:
+    """The app after one run with `query` as the URL's parameters, then switched to `page` if one is given."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite spec of every chart on the page, in page order."""
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def dataset_rows(at: AppTest) -> list[int]:
+    """Rows each chart ships to the browser."""
+    return [pa.ipc.open_stream(d.data.data).read_all().num_rows
+            for c in at.get("vega_lite_chart") for d in c.proto.datasets]
+
+
+def title_text(spec: dict) -> str:
+    """A chart's title as one line (long titles are wrapped into a list of lines)."""
+    text = spec["title"]["text"]
+    return " ".join(text) if isinstance(text, list) else text
+
+
+def assert_healthy(at: AppTest, n_charts: int) -> None:
+    """No exception, the expected number of charts, each titled and shipping at most MAX_POINTS rows."""
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) == n_charts
+    rows = dataset_rows(at)
+    assert not n_charts or (rows and max(rows) <= MAX_POINTS)
+    assert all(title_text(spec) for spec in specs(at))
