@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from basstory.narrative.common import fmt_bytes
 from basstory.schema import EXTRACTS, Extract
 
 #: File endings an extract may have, tried in this order.
@@ -86,18 +87,10 @@ def check_size(path: Path, limit: int) -> None:
     """
     size = Path(path).stat().st_size
     if size > limit:
-        raise FileTooLarge(f"{Path(path).name} is {_format_bytes(size)}, more than the limit of "
-                           f"{_format_bytes(limit)} per file. Give a smaller extract (a shorter period), or "
+        raise FileTooLarge(f"{Path(path).name} is {fmt_bytes(size)}, more than the limit of "
+                           f"{fmt_bytes(limit)} per file. Give a smaller extract (a shorter period), or "
                            f"gzip-compress it (.csv.gz) if it is a CSV.")
 
-
-def _format_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{n:,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def sha256_of_file(path: Path) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from basstory.extracts import SUPPORTED_SUFFIXES, extract_suffix
+from basstory.narrative.common import fmt_bytes
 from basstory.schema import EXTRACT_BY_SLOT
 from basstory.store import DatasetStore
 
@@ -48,15 +49,6 @@ OnFile = Callable[[str, str, int], None]
 class UploadRefused(ValueError):
     """An upload that is not spooled (too big, badly named, no room); the message says which file and why."""
 
-
-def fmt_bytes(n: int) -> str:
-    """Bytes in the units people use: '812 B', '3.4 MB', '2.0 GB' (powers of 1024, as Streamlit's limit is)."""
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def upload_size(upload: Any) -> int:

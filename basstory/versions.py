@@ -134,7 +134,7 @@ def version_rows(versions: list[Version], current_id: str | None) -> list[dict[s
 
 def source_rows(version: Version) -> list[dict[str, Any]]:
     """One row per extract slot: the file it came from, its size, rows read/kept/rejected, its hash."""
-    from basstory.uploads import fmt_bytes
+    from basstory.narrative.common import fmt_bytes
 
     rows = []
     for extract in EXTRACTS:

@@ -41,6 +41,16 @@ def fmt_int(n: int | float) -> str:
     return f"{int(round(n)):,}"
 
 
+def fmt_bytes(n: int) -> str:
+    """Bytes in the units people use: '812 B', '3.4 MB', '2.0 GB' (powers of 1024, as Streamlit's limit is)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
 def fmt_month(month: str) -> str:
     """'2017-02' -> 'February 2017'."""
     return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
