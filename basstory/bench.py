@@ -41,7 +41,8 @@ def _baseline(sample: Path) -> dict:
     """Plain pandas: read_csv + merge + groupby, the way a notebook would do it."""
     import pandas as pd
 
-    from basstory.outage import BUCKET_SECONDS, best_window, occurrence_runs, window_occurrences
+    from basstory.outage import (BUCKET_SECONDS, WINDOW_MINUTES, best_window, minutes_to_hhmm, occurrence_runs,
+                                 window_occurrences)
     from basstory.schema import CONTRACT_TZ
 
     started = time.perf_counter()
@@ -90,8 +91,8 @@ def _baseline(sample: Path) -> dict:
         costs = (occ.groupby(["day", "start_minute"], as_index=False)
                  .agg(occurrences=("runs", "size"), runs_mean=("runs", "mean"))
                  .sort_values(["runs_mean", "day", "start_minute"], kind="stable"))
-        costs["start"] = costs["start_minute"].map(lambda m: f"{m // 60:02d}:{m % 60:02d}")
-        costs["end"] = (costs["start_minute"] + 120).map(lambda m: f"{m // 60 % 24:02d}:{m % 60:02d}")
+        costs["start"] = costs["start_minute"].map(minutes_to_hhmm)
+        costs["end"] = (costs["start_minute"] + WINDOW_MINUTES).map(minutes_to_hhmm)
         windows[system] = best_window(costs.reset_index(drop=True))
     facts = {
         "orgs_in_scope": int(len(scoped_orgs)),

@@ -11,8 +11,6 @@ takes the first (daylight-time) instance. A window always lasts 120 real minutes
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -28,21 +26,6 @@ WINDOW_DAYS = tuple(range(1, 29))
 #: offsets from UTC are whole half hours.
 BUCKET_SECONDS = 30 * 60
 
-
-@dataclass(frozen=True)
-class Window:
-    """One candidate window: day of month and start minute after local midnight."""
-
-    day: int
-    start_minute: int
-
-    @property
-    def start(self) -> str:
-        return minutes_to_hhmm(self.start_minute)
-
-    @property
-    def end(self) -> str:
-        return minutes_to_hhmm(self.start_minute + WINDOW_MINUTES)
 
 
 def minutes_to_hhmm(minutes: int) -> str:

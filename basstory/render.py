@@ -65,8 +65,10 @@ def draw(block: B.Block) -> None:
         case B.Metrics():
             _metrics(block)
         case B.Chart():
-            ui.chart_or_note(lambda: block.chart, block.data, block.key, block.empty_note)
-            if block.data is not None and len(block.data):
+            if block.data is None or len(block.data) == 0:
+                st.info(block.empty_note, icon=":material/info:")
+            else:
+                ui.chart(block.chart, key=block.key)
                 downloads(block)
         case B.Table():
             _table(block)

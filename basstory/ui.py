@@ -261,14 +261,6 @@ def chart(figure, key: str | None = None) -> None:
     st.altair_chart(theme.for_app(figure, scheme, in_presentation()), width="stretch", theme=None, key=key)
 
 
-def chart_or_note(build: Callable[[], Any], frame, key: str,
-                  empty: str = "No runs in this view for this chart.") -> None:
-    """The chart `build()` makes, or a short note instead when its frame has no rows."""
-    if frame is None or len(frame) == 0:
-        st.info(empty, icon=":material/info:")
-    else:
-        chart(build(), key=key)
-
 
 def headline(title: str, finding: str) -> None:
     """A page's title and its finding in one sentence, computed from the data (large in presentation mode: CSS on
