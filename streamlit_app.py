@@ -2,8 +2,8 @@
 page, then the link to copy and the presentation toggle."""
 import streamlit as st
 
-from basstory import ui
-from basstory.story import CHAPTERS, DATA_PAGE
+from basstory.app import ui
+from basstory.story.registry import CHAPTERS, DATA_PAGE
 
 st.set_page_config(page_title="basstory · BAS usage", page_icon=":material/auto_stories:", layout="wide")
 

@@ -24,10 +24,10 @@ COMPARED_FACTS = ("orgs_in_scope", "fullbas_runs", "simplebas_runs", "busiest_mo
 
 def _ours(sample: Path, store_root: Path) -> dict:
     """basstory: DuckDB ingest to parquet (cold: a fresh store), then the facts over the parquet."""
-    from basstory.facts import key_facts
-    from basstory.ingest import ingest
-    from basstory.store import DatasetStore
-    from basstory.tables import connect_version
+    from basstory.analyses.facts import key_facts
+    from basstory.ingest.build import ingest
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.tables import connect_version
 
     started = time.perf_counter()
     result = ingest(sample, DatasetStore(store_root), activate=True)
@@ -41,9 +41,9 @@ def _baseline(sample: Path) -> dict:
     """Plain pandas: read_csv + merge + groupby, the way a notebook would do it."""
     import pandas as pd
 
-    from basstory.outage import (BUCKET_SECONDS, WINDOW_MINUTES, best_window, minutes_to_hhmm, occurrence_runs,
+    from basstory.analyses.outage import (BUCKET_SECONDS, WINDOW_MINUTES, best_window, minutes_to_hhmm, occurrence_runs,
                                  window_occurrences)
-    from basstory.schema import CONTRACT_TZ
+    from basstory.core.schema import CONTRACT_TZ
 
     started = time.perf_counter()
     full = pd.read_csv(sample / "fullbas.csv")
@@ -138,7 +138,7 @@ def _count_rows(sample: Path) -> int:
 
 def run_benchmarks(scales: list[float], workdir: Path, keep: bool = False) -> list[dict]:
     """Generate a sample per scale (reused if present), measure both sides, print a table of figures and ratios."""
-    from basstory.sample import generate_sample
+    from basstory.ingest.sample import generate_sample
 
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -1,7 +1,9 @@
-"""Chapter 2: Full BAS vs Simple BAS (basstory.chapters.comparison), with the measure and time grain of the
+"""Chapter 2: Full BAS vs Simple BAS (basstory.story.chapters.comparison), with the measure and time grain of the
 activity chart as page-level choices kept in the URL."""
-from basstory import chapters, render, ui
-from basstory.chapters import comparison
+from basstory.story import chapters
+from basstory.app import render
+from basstory.app import ui
+from basstory.story.chapters import comparison
 
 PAGE = "pages/comparison.py"
 filters = ui.story_filters()

@@ -1,6 +1,8 @@
-"""Cover: the five key data points, the period and coverage, and the story's outline (basstory.chapters.cover);
+"""Cover: the five key data points, the period and coverage, and the story's outline (basstory.story.chapters.cover);
 the button that exports the whole story as one HTML file."""
-from basstory import chapters, render, ui
+from basstory.story import chapters
+from basstory.app import render
+from basstory.app import ui
 
 PAGE = "pages/cover.py"
 filters = ui.story_filters()

@@ -1,8 +1,8 @@
 """Data: the dataset the story shows, every stored version, and, for analysts, loading a new extract.
 
-Changing data (upload, activate, switch, delete) needs the analyst password (basstory.access). A new extract is
-spooled to disk (basstory.uploads), ingested as a new version without activating it, reviewed here, and only then
-activated for every session. The rules for switching and deleting live in basstory.versions.
+Changing data (upload, activate, switch, delete) needs the analyst password (basstory.app.access). A new extract is
+spooled to disk (basstory.ingest.uploads), ingested as a new version without activating it, reviewed here, and only then
+activated for every session. The rules for switching and deleting live in basstory.ingest.versions.
 """
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import os
 
 import streamlit as st
 
-from basstory import access, ui, uploads, versions
-from basstory.ingest import ingest
-from basstory.narrative import fmt_int
-from basstory.schema import EXTRACT_BY_SLOT, EXTRACTS
-from basstory.validation import Finding, IngestError, ValidationReport
+from basstory.app import access
+from basstory.app import ui
+from basstory.ingest import uploads
+from basstory.ingest import versions
+from basstory.ingest.build import ingest
+from basstory.story.narrative import fmt_int
+from basstory.core.schema import EXTRACT_BY_SLOT, EXTRACTS
+from basstory.ingest.validation import Finding, IngestError, ValidationReport
 
 SLOT_TITLES = {"fullbas": "Full BAS runs (fullbas)", "simplebas": "Simple BAS runs (simplebas)",
                "orgcard": "Organisations (orgcard)"}

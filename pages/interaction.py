@@ -1,5 +1,7 @@
-"""Chapter 1: how and when users interact (basstory.chapters.interaction)."""
-from basstory import chapters, render, ui
+"""Chapter 1: how and when users interact (basstory.story.chapters.interaction)."""
+from basstory.story import chapters
+from basstory.app import render
+from basstory.app import ui
 
 PAGE = "pages/interaction.py"
 filters = ui.story_filters()

@@ -1,7 +1,9 @@
-"""Chapter 4: the outage window (basstory.chapters.outage), with the system and the measure as page-level choices
+"""Chapter 4: the outage window (basstory.story.chapters.outage), with the system and the measure as page-level choices
 kept in the URL."""
-from basstory import chapters, render, ui
-from basstory.chapters import outage
+from basstory.story import chapters
+from basstory.app import render
+from basstory.app import ui
+from basstory.story.chapters import outage
 
 PAGE = "pages/outage.py"
 filters = ui.story_filters()

@@ -1,5 +1,7 @@
-"""Chapter 5: the recommendation (basstory.chapters.recommendation); the story's HTML export at the end."""
-from basstory import chapters, render, ui
+"""Chapter 5: the recommendation (basstory.story.chapters.recommendation); the story's HTML export at the end."""
+from basstory.story import chapters
+from basstory.app import render
+from basstory.app import ui
 
 PAGE = "pages/recommendation.py"
 filters = ui.story_filters()

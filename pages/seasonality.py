@@ -1,5 +1,7 @@
-"""Chapter 3: seasonality and capacity (basstory.chapters.seasonality)."""
-from basstory import chapters, render, ui
+"""Chapter 3: seasonality and capacity (basstory.story.chapters.seasonality)."""
+from basstory.story import chapters
+from basstory.app import render
+from basstory.app import ui
 
 PAGE = "pages/seasonality.py"
 filters = ui.story_filters()

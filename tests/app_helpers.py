@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
-from basstory.charts.common import MAX_POINTS
+from basstory.story.charts.common import MAX_POINTS
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 

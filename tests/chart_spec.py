@@ -1,8 +1,8 @@
 """Helpers for chart tests: walk a Vega-Lite spec and check what every chart must have."""
 from __future__ import annotations
 
-from basstory.charts.common import MAX_POINTS
-from basstory.theme import SYSTEM_COLORS, basstory_theme
+from basstory.story.charts.common import MAX_POINTS
+from basstory.story.theme import SYSTEM_COLORS, basstory_theme
 
 
 def units(spec: dict) -> list[dict]:

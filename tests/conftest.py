@@ -28,9 +28,9 @@ def sample_data_dir(tmp_path_factory) -> Path:
 
     BASSTORY_DATA_DIR points at it for the whole session, so the app under test never touches data/.
     """
-    from basstory.ingest import ingest
-    from basstory.sample import generate_sample
-    from basstory.store import DatasetStore
+    from basstory.ingest.build import ingest
+    from basstory.ingest.sample import generate_sample
+    from basstory.ingest.store import DatasetStore
 
     data_dir = tmp_path_factory.mktemp("data")
     os.environ["BASSTORY_DATA_DIR"] = str(data_dir)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from basstory.schema import CONTRACT_TZ, ORGS_COLUMNS, RUNS_COLUMNS
-from basstory.tables import connect
+from basstory.core.schema import CONTRACT_TZ, ORGS_COLUMNS, RUNS_COLUMNS
+from basstory.query.tables import connect
 
 
 def org(key: str, shortcode: str | None = None, *, status: str = "Active", paying: bool = True,

@@ -3,8 +3,8 @@ import hmac
 
 import pytest
 
-from basstory import access
-from basstory.access import ENV_VAR, SECRET_KEY, ConfiguredPassword
+from basstory.app import access
+from basstory.app.access import ENV_VAR, SECRET_KEY, ConfiguredPassword
 
 
 class NoSecretsFile:

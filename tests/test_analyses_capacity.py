@@ -19,7 +19,7 @@ from basstory.analyses.capacity import (
     runtime_by_load_decile,
     seasonal_naive_forecast,
 )
-from basstory.filters import StoryFilters
+from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
 S = 1_000_000          # microseconds per second

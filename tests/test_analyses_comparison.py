@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from basstory.analyses import comparison as an
-from basstory.facts import orgs_both, popular_plans
-from basstory.filters import StoryFilters
+from basstory.analyses.facts import orgs_both, popular_plans
+from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
 DEFAULT = StoryFilters()

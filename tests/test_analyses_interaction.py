@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from basstory.analyses import interaction as an
-from basstory.filters import UNKNOWN_ORG_STATUS, StoryFilters
+from basstory.query.filters import UNKNOWN_ORG_STATUS, StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
 DEFAULT = StoryFilters()

@@ -17,8 +17,8 @@ from basstory.analyses.outage_impact import (
     window_impact,
     window_metrics,
 )
-from basstory.filters import StoryFilters
-from basstory.outage import outage_window_costs
+from basstory.query.filters import StoryFilters
+from basstory.analyses.outage import outage_window_costs
 from tests.staged_fixtures import org, run, staged_connection
 
 ORGS = [org("A"), org("B"), org("C", status="Deleted")]

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from basstory.analyses.recommendation import data_caveats, recommendations, runner_up_index, system_recommendation
-from basstory.facts import outage_windows
-from basstory.filters import StoryFilters
+from basstory.analyses.facts import outage_windows
+from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
 

@@ -12,7 +12,7 @@ from basstory.analyses.seasonality import (
     runs_per_month,
     seasonality_summary,
 )
-from basstory.filters import StoryFilters
+from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
 ORGS = [org("A"), org("B", status="Deleted")]

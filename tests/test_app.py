@@ -2,12 +2,12 @@
 
 import pytest
 
-from basstory.facts import key_facts
-from basstory.filters import StoryFilters
-from basstory.narrative import fmt_int, fmt_month_short
-from basstory.store import DatasetStore
-from basstory.story import CHAPTERS, DATA_PAGE
-from basstory.tables import connect_version
+from basstory.analyses.facts import key_facts
+from basstory.query.filters import StoryFilters
+from basstory.story.narrative import fmt_int, fmt_month_short
+from basstory.ingest.store import DatasetStore
+from basstory.story.registry import CHAPTERS, DATA_PAGE
+from basstory.query.tables import connect_version
 from tests.app_helpers import open_page
 
 PAGES = [c.path for c in CHAPTERS] + [DATA_PAGE.path]

@@ -15,11 +15,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import basstory.store
-from basstory.extracts import FileTooLarge, check_size
-from basstory.ingest import IngestResult, ingest
-from basstory.store import DatasetStore
-from basstory.validation import Finding, IngestError
+import basstory.ingest.store
+from basstory.ingest.extracts import FileTooLarge, check_size
+from basstory.ingest.build import IngestResult, ingest
+from basstory.ingest.store import DatasetStore
+from basstory.ingest.validation import Finding, IngestError
 from tests.extract_fixtures import (
     ORG_ACTIVE,
     USER_A,
@@ -196,7 +196,7 @@ def test_file_over_the_size_limit(tmp_path, store, monkeypatch):
     def no_reading(path):
         raise AssertionError(f"{path} was read")
 
-    monkeypatch.setattr(basstory.store, "sha256_of_file", no_reading)
+    monkeypatch.setattr(basstory.ingest.store, "sha256_of_file", no_reading)
     error = refused(store, folder, max_bytes=1024 ** 3)
     assert error.file == "fullbas.csv"
     assert "fullbas.csv is 2.0 GB, more than the limit of 1.0 GB per file" in error.message

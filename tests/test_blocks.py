@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from basstory.blocks import (
+from basstory.story.blocks import (
     NO_RUNS_NOTE,
     Chart,
     Choice,

@@ -1,4 +1,4 @@
-"""AppTest over the render layer (basstory.render): page-level choices come from the URL on a deep link, every
+"""AppTest over the render layer (basstory.app.render): page-level choices come from the URL on a deep link, every
 chart has its PNG/SVG/CSV downloads, the cover and the recommendation offer the story's HTML export."""
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 exception shown on a page or raised in the browser."""
 import pytest
 
-from basstory.story import CHAPTERS, DATA_PAGE
+from basstory.story.registry import CHAPTERS, DATA_PAGE
 from tests.conftest import wait_idle
 
 pytestmark = pytest.mark.browser

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from basstory import export
-from basstory.filters import StoryFilters
-from basstory.store import DatasetStore
-from basstory.tables import connect_version
+from basstory.export import html as export
+from basstory.query.filters import StoryFilters
+from basstory.ingest.store import DatasetStore
+from basstory.query.tables import connect_version
 from tests.conftest import wait_idle
 
 pytestmark = pytest.mark.browser

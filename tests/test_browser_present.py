@@ -52,7 +52,7 @@ def check_slide(page, title: str) -> None:
     (1366, 768, "outage", "recommendation"),
 ])
 def test_presentation_mode(browser, app_url, shots, width, height, start, following):
-    from basstory.story import CHAPTERS
+    from basstory.story.registry import CHAPTERS
 
     titles = {c.url_path: c.title for c in CHAPTERS}
     context = browser.new_context(viewport={"width": width, "height": height})

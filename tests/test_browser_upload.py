@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from basstory.facts import key_facts
-from basstory.narrative import fmt_int
-from basstory.store import DatasetStore
-from basstory.tables import connect_version
+from basstory.analyses.facts import key_facts
+from basstory.story.narrative import fmt_int
+from basstory.ingest.store import DatasetStore
+from basstory.query.tables import connect_version
 from tests.conftest import serve_app, wait_idle
 
 pytestmark = pytest.mark.browser

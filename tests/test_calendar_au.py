@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from basstory.calendar_au import (
+from basstory.core.calendar_au import (
     bas_due_dates,
     easter_sunday,
     is_business_day,

@@ -1,4 +1,4 @@
-"""Chapter builders (basstory.chapters): for default and non-default filters and choices, on the test sample and on a
+"""Chapter builders (basstory.story.chapters): for default and non-default filters and choices, on the test sample and on a
 tiny hand-made dataset, each chapter is the expected blocks with the expected keys; a chart never comes with empty
 data (a friendly note instead); a view with no runs is the headline, the scope line and one note."""
 from __future__ import annotations
@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from basstory import chapters
-from basstory.blocks import (
+from basstory.story import chapters
+from basstory.story.blocks import (
     Bullets,
     Choice,
     Columns,
@@ -23,10 +23,10 @@ from basstory.blocks import (
     charts,
     walk,
 )
-from basstory.charts.common import MAX_POINTS
-from basstory.filters import StoryFilters
-from basstory.store import DatasetStore
-from basstory.tables import connect_version
+from basstory.story.charts.common import MAX_POINTS
+from basstory.query.filters import StoryFilters
+from basstory.ingest.store import DatasetStore
+from basstory.query.tables import connect_version
 from tests.staged_fixtures import org, run, staged_connection
 
 CHART_KEYS = {
@@ -206,6 +206,6 @@ def test_a_tiny_dataset_explains_the_missing_seasonal_charts(tiny):
 
 
 def test_builders_do_not_import_streamlit():
-    code = ("import sys, basstory.chapters, basstory.blocks, basstory.export; "
+    code = ("import sys, basstory.story.chapters, basstory.story.blocks, basstory.export.html; "
             "sys.exit('streamlit' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

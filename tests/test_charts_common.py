@@ -1,8 +1,8 @@
 """Encodings and helpers every chapter's charts share."""
 import pandas as pd
 
-from basstory.charts import common
-from basstory.theme import SYSTEM_COLORS
+from basstory.story.charts import common
+from basstory.story.theme import SYSTEM_COLORS
 
 
 def test_long_titles_wrap_instead_of_being_cut():

@@ -6,9 +6,9 @@ import pytest
 
 from basstory.analyses import comparison as an
 from basstory.analyses.interaction import repeat_runs, repeat_runs_frame
-from basstory.charts import comparison as charts
-from basstory.filters import StoryFilters
-from basstory.theme import BOTH_COLOR, SYSTEM_COLORS
+from basstory.story.charts import comparison as charts
+from basstory.query.filters import StoryFilters
+from basstory.story.theme import BOTH_COLOR, SYSTEM_COLORS
 from tests.chart_spec import (
     assert_no_configure,
     assert_small,

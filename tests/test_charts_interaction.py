@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from basstory.analyses import interaction as an
-from basstory.charts import interaction as charts
-from basstory.filters import StoryFilters
-from basstory.theme import ACCENT_COLOR
+from basstory.story.charts import interaction as charts
+from basstory.query.filters import StoryFilters
+from basstory.story.theme import ACCENT_COLOR
 from tests.chart_spec import (
     assert_no_configure,
     assert_small,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from basstory import versions
-from basstory.__main__ import main
-from basstory.ingest import ingest
-from basstory.store import DatasetStore
+from basstory.ingest import versions
+from basstory.cli import main
+from basstory.ingest.build import ingest
+from basstory.ingest.store import DatasetStore
 from tests.extract_fixtures import csv_text, default_fullbas_rows, default_simplebas_rows, write_extracts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

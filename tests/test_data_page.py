@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory import access, uploads, versions
-from basstory.facts import key_facts
-from basstory.ingest import ingest
-from basstory.narrative import fmt_int
-from basstory.store import DatasetStore
-from basstory.tables import connect_version
+from basstory.app import access
+from basstory.ingest import uploads
+from basstory.ingest import versions
+from basstory.analyses.facts import key_facts
+from basstory.ingest.build import ingest
+from basstory.story.narrative import fmt_int
+from basstory.ingest.store import DatasetStore
+from basstory.query.tables import connect_version
 from tests.extract_fixtures import write_extracts
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -301,7 +303,7 @@ def test_a_session_sees_the_new_dataset_on_its_next_run_with_a_notice(data_dir, 
 def test_a_run_finishes_on_the_version_it_started_with(data_dir, store, monkeypatch):
     first = store.current()
     second = ingest(write_extracts(data_dir / "tiny"), store, name="Tiny").version
-    import basstory.ui as ui
+    import basstory.app.ui as ui
 
     real_filters = ui.sidebar_filters
     activated = []

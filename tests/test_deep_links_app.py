@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory import links
+from basstory.app import links
 from basstory.analyses.dataset import filter_options
-from basstory.filters import StoryFilters, date_presets
-from basstory.store import DatasetStore
-from basstory.story import CHAPTERS, DATA_PAGE
-from basstory.tables import connect_version
+from basstory.query.filters import StoryFilters, date_presets
+from basstory.ingest.store import DatasetStore
+from basstory.story.registry import CHAPTERS, DATA_PAGE
+from basstory.query.tables import connect_version
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEFAULT = StoryFilters()
@@ -209,8 +209,8 @@ def _widgets(at: AppTest):
 
 def choice_of(key: str):
     """The chapter builder's Choice for a page-level parameter."""
-    from basstory.blocks import Choice
-    from basstory.chapters import BUILDERS
+    from basstory.story.blocks import Choice
+    from basstory.story.chapters import BUILDERS
 
     return next(c for m in BUILDERS.values() for c in vars(m).values() if isinstance(c, Choice) and c.key == key)
 
@@ -251,7 +251,7 @@ def test_every_bound_widget_is_known_to_the_link_check(options, presets, page):
     params = links.link_params(options, list(presets))
     for widget in _widgets(at):
         key = widget.proto.query_param_key
-        assert key in params, f"{page}: {key} is bound to the URL but unknown to basstory.links"
+        assert key in params, f"{page}: {key} is bound to the URL but unknown to basstory.app.links"
         offered = [o.content if hasattr(o, "content") else o for o in getattr(widget.proto, "options", [])]
         if offered:
             assert tuple(offered) == params[key].choices, key

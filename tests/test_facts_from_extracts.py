@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from basstory.__main__ import main
-from basstory.facts import key_facts
-from basstory.ingest import ingest
-from basstory.store import DatasetStore
-from basstory.tables import connect_version
+from basstory.cli import main
+from basstory.analyses.facts import key_facts
+from basstory.ingest.build import ingest
+from basstory.ingest.store import DatasetStore
+from basstory.query.tables import connect_version
 from tests.extract_fixtures import (ORG_ACTIVE, ORG_CASESAKE, ORG_DELETED, ORG_UNKNOWN, USER_A, USER_B, USER_C,
                                     fullbas_row, simplebas_row, write_extracts)
 

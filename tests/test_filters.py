@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from basstory.filters import StoryFilters, bas_quarters, date_presets, exclusion_reason, run_predicate
+from basstory.query.filters import StoryFilters, bas_quarters, date_presets, exclusion_reason, run_predicate
 
 
 def test_bas_quarters_cover_the_period_with_financial_year_labels():

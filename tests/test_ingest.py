@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from basstory.ingest import find_extracts, ingest
-from basstory.schema import ORGS_COLUMNS, RUNS_COLUMNS, SCOPE_REASONS
-from basstory.store import DatasetStore
+from basstory.ingest.build import find_extracts, ingest
+from basstory.core.schema import ORGS_COLUMNS, RUNS_COLUMNS, SCOPE_REASONS
+from basstory.ingest.store import DatasetStore
 from tests.extract_fixtures import (
     ORG_ACTIVE,
     ORG_CASESAKE,

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from basstory import links
-from basstory.filters import date_presets
+from basstory.app import links
+from basstory.query.filters import date_presets
 
 OPTIONS = {
     "first_date": date(2016, 8, 25), "last_date": date(2019, 2, 28),

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from basstory.narrative import (cover_finding, cover_metrics, coverage_sentence, fmt_int, fmt_month_short,
+from basstory.story.narrative import (cover_finding, cover_metrics, coverage_sentence, fmt_int, fmt_month_short,
                                 left_out_sentence, pct, plural, window_phrase)
 
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from basstory.narrative import comparison as n
+from basstory.story.narrative import comparison as n
 
 TOTALS = {"full": {"runs": 5, "users": 4, "orgs": 3}, "simple": {"runs": 3, "users": 3, "orgs": 3},
           "all": {"runs": 8, "users": 5, "orgs": 4}}

@@ -1,7 +1,7 @@
 """Chapter 1's sentences: exact text for given numbers, including nothing at all and one system missing."""
 import pytest
 
-from basstory.narrative import interaction as n
+from basstory.story.narrative import interaction as n
 
 WEEK = {
     "full": {"runs": 7, "weekday": 2, "weekday_name": "Tue", "hour": 10, "peak_share": 3 / 7, "weekday_share": 6 / 7,

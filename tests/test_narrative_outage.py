@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from basstory.narrative import outage as n
+from basstory.story.narrative import outage as n
 
 BEST = pd.DataFrame({
     "rank": [1, 2], "day": [12, 5], "start_minute": [120, 120], "start": ["02:00", "02:00"], "end": ["04:00", "04:00"],

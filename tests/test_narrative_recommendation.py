@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from basstory.narrative import recommendation as r
+from basstory.story.narrative import recommendation as r
 
 
 def window(day, start_minute, start, end, runs_mean, runs_max, worst_month, users_mean, users_max, orgs_mean,

@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from basstory.narrative import seasonality as n
+from basstory.story.narrative import seasonality as n
 
 SUMMARY = {"full": {
     "busiest_month": "2017-02", "busiest_runs": 29521, "median_month_runs": 20039.5, "months": 12,

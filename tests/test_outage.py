@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from basstory.filters import StoryFilters
-from basstory.outage import best_window, outage_window_costs, window_occurrences
+from basstory.query.filters import StoryFilters
+from basstory.analyses.outage import best_window, outage_window_costs, window_occurrences
 from tests.staged_fixtures import org, run, staged_connection
 
 ORGS = [org("A")]

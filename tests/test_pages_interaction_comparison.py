@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory.charts.common import MAX_POINTS
+from basstory.story.charts.common import MAX_POINTS
 from tests.app_helpers import APP, assert_healthy, dataset_rows, open_page, title_text
 from tests.app_helpers import specs as charts
 

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory.charts.common import MAX_POINTS
-from basstory.facts import outage_windows
-from basstory.filters import StoryFilters
-from basstory.store import DatasetStore
-from basstory.tables import connect_version
+from basstory.story.charts.common import MAX_POINTS
+from basstory.analyses.facts import outage_windows
+from basstory.query.filters import StoryFilters
+from basstory.ingest.store import DatasetStore
+from basstory.query.tables import connect_version
 from tests.app_helpers import APP, assert_healthy, dataset_rows, open_page, specs, title_text
 
 SEASONALITY, OUTAGE, RECOMMENDATION = "pages/seasonality.py", "pages/outage.py", "pages/recommendation.py"

@@ -13,9 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from basstory.calendar_au import bas_due_dates
-from basstory.sample import generate_sample
-from basstory.schema import FULLBAS, ORGCARD, SIMPLEBAS
+from basstory.core.calendar_au import bas_due_dates
+from basstory.ingest.sample import generate_sample
+from basstory.core.schema import FULLBAS, ORGCARD, SIMPLEBAS
 
 # Figures from DATA.md ("Figures from the real extracts"), copied by hand.
 FULL_RUNS = 239_862

@@ -10,10 +10,10 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-import basstory.ingest
-import basstory.store
-from basstory.ingest import ingest
-from basstory.store import DatasetStore, Version
+import basstory.ingest.build
+import basstory.ingest.store
+from basstory.ingest.build import ingest
+from basstory.ingest.store import DatasetStore, Version
 from tests.extract_fixtures import default_fullbas_rows, write_extracts
 
 
@@ -87,13 +87,13 @@ def test_versions_compare_and_hash_by_id_and_path(tmp_path, store):
 @pytest.mark.parametrize("failing_step", ["write_runs", "scope_counts", "write_json"])
 def test_a_failure_mid_ingest_leaves_the_store_as_it_was(tmp_path, store, monkeypatch, failing_step):
     first, second = two_versions(tmp_path, store)
-    real = getattr(basstory.ingest, failing_step)
+    real = getattr(basstory.ingest.build, failing_step)
 
     def half_then_fail(*args, **kwargs):
         real(*args, **kwargs)  # the step writes its file, then the process "dies"
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(basstory.ingest, failing_step, half_then_fail)
+    monkeypatch.setattr(basstory.ingest.build, failing_step, half_then_fail)
     write_extracts(tmp_path / "c", fullbas_rows=default_fullbas_rows()[1:])
     with pytest.raises(RuntimeError, match="simulated crash"):
         ingest(tmp_path / "c", store, activate=True)
@@ -172,7 +172,7 @@ def test_file_hashes_are_remembered_until_the_file_changes(tmp_path, store, monk
     assert store.file_sha256(path) == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
     assert not (store.root / "file_hashes.json").exists()  # just written: not settled, so not remembered
 
-    monkeypatch.setattr(basstory.store, "_HASH_MEMO_SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(basstory.ingest.store, "_HASH_MEMO_SETTLE_SECONDS", 0.0)
     assert store.file_sha256(path) == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
     assert list(json.loads((store.root / "file_hashes.json").read_text()).values()) == \
            [hashlib.sha256(b"a,b\n1,2\n").hexdigest()]

@@ -6,7 +6,8 @@ from pathlib import Path
 import altair as alt
 import pytest
 
-from basstory import presentation, theme
+from basstory.app import presentation
+from basstory.story import theme
 
 CONFIG = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
 

@@ -11,10 +11,11 @@ import pytest
 from streamlit.proto.Common_pb2 import FileURLs
 from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
 
-from basstory import uploads, versions
-from basstory.ingest import ingest
-from basstory.store import DatasetStore
-from basstory.uploads import UploadRefused
+from basstory.ingest import uploads
+from basstory.ingest import versions
+from basstory.ingest.build import ingest
+from basstory.ingest.store import DatasetStore
+from basstory.ingest.uploads import UploadRefused
 from tests.extract_fixtures import (ORG_ACTIVE, USER_A, csv_text, default_fullbas_rows, default_orgcard_rows,
                                     default_simplebas_rows, fullbas_row, write_extracts)
 

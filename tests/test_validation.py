@@ -7,9 +7,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from basstory.ingest import ingest
-from basstory.store import DatasetStore
-from basstory.validation import Finding, IngestError, ValidationReport
+from basstory.ingest.build import ingest
+from basstory.ingest.store import DatasetStore
+from basstory.ingest.validation import Finding, IngestError, ValidationReport
 from tests.extract_fixtures import (
     ORG_ACTIVE,
     ORG_CASESAKE,

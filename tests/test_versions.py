@@ -1,11 +1,11 @@
-"""The rules and tables of basstory.versions on hand-made extracts, with hand-computed answers."""
+"""The rules and tables of basstory.ingest.versions on hand-made extracts, with hand-computed answers."""
 from __future__ import annotations
 
 import pytest
 
-from basstory import versions
-from basstory.ingest import ingest
-from basstory.store import DatasetStore, Version
+from basstory.ingest import versions
+from basstory.ingest.build import ingest
+from basstory.ingest.store import DatasetStore, Version
 from tests.extract_fixtures import default_fullbas_rows, default_orgcard_rows, orgcard_row, write_extracts
 
 ORG_NEW = "11111111-2222-4333-8444-555555555555"

@@ -19,10 +19,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from basstory.calendar_au import bas_due_dates
-from basstory.filters import StoryFilters
-from basstory.queries import filtered_runs_sql, frame
-from basstory.schema import CONTRACT_TZ
+from basstory.core.calendar_au import bas_due_dates
+from basstory.query.filters import StoryFilters
+from basstory.query.queries import filtered_runs_sql, frame
+from basstory.core.schema import CONTRACT_TZ
 
 MINUTE_US = 60 * 1_000_000
 HOUR_US = 60 * MINUTE_US

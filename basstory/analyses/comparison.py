@@ -12,9 +12,9 @@ import duckdb
 import pandas as pd
 
 from basstory.analyses.interaction import ORG_ID_SQL
-from basstory.facts import popular_plans
-from basstory.filters import StoryFilters
-from basstory.queries import filtered_runs_sql, frame
+from basstory.analyses.facts import popular_plans
+from basstory.query.filters import StoryFilters
+from basstory.query.queries import filtered_runs_sql, frame
 
 GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.filters import StoryFilters, org_predicate
-from basstory.queries import filtered_runs_sql, frame, scalar
+from basstory.query.filters import StoryFilters, org_predicate
+from basstory.query.queries import filtered_runs_sql, frame, scalar
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict:

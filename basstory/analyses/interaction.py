@@ -12,9 +12,9 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
-from basstory.calendar_au import CADENCES, bas_due_dates
-from basstory.filters import StoryFilters
-from basstory.queries import filtered_runs_sql, frame
+from basstory.core.calendar_au import CADENCES, bas_due_dates
+from basstory.query.filters import StoryFilters
+from basstory.query.queries import filtered_runs_sql, frame
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: A run is a repeat when the same user ran the same report for the same org at most this long before.

@@ -13,9 +13,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from basstory.calendar_au import bas_due_dates
-from basstory.filters import StoryFilters
-from basstory.outage import (
+from basstory.core.calendar_au import bas_due_dates
+from basstory.query.filters import StoryFilters
+from basstory.analyses.outage import (
     BUCKET_SECONDS,
     WINDOW_MINUTES,
     minutes_to_hhmm,
@@ -25,8 +25,8 @@ from basstory.outage import (
     runs_per_bucket,
     window_occurrences,
 )
-from basstory.queries import filtered_runs_sql, frame_with
-from basstory.schema import CONTRACT_TZ
+from basstory.query.queries import filtered_runs_sql, frame_with
+from basstory.core.schema import CONTRACT_TZ
 
 #: What a window's cost can be measured in: column prefix -> label.
 METRICS: dict[str, str] = {"runs": "runs", "users": "users", "orgs": "organisations", "compute_s": "compute-seconds"}

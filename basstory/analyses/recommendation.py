@@ -9,10 +9,10 @@ import duckdb
 import pandas as pd
 
 from basstory.analyses.outage_impact import clock_changes, due_week_costs, window_impact
-from basstory.filters import StoryFilters
-from basstory.outage import best_window, outage_window_costs, run_period
-from basstory.queries import filtered_runs_sql, frame
-from basstory.schema import CONTRACT_TZ, SYSTEMS
+from basstory.query.filters import StoryFilters
+from basstory.analyses.outage import best_window, outage_window_costs, run_period
+from basstory.query.queries import filtered_runs_sql, frame
+from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 
 
 def _window_row(costs: pd.DataFrame, i: int) -> dict:

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from basstory.calendar_au import bas_due_dates
-from basstory.filters import StoryFilters
-from basstory.queries import filtered_runs_sql, frame
+from basstory.core.calendar_au import bas_due_dates
+from basstory.query.filters import StoryFilters
+from basstory.query.queries import filtered_runs_sql, frame
 
 #: The quarterly cycle is read over these days relative to each quarterly due date.
 CYCLE_DAYS_BEFORE = 30

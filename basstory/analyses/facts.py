@@ -1,0 +1,98 @@
+"""The key data points of the brief, counted as DATA.md's contract says. The CLI and the story pages both call these.
+
+Every function takes a connection from `tables.connect()` and the filters; with default filters the figures are the
+contract's (active, paying organisations; Sydney months).
+"""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.query.filters import StoryFilters, exclusion_reason, org_predicate
+from basstory.analyses.outage import best_window, outage_window_costs
+from basstory.query.queries import filtered_runs_sql, frame, scalar
+from basstory.core.schema import SYSTEMS
+
+
+def orgs_in_scope(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
+    """Organisations in the org table that the org-level filters keep (whether or not they ran a report)."""
+    return int(scalar(con, f"SELECT count(*) FROM orgs WHERE {org_predicate(f)}"))
+
+
+def runs_by_system(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, int]:
+    """Kept runs per system, every system present (0 when none)."""
+    df = frame(con, f"SELECT system, count(*) AS runs FROM ({filtered_runs_sql(f)}) GROUP BY system")
+    counts = dict(zip(df["system"], df["runs"].astype(int)))
+    return {s: int(counts.get(s, 0)) for s in SYSTEMS}
+
+
+def left_out(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, int]:
+    """Runs the filters leave out, by the first reason that excludes each (filters.EXCLUSION_LABELS), most first."""
+    sql = (f"SELECT reason, count(*) AS runs FROM (SELECT {exclusion_reason(f)} AS reason FROM runs) "
+           f"WHERE reason IS NOT NULL GROUP BY reason ORDER BY runs DESC, reason")
+    df = frame(con, sql)
+    return {str(r): int(n) for r, n in zip(df["reason"], df["runs"])}
+
+
+def busiest_month(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str | None = None) -> dict | None:
+    """The calendar month (Sydney) with the most kept runs, both systems together or one: {"month", "runs"}.
+    Ties go to the earliest month; None when there are no runs."""
+    where = "" if system is None else "WHERE system = $system"
+    sql = (f"SELECT strftime(run_local, '%Y-%m') AS month, count(*) AS runs FROM ({filtered_runs_sql(f)}) {where} "
+           f"GROUP BY month ORDER BY runs DESC, month LIMIT 1")
+    df = frame(con, sql, {"system": system} if system else None)
+    if df.empty:
+        return None
+    return {"month": str(df.loc[0, "month"]), "runs": int(df.loc[0, "runs"])}
+
+
+def orgs_both(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
+    """Organisations with at least one kept Full BAS run and at least one kept Simple BAS run."""
+    sql = (f"SELECT count(*) FROM (SELECT org_key FROM ({filtered_runs_sql(f)}) WHERE org_key IS NOT NULL "
+           f"GROUP BY org_key HAVING count(DISTINCT system) = 2)")
+    return int(scalar(con, sql))
+
+
+def users_either(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
+    """Distinct users (lower-cased id) with at least one kept run in either system."""
+    return int(scalar(con, f"SELECT count(DISTINCT user_key) FROM ({filtered_runs_sql(f)})"))
+
+
+def users_multi_org(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
+    """Distinct users whose kept runs, both systems together, touch two or more organisations."""
+    sql = (f"SELECT count(*) FROM (SELECT user_key FROM ({filtered_runs_sql(f)}) "
+           f"GROUP BY user_key HAVING count(DISTINCT coalesce(org_key, 'ref:' || org_ref)) >= 2)")
+    return int(scalar(con, sql))
+
+
+def popular_plans(con: duckdb.DuckDBPyConnection, f: StoryFilters, limit: int | None = None) -> list[dict]:
+    """Plans (productoption) of the organisations with at least one kept run, counted per org, most first
+    (ties by plan name): [{"plan", "orgs"}]."""
+    sql = (f"SELECT plan, count(*) AS orgs FROM (SELECT DISTINCT org_key, plan FROM ({filtered_runs_sql(f)}) "
+           f"WHERE org_key IS NOT NULL) GROUP BY plan ORDER BY orgs DESC, plan")
+    df = frame(con, sql)
+    rows = [{"plan": str(p), "orgs": int(n)} for p, n in zip(df["plan"], df["orgs"])]
+    return rows[:limit] if limit else rows
+
+
+def outage_windows(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict | None]:
+    """The recommended two-hour window per system (outage.best_window), None for a system with no kept runs."""
+    return {s: best_window(outage_window_costs(con, f, s)) for s in SYSTEMS}
+
+
+def key_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> dict:
+    """All key data points as one JSON-ready dict (the `facts` command's output)."""
+    f = f or StoryFilters()
+    runs = runs_by_system(con, f)
+    return {
+        "orgs_in_scope": orgs_in_scope(con, f),
+        "fullbas_runs": runs["full"],
+        "simplebas_runs": runs["simple"],
+        "left_out": left_out(con, f),
+        "busiest_month": busiest_month(con, f),
+        "busiest_month_by_system": {s: busiest_month(con, f, s) for s in SYSTEMS},
+        "orgs_both": orgs_both(con, f),
+        "users_either": users_either(con, f),
+        "users_multi_org": users_multi_org(con, f),
+        "plans": popular_plans(con, f),
+        "outage_window": outage_windows(con, f),
+    }

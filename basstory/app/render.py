@@ -1,0 +1,161 @@
+"""Draw a chapter's blocks (basstory.story.blocks) in the Streamlit page, with a download menu under every chart and the
+story's HTML export button. The content itself comes from the chapter builders (basstory.story.chapters)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from basstory.story import blocks as B
+from basstory.export import html as export
+from basstory.app import ui
+from basstory.query.filters import StoryFilters
+
+#: Streamlit's icons for the note tones.
+NOTE_BOXES = {"info": st.info, "success": st.success, "warning": st.warning}
+
+
+# --- Page-level choices ---------------------------------------------------------------------------------------------
+
+def choices(*specs: B.Choice) -> list[str]:
+    """The option each page-level selector holds for this run, for the builder (which runs before the selector is
+    drawn): the widget's value from the last run, else the URL's (a deep link), else the default. Should the widget
+    come up with another value, drawing it reruns the page (`_choice`), so the page never shows a stale chapter."""
+    values = []
+    for spec in specs:
+        given = st.session_state[spec.key] if spec.key in st.session_state else st.query_params.get(spec.key)
+        values.append(spec.parse(given))
+    return values
+
+
+def _choice(choice: B.Choice) -> None:
+    value = st.segmented_control(choice.label, choice.options, default=choice.default, required=True,
+                                 format_func=choice.label_of, key=choice.key, bind="query-params")
+    if value is not None and value != choice.value:
+        st.rerun()
+
+
+# --- Blocks ---------------------------------------------------------------------------------------------------------
+
+def chapter(blocks: Iterable[B.Block]) -> None:
+    """Draw the blocks in order."""
+    for block in blocks:
+        draw(block)
+
+
+def draw(block: B.Block) -> None:
+    match block:
+        case B.Headline():
+            ui.headline(block.title, block.finding)
+        case B.Scope():
+            if notice := ui.take_update_notice():       # another session activated a new dataset
+                st.info(notice, icon=":material/update:")
+            st.caption(block.text)
+        case B.Heading():
+            st.subheader(block.text)
+        case B.Text():
+            st.markdown(block.markdown)
+        case B.Bullets():
+            st.markdown("\n".join(f"{i}. {item}" if block.ordered else f"- {item}"
+                                  for i, item in enumerate(block.items, 1)))
+        case B.Caption():
+            st.caption(block.text)
+        case B.Note():
+            NOTE_BOXES[block.tone](block.text, icon=block.icon)
+        case B.Metrics():
+            _metrics(block)
+        case B.Chart():
+            if block.data is None or len(block.data) == 0:
+                st.info(block.empty_note, icon=":material/info:")
+            else:
+                ui.chart(block.chart, key=block.key)
+                downloads(block)
+        case B.Table():
+            _table(block)
+        case B.Choice():
+            _choice(block)
+        case B.Columns():
+            widths = list(block.widths or [1] * len(block.columns))
+            for column, content in zip(st.columns(widths), block.columns, strict=True):
+                with column:
+                    chapter(content)
+        case B.Tabs():
+            for tab, (_, content) in zip(st.tabs([label for label, _ in block.tabs]), block.tabs, strict=True):
+                with tab:
+                    chapter(content)
+        case B.Outline():
+            query = ui.current_query()
+            for link in block.links:
+                st.page_link(link.path, label=f"**{link.title}** — {link.question}", icon=link.icon,
+                             query_params=query)
+        case _:
+            raise TypeError(f"cannot draw {type(block).__name__}")
+
+
+def _metrics(block: B.Metrics) -> None:
+    if len(block.items) == 1:       # a card inside a column already
+        _metric(block.items[0])
+        return
+    for column, metric in zip(st.columns(len(block.items)), block.items, strict=True):
+        with column:
+            _metric(metric)
+
+
+def _metric(metric: B.Metric) -> None:
+    st.metric(metric.label, metric.value, help=metric.help or None, border=True)
+    if metric.caption:
+        st.caption(metric.caption)
+
+
+def _table(block: B.Table) -> None:
+    config = {name: _column_config(column) for name, column in block.columns.items()}
+    with st.expander(block.collapsed) if block.collapsed else st.container():
+        st.dataframe(block.data, hide_index=True, column_config=config or None)
+
+
+def _column_config(column: B.Column):
+    if column.kind == "datetime":
+        return st.column_config.DatetimeColumn(column.label, format=column.format)
+    if column.kind == "text":
+        return st.column_config.TextColumn(column.label)
+    return st.column_config.NumberColumn(column.label, format=column.format)
+
+
+# --- Downloads ------------------------------------------------------------------------------------------------------
+
+def downloads(chart: B.Chart) -> None:
+    """A small menu under the chart: the chart as PNG or SVG, the data behind it as CSV. Each file is made only
+    when its button is clicked."""
+    name = f"basstory-{chart.key.replace('_', '-')}"
+    row = st.container(horizontal=True, horizontal_alignment="right")
+    with row.popover("Download", icon=":material/download:", type="tertiary", key=f"{chart.key}_downloads"):
+        st.download_button("Chart as PNG", data=lambda: export.chart_png(chart), file_name=f"{name}.png",
+                           mime="image/png", on_click="ignore", icon=":material/image:", key=f"{chart.key}_png",
+                           width="stretch")
+        st.download_button("Chart as SVG", data=lambda: export.chart_svg(chart), file_name=f"{name}.svg",
+                           mime="image/svg+xml", on_click="ignore", icon=":material/draw:", key=f"{chart.key}_svg",
+                           width="stretch")
+        st.download_button("Data as CSV", data=lambda: export.chart_csv(chart), file_name=f"{name}.csv",
+                           mime="text/csv", on_click="ignore", icon=":material/table:", key=f"{chart.key}_csv",
+                           width="stretch")
+
+
+def export_button(filters: StoryFilters, key: str) -> None:
+    """'Export the story (HTML)': every chapter for the filters in one file that opens offline. Built on click,
+    from the chapters already computed for these filters where the cache has them."""
+    version = ui.current_version()
+    con = ui.connection(version.id)
+
+    def build(module, f: StoryFilters) -> list[B.Block]:
+        # Runs on click, outside the script run (no session state): the version is the one this run pinned.
+        return ui.compute_for(version.id, module.build, f)
+
+    def story() -> bytes:
+        return export.story_html(con, filters, version, datetime.now(UTC), build).encode("utf-8")
+
+    st.download_button("Export the story (HTML)", data=story,
+                       file_name=export.file_name(version, datetime.now(UTC)), mime="text/html", on_click="ignore",
+                       icon=":material/download:", key=key,
+                       help="One HTML file with every chapter, as filtered now: titles, findings, numbers and "
+                            "interactive charts. It opens in any browser without a network connection.")

@@ -1,0 +1,429 @@
+"""The Streamlit layer shared by the router and the pages: the pinned dataset, cached queries, the sidebar filters,
+deep links (the note on a link's ignored parameters, the link to copy), presentation mode, the scope banner, the
+headline and the previous/next buttons. Analyses never import this module; pages do.
+"""
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from basstory.app import links
+from basstory.core import paths
+from basstory.app import presentation
+from basstory.story import theme
+from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
+from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
+from basstory.story.registry import CHAPTERS, DATA_PAGE, Chapter, neighbours
+
+CUSTOM_RANGE = links.CUSTOM_RANGE
+
+
+# --- The dataset this session is looking at -------------------------------------------------------------------------
+
+def dataset_store():
+    """The dataset store under `paths.store_dir()` (BASSTORY_DATA_DIR moves it)."""
+    from basstory.ingest.store import DatasetStore
+
+    return DatasetStore(paths.store_dir())
+
+
+def ensure_dataset():
+    """The current dataset version; on a fresh install, generate and ingest the bundled sample first."""
+    store = dataset_store()
+    version = store.current()
+    if version is not None:
+        return version
+    from basstory.ingest.build import ingest
+    from basstory.ingest.sample import generate_sample
+    from basstory.ingest.versions import BUNDLED_NAME
+
+    with st.spinner("Preparing the bundled sample data (first start only)…"):
+        sample = paths.sample_dir()
+        if not all((sample / name).exists() for name in ("fullbas.csv", "simplebas.csv", "orgcard.csv")):
+            generate_sample(sample)
+        ingest(sample, store, name=BUNDLED_NAME, activate=True)
+    return store.current()
+
+
+def pin_version():
+    """The version this script run uses. CURRENT is read once, here, at the start of the run, and everything the
+    run shows comes from that version (`compute` and `connection` are keyed on its id), so a page never mixes two
+    datasets even when another session activates a new one mid-run; the next run picks the new one up.
+
+    When the version changed since this session's last run (another session activated one), say so once: a toast,
+    and a notice the page shows (`take_update_notice`).
+    """
+    version = ensure_dataset()
+    previous = st.session_state.get("dataset_version")
+    if previous is not None and previous != version.id:
+        st.toast(f"Data updated: now showing extract {version.name}", icon=":material/update:")
+        st.session_state["data_update_notice"] = f"Data updated: now showing extract {version.name} ({version.id})."
+    st.session_state["dataset_version"] = version.id
+    st.session_state["dataset"] = version
+    return version
+
+
+def require_router() -> None:
+    """Make sure the router (streamlit_app.py) runs before this page script.
+
+    On a freshly started server, a first request that goes straight to a page's URL is run by Streamlit's legacy
+    pages-folder mode (page scripts live in `pages/`), which runs the page alone: no sidebar, no filters. The router's
+    `st.navigation` switches that mode off for the process; a page that finds it still on switches it off and reruns,
+    so the same URL, query parameters included, is served through the router.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def story_filters() -> StoryFilters:
+    """The filters the router read from the sidebar for this run (every story page starts here)."""
+    require_router()
+    return st.session_state["filters"]
+
+
+def adopt_version(version_id: str) -> None:
+    """This session made `version_id` current itself: its next run shows it without the "data updated" notice."""
+    st.session_state["dataset_version"] = version_id
+
+
+def take_update_notice() -> str | None:
+    """The "data updated" notice pin_version left for this run, if any (shown once)."""
+    return st.session_state.pop("data_update_notice", None)
+
+
+def current_version():
+    """The version pinned for this run (pinned now if the router did not run, e.g. a page script run on its own)."""
+    if "dataset" not in st.session_state:
+        return pin_version()
+    return st.session_state["dataset"]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def connection(version_id: str):
+    """One DuckDB connection per dataset version, shared by all sessions (queries use their own cursors)."""
+    from basstory.query.tables import connect_version
+
+    return connect_version(dataset_store().get(version_id), in_memory=True)
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _cached_call(version_id: str, function_path: str, filters: StoryFilters | None, args: tuple) -> Any:
+    module_name, name = function_path.rsplit(".", 1)
+    function = getattr(importlib.import_module(module_name), name)
+    con = connection(version_id)
+    return function(con, filters, *args) if filters is not None else function(con, *args)
+
+
+def compute_for(version_id: str, function: Callable, filters: StoryFilters | None, *args) -> Any:
+    """`function(con, filters, *args)` on a given version, through the same cache as `compute` (for work done
+    outside the script run, such as a download built on click)."""
+    return _cached_call(version_id, f"{function.__module__}.{function.__qualname__}", filters, args)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def warm_up(version_id: str) -> threading.Thread:
+    """Build every chapter for the default filters in the background, once per dataset version and server process,
+    so the first reader of each page finds it already computed. The router starts it after the page has run, so
+    the first page is not slowed by it."""
+    from basstory.story import chapters
+    from basstory.analyses.dataset import filter_options
+
+    def choice_defaults(*specs) -> list[str]:
+        return [spec.parse(None) for spec in specs]
+
+    def build_all() -> None:
+        default = StoryFilters()
+        compute_for(version_id, filter_options, None)
+        calls = [(chapters.cover.build, ()), (chapters.interaction.build, ()),
+                 (chapters.comparison.build, choice_defaults(chapters.comparison.METRIC, chapters.comparison.GRAIN)),
+                 (chapters.seasonality.build, ()),
+                 (chapters.outage.build, choice_defaults(chapters.outage.SYSTEM, chapters.outage.METRIC)),
+                 (chapters.recommendation.build, ())]
+        for build, args in calls:
+            try:
+                compute_for(version_id, build, default, *args)
+            except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
+                return
+
+    thread = threading.Thread(target=build_all, name=f"warm-up-{version_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def compute(function: Callable, filters: StoryFilters | None, *args) -> Any:
+    """`function(con, filters, *args)` on the pinned version, cached by version, function, filters and args."""
+    return compute_for(current_version().id, function, filters, *args)
+
+
+# --- Sidebar filters ------------------------------------------------------------------------------------------------
+
+def sidebar_filters() -> StoryFilters:
+    """Draw the shared sidebar and return the chosen filters. Keys are stable: tests and deep links use them."""
+    from basstory.analyses.dataset import filter_options
+
+    options = compute(filter_options, None)
+    first, last = options["first_date"], options["last_date"]
+    presets = date_presets(first, last)
+    sb = st.sidebar
+    sb.header("Filters")
+    preset = sb.selectbox("Period", [*presets, CUSTOM_RANGE], key="period", bind="query-params")
+    if preset == CUSTOM_RANGE:
+        chosen = sb.date_input("Dates (Sydney)", value=(first, last), min_value=first, max_value=last,
+                               key="dates", format="DD/MM/YYYY", bind="query-params")
+        start, end = _date_pair(chosen, first, last)
+    else:
+        start, end = presets[preset]
+    systems = sb.pills("Systems", SYSTEMS, selection_mode="multi", default=list(SYSTEMS),
+                       format_func=SYSTEM_LABELS.get, key="systems", bind="query-params")
+    statuses = sb.multiselect("Org status", [*options["statuses"], UNKNOWN_ORG_STATUS], default=["Active"],
+                              key="status", bind="query-params")
+    paying = sb.segmented_control("Paying", PAYING_CHOICES, default="paying", key="paying", bind="query-params")
+    with sb.expander("Plan, tax period, channel"):
+        detail = st.toggle("Show add-on plans separately", key="plan_detail", bind="query-params")
+        plan_choices = options["plans"] if detail else options["plan_families"]
+        plans = st.multiselect("Plan" if detail else "Plan family", plan_choices,
+                               key="plans" if detail else "plan_families", placeholder="All plans",
+                               bind="query-params")
+        tax_periods = st.multiselect("Sales tax period", options["tax_periods"], key="tax_periods",
+                                     placeholder="All tax periods", bind="query-params")
+        channels = st.multiselect("Channel type", options["channel_types"], key="channels",
+                                  placeholder="All channel types", bind="query-params")
+        managed = st.segmented_control("Practice-managed", MANAGED_CHOICES, default="all", key="managed",
+                                       bind="query-params")
+    tz = sb.selectbox("Show times in", DISPLAY_TZS, key="tz", bind="query-params", format_func=links.tz_label)
+    full_period = (start, end) == (first, last)
+    return StoryFilters(
+        start=None if full_period else start, end=None if full_period else end,
+        systems=tuple(s for s in SYSTEMS if s in (systems or [])),
+        statuses=tuple(statuses or ()), paying=paying or "paying",
+        plan_families=None if detail or not plans else tuple(plans),
+        plans=tuple(plans) if detail and plans else None,
+        tax_periods=tuple(tax_periods) if tax_periods else None,
+        channel_types=tuple(channels) if channels else None,
+        managed=managed or "all", tz=tz or DISPLAY_TZS[0],
+    )
+
+
+def _date_pair(chosen, first: date, last: date) -> tuple[date, date]:
+    """A date_input value as (start, end); a half-picked range counts as one day, a backwards one (from a hand-made
+    link) is read forwards."""
+    if isinstance(chosen, (tuple, list)):
+        if len(chosen) == 2:
+            return min(chosen), max(chosen)
+        if len(chosen) == 1:
+            return chosen[0], chosen[0]
+        return first, last
+    return chosen, chosen
+
+
+# --- Page frame -----------------------------------------------------------------------------------------------------
+
+def url_query() -> dict[str, list[str]]:
+    """Every query parameter of the URL as it is now, repeated keys kept."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def current_query() -> dict[str, list[str]]:
+    """The query parameters a link to another page of the story must add itself to keep the view.
+
+    Streamlit carries the values of the router's widgets bound to the URL (the sidebar's filters) to the next page
+    on its own, and drops those bound on the page being left; passing them again would repeat them in the URL at
+    every step (`tz=Perth&tz=Perth&...`). What is left is what the app reads itself: presentation mode.
+    """
+    options = link_options()
+    return {key: values for key, values in url_query().items()
+            if (param := options.get(key)) is not None and param.kind == "switch"}
+
+
+def page_footer(page_path: str) -> None:
+    """Previous/next buttons that keep the view (filters and presentation mode) when moving through the story;
+    large in presentation mode (CSS on the `page_footer` container)."""
+    before, after = neighbours(page_path)
+    st.divider()
+    with st.container(key="page_footer"):
+        left, _, right = st.columns([1, 2, 1] if not in_presentation() else [2, 1, 2])
+        query = current_query()
+        if before:
+            left.page_link(before.path, label=f"← {before.title}", query_params=query)
+        if after:
+            right.page_link(after.path, label=f"{after.title} →", query_params=query)
+
+
+def chart(figure, key: str | None = None) -> None:
+    """Show an Altair chart full width with the project's own theme (not Streamlit's), as exports show it, adapted
+    to a dark page and to presentation mode (`theme.for_app`)."""
+    scheme = getattr(st.context.theme, "type", None)
+    st.altair_chart(theme.for_app(figure, scheme, in_presentation()), width="stretch", theme=None, key=key)
+
+
+
+def headline(title: str, finding: str) -> None:
+    """A page's title and its finding in one sentence, computed from the data (large in presentation mode: CSS on
+    the `headline` container)."""
+    with st.container(key="headline"):
+        st.title(title)
+        st.markdown(f"#### {finding}")
+
+
+# --- Deep links and presentation mode -------------------------------------------------------------------------------
+
+LINK_NOTES = "link_notes"
+PRESENT = links.PRESENT
+_PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DATA_PAGE)}
+
+
+def page_chapter(page) -> Chapter | None:
+    """The chapter (or the Data page) a `st.navigation` page is, by its URL path (the default page, the cover, has
+    the empty URL path: it is served at '/')."""
+    url_path = getattr(page, "url_path", None)
+    if url_path == "":
+        return CHAPTERS[0]
+    return _PAGES_BY_URL_PATH.get(url_path or "")
+
+
+def link_options() -> dict[str, links.Param]:
+    """Every query parameter a link may carry, for the pinned dataset."""
+    from basstory.analyses.dataset import filter_options
+
+    options = compute(filter_options, None)
+    return links.link_params(options, list(date_presets(options["first_date"], options["last_date"])))
+
+
+def in_presentation() -> bool:
+    """True when this run shows presentation mode (decided by `open_view` from the URL)."""
+    return bool(st.session_state.get("presenting", False))
+
+
+def open_view(page) -> bool:
+    """Read the link before any widget exists: note the parameters that will be ignored, tidy the ones the app reads
+    itself, and turn presentation mode on or off. Returns True in presentation mode.
+
+    Streamlit drops a bound widget's unusable URL value silently (and rewrites the URL), so the raw parameters are
+    checked here, against the same labels the widgets offer (`links.validate_query`), while they are still there.
+    Unknown parameters and ones that do not apply (dates without 'Custom range') are removed from the URL; the note
+    says why. The note stays until the view changes (see `close_view`).
+    """
+    chapter = page_chapter(page)
+    raw = url_query()
+    clean, notes = links.validate_query(raw, link_options(), chapter.path if chapter else None)
+    _tidy_url(raw, clean)
+    present = clean.get(PRESENT) == ["1"]
+    st.session_state["presenting"] = present
+    st.session_state[PRESENT] = present          # the toggle follows the URL (set before the toggle exists)
+    if notes:
+        st.session_state[LINK_NOTES] = {"notes": notes, "view": None}
+    st.html(presentation.APP_CSS)
+    if present:
+        # Hidden with CSS, not collapsed: a collapsed sidebar would stay collapsed after leaving presentation mode.
+        st.html(presentation.present_css())
+    return present
+
+
+def _tidy_url(raw: dict[str, list[str]], clean: dict[str, list[str]]) -> None:
+    """Take out of the URL what nothing will read (unknown keys, values that do not apply, like dates without
+    'Custom range') and write presentation mode as `present=1`. A bound widget's own value is Streamlit's business:
+    it drops what it cannot use, and refuses changes from here."""
+    from streamlit.errors import StreamlitAPIException
+
+    options = link_options()
+    for key, values in raw.items():
+        param = options.get(key)
+        if key in links.STREAMLIT_PARAMS:
+            continue
+        unread = param is None or not links.applies(param, raw)
+        switch = param is not None and param.kind == "switch" and clean.get(key) != values
+        if not (unread or switch):
+            continue
+        try:
+            if switch and key in clean:
+                st.query_params[key] = clean[key]
+            else:
+                del st.query_params[key]
+        except (StreamlitAPIException, KeyError):
+            pass                                 # bound to a widget earlier in this session: Streamlit tidies it
+
+
+def _set_present() -> None:
+    """The presentation toggle changed: write it to the URL (the next run reads it back)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        if st.session_state.get(PRESENT):
+            st.query_params[PRESENT] = "1"
+        elif PRESENT in st.query_params:
+            del st.query_params[PRESENT]
+    except StreamlitAPIException:
+        pass
+
+
+def presentation_toggle(container, label: str = "Presentation mode") -> bool:
+    """The toggle that switches presentation mode (`?present=1`) on and off."""
+    return container.toggle(label, key=PRESENT, on_change=_set_present,
+                            help="Full-screen slides: no sidebar or toolbar, larger text, the finding as the "
+                                 "headline. The filters in the link still apply. Adds present=1 to the link.")
+
+
+def view_link(page) -> str:
+    """The full URL of the view on screen: the page and every parameter that applies to it, as the URL has them."""
+    chapter = page_chapter(page)
+    path = chapter.path if chapter else None
+    query = links.link_query(url_query(), link_options(), path)
+    return links.view_url(st.context.url, chapter.url_path if chapter else "", query,
+                          page_url_paths=list(_PAGES_BY_URL_PATH), default_page=chapter is CHAPTERS[0])
+
+
+def share_slot():
+    """A place at the end of the sidebar for the presentation toggle and the link (filled by `close_view`)."""
+    return st.sidebar.container()
+
+
+def close_view(page, present: bool, share, notes_slot) -> None:
+    """After the page ran (so its own choices are in the URL): the link to copy, the presentation toggle and the
+    note on what the link's parameters left out, while the view is the one the link opened."""
+    url = view_link(page)
+    if present:
+        with st.container(key="present_exit"):
+            st.divider()
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            presentation_toggle(left, "Presentation mode (turn off to exit)")
+            with right.popover("Link to this view", icon=":material/link:", width="stretch"):
+                st.code(url, language=None, wrap_lines=True)
+    else:
+        with share:
+            st.divider()
+            st.markdown("**Share**")
+            presentation_toggle(st)
+            st.caption("Link to this view, with its page and filters (hover over it for the copy button).")
+            st.code(url, language=None, wrap_lines=True)
+    _show_link_notes(page, notes_slot)
+
+
+def _view_signature(page) -> tuple:
+    """What the reader sees: the page, the filters, presentation mode and the page's own choices."""
+    chapter = page_chapter(page)
+    choices = tuple((p.key, st.session_state.get(p.key)) for p in links.page_params()
+                    if chapter is not None and p.page == chapter.path)
+    return getattr(page, "url_path", ""), st.session_state.get("filters"), in_presentation(), choices
+
+
+def _show_link_notes(page, slot) -> None:
+    """The note on the link's ignored parameters, for as long as the view is the one the link opened (Streamlit
+    takes the bad values out of the URL on the first run; a rerun of the same view keeps the note, a change of
+    filter, choice or page drops it)."""
+    state = st.session_state.get(LINK_NOTES)
+    if not state:
+        return
+    view = _view_signature(page)
+    if state["view"] not in (None, view):
+        st.session_state.pop(LINK_NOTES, None)
+        return
+    state["view"] = view
+    slot.warning(links.notes_text(state["notes"]), icon=":material/link_off:")

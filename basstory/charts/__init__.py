@@ -1,2 +1,0 @@
-"""Chart builders: one function a chart, aggregated frame in, `alt.Chart` out, one module a chapter. The look comes
-from basstory.theme; `common` holds the encodings every chapter shares."""

@@ -1,0 +1,220 @@
+"""Command line: `python -m basstory {sample,ingest,facts,datasets,bench,export} ...`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from basstory.core import paths
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    import time
+
+    from basstory.ingest.sample import generate_sample
+
+    started = time.perf_counter()
+    counts = generate_sample(Path(args.out), scale=args.scale, seed=args.seed)
+    took = time.perf_counter() - started
+    print(f"wrote {', '.join(f'{k} {v:,} rows' for k, v in counts.items())} to {args.out} in {took:.1f} s")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from basstory.ingest.build import ingest
+    from basstory.ingest.store import DatasetStore
+    from basstory.ingest.validation import IngestError
+
+    store = DatasetStore()
+    try:
+        result = ingest(Path(args.dir), store, name=args.name, activate=args.activate)
+    except IngestError as error:
+        for line in error.report.summary_lines():
+            print(line, file=sys.stderr)
+        print(f"error: the extracts in {args.dir} could not be ingested; nothing was changed", file=sys.stderr)
+        return 2
+    for line in result.report.summary_lines():
+        print(line)
+    version = result.version
+    state = "already stored" if result.cache_hit else "ingested"
+    print(f"{state}: version {version.id} ({version.name})")
+    current = store.current()
+    if result.activated or (current is not None and current.id == version.id):
+        print(f"{version.id} is the current dataset: every session of the app now shows it")
+    else:
+        print(f"not activated: the app still shows {current.id if current else 'nothing'}; make it current with "
+              f"`python -m basstory datasets --switch {version.id}`")
+    return 0
+
+
+def _cmd_facts(args: argparse.Namespace) -> int:
+    from basstory.analyses.facts import key_facts
+    from basstory.ingest.build import ingest
+    from basstory.story.narrative import facts_summary_lines
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.tables import connect_version
+    from basstory.ingest.validation import IngestError
+
+    try:
+        result = ingest(Path(args.dir), DatasetStore())
+    except IngestError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    facts = key_facts(connect_version(result.version, in_memory=False))
+    if args.json:
+        print(json.dumps(facts, indent=2))
+    else:
+        print("\n".join(facts_summary_lines(facts)))
+    return 0
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    """List the versions; --switch first, then --delete, so `--switch NEW --delete OLD` replaces OLD in one go.
+    An unknown or ambiguous id, or a version that may not be deleted, is an error (exit 2, nothing changed)."""
+    from basstory.ingest.store import DatasetStore
+    from basstory.ingest.versions import (VersionRefused, delete_refusal, delete_version, find_version, is_bundled,
+                                   period_text, short_time, source_files_text, switch_to)
+
+    store = DatasetStore()
+    try:
+        switch = find_version(store, args.switch) if args.switch else None
+        doomed = find_version(store, args.delete) if args.delete else None
+        if doomed is not None:
+            current = switch or store.current()
+            reason = delete_refusal(doomed, current.id if current else None)
+            if reason:
+                raise VersionRefused(reason)
+        if switch is not None:
+            switch_to(store, switch.id)
+            print(f"current dataset is now {switch.id} ({switch.name})")
+        if doomed is not None:
+            delete_version(store, doomed.id)
+            print(f"deleted dataset {doomed.id} ({doomed.name})")
+    except KeyError as error:
+        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
+        print("Nothing was changed. `python -m basstory datasets` lists the versions.", file=sys.stderr)
+        return 2
+    except VersionRefused as error:
+        print(f"error: {error}. Nothing was changed.", file=sys.stderr)
+        return 2
+    current = store.current()
+    stored = store.versions()
+    if not stored:
+        print(f"no dataset versions in {store.root}; ingest one with `python -m basstory ingest DIR --activate`")
+        return 0
+    print("  id                uploaded (UTC)    full BAS  simple BAS   orgs  period (UTC)              name [files]")
+    for version in stored:
+        mark = "*" if current and version.id == current.id else " "
+        rows = version.manifest.get("rows", {})
+        tags = " (bundled)" if is_bundled(version) else ""
+        print(f"{mark} {version.id}  {short_time(version.created_at):16}  {rows.get('full', 0):>8,}  "
+              f"{rows.get('simple', 0):>10,}  {rows.get('orgs', 0):>5,}  "
+              f"{period_text(version.manifest.get('period')):24}  {version.name}{tags} [{source_files_text(version)}]")
+    print("* = current dataset")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from basstory.bench import run_benchmarks
+
+    run_benchmarks([float(s) for s in args.scales.split(",")], Path(args.workdir), keep=args.keep)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    """The whole story for the filters as one offline HTML file (for a scheduled report). An unknown dataset or a
+    filter value that is not allowed is an error (exit 2, nothing written)."""
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    from basstory.export.html import filters_sentence, parse_filters, story_html
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.tables import connect_version
+    from basstory.ingest.versions import find_version
+
+    filters = parse_filters(start=args.start, end=args.end, systems=args.systems, statuses=args.statuses,
+                            paying=args.paying, plan_families=args.plan_families, plans=args.plans,
+                            tax_periods=args.tax_periods, channel_types=args.channel_types, managed=args.managed,
+                            tz=args.tz)
+    store = DatasetStore()
+    try:
+        version = store.current() if args.dataset == "current" else find_version(store, args.dataset)
+    except KeyError as error:
+        print(f"error: {error.args[0] if error.args else error}. Nothing was written.", file=sys.stderr)
+        return 2
+    if version is None:
+        print(f"error: no current dataset in {store.root}; ingest one with `python -m basstory ingest DIR "
+              f"--activate`", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    page = story_html(connect_version(version), filters, version, datetime.now(UTC)).encode("utf-8")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    partial.write_bytes(page)
+    partial.replace(out)        # a scheduled reader never sees half a file
+    took = time.perf_counter() - started
+    print(f"wrote {out} ({len(page) / 1e6:.1f} MB) in {took:.1f} s: dataset {version.id} ({version.name})")
+    print(f"filters: {filters_sentence(filters)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m basstory", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="generate realistic sample extracts")
+    p.add_argument("--scale", type=float, default=1.0, help="1 = the size of the real extracts (default 1)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", default=str(paths.sample_dir()), help="folder to write the three CSVs to")
+    p.set_defaults(run=_cmd_sample)
+
+    p = sub.add_parser("ingest", help="validate extracts and cache them as parquet")
+    p.add_argument("dir", help="folder with fullbas, simplebas and orgcard (.csv, .csv.gz or .parquet)")
+    p.add_argument("--name", default=None, help="a name for this dataset version")
+    p.add_argument("--activate", action="store_true", help="make it the dataset every session sees")
+    p.set_defaults(run=_cmd_ingest)
+
+    p = sub.add_parser("facts", help="print the key data points of the extracts in DIR")
+    p.add_argument("dir")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a readable summary")
+    p.set_defaults(run=_cmd_facts)
+
+    p = sub.add_parser("datasets", help="list dataset versions; switch or delete one")
+    p.add_argument("--switch", metavar="ID", help="make version ID the current dataset")
+    p.add_argument("--delete", metavar="ID", help="delete version ID (not the current one)")
+    p.set_defaults(run=_cmd_datasets)
+
+    p = sub.add_parser("bench", help="time ingest and facts against a plain-pandas baseline")
+    p.add_argument("--scales", default="1,10,100", help="comma-separated sample scales (default 1,10,100)")
+    p.add_argument("--workdir", default="/tmp/basstory-bench", help="where samples and stores are written")
+    p.add_argument("--keep", action="store_true", help="keep the generated samples")
+    p.set_defaults(run=_cmd_bench)
+
+    p = sub.add_parser("export", help="write the whole story, as filtered, to one offline HTML file")
+    p.add_argument("--out", required=True, help="the HTML file to write (replaced if it exists)")
+    p.add_argument("--dataset", default="current", metavar="ID", help="dataset version id or prefix (default: current)")
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first Sydney date (default: the data's first)")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last Sydney date (default: the data's last)")
+    p.add_argument("--systems", metavar="full,simple", help="systems to show (default: both)")
+    p.add_argument("--statuses", metavar="LIST", help="org statuses, comma-separated (default: Active)")
+    p.add_argument("--paying", metavar="CHOICE", help="paying, not-paying or all (default: paying)")
+    p.add_argument("--plan-families", metavar="LIST", help="plan families, comma-separated (default: all)")
+    p.add_argument("--plans", metavar="LIST", help="plans with their add-ons, comma-separated (default: all)")
+    p.add_argument("--tax-periods", metavar="LIST", help="sales tax periods, comma-separated (default: all)")
+    p.add_argument("--channel-types", metavar="LIST", help="channel types, comma-separated (default: all)")
+    p.add_argument("--managed", metavar="CHOICE", help="all, managed or not-managed by a practice (default: all)")
+    p.add_argument("--tz", metavar="ZONE", help="zone times are shown in, e.g. Perth or UTC (default: Sydney)")
+    p.set_defaults(run=_cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, KeyError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

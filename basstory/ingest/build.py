@@ -1,0 +1,245 @@
+"""Ingest: raw extracts -> a validated, typed dataset version in the store (see `ingest`).
+
+Steps: resolve the three slots to files -> refuse any over `max_bytes` -> hash them (cache hit? done) -> check each
+file can be read (present, not empty, UTF-8, comma-separated, required columns) -> type each extract in one pass,
+rejecting and counting bad rows -> write orgs.parquet and runs.parquet (org_key resolved) -> count runs by scope
+reason -> write manifest.json and report.json -> publish the folder atomically and, when asked (or when the store has
+no current version), activate it.
+
+Failure contract: when any file is unusable, nothing is written and `IngestError` is raised; its `report` has every
+finding (all files are checked before giving up, so one run shows every problem). Row-level problems are warnings:
+the rows are left out or kept as stated below, counted in the report and the manifest, and the version is written.
+
+What is done with bad input (tests/test_bad_input.py holds each rule; lines are the file's physical lines):
+- refused, the file named: a file in the wrong slot (the message says which extract it looks like), a missing or
+  renamed column (a close name is pointed out), a header with no rows, zero bytes, Latin-1 (line and column of the
+  first bad byte), UTF-16/32, a corrupt or cut .csv.gz, a file over `max_bytes` (judged by its size alone), and a
+  semicolon-, tab- or pipe-delimited file: not sniffed, because such files usually carry decimal commas too;
+- accepted: a UTF-8 byte-order mark, CRLF line ends, quoted fields holding commas or line breaks;
+- rows left out and reported: rows that cannot be split into the header's columns (a last line cut short among
+  them), and rows whose date, time, user or organisation is unusable or whose runtime is not a number;
+- rows kept and reported: a negative runtime (emptied: a clock error should not lose the run) or a missing one
+  (empty), run times after the ingest or before 2010 (kept as they are), and runs that repeat every staged value
+  of an earlier row (kept: a report run twice within the same instant is real and cannot be told from a doubled
+  row). Repeated organisations keep their first row (see `staging.write_orgs`).
+Two writers may ingest at once: versions are published and activated under the store's lock, so CURRENT always
+names one complete version.
+"""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from basstory.ingest.extracts import FileTooLarge, check_size, expected_file_names, extract_candidates, find_extracts
+from basstory.core.schema import EXTRACT_BY_SLOT, EXTRACTS
+from basstory.ingest.staging import (
+    STAGING_FORMAT,
+    StagedExtract,
+    connect,
+    inspect_extract,
+    reuse_staged,
+    run_period,
+    scope_counts,
+    stage_extract,
+    write_orgs,
+    write_runs,
+)
+from basstory.ingest.store import DatasetStore, Version, version_id, write_json
+from basstory.ingest.validation import IngestError, ValidationReport, empty_file_stats
+
+__all__ = ["FileTooLarge", "IngestError", "IngestResult", "check_size", "find_extracts", "ingest"]
+
+
+@dataclass
+class IngestResult:
+    """What `ingest` did. `version` is always set when ingest returns (failures raise IngestError)."""
+
+    version: Version | None
+    report: ValidationReport
+    cache_hit: bool
+    activated: bool
+
+
+def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None, *, name: str | None = None,
+           activate: bool = False, max_bytes: int | None = None) -> IngestResult:
+    """Validate and stage the extracts into a new dataset version (or find the identical one already stored).
+
+    sources: a folder holding fullbas / simplebas / orgcard (.csv, .csv.gz or .parquet; all three required), or a
+      mapping {slot: file}. With a mapping, a slot left out is taken from the current version: its staged rows are
+      re-used (runs.parquet rows of that system, or orgs.parquet) and its identity is the sha256 of the file it was
+      originally staged from, so the new version's id is the one the full set of raw files would give. Org keys and
+      scope are recomputed against the new companions.
+    name: a label for the version (default: the folder's name, or the file names).
+    activate: make it current. A store with no current version always activates its first version.
+    max_bytes: refuse any file larger than this (see `extracts.check_size`) before reading a byte of it.
+
+    Raises IngestError (with the report) when a file is missing or unusable; the store is then left untouched.
+    """
+    store = store if store is not None else DatasetStore()
+    report = ValidationReport()
+    files, reused = _resolve_sources(sources, store, report)
+    if max_bytes is not None:
+        for path in files.values():
+            try:
+                if path.is_file():
+                    check_size(path, max_bytes)
+            except FileTooLarge as refused:
+                report.add("error", path.name, str(refused))
+    if not report.ok:
+        raise IngestError(report)
+
+    # identity first: a cache hit must not cost more than hashing the inputs
+    hashes = {slot: store.file_sha256(path) for slot, path in files.items()}
+    for slot, previous in reused.items():
+        hashes[slot] = previous.manifest["sources"][slot]["sha256"]
+    new_id = version_id(hashes, STAGING_FORMAT)
+    if store.has(new_id):
+        return _cache_hit(store, new_id, activate, report)
+
+    store.remove_stale_work_dirs()
+    work = store.new_work_dir()
+    try:
+        built = work / "version"
+        built.mkdir()
+        report = _build_version(files, reused, hashes, new_id, name or _default_name(sources, files), work, built,
+                                report)
+        version, already_there, activated = store.publish(built, new_id, activate=activate)
+        return IngestResult(version=version, report=report if not already_there else version.report(),
+                            cache_hit=already_there, activated=activated)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _resolve_sources(sources: Path | Mapping[str, Path], store: DatasetStore,
+                     report: ValidationReport) -> tuple[dict[str, Path], dict[str, Version]]:
+    """(slot -> file to read, slot -> version whose staged rows are re-used); problems go to `report`."""
+    files: dict[str, Path] = {}
+    reused: dict[str, Version] = {}
+    if isinstance(sources, Mapping):
+        unknown = sorted(set(sources) - set(EXTRACT_BY_SLOT))
+        if unknown:
+            raise ValueError(f"unknown extract slot(s) {unknown}; the slots are {sorted(EXTRACT_BY_SLOT)}")
+        current = store.current()
+        for extract in EXTRACTS:
+            if extract.slot in sources:
+                path = Path(sources[extract.slot])
+                files[extract.slot] = path
+                if not path.is_file():
+                    report.files[extract.slot] = empty_file_stats(path.name)
+                    report.add("error", path.name, f"the file {path} given for {extract.slot} does not exist. "
+                                                   f"Check the path and ingest again.")
+            elif current is not None:
+                reused[extract.slot] = current
+            else:
+                report.add("error", extract.filename, f"no file was given for {extract.slot} and there is no "
+                                                      f"current version to take it from. Give all three extracts "
+                                                      f"for the first ingest.")
+        if not files and not report.errors:
+            raise ValueError("no extract files were given")
+        return files, reused
+
+    folder = Path(sources)
+    if not folder.is_dir():
+        report.add("error", folder.name, f"the folder {folder} does not exist. Give the folder that holds "
+                                         f"fullbas.csv, simplebas.csv and orgcard.csv.")
+        return files, reused
+    for slot, candidates in extract_candidates(folder).items():
+        extract = EXTRACT_BY_SLOT[slot]
+        if not candidates:
+            report.add("error", extract.filename, f"no {slot} extract in {folder}: expected a file named "
+                                                  f"{' or '.join(expected_file_names(extract))}. Add it (all three "
+                                                  f"extracts are needed) and ingest again.")
+            continue
+        files[slot] = candidates[0]
+        if len(candidates) > 1:
+            report.add("warning", candidates[0].name, f"{folder} holds several {slot} files "
+                                                      f"({', '.join(p.name for p in candidates)}); "
+                                                      f"{candidates[0].name} was used. Remove the others to avoid "
+                                                      f"doubt.")
+    return files, reused
+
+
+def _cache_hit(store: DatasetStore, existing_id: str, activate: bool, fresh: ValidationReport) -> IngestResult:
+    """The stored version's report, plus what resolving this ingest's sources found (e.g. a doubled file)."""
+    activated = False
+    if activate or store.current() is None:
+        store.activate(existing_id)
+        activated = True
+    version = store.get(existing_id)
+    report = version.report()
+    report.findings[:0] = [f for f in fresh.findings if f not in report.findings]
+    return IngestResult(version=version, report=report, cache_hit=True, activated=activated)
+
+
+def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: dict[str, str], new_id: str,
+                   name: str, work: Path, built: Path, report: ValidationReport) -> ValidationReport:
+    """Write runs.parquet, orgs.parquet, report.json and manifest.json into `built`; raise IngestError on errors."""
+    con = connect(work)
+    try:
+        column_maps = {slot: inspect_extract(con, EXTRACT_BY_SLOT[slot], path, report)
+                       for slot, path in files.items()}
+        if not report.ok:
+            raise IngestError(report)
+        staged: dict[str, StagedExtract | None] = {}
+        for slot, path in files.items():
+            staged[slot] = stage_extract(con, EXTRACT_BY_SLOT[slot], path, column_maps[slot], work, report)
+        if not report.ok:
+            raise IngestError(report)
+        for slot, previous in reused.items():
+            staged[slot] = reuse_staged(con, slot, previous.runs_path, previous.orgs_path)
+            _carry_over_report(report, slot, previous)
+
+        orgs_file = files["orgcard"].name if "orgcard" in files else reused["orgcard"].manifest["sources"]["orgcard"][
+            "file"]
+        org_rows = write_orgs(con, staged["orgcard"].rows_view, built / "orgs.parquet", report, orgs_file)
+        run_rows = write_runs(con, staged["fullbas"].rows_view, staged["simplebas"].rows_view,
+                              built / "orgs.parquet", built / "runs.parquet")
+        report.scope, report.scope_by_system = scope_counts(con, built / "runs.parquet", built / "orgs.parquet")
+        period = run_period(con, built / "runs.parquet")
+    finally:
+        con.close()
+
+    # schema order for readers of report.files
+    report.files = {e.slot: report.files[e.slot] for e in EXTRACTS if e.slot in report.files}
+    write_json(built / "report.json", report.to_dict())
+    sources = {}
+    for extract in EXTRACTS:
+        stats = report.files[extract.slot]
+        sources[extract.slot] = {
+            "file": stats["file"], "sha256": hashes[extract.slot],
+            "bytes": files[extract.slot].stat().st_size if extract.slot in files
+            else reused[extract.slot].manifest["sources"][extract.slot]["bytes"],
+            "rows_read": stats["rows_read"], "rows_accepted": stats["rows_accepted"],
+            "rows_rejected": stats["rows_rejected"], "reused_from": stats.get("reused_from"),
+        }
+    manifest = {
+        "id": new_id,
+        "name": name,
+        "staging_format": STAGING_FORMAT,
+        "created_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "sources": sources,
+        "rows": {"full": run_rows["full"], "simple": run_rows["simple"], "orgs": org_rows},
+        "period": period,
+        "scope": report.scope,
+    }
+    # the manifest is written last: a folder with a manifest is a complete version
+    write_json(built / "manifest.json", manifest)
+    return report
+
+
+def _carry_over_report(report: ValidationReport, slot: str, previous: Version) -> None:
+    """Copy a re-used slot's stats and findings from the version it comes from."""
+    previous_report = previous.report()
+    stats = dict(previous_report.files.get(slot) or empty_file_stats(previous.manifest["sources"][slot]["file"]))
+    stats["reused_from"] = stats.get("reused_from") or previous.id
+    report.files[slot] = stats
+    report.findings.extend(f for f in previous_report.findings if f.file == stats["file"])
+
+
+def _default_name(sources: Path | Mapping[str, Path], files: dict[str, Path]) -> str:
+    if isinstance(sources, Mapping):
+        return " + ".join(path.name for path in files.values())
+    return Path(sources).resolve().name

@@ -1,0 +1,186 @@
+"""A chapter's content as data: what a page shows, in reading order, whatever draws it.
+
+The chapter builders (basstory.story.chapters) return a list of these blocks; basstory.app.render draws them in the Streamlit
+page and basstory.export.html writes them into the offline HTML story, so the app and the export always say the same
+thing. Blocks are plain, picklable values: no streamlit here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+
+#: What a chart says when its frame has no rows (unless the builder has something more specific to say).
+NO_RUNS_NOTE = "No runs in this view for this chart."
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The chapter's title and its finding in one sentence, computed from the data."""
+    title: str
+    finding: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the scope line goes (what is in scope, runs counted, runs left out and why), as a markdown sentence.
+    Both the app and the export show `text`; the app also shows a "data updated" notice here when one is due."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A list of markdown lines, numbered when `ordered`."""
+    items: tuple[str, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Caption:
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A short boxed message: a chart that has nothing to show, a method's limit, the capacity statement."""
+    text: str
+    tone: Literal["info", "success", "warning"] = "info"
+    icon: str = ":material/info:"
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    caption: str = ""
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Metric cards side by side."""
+    items: tuple[Metric, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """An Altair chart and the frame behind it (what its CSV download holds). `key` is stable: tests and the
+    download buttons use it."""
+    key: str
+    chart: alt.TopLevelMixin
+    data: pd.DataFrame
+    empty_note: str = NO_RUNS_NOTE
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a table shows one column: its header and, for numbers and times, a format (Streamlit's column_config
+    formats: printf-style like "%.2f", "percent", or "D MMM YYYY HH:mm" for a time)."""
+    label: str
+    kind: Literal["number", "datetime", "text"] = "number"
+    format: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A small table. `columns` names and formats the columns that need it; with `collapsed`, the table sits in a
+    closed section of that title (an expander in the app)."""
+    key: str
+    data: pd.DataFrame
+    columns: Mapping[str, Column] = field(default_factory=dict)
+    collapsed: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A page-level selector (a segmented control in the app, kept in the URL under `key`). `value` is the option
+    the builder used; the export prints it."""
+    key: str
+    label: str
+    options: tuple[str, ...]
+    default: str
+    labels: Mapping[str, str]
+    value: str | None = None
+
+    def chosen(self, value: str) -> Choice:
+        return replace(self, value=value)
+
+    def label_of(self, option: str) -> str:
+        return self.labels.get(option, option)
+
+    def parse(self, given: Any) -> str:
+        """An option from a stored value or a URL value (the option or its label); the default when it is neither."""
+        if given in self.options:
+            return given
+        by_label = {self.label_of(o): o for o in self.options}
+        return by_label.get(given, self.default)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Blocks side by side; `widths` are relative (equal when None)."""
+    columns: tuple[tuple[Block, ...], ...]
+    widths: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Tabs:
+    """Alternative views of one subject (tabs in the app; one after the other in the export)."""
+    tabs: tuple[tuple[str, tuple[Block, ...]], ...]
+
+
+@dataclass(frozen=True)
+class ChapterLink:
+    path: str
+    title: str
+    question: str
+    icon: str
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Links to the story's chapters (page links in the app; links within the document in the export)."""
+    links: tuple[ChapterLink, ...]
+
+
+Block = (Headline | Scope | Heading | Text | Bullets | Caption | Note | Metrics | Chart | Table | Choice | Columns
+         | Tabs | Outline)
+
+
+def walk(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Every block, depth first, through columns and tabs."""
+    for block in blocks:
+        yield block
+        if isinstance(block, Columns):
+            for column in block.columns:
+                yield from walk(column)
+        elif isinstance(block, Tabs):
+            for _, content in block.tabs:
+                yield from walk(content)
+
+
+def charts(blocks: Iterable[Block]) -> list[Chart]:
+    """The chart blocks, in reading order."""
+    return [b for b in walk(blocks) if isinstance(b, Chart)]
+
+
+def chart_or_note(key: str, data: pd.DataFrame | None, build: Callable[[], alt.TopLevelMixin],
+                  empty: str = NO_RUNS_NOTE) -> Chart | Note:
+    """The chart `build()` makes from `data`, or a note saying why there is none when `data` has no rows
+    (the chart is not even built then: some builders need at least one row)."""
+    if data is None or len(data) == 0:
+        return Note(empty)
+    return Chart(key, build(), data, empty)

@@ -1,0 +1,78 @@
+"""Chapter 2: Full BAS vs Simple BAS — activity over time, who uses which report, moves between them, intensity of
+use, re-runs, and the orgs' plans, tax periods and channels."""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.analyses import comparison as analyses
+from basstory.analyses import interaction as interaction_analyses
+from basstory.story.blocks import Block, Choice, Columns, Heading, Tabs, Text, chart_or_note
+from basstory.story.chapters.common import opening
+from basstory.story.charts import comparison as charts
+from basstory.story.charts.interaction import org_split_chart
+from basstory.query.filters import StoryFilters
+from basstory.story.narrative import comparison as narrative
+from basstory.story.narrative.interaction import split_title
+
+TITLE = "Full BAS vs Simple BAS"
+METRIC = Choice("cmp_metric", "Measure", analyses.METRICS, "runs", analyses.METRIC_LABELS)
+GRAIN = Choice("cmp_grain", "Per", analyses.GRAINS, "month", {g: g.capitalize() for g in analyses.GRAINS})
+#: The org attributes the usage is split by, one tab each.
+ORG_SPLITS = (("plan_family", "Plan family"), ("tax_period", "Sales tax period"), ("channel_type", "Channel type"))
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, metric: str = METRIC.default,
+          grain: str = GRAIN.default) -> list[Block]:
+    totals = analyses.activity_totals(con, filters)
+    usage_split = analyses.system_usage_split(con, filters)
+    usage = analyses.usage_summary(usage_split)
+    blocks, runs = opening(con, filters, TITLE, narrative.comparison_finding(totals, usage))
+    if runs is None:
+        return blocks
+
+    activity = analyses.activity_over_time(con, filters, grain)
+    title = narrative.activity_title(analyses.activity_summary(activity, metric), metric, grain)
+    blocks += [Heading("Activity over time"),
+               Columns(((METRIC.chosen(metric),), (GRAIN.chosen(grain),)), widths=(2, 1)),
+               chart_or_note("cmp_activity", activity, lambda: charts.activity_chart(activity, metric, grain, *title))]
+
+    by_quarter = analyses.usage_by_quarter(con, filters)
+    take_up = analyses.system_take_up(con, filters)
+    quarters = analyses.quarter_summary(by_quarter, take_up)
+    usage_title = narrative.usage_split_title(usage)
+    quarter_title = narrative.quarter_usage_title(quarters)
+    take_up_title = narrative.take_up_title(quarters)
+    blocks += [Heading("One report, the other, or both"),
+               chart_or_note("cmp_usage", usage_split, lambda: charts.usage_split_chart(usage_split, *usage_title)),
+               chart_or_note("cmp_quarters", by_quarter,
+                             lambda: charts.quarter_usage_chart(by_quarter, *quarter_title)),
+               chart_or_note("cmp_take_up", take_up, lambda: charts.take_up_chart(take_up, *take_up_title),
+                             take_up_title.text + ".")]
+
+    per_entity = analyses.runs_per_entity(con, filters)
+    per_entity_summary = analyses.runs_per_entity_summary(con, filters)
+    per_entity_title = narrative.runs_per_entity_title(per_entity_summary)
+    repeats = interaction_analyses.repeat_runs(con, filters)
+    repeat_rates = interaction_analyses.repeat_runs_frame(repeats)
+    repeat_title = narrative.repeat_rate_title(repeats)
+    blocks += [Heading("How much each user and org runs"),
+               chart_or_note("cmp_per_entity", per_entity,
+                             lambda: charts.runs_per_entity_chart(per_entity, *per_entity_title)),
+               Text(narrative.runs_per_entity_sentence(per_entity_summary)),
+               chart_or_note("cmp_repeats", repeat_rates,
+                             lambda: charts.repeat_rate_chart(repeat_rates, *repeat_title))]
+
+    tabs = []
+    for attribute, what in ORG_SPLITS:
+        split = interaction_analyses.split_by_org_attribute(con, filters, attribute)
+        title = split_title(interaction_analyses.split_summary(split), what.lower())
+        chart = chart_or_note(f"cmp_{attribute}", split,
+                              lambda split=split, title=title, what=what: org_split_chart(split, *title, what))
+        tabs.append((what, (chart,)))
+    blocks += [Heading("Which organisations use each report"), Tabs(tuple(tabs))]
+
+    plans = analyses.plan_popularity(con, filters)
+    plans_title = narrative.plans_title(analyses.plan_summary(con, filters))
+    blocks += [Heading("The most popular plans"),
+               chart_or_note("cmp_plans", plans, lambda: charts.plans_chart(plans, *plans_title))]
+    return blocks

@@ -1,0 +1,55 @@
+"""Chapter 4: the outage window — the cost of every two-hour window of the month per system, the five best with
+the users and organisations they touch, their times in UTC and the chosen zone, and whether the measure matters."""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.analyses import outage_impact
+from basstory.story.blocks import Block, Caption, Chart, Choice, Columns, Heading, Note, Table, Text
+from basstory.story.chapters.common import opening
+from basstory.story.charts import outage as charts
+from basstory.query.filters import StoryFilters
+from basstory.story.narrative import outage as narrative
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+
+TITLE = "The outage window"
+SYSTEM = Choice("outage_system", "System", SYSTEMS, SYSTEMS[0], SYSTEM_LABELS)
+METRIC = Choice("outage_metric", "Measure windows by", tuple(outage_impact.METRICS), "runs",
+                {m: label.capitalize() for m, label in outage_impact.METRICS.items()})
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | None = None,
+          metric: str = METRIC.default) -> list[Block]:
+    """`system` None: the first system in the filters (what the export shows)."""
+    if system is None:
+        system = next((s for s in SYSTEMS if s in filters.systems), SYSTEM.default)
+    best = {s: outage_impact.best_windows(con, filters, s) for s in SYSTEMS if s in filters.systems}
+    blocks, runs = opening(con, filters, TITLE, narrative.outage_finding(best))
+    if runs is None:
+        return blocks
+
+    blocks += [Text(narrative.method_text()), Columns(((SYSTEM.chosen(system),), (METRIC.chosen(metric),)))]
+    if metric not in outage_impact.available_metrics(system):
+        blocks.append(Note(f"{SYSTEM_LABELS[system]} records no runtime, so its windows are measured by runs here."))
+        metric = "runs"
+    if system not in filters.systems:
+        return [*blocks, Note(f"{SYSTEM_LABELS[system]} is not selected in the sidebar.")]
+    metrics = outage_impact.window_metrics(con, filters, system)
+    if metrics.empty:
+        return [*blocks, Note(f"No whole two-hour window of {SYSTEM_LABELS[system]} fits in this period: widen the "
+                              f"dates.")]
+    heatmap = charts.window_heatmap_chart(metrics, system, metric, outage_impact.METRICS[metric],
+                                          *narrative.heatmap_title(system, metrics, metric))
+    top = best[system]
+    choices = outage_impact.choice_by_metric(metrics)
+    return [
+        *blocks,
+        Chart("out_heatmap", heatmap, metrics),
+        Heading(f"The five best windows for {SYSTEM_LABELS[system]}"),
+        Text(narrative.best_windows_sentence(top)),
+        Table("out_best", narrative.best_windows_display(top, filters.tz)),
+        Caption(narrative.times_note(filters.tz)),
+        Heading("Does the measure change the choice?"),
+        Text(narrative.metric_choice_sentence(choices)),
+        Table("out_choice", narrative.metric_choice_display(choices)),
+    ]

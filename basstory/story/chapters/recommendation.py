@@ -1,0 +1,58 @@
+"""Chapter 5: the recommendation — the outage window per system with its evidence, the capacity to provision, the
+key findings and the caveats of the data. Everything is computed for the filters."""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.analyses import facts
+from basstory.analyses import capacity, recommendation, seasonality
+from basstory.story.blocks import Block, Bullets, Chart, Columns, Heading, Metric, Metrics, Note, Text
+from basstory.story.chapters.common import opening
+from basstory.story.charts import outage as charts
+from basstory.query.filters import StoryFilters
+from basstory.story.narrative import recommendation as narrative
+from basstory.story.narrative.seasonality import capacity_statement
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+
+TITLE = "Recommendation"
+WINDOW_HELP = "Sydney wall-clock time; the cheapest window by DATA.md's default method."
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    recs = recommendation.recommendations(con, filters)
+    blocks, runs = opening(con, filters, TITLE, narrative.recommendation_finding(recs))
+    if runs is None:
+        return blocks
+
+    blocks += [Heading("A two-hour outage window per system"),
+               Columns(tuple(_window_column(system, recs[system], filters.tz)
+                             for system in SYSTEMS if system in filters.systems))]
+    rows = narrative.comparison_rows(recs)
+    if not rows.empty:
+        due = narrative.due_week_rows(recs)
+        blocks += [Chart("rec_compare", charts.window_comparison_chart(rows, *narrative.comparison_title(recs)), rows),
+                   Chart("rec_due", charts.due_week_chart(due, *narrative.due_week_title(recs)), due)]
+
+    outlook = capacity.capacity_outlook(con, filters)
+    blocks += [Heading("Capacity"), Text(capacity_statement(outlook["plan"]))]
+
+    key = facts.key_facts(con, filters)
+    summary = seasonality.seasonality_summary(con, filters)
+    findings = narrative.key_findings(key, summary, outlook["load"], outlook["plan"], recs)
+    blocks += [Heading("Key findings"), Bullets(tuple(findings), ordered=True)]
+
+    caveats = recommendation.data_caveats(con, filters)
+    excluded = facts.left_out(con, filters)
+    blocks += [Heading("Caveats"), Bullets(tuple(narrative.caveat_lines(caveats, excluded, recs)))]
+    return blocks
+
+
+def _window_column(system: str, rec: dict | None, tz: str) -> tuple[Block, ...]:
+    """One system's recommended window as a card and its evidence, or a note when there is none."""
+    if rec is None:
+        return (Note(f"{SYSTEM_LABELS[system]}: no whole window occurrence in this period, so no window to "
+                     f"recommend."),)
+    best = rec["best"]
+    card = Metric(f"{SYSTEM_LABELS[system]} window", f"Day {best['day']} · {best['start']}–{best['end']}",
+                  help=WINDOW_HELP)
+    return Metrics((card,)), Bullets(tuple(narrative.system_lines(rec, tz)))

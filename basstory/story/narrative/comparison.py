@@ -1,0 +1,140 @@
+"""Chapter 2's sentences: Full BAS vs Simple BAS. Numbers in, sentences out; every number comes from the analyses'
+summaries (basstory.analyses.comparison and .interaction) passed in."""
+from __future__ import annotations
+
+from datetime import date
+
+from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
+from basstory.story.narrative.common import ChartTitle, fmt_int, join_words, pct, plural
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+
+METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),
+                "orgs": ("active org", "active orgs")}
+
+
+def _systems(summary: dict) -> list[str]:
+    return [s for s in SYSTEMS if s in summary]
+
+
+def fmt_period(start: date, grain: str) -> str:
+    """A week or month by its first day: 'week of 20 Feb 2017' or 'February 2017'."""
+    return f"week of {start:%-d %b %Y}" if grain == "week" else f"{start:%B %Y}"
+
+
+def comparison_finding(totals: dict, usage: dict) -> str:
+    """The chapter's finding, from `activity_totals` and `usage_summary`."""
+    systems = _systems(totals)
+    if not systems:
+        return "No report runs match these filters."
+    if len(systems) == 1:
+        s = systems[0]
+        t = totals[s]
+        return (f"Only {SYSTEM_LABELS[s]} is in view: {plural(t['runs'], 'run')} by {plural(t['users'], 'user')} "
+                f"of {plural(t['orgs'], 'organisation')}.")
+    full, simple, both = totals["full"], totals["simple"], usage["orgs"]["both"]
+    return (f"Full BAS carries {pct(full['runs'], totals['all']['runs'])} of the runs and reaches "
+            f"{plural(full['orgs'], 'organisation')} to Simple BAS's {fmt_int(simple['orgs'])}; "
+            f"{fmt_int(both['count'])} ({pct(both['share'], 1)}) use both.")
+
+
+def activity_title(summary: dict, metric: str, grain: str) -> ChartTitle:
+    """Title of the activity-over-time chart, from `activity_summary`."""
+    systems = _systems(summary)
+    if not systems:
+        return ChartTitle("No runs in this view", "")
+    one, many = METRIC_NOUNS[metric]
+    peaks = "; ".join(f"{SYSTEM_LABELS[s]} peaks in the {fmt_period(summary[s]['peak_period'], grain)} "
+                      f"({fmt_int(summary[s]['peak'])})" if grain == "week" else
+                      f"{SYSTEM_LABELS[s]} peaks in {fmt_period(summary[s]['peak_period'], grain)} "
+                      f"({fmt_int(summary[s]['peak'])})" for s in systems)
+    means = ", ".join(f"{SYSTEM_LABELS[s]} {fmt_int(summary[s]['mean'])}" for s in systems)
+    return ChartTitle(f"{METRIC_LABELS[metric]} per {grain}: {peaks}",
+                      f"Thin line: {many} per {grain} (Sydney dates); thick line: {ROLLING_LABELS[grain]} rolling "
+                      f"average. Average per {grain}: {means}.")
+
+
+def usage_split_title(usage: dict) -> ChartTitle:
+    """Title of the one-or-both chart, from `usage_summary`."""
+    orgs = usage["orgs"]
+    total = sum(v["count"] for v in orgs.values())
+    if not total:
+        return ChartTitle("No organisations in this view", "")
+    users = sum(v["count"] for v in usage["users"].values())
+    subtitle = f"{plural(total, 'organisation')} and {plural(users, 'user')} by the reports they ran in the period."
+    for only, label in (("full_only", "Full BAS"), ("simple_only", "Simple BAS")):
+        if orgs[only]["count"] == total:
+            return ChartTitle(f"All {plural(total, 'organisation')} in view used only {label}", subtitle)
+    return ChartTitle(f"{pct(orgs['full_only']['share'], 1)} of organisations use only Full BAS, "
+                      f"{pct(orgs['simple_only']['share'], 1)} only Simple BAS and "
+                      f"{pct(orgs['both']['share'], 1)} both",
+                      subtitle)
+
+
+def quarter_usage_title(quarters: dict) -> ChartTitle:
+    """Title of the orgs-per-quarter chart, from `quarter_summary`."""
+    peak = quarters["peak_both"]
+    subtitle = "Organisations with a run in each quarter (Sydney dates), by the reports they ran that quarter."
+    if not peak:
+        return ChartTitle("No organisations in this view", "")
+    if not peak["both"]:
+        return ChartTitle("No organisation used both reports in the same quarter", subtitle)
+    return ChartTitle(f"At most {pct(peak['both'], 1)} of active organisations used both reports in the same quarter "
+                      f"({fmt_int(peak['both_orgs'])} of {fmt_int(peak['orgs'])} in {peak['quarter_label']})", subtitle)
+
+
+def take_up_title(quarters: dict) -> ChartTitle:
+    """Title of the take-up chart, from `quarter_summary`."""
+    t = quarters["take_up"]
+    to_simple, to_full = t["full_to_simple"], t["simple_to_full"]
+    if not to_simple and not to_full:
+        return ChartTitle("No organisation took up the other report in this period",
+                          "Orgs whose first run of one system came after they had used the other, by quarter.")
+    return ChartTitle(f"{plural(to_simple, 'organisation')} took up Simple BAS after using Full BAS; "
+                      f"{fmt_int(to_full) if to_full else 'none'} went the other way",
+                      "Orgs whose first run of one system in the period came after they had used the other, by the "
+                      "quarter of that first run; colour: the report taken up.")
+
+
+def runs_per_entity_title(summary: dict) -> ChartTitle:
+    """Title of the runs-per-user chart, from `runs_per_entity_summary`."""
+    systems = [s for s in _systems(summary) if "user" in summary[s]]
+    if not systems:
+        return ChartTitle("No users in this view", "")
+    parts = [f"{SYSTEM_LABELS[s]} {fmt_int(summary[s]['user']['median'])} "
+             f"(90th percentile {fmt_int(summary[s]['user']['p90'])})" for s in systems]
+    return ChartTitle(f"Median runs per user in the period: {', '.join(parts)}",
+                      "Share of each system's users and orgs by how many reports they ran in the period.")
+
+
+def runs_per_entity_sentence(summary: dict) -> str:
+    """Runs per org as a sentence, from `runs_per_entity_summary`."""
+    systems = [s for s in _systems(summary) if "org" in summary[s]]
+    if not systems:
+        return "No organisations in this view."
+    parts = [f"{SYSTEM_LABELS[s]} median {fmt_int(summary[s]['org']['median'])}, 90th percentile "
+             f"{fmt_int(summary[s]['org']['p90'])} (over {plural(summary[s]['org']['count'], 'org')})"
+             for s in systems]
+    return "Runs per organisation in the period: " + "; ".join(parts) + "."
+
+
+def repeat_rate_title(repeats: dict) -> ChartTitle:
+    """Title of the repeat-rate chart, from `analyses.interaction.repeat_runs`."""
+    systems = _systems(repeats)
+    if not systems:
+        return ChartTitle("No runs in this view", "")
+    parts = [f"{SYSTEM_LABELS[s]} {pct(repeats[s]['repeats'], repeats[s]['runs'])}" for s in systems]
+    return ChartTitle(f"Re-runs within 30 minutes: {', '.join(parts)} of runs",
+                      "A re-run: the same user, org and report at most 30 minutes after the previous run.")
+
+
+def plans_title(plans: dict) -> ChartTitle:
+    """Title of the popular-plans chart, from `plan_summary`."""
+    top = plans["plans"]
+    if not top:
+        return ChartTitle("No organisations in this view", "")
+    first = top[0]
+    then = f", then {join_words([p['plan'] for p in top[1:]])}" if len(top) > 1 else ""
+    return ChartTitle(f"{first['plan']} is the most popular plan among BAS organisations "
+                      f"({plural(first['orgs'], 'org')}, {pct(first['orgs'], plans['orgs'])}){then}",
+                      "Organisations with a run, by pricing plan (productoption), split by the reports they used; "
+                      "smaller plans grouped as Other.")

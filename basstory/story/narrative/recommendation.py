@@ -1,0 +1,223 @@
+"""Chapter 5's sentences: the recommendation. Numbers in, sentences out; every number comes from the analyses
+(basstory.analyses.recommendation, .capacity, .seasonality and basstory.analyses.facts) passed in."""
+from __future__ import annotations
+
+import pandas as pd
+
+from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, left_out_sentence, pct, plural, zone_name
+from basstory.story.narrative.outage import number, window_name
+from basstory.story.narrative.seasonality import capacity_phrase, fmt_day, times
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+
+#: Windows starting before this minute of the day (06:00) are called night-time windows.
+NIGHT_ENDS_MINUTE = 6 * 60
+#: A recommended window costing at most this share of the median window "disturbs almost no one".
+QUIET_SHARE = 0.1
+
+
+def _window(w: dict) -> str:
+    return window_name(w["day"], w["start"], w["end"])
+
+
+def group_name(group: str) -> str:
+    """'Quarterly BAS through an agent (due …)' -> 'quarterly BAS through an agent'."""
+    name = group.split(" (")[0]
+    return name[:1].lower() + name[1:]
+
+
+def share_text(part: float, whole: float) -> str:
+    """narrative.common.pct, but nothing reads '0%' and a sliver 'under 0.1%'."""
+    if not part or not whole:
+        return "0%"
+    return "under 0.1%" if 100 * part / whole < 0.1 else pct(part, whole)
+
+
+def recommendation_finding(recs: dict[str, dict | None]) -> str:
+    """The page's finding: the recommended window per system in one sentence."""
+    parts = [f"{SYSTEM_LABELS[s]} on {_window(r['best'])} Sydney time" for s in SYSTEMS if (r := recs.get(s))]
+    if not parts:
+        return "No window can be recommended for this view: no system has a whole window occurrence in the period."
+    return "Schedule the two-hour outage for " + " and ".join(parts) + "."
+
+
+def system_lines(rec: dict, tz: str) -> list[str]:
+    """The recommendation for one system as bullet lines: when, why, impact, runner-up, what to avoid."""
+    b, worst = rec["best"], rec["worst"]
+    zone = zone_name(tz)
+    when = f"**{_window(b)} Sydney time** — in UTC {b['utc_times']}"
+    if zone not in ("Sydney time", "UTC"):
+        when += f"; in {zone} {b['zone_times']}"
+    lines = [f"**When:** {when}."]
+    share = share_text(b["runs_mean"], rec["monthly_runs_mean"])
+    lines.append(
+        f"**Why:** over {plural(b['occurrences'], 'month')} it interrupted {number(b['runs_mean'])} runs a month on "
+        f"average, against {number(rec['median_runs'])} for the median window and {number(worst['runs_mean'])} for "
+        f"the costliest ({_window(worst)}), out of {rec['windows']:,} windows compared.")
+    if b["runs_max"] == 0:
+        lines.append(f"**Expected impact:** none seen — not one run fell in this window in any of the "
+                     f"{plural(b['occurrences'], 'month')} measured.")
+    else:
+        lines.append(
+            f"**Expected impact:** about {number(b['runs_mean'])} runs ({share} of a month's "
+            f"{SYSTEM_LABELS[rec['system']]} runs) by {number(b['users_mean'])} users of {number(b['orgs_mean'])} "
+            f"organisations a month; in the worst month ({fmt_month(b['worst_month'])}) "
+            f"{plural(b['runs_max'], 'run')} by {plural(b['users_max'], 'user')} of "
+            f"{plural(b['orgs_max'], 'organisation')}.")
+    r = rec["runner_up"]
+    if r:
+        where = "the same day" if r["same_day"] else "a different day"
+        lines.append(f"**Runner-up** ({where}): {_window(r)} Sydney time, {number(r['runs_mean'])} runs and "
+                     f"{number(r['users_mean'])} users a month (worst month {plural(r['runs_max'], 'run')}).")
+    lines.append(avoid_sentence(rec))
+    return lines
+
+
+def avoid_sentence(rec: dict) -> str:
+    """What to avoid: the BAS due weeks with their cost, and the daylight-saving nights."""
+    due = [d for d in rec["due_weeks"] if d["cadence"]]
+    outside = next((d for d in rec["due_weeks"] if not d["cadence"]), None)
+    parts = []
+    if due:
+        costly = sorted(due, key=lambda d: -d["runs_mean"])
+        parts.append("the BAS due weeks — " + "; ".join(
+            f"{group_name(d['group'])} (mostly days {d['days']}): {number(d['runs_mean'])} runs per window "
+            f"on average, up to {number(d['worst_runs_mean'])} on {d['worst_window']}" for d in costly if d["days"]))
+        if outside:
+            parts[-1] += f", against {number(outside['runs_mean'])} outside them"
+    nights = rec["clock_changes"]
+    best = rec["best"]
+    if nights:
+        dates = ", ".join(fmt_day(n["local_date"]) for n in nights)
+        hit = best["clock_change_nights"]
+        parts.append(f"the daylight-saving nights ({dates})" + (
+            f" — the recommended window spans a clock change on {plural(hit, 'night')}: move it by a day then"
+            if hit else " — the recommended window never spans a clock change"))
+    if not parts:
+        return "**Avoid:** nothing in particular in this period."
+    return "**Avoid:** " + "; and ".join(parts) + "."
+
+
+def comparison_rows(recs: dict[str, dict | None]) -> pd.DataFrame:
+    """Rows for the window comparison chart: per system, the recommended window, the runner-up, the median window
+    and the costliest window with their expected runs."""
+    rows = []
+    for system in SYSTEMS:
+        rec = recs.get(system)
+        if not rec:
+            continue
+        rows.append({"system": system, "label": "Recommended", "window": _window(rec["best"]),
+                     "runs_mean": rec["best"]["runs_mean"]})
+        if rec["runner_up"]:
+            rows.append({"system": system, "label": "Runner-up", "window": _window(rec["runner_up"]),
+                         "runs_mean": rec["runner_up"]["runs_mean"]})
+        rows.append({"system": system, "label": "Median window", "window": "half the windows cost more",
+                     "runs_mean": rec["median_runs"]})
+        rows.append({"system": system, "label": "Costliest window", "window": _window(rec["worst"]),
+                     "runs_mean": rec["worst"]["runs_mean"]})
+    return pd.DataFrame(rows, columns=["system", "label", "window", "runs_mean"])
+
+
+def comparison_title(recs: dict[str, dict | None]) -> ChartTitle:
+    """Title of the window comparison chart."""
+    parts, quiet = [], True
+    for system in SYSTEMS:
+        rec = recs.get(system)
+        if rec:
+            quiet &= rec["best"]["runs_mean"] <= QUIET_SHARE * rec["median_runs"]
+            parts.append(f"{SYSTEM_LABELS[system]} {number(rec['best']['runs_mean'])} runs against "
+                         f"{number(rec['median_runs'])} for the median window")
+    lead = "The recommended windows disturb almost no one" if quiet else "The recommended windows against the rest"
+    return ChartTitle(f"{lead}: " + "; ".join(parts),
+                      "Expected runs interrupted per month (mean over the months measured).")
+
+
+def due_week_rows(recs: dict[str, dict | None]) -> pd.DataFrame:
+    """Rows for the due-week chart: each system's due_week_costs with a system column."""
+    frames = [pd.DataFrame(rec["due_weeks"]).assign(system=s) for s in SYSTEMS if (rec := recs.get(s))]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def due_week_title(recs: dict[str, dict | None]) -> ChartTitle:
+    """Title of the due-week chart."""
+    parts, dearer = [], True
+    for system in SYSTEMS:
+        rec = recs.get(system)
+        if not rec:
+            continue
+        due = [d for d in rec["due_weeks"] if d["cadence"]]
+        outside = next((d for d in rec["due_weeks"] if not d["cadence"]), None)
+        if due and outside and outside["runs_mean"] > 0:
+            top = max(due, key=lambda d: d["runs_mean"])
+            ratio = top["runs_mean"] / outside["runs_mean"]
+            dearer &= ratio > 1
+            parts.append(f"{SYSTEM_LABELS[system]} {times(ratio)} in {group_name(top['group'])} weeks")
+    lead = "Windows in a BAS due week cost more" if dearer else "Windows in BAS due weeks against the rest"
+    text = f"{lead}: " + "; ".join(parts) if parts else "Windows by BAS due week"
+    return ChartTitle(text, "Mean runs per window occurrence in the seven days up to and including each kind of BAS "
+                            "due date, and outside them.")
+
+
+def key_findings(facts: dict, summary: dict, load: dict | None, plan: dict | None,
+                 recs: dict[str, dict | None]) -> list[str]:
+    """Three to five findings, most important first, from the key facts and the chapters' analyses."""
+    findings = []
+    busiest = facts.get("busiest_month")
+    lead = "full" if "full" in summary else next(iter(summary), None)
+    if busiest:
+        s = summary.get(lead) if lead else None
+        quarter = ""
+        if s and s["peak_month_of_quarter"] == 2 and s["peak_month_of_quarter_factor"] > 1:
+            quarter = (f": the second month of each quarter, when quarterly BAS falls due, runs "
+                       f"{times(s['peak_month_of_quarter_factor'])} an average month for {SYSTEM_LABELS[lead]}")
+        elif s and s["peak_month_of_quarter"]:
+            quarter = (f": month {s['peak_month_of_quarter']} of each quarter runs "
+                       f"{times(s['peak_month_of_quarter_factor'])} an average month for {SYSTEM_LABELS[lead]}")
+        findings.append(f"**{fmt_month(busiest['month'])} was the busiest month** with "
+                        f"{plural(busiest['runs'], 'run')}{quarter}.")
+    if load:
+        s = load["summary"]
+        findings.append(f"**Full BAS load is bursty:** the busiest hour held {times(s['peak_to_median_hour'])} the "
+                        f"median hour's compute-seconds and at most {s['peak_concurrency']} runs overlapped"
+                        if s["peak_to_median_hour"] else
+                        f"**Full BAS concurrency is low:** at most {s['peak_concurrency']} runs overlapped")
+        findings[-1] += (f"; {capacity_phrase(plan)}." if plan else ".")
+    chosen = [(s, r["best"]) for s in SYSTEMS if (r := recs.get(s))]
+    if chosen:
+        at_night = all(b["start_minute"] < NIGHT_ENDS_MINUTE for _, b in chosen)
+        findings.append("**Outage windows:** " + "; ".join(
+            f"{SYSTEM_LABELS[s]} {_window(b)} ({number(b['runs_mean'])} runs a month)" for s, b in chosen)
+            + (", all starting before 06:00 Sydney time." if at_night else " Sydney time."))
+    if facts.get("users_either"):
+        findings.append(
+            f"**{fmt_int(facts['users_either'])} users** ran a report; {fmt_int(facts['users_multi_org'])} "
+            f"({pct(facts['users_multi_org'], facts['users_either'])}) ran reports for more than one organisation, "
+            f"and {fmt_int(facts['orgs_both'])} organisations used both reports.")
+    if facts.get("plans"):
+        top = facts["plans"][0]
+        findings.append(f"**{top['plan']}** is the most common plan among organisations using BAS "
+                        f"({plural(top['orgs'], 'organisation')}).")
+    return findings[:5]
+
+
+def caveat_lines(caveats: dict, left_out: dict[str, int], recs: dict[str, dict | None]) -> list[str]:
+    """What the figures rest on and what they can't say."""
+    lines = []
+    for system, c in caveats["systems"].items():
+        lines.append(f"**{SYSTEM_LABELS[system]}** covers {fmt_day(c['first_date'])} to {fmt_day(c['last_date'])} "
+                     f"({plural(c['months'], 'calendar month')}): {plural(c['runs'], 'run')} by "
+                     f"{plural(c['users'], 'user')} of {plural(c['orgs'], 'organisation')}.")
+    if caveats["periods_differ"]:
+        lines.append("The two systems cover **different periods**, so their totals are not like for like: compare "
+                     "shares and patterns, or pick a period both cover in the sidebar.")
+    counts = [f"{SYSTEM_LABELS[s]} {plural(r['best']['occurrences'], 'month')}" for s in SYSTEMS if (r := recs.get(s))]
+    if counts:
+        lines.append("Each window's cost is an average over few months (" + ", ".join(counts) + "): one unusual "
+                     "month moves it, which is why the worst month is shown beside the mean.")
+    lines.append(left_out_sentence(left_out) + " Those runs count nowhere in the story.")
+    missing = caveats["systems"].get("full", {}).get("runtime_missing", 0)
+    if missing:
+        lines.append(f"{plural(missing, 'Full BAS run')} had no positive runtime and are left out of the load "
+                     f"figures.")
+    lines.append("Simple BAS records no runtime, so load and capacity are measured on Full BAS only; the "
+                 "extracts carry no outcome of a run (success or failure), so every run counts the same.")
+    return lines

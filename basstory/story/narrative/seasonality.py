@@ -1,0 +1,326 @@
+"""Chapter 3's sentences: seasonality and capacity. Numbers in, sentences out; every number comes from the
+analyses (basstory.analyses.seasonality and .capacity) passed in."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from basstory.analyses.capacity import normal_quantile
+from basstory.analyses.seasonality import MONTH_OF_QUARTER_LABELS, TREND_DAYS
+from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, plural
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+
+WEEKDAY_FULL = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday", "Fri": "Friday",
+                "Sat": "Saturday", "Sun": "Sunday"}
+#: Days of the month from which the BAS due dates (21st, 25th, 26th, 28th) and their weeks begin.
+DUE_DAYS_FROM = 15
+#: A cycle factor at least this far above 1 is called a season.
+STRONG_FACTOR = 1.1
+MONTH_OF_QUARTER_PHRASES = {1: "the first month of each quarter (Jan, Apr, Jul, Oct)",
+                            2: "the second month of each quarter (Feb, May, Aug, Nov)",
+                            3: "the third month of each quarter (Mar, Jun, Sep, Dec)"}
+
+
+
+def times(x: float) -> str:
+    """1.234 -> '1.23×'; 12.5 -> '12×'."""
+    return f"{x:.0f}×" if x >= 10 else f"{x:.1f}×" if x >= 2 else f"{x:.2f}×"
+
+
+def fmt_day(d: date | pd.Timestamp) -> str:
+    """date(2017, 2, 28) -> '28 Feb 2017'."""
+    return f"{pd.Timestamp(d):%-d %b %Y}"
+
+
+def days_phrase(offset: int) -> str:
+    """-7 -> '7 days before', 0 -> 'on', 2 -> '2 days after' (the due date)."""
+    if offset == 0:
+        return "on"
+    return f"{plural(abs(offset), 'day')} {'before' if offset < 0 else 'after'}"
+
+
+def _one_decimal(x: float) -> str:
+    return f"{x:,.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else fmt_int(x)
+
+
+# --- Headline ---------------------------------------------------------------------------------------------------------
+
+def seasonality_finding(summary: dict[str, dict], plan: dict | None) -> str:
+    """The chapter's finding in one sentence, from `seasonality_summary` and `capacity_plan`."""
+    if not summary:
+        return "No report runs in this view, so there is no season to read."
+    lead = "full" if "full" in summary else next(iter(summary))
+    s = summary[lead]
+    parts = []
+    if s["peak_month_of_quarter"] is not None and s["peak_month_of_quarter_factor"] > 1:
+        parts.append(f"{SYSTEM_LABELS[lead]} load follows the BAS quarter: "
+                     f"{MONTH_OF_QUARTER_PHRASES[s['peak_month_of_quarter']].split(' (')[0]} runs "
+                     f"{times(s['peak_month_of_quarter_factor'])} an average month")
+    else:
+        parts.append(f"{SYSTEM_LABELS[lead]}'s busiest month was {fmt_month(s['busiest_month'])} "
+                     f"({plural(s['busiest_runs'], 'run')})")
+    if plan:
+        parts.append(f"provision for {plan['provision']} concurrent Full BAS runs "
+                     f"{_due_week_phrase(plan)}")
+    return "; ".join(parts) + "."
+
+
+def _due_week_phrase(plan: dict) -> str:
+    if plan.get("due_date"):
+        return f"in the week before {fmt_day(plan['due_date'])}"
+    return f"in {fmt_month(plan['peak_month'])}"
+
+
+# --- Runs per month ---------------------------------------------------------------------------------------------------
+
+def monthly_title(months: pd.DataFrame) -> ChartTitle:
+    """Title of the runs-per-month chart, from `runs_per_month`."""
+    subtitle = ("Report runs per calendar month (Sydney time), stacked by system: the bar's height is both systems "
+                "together. The busiest month is outlined.")
+    if months.empty:
+        return ChartTitle("No runs in this view", subtitle)
+    busiest = months[months["busiest"]].iloc[0]
+    per_system = months[months["busiest_for_system"]]
+    others = [f"{SYSTEM_LABELS[r.system]} peaks in {fmt_month(r.month)}" for r in per_system.itertuples()
+              if r.month != busiest["month"]]
+    text = (f"{fmt_month(busiest['month'])} was the busiest month: {plural(int(busiest['month_total']), 'run')}"
+            + (f"; {', '.join(others)}" if others else ""))
+    return ChartTitle(text, subtitle)
+
+
+# --- The quarterly cycle ----------------------------------------------------------------------------------------------
+
+def cycle_title(cycle: pd.DataFrame) -> ChartTitle:
+    """Title of the days-around-the-due-date chart, from `quarterly_cycle`."""
+    if cycle.empty:
+        return ChartTitle("The period is too short to hold a whole quarterly cycle",
+                          "A cycle runs from 30 days before a quarterly due date to 5 days after it.")
+    parts = []
+    for system in SYSTEMS:
+        c = cycle[cycle["system"] == system]
+        if c.empty:
+            continue
+        peak = c.sort_values(["vs_average", "offset_days"], ascending=[False, True]).iloc[0]
+        parts.append(f"{SYSTEM_LABELS[system]} peaks {days_phrase(int(peak['offset_days']))} the due date "
+                     f"({times(float(peak['vs_average']))} an average day)")
+    counts = ", ".join(f"{SYSTEM_LABELS[s]} {int(c['due_dates'].iloc[0])}" for s, c in cycle.groupby("system"))
+    subtitle = ("Runs per day around each quarterly BAS due date (self-lodged and agent dates), averaged over the due "
+                f"dates whose whole cycle lies inside the period ({counts}), as a multiple of the cycle's average day.")
+    return ChartTitle("; ".join(parts), subtitle)
+
+
+# --- The decomposition ------------------------------------------------------------------------------------------------
+
+def decomposition_method() -> str:
+    """How the daily series is decomposed, in plain words (the page states its method)."""
+    return (f"**Method.** Each system's runs per Sydney day (a day without runs counts as 0) are split into parts "
+            f"that multiply: the **trend** is the centred {TREND_DAYS}-day moving average — four whole weeks, so "
+            f"the weekly rhythm cancels out of it (it is left blank for the {TREND_DAYS // 2} days at either end); "
+            f"the **weekly cycle** is the average of runs ÷ trend for each day of the week, scaled so the seven "
+            f"factors average 1; the **monthly cycle** is what is left — runs ÷ (trend × weekday factor) — averaged "
+            f"by day of the month. The **quarterly cycle** is slower than the trend's four weeks, so it is read "
+            f"from whole calendar months: average runs per day in the 1st, 2nd and 3rd month of a quarter, over the "
+            f"average of all whole months.")
+
+
+def daily_title(system: str, daily: pd.DataFrame) -> ChartTitle:
+    """Title of one system's daily series chart, from `daily_decomposition(...)["daily"]` for that system."""
+    label = SYSTEM_LABELS[system]
+    subtitle = (f"Thin line: {label} runs per day (Sydney dates); thick line: the centred {TREND_DAYS}-day trend. "
+                "Dashed: quarterly BAS due dates.")
+    trend = daily.dropna(subset=["trend"])
+    if trend.empty:
+        return ChartTitle(f"{label}: too few days for a {TREND_DAYS}-day trend", subtitle)
+    top = trend.sort_values(["trend", "day"], ascending=[False, True]).iloc[0]
+    low = trend.sort_values(["trend", "day"], ascending=[True, True]).iloc[0]
+    ratio = float(top["trend"]) / float(low["trend"]) if float(low["trend"]) > 0 else None
+    text = (f"{label}'s trend peaks around {fmt_day(top['day'])} at {_one_decimal(float(top['trend']))} runs a day"
+            + (f", {times(ratio)} its low point" if ratio else ""))
+    return ChartTitle(text, subtitle)
+
+
+def weekly_title(weekly: pd.DataFrame) -> ChartTitle:
+    """Title of the weekly-cycle chart, from `daily_decomposition(...)["weekly"]`."""
+    subtitle = f"Runs on each day of the week ÷ the {TREND_DAYS}-day trend, per system; 1 = the trend."
+    if weekly.empty:
+        return ChartTitle("Too few days to read a weekly cycle", subtitle)
+    parts, weekday_peaks = [], True
+    for system in SYSTEMS:
+        w = weekly[weekly["system"] == system]
+        if w.empty:
+            continue
+        hi = w.sort_values(["factor", "weekday"], ascending=[False, True]).iloc[0]
+        lo = w.sort_values(["factor", "weekday"], ascending=[True, True]).iloc[0]
+        weekday_peaks &= int(hi["weekday"]) <= 5
+        parts.append(f"{SYSTEM_LABELS[system]} {WEEKDAY_FULL[hi['weekday_name']]} {times(float(hi['factor']))}, "
+                     f"{WEEKDAY_FULL[lo['weekday_name']]} {times(float(lo['factor']))}")
+    lead = "Weekdays carry the load" if weekday_peaks else "The week's rhythm"
+    return ChartTitle(f"{lead}: " + "; ".join(parts), subtitle)
+
+
+def day_of_month_title(day_of_month: pd.DataFrame) -> ChartTitle:
+    """Title of the monthly-cycle chart, from `daily_decomposition(...)["day_of_month"]`."""
+    subtitle = ("What is left after trend and weekly cycle — runs ÷ (trend × weekday factor) — averaged by day of "
+                "the month; 1 = as trend and weekday predict.")
+    if day_of_month.empty:
+        return ChartTitle("Too few days to read a monthly cycle", subtitle)
+    parts, late = [], True
+    for system in SYSTEMS:
+        d = day_of_month[day_of_month["system"] == system]
+        if d.empty:
+            continue
+        hi = d.sort_values(["factor", "day_of_month"], ascending=[False, True]).iloc[0]
+        late &= int(hi["day_of_month"]) >= DUE_DAYS_FROM
+        parts.append(f"{SYSTEM_LABELS[system]} on day {int(hi['day_of_month'])} ({times(float(hi['factor']))})")
+    lead = "Within the month, runs crowd towards the due days" if late else "Within the month"
+    return ChartTitle(f"{lead}: highest " + ", ".join(parts), subtitle)
+
+
+def month_of_quarter_title(month_of_quarter: pd.DataFrame) -> ChartTitle:
+    """Title of the quarterly-cycle chart, from `daily_decomposition(...)["month_of_quarter"]`."""
+    subtitle = ("Average runs per day in the 1st, 2nd and 3rd month of a calendar quarter ÷ the average over all "
+                "whole months, per system.")
+    if month_of_quarter.empty:
+        return ChartTitle("No whole month in this view to read a quarterly cycle", subtitle)
+    parts, strong = [], False
+    for system in SYSTEMS:
+        q = month_of_quarter[month_of_quarter["system"] == system]
+        if q.empty:
+            continue
+        hi = q.sort_values(["factor", "month_of_quarter"], ascending=[False, True]).iloc[0]
+        lo = q.sort_values(["factor", "month_of_quarter"], ascending=[True, True]).iloc[0]
+        strong = strong or float(hi["factor"]) >= STRONG_FACTOR
+        parts.append(f"{SYSTEM_LABELS[system]} {times(float(hi['factor']))} in the "
+                     f"{MONTH_OF_QUARTER_LABELS[int(hi['month_of_quarter'])].split(' (')[0]}, "
+                     f"{times(float(lo['factor']))} in the "
+                     f"{MONTH_OF_QUARTER_LABELS[int(lo['month_of_quarter'])].split(' (')[0]}")
+    lead = "The quarter sets the season" if strong else "The quarter barely shows"
+    return ChartTitle(f"{lead}: " + "; ".join(parts), subtitle)
+
+
+# --- Capacity ---------------------------------------------------------------------------------------------------------
+
+def load_title(summary: dict) -> ChartTitle:
+    """Title of the busiest-hour-per-day chart, from `full_bas_load(...)["summary"]`."""
+    ratio = summary["peak_to_median_hour"]
+    text = (f"The busiest hour, {summary['peak_hour_local']:%-d %b %Y %H:00}, held "
+            f"{fmt_int(summary['peak_hour_compute_s'])} compute-seconds of Full BAS"
+            + (f" — {times(ratio)} the median hour" if ratio else ""))
+    subtitle = ("Seconds of Full BAS runtime inside each day's busiest hour (a run's seconds count in the hour they "
+                "fall in). Dashed: quarterly BAS due dates.")
+    return ChartTitle(text, subtitle)
+
+
+def concurrency_title(summary: dict) -> ChartTitle:
+    """Title of the peak-concurrency-per-day chart, from `full_bas_load(...)["summary"]`."""
+    text = (f"At most {plural(summary['peak_concurrency'], 'Full BAS run')} ran at once "
+            f"({summary['peak_at_local']:%-d %b %Y %H:%M} Sydney); in 99% of minutes no more than "
+            f"{fmt_int(summary['minute_p99'])}")
+    subtitle = ("The most runs under way at the same instant each day; a run occupies [start, start + runtime).")
+    return ChartTitle(text, subtitle)
+
+
+def load_sentences(summary: dict) -> list[str]:
+    """Peak-to-median ratios and per-minute percentiles as sentences, from `full_bas_load(...)["summary"]`."""
+    lines = [
+        f"**{fmt_int(summary['runs'])} Full BAS runs** averaging **{summary['mean_runtime_s']:.2f} s** each.",
+        f"Per minute, the most runs under way at once is {_one_decimal(summary['minute_p50'])} at the median, "
+        f"**{_one_decimal(summary['minute_p95'])} at the 95th percentile and {_one_decimal(summary['minute_p99'])} "
+        f"at the 99th** (over all {fmt_int(summary['minutes'])} minutes of the period; over minutes with a run under "
+        f"way: {_one_decimal(summary['busy_minute_p95'])} and {_one_decimal(summary['busy_minute_p99'])}); the peak "
+        f"was **{summary['peak_concurrency']}**.",
+    ]
+    hour = summary["peak_to_median_hour"]
+    day = summary["peak_to_median_day"]
+    lines.append(
+        f"Peak-to-median: the busiest hour held {fmt_int(summary['peak_hour_compute_s'])} compute-seconds against "
+        f"{_one_decimal(round(summary['median_hour_compute_s'], 1))} in the median hour"
+        + (f" (**{times(hour)}**)" if hour else "")
+        + f"; the busiest day had {plural(summary['peak_day_runs'], 'run')} against "
+        f"{_one_decimal(summary['median_day_runs'])} on the median day" + (f" (**{times(day)}**)." if day else "."))
+    return lines
+
+
+def littles_law_sentence(summary: dict, busiest_hours: pd.DataFrame) -> str:
+    """Whether the sweep agrees with Little's law over the busiest hours."""
+    if busiest_hours.empty or summary["little_max_error"] is None:
+        return "No busy hour to check against Little's law."
+    n = len(busiest_hours)
+    top = busiest_hours.iloc[0]
+    hours = "the busiest hour" if n == 1 else f"the {fmt_int(n)} busiest hours"
+    peak = int(busiest_hours["peak_concurrency"].max())
+    text = (f"**Check (Little's law, L = λ·W).** In {hours}, arrivals per second × mean runtime predicts the mean "
+            f"number of runs under way; the sweep measures it as compute-seconds ÷ 3,600. They agree within "
+            f"{summary['little_max_error']:.1%} (busiest hour: λ = {top['arrivals_per_s']:.4f}/s, "
+            f"W = {top['mean_runtime_s']:.2f} s, λ·W = {top['littles_l']:.3f}, measured {top['measured_l']:.3f}).")
+    if peak >= 2 * float(busiest_hours["measured_l"].max()):
+        text += (f" The peak concurrency in those hours ({peak}) is well above their mean: bursts, not the average, "
+                 f"size the capacity.")
+    return text
+
+
+def runtime_title(deciles: pd.DataFrame) -> ChartTitle:
+    """Title of the runtime-by-load chart, from `runtime_by_load_decile`."""
+    subtitle = ("Hours with at least one Full BAS run, ranked by runs starting in them and cut into ten equal groups; "
+                "median (solid) and 95th-percentile (dashed) runtime of the runs in each group.")
+    if len(deciles) < 2:
+        return ChartTitle("Too few busy hours to see how runtime changes with load", subtitle)
+    low, high = deciles.iloc[0], deciles.iloc[-1]
+    change = float(high["runtime_median_s"]) / float(low["runtime_median_s"]) if low["runtime_median_s"] > 0 else None
+    p95 = float(high["runtime_p95_s"]) / float(low["runtime_p95_s"]) if low["runtime_p95_s"] > 0 else None
+    if change is None or p95 is None:
+        return ChartTitle("Runtime by hourly load", subtitle)
+    if change >= 1.1 or p95 >= 1.1:
+        text = (f"Runtime degrades at peak: in the busiest hours the median run takes {times(change)} and the 95th "
+                f"percentile {times(p95)} as long as in the quietest")
+    else:
+        text = (f"Runtime holds up under load: the busiest hours' median run takes {times(change)} the quietest "
+                f"hours'")
+    return ChartTitle(text, subtitle)
+
+
+# --- Forecast and capacity statement ----------------------------------------------------------------------------------
+
+def forecast_method(plan: dict) -> str:
+    """The forecast's method in plain words, with its numbers."""
+    return (f"**Forecast method: seasonal-naive.** The season is one BAS quarter ({plan['season_months']} months): "
+            f"each month of the next quarter is forecast to repeat its peak concurrency from the same month of the "
+            f"last quarter. The interval ({plan['level']:.0%}) comes from the spread of that rule's past errors: the "
+            f"root mean square of ln(actual ÷ the value one season earlier) over "
+            f"{plural(plan['errors'], 'past month')} is σ = {plan['sigma']:.2f}, so the interval is the forecast "
+            f"× e^(±{_z_text(plan['level'])}σ). Capacity = the interval's upper end plus {plan['headroom']:.0%} "
+            f"headroom, rounded up.")
+
+
+def _z_text(level: float) -> str:
+    return f"{normal_quantile(level):.2f}"
+
+
+def forecast_title(plan: dict) -> ChartTitle:
+    """Title of the forecast chart, from `capacity_plan`."""
+    text = (f"Next peak: {fmt_month(plan['peak_month'])}, forecast {_one_decimal(round(plan['forecast'], 1))} runs "
+            f"at once ({plan['level']:.0%} interval {plan['lower']:.1f}–{plan['upper']:.1f}); provision "
+            f"{plan['provision']}")
+    subtitle = ("Solid: the most Full BAS runs under way at once in each whole month. Circles and bars: the "
+                "seasonal-naive forecast for the next three months with its interval. Dashed: capacity to provision.")
+    return ChartTitle(text, subtitle)
+
+
+def capacity_phrase(plan: dict) -> str:
+    """'provision for 7 concurrent Full BAS runs in the week before 27 Nov 2017'."""
+    return f"provision for {plan['provision']} concurrent Full BAS runs {_due_week_phrase(plan)}"
+
+
+def capacity_statement(plan: dict | None) -> str:
+    """The capacity recommendation as one sentence, or why there is none."""
+    if plan is None:
+        return ("No capacity forecast: it needs at least five whole months of Full BAS runs with a runtime "
+                "(a quarter to repeat and two past errors to size the interval).")
+    due = f" ({plan['due_label']})" if plan.get("due_label") else ""
+    forecast = _one_decimal(round(plan["forecast"], 1))
+    return (f"Provision for **{plan['provision']} concurrent Full BAS runs {_due_week_phrase(plan)}**{due}: the "
+            f"seasonal-naive forecast for {fmt_month(plan['peak_month'])} is {forecast} "
+            f"at once (the peak of {fmt_month(plan['last_peak']['month'])}, one quarter earlier), "
+            f"{plan['level']:.0%} interval {plan['lower']:.1f}–{plan['upper']:.1f}, plus {plan['headroom']:.0%} "
+            f"headroom.")
