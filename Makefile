@@ -6,13 +6,16 @@ INSTALLED := $(VENV)/.installed
 SAMPLE := data/sample/fullbas.csv
 PORT ?= 8501
 
-.PHONY: run test setup sample bench shots clean
+.PHONY: run test lint setup sample bench shots clean
 
 run: setup sample ## start the app on the bundled sample data
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
-test: setup ## run the whole test suite
+test: setup lint ## lint, then run the whole test suite
 	$(PY) -m pytest
+
+lint: setup ## ruff check over the whole tree
+	$(VENV)/bin/ruff check .
 
 setup: $(INSTALLED)
 
@@ -32,7 +35,7 @@ bench: setup ## ingest and facts at scales 1, 10 and 100 beside a plain-pandas b
 	$(PY) -m basstory bench
 
 shots: setup sample ## screenshot every page into /tmp/shots (needs Debian's chromium)
-	$(PY) ../shared/tools/shoot.py --out /tmp/shots
+	$(PY) tools/shoot.py --out /tmp/shots
 
 clean:
 	rm -rf $(VENV) data/sample data/store .pytest_cache

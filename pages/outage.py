@@ -1,13 +1,7 @@
 """Chapter 4: the outage window (basstory.story.chapters.outage), with the system and the measure as page-level choices
-kept in the URL."""
-from basstory.story import chapters
-from basstory.app import render
-from basstory.app import ui
-from basstory.story.chapters import outage
+kept in the URL (declared in basstory.story.registry)."""
+from basstory.app import render, ui
 
 PAGE = "pages/outage.py"
-filters = ui.story_filters()
-system, metric = render.choices(outage.SYSTEM, outage.METRIC)
-blocks = ui.compute(chapters.outage.build, filters, system, metric)
-render.chapter(blocks)
+render.story_page(PAGE)
 ui.page_footer(PAGE)

@@ -154,15 +154,17 @@ def test_parse_filters_refuses_what_the_app_does_not_offer(options, message):
     ("2 × 3 * 4", "2 × 3 * 4"),
     ("[docs](https://example.org/x)", '<a href="https://example.org/x">docs</a>'),
     ("[bad](javascript:alert(1))", "[bad](javascript:alert(1))"),
+    ("![px](http://host/px.png)", '!<a href="http://host/px.png">px</a>'),   # images are off: never an <img>
+    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
 ])
 def test_inline_markdown(text, html):
-    assert export.inline_markdown(text) == html
+    assert export.markdown_inline(text) == html
 
 
-def test_markdown_lists():
-    assert export.markdown_html("- a\n- **b**") == "<ul><li>a</li><li><strong>b</strong></li></ul>"
-    assert export.markdown_html("1. a\n2. b") == "<ol><li>a</li><li>b</li></ol>"
-    assert export.markdown_html("one\n\ntwo") == "<p>one</p><p>two</p>"
+def test_markdown_lists_and_paragraphs():
+    assert export.markdown_block("- a\n- **b**") == "<ul>\n<li>a</li>\n<li><strong>b</strong></li>\n</ul>"
+    assert export.markdown_block("1. a\n2. b") == "<ol>\n<li>a</li>\n<li>b</li>\n</ol>"
+    assert export.markdown_block("one\n\ntwo") == "<p>one</p>\n<p>two</p>"
 
 
 def test_table_formats_its_columns():

@@ -69,20 +69,13 @@ CHOICE_NOUNS = {"cmp_metric": "measure", "cmp_grain": "time grain", "outage_metr
 
 
 def page_params() -> tuple[Param, ...]:
-    """The page-level choices (basstory.story.blocks.Choice) each chapter builder declares, as link parameters of the
-    chapter's page. The page draws each as a segmented control bound to the URL, which takes the option's label."""
-    from basstory.story.blocks import Choice
-    from basstory.story.chapters import BUILDERS
+    """The page-level choices each chapter declares in the registry (basstory.story.registry), as link parameters of
+    the chapter's page. The page draws each as a segmented control bound to the URL, which takes the option's label."""
     from basstory.story.registry import CHAPTERS
 
-    paths = {c.url_path: c.path for c in CHAPTERS}
-    params = []
-    for url_path, module in BUILDERS.items():
-        for choice in vars(module).values():
-            if isinstance(choice, Choice):
-                params.append(Param(choice.key, CHOICE_NOUNS.get(choice.key, choice.label.lower()),
-                                    choices=_fixed(choice.options, choice.label_of), page=paths[url_path]))
-    return tuple(params)
+    return tuple(Param(choice.key, CHOICE_NOUNS.get(choice.key, choice.label.lower()),
+                       choices=_fixed(choice.options, choice.label_of), page=chapter.path)
+                 for chapter in CHAPTERS for choice in chapter.choices)
 
 
 def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:

@@ -11,9 +11,22 @@ from basstory.story import blocks as B
 from basstory.export import html as export
 from basstory.app import ui
 from basstory.query.filters import StoryFilters
+from basstory.story.registry import chapter_at
 
 #: Streamlit's icons for the note tones.
 NOTE_BOXES = {"info": st.info, "success": st.success, "warning": st.warning}
+
+
+# --- A chapter's page -----------------------------------------------------------------------------------------------
+
+def story_page(path: str) -> StoryFilters:
+    """A chapter's whole page body: the sidebar's filters, the page's own choices (declared in the registry), the
+    chapter built (cached) and drawn. Returns the filters, for what the page adds below."""
+    spec = chapter_at(path)
+    filters = ui.story_filters()
+    blocks = ui.compute(spec.module().build, filters, *choices(*spec.choices))
+    chapter(blocks)
+    return filters
 
 
 # --- Page-level choices ---------------------------------------------------------------------------------------------

@@ -133,23 +133,14 @@ def warm_up(version_id: str) -> threading.Thread:
     """Build every chapter for the default filters in the background, once per dataset version and server process,
     so the first reader of each page finds it already computed. The router starts it after the page has run, so
     the first page is not slowed by it."""
-    from basstory.story import chapters
     from basstory.analyses.dataset import filter_options
-
-    def choice_defaults(*specs) -> list[str]:
-        return [spec.parse(None) for spec in specs]
 
     def build_all() -> None:
         default = StoryFilters()
         compute_for(version_id, filter_options, None)
-        calls = [(chapters.cover.build, ()), (chapters.interaction.build, ()),
-                 (chapters.comparison.build, choice_defaults(chapters.comparison.METRIC, chapters.comparison.GRAIN)),
-                 (chapters.seasonality.build, ()),
-                 (chapters.outage.build, choice_defaults(chapters.outage.SYSTEM, chapters.outage.METRIC)),
-                 (chapters.recommendation.build, ())]
-        for build, args in calls:
+        for chapter in CHAPTERS:              # the registry: every chapter, its choices at their defaults
             try:
-                compute_for(version_id, build, default, *args)
+                compute_for(version_id, chapter.module().build, default, *chapter.default_choices())
             except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
                 return
 

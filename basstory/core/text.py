@@ -1,12 +1,44 @@
-"""Plain-text formatting of numbers, dates and words, shared by every layer (messages, narrative, CLI)."""
+"""Plain-text formatting of numbers, dates and words, shared by every layer (messages, narrative, CLI), and
+`md_escape`, which makes any text from data, files, names or a URL show literally where Markdown is rendered."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
+
+#: Weekdays as the analyses label them (ISO order, Monday = 1 at index 0) and as sentences name them.
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_NAMES: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: Every ASCII punctuation character: CommonMark lets a backslash make any of them literal, and each can start
+#: something in Streamlit's Markdown (emphasis, links, images, headings, lists, tables, HTML, `$` LaTeX,
+#: `:red[...]` colour and `:material/...:` icon directives, GitHub autolinks).
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 
 
-def zone_name(tz: str) -> str:
-    """'Australia/Sydney' -> 'Sydney time', 'UTC' -> 'UTC'."""
-    return "UTC" if tz == "UTC" else tz.split("/")[-1].replace("_", " ") + " time"
+def md_escape(text: object) -> str:
+    """`text` as Markdown that renders exactly as `text`: every ASCII punctuation character backslash-escaped and
+    line breaks made spaces. Use it for every value from data, files, names or a URL that goes into Markdown
+    (st.markdown, st.caption, st.warning, metric labels and values, the narrative), never for the project's own
+    Markdown. '$x^2$ **x**' -> '\\$x\\^2\\$ \\*\\*x\\*\\*'."""
+    flat = re.sub(r"[\r\n]+", " ", str(text))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
+
+
+def weekday_name(day: int | str) -> str:
+    """1 or 'Mon' -> 'Monday' (ISO weekday numbers, Monday = 1)."""
+    return WEEKDAY_NAMES[WEEKDAYS.index(day) if isinstance(day, str) else day - 1]
+
+
+def fmt_day(day: date | datetime) -> str:
+    """date(2017, 2, 1) -> '1 Feb 2017' (a pandas Timestamp too)."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def zone_name(tz: str, contract: str | None = None) -> str:
+    """'Australia/Sydney' -> 'Sydney time', 'UTC' -> 'UTC'; with `contract` the zone the counting contract uses,
+    that zone reads 'Sydney time (the contract's zone)'."""
+    name = "UTC" if tz == "UTC" else tz.split("/")[-1].replace("_", " ") + " time"
+    return f"{name} (the contract's zone)" if contract is not None and tz == contract else name
 
 def hour_range(hour: int) -> str:
     """10 -> '10:00–11:00'."""

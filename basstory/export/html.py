@@ -7,28 +7,35 @@ bundle, the same script `vegalite_to_html(..., bundle=True)` inlines) and every 
 as JSON, so the file opens with the network off and every chart stays interactive (tooltips, PNG/SVG from the
 chart's menu).
 
+The document is a Jinja2 template (`templates/story.html.j2`, autoescaped; its look is `templates/story.css`); the
+narrative's Markdown is rendered by markdown-it with raw HTML escaped and images off, so text from data can only
+ever come out as text.
+
 The CSV of a chart is the frame behind it, made safe for spreadsheets (`spreadsheet_safe`). No streamlit here: the
 CLI (`python -m basstory export`) and the app's download buttons both use this module.
 """
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import duckdb
+import jinja2
 import pandas as pd
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from basstory.story import blocks as B
-from basstory.story.chapters import BUILDERS
-from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, StoryFilters
 from basstory.core.schema import CONTRACT_TZ, DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import fmt_day, zone_name
+from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, StoryFilters
+from basstory.story import blocks as B
+from basstory.story.narrative.common import dataset_notice
 from basstory.story.registry import CHAPTERS, Chapter
 from basstory.story.theme import ACCENT_COLOR, BOTH_COLOR, FONT, MUTED_COLOR, SYSTEM_COLORS
 
@@ -167,13 +174,9 @@ def parse_filters(start: str | None = None, end: str | None = None, systems: str
 
 # --- Words for the header -------------------------------------------------------------------------------------------
 
-def fmt_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def zone_words(tz: str) -> str:
-    return ("Sydney time (the contract's zone)" if tz == CONTRACT_TZ
-            else "UTC" if tz == "UTC" else f"{tz.split('/')[-1].replace('_', ' ')} time")
+    """'Sydney time (the contract's zone)', 'Perth time', 'UTC'."""
+    return zone_name(tz, CONTRACT_TZ)
 
 
 def _choice_words(chosen: Sequence[str] | None, everything: str) -> str:
@@ -236,7 +239,7 @@ def exported_words(exported_at: datetime, tz: str) -> str:
     text = f"{fmt_day(utc.date())} {utc:%H:%M} UTC"
     if tz != "UTC":
         local = utc.astimezone(_zone(tz))
-        text += f" ({fmt_day(local.date())} {local:%H:%M} {zone_words(tz).split(' (')[0]})"
+        text += f" ({fmt_day(local.date())} {local:%H:%M} {zone_name(tz)})"
     return text
 
 
@@ -253,12 +256,44 @@ def file_name(version, exported_at: datetime) -> str:
 
 # --- The document ---------------------------------------------------------------------------------------------------
 
+TEMPLATES = Path(__file__).with_name("templates")
+#: CommonMark without raw HTML (it is escaped) and without images (a data value can never fetch one).
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+def markdown_block(text: str) -> Markup:
+    """Markdown (paragraphs, lists) as HTML."""
+    return Markup(MARKDOWN.render(str(text)).strip())
+
+
+def markdown_inline(text: str) -> Markup:
+    """One line of Markdown (bold, italics, code, links) as HTML, without a paragraph around it."""
+    return Markup(MARKDOWN.renderInline(str(text)))
+
+
+def script_json(value: Any) -> Markup:
+    """JSON that cannot end the <script> element it sits in."""
+    text = json.dumps(value, separators=(",", ":"), default=str)
+    return Markup(text.replace("</", "<\\/").replace("<!--", "<\\!--"))
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=False,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["markdown"] = markdown_block
+    env.filters["markdown_inline"] = markdown_inline
+    env.globals.update(columns_template=_columns_template, table_cells=table_cells, unknown_block=_unknown_block,
+                       url_paths={c.path: c.url_path for c in CHAPTERS})
+    return env
+
+
 def build_chapters(con: duckdb.DuckDBPyConnection, filters: StoryFilters, build: BuildChapter | None = None
                    ) -> list[tuple[Chapter, list[B.Block]]]:
-    """Every chapter's blocks for the filters, each page-level selector at its default; `build(module, filters)`
-    replaces `module.build(con, filters)` (the app passes its cached version)."""
+    """Every chapter of the registry for the filters, each page-level selector at its default;
+    `build(module, filters)` replaces `module.build(con, filters)` (the app passes its cached version)."""
     build = build or (lambda module, f: module.build(con, f))
-    return [(chapter, build(BUILDERS[chapter.url_path], filters)) for chapter in CHAPTERS]
+    return [(chapter, build(chapter.module(), filters)) for chapter in CHAPTERS]
 
 
 def story_html(con: duckdb.DuckDBPyConnection, filters: StoryFilters, version, exported_at: datetime,
@@ -267,164 +302,50 @@ def story_html(con: duckdb.DuckDBPyConnection, filters: StoryFilters, version, e
     return document(build_chapters(con, filters, build), filters, version, exported_at)
 
 
-def document(chapters: Sequence[tuple[Chapter, list[B.Block]]], filters: StoryFilters, version,
-             exported_at: datetime) -> str:
-    """The HTML document for chapters already built."""
-    writer = _Writer()
-    body = [writer.chapter(i, chapter, blocks) for i, (chapter, blocks) in enumerate(chapters)]
-    toc = "".join(f'<li><a href="#{c.url_path}">{_esc(c.title)}</a> <span>{_esc(c.question)}</span></li>'
-                  for c, _ in chapters)
-    filters_list = "".join(f"<li><b>{_esc(what)}:</b> {_esc(chosen)}</li>"
-                           for what, chosen in filters_in_words(filters))
-    scope = ('<p class="caption">These are the contract\'s scope: active, paying organisations.</p>'
-             if filters.is_contract_scope() else "")
-    specs = json.dumps(writer.specs, separators=(",", ":"), default=str).replace("</", "<\\/").replace("<!--", "<\\!--")
-    return f"""<!DOCTYPE html>
-<html lang="en-AU">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="basstory">
-<title>BAS usage story · {_esc(version.name)} · exported {exported_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC</title>
-<style>{STYLE}</style>
-<script>{vega_bundle()}</script>
-</head>
-<body>
-<header class="masthead">
-<p class="kicker">basstory · exported story</p>
-<h1>Full BAS and Simple BAS: the BAS usage story</h1>
-<dl class="meta">
-<dt>Dataset</dt><dd data-testid="dataset">{_esc(dataset_words(version))}</dd>
-<dt>Filters</dt><dd data-testid="filters"><ul class="filters">{filters_list}</ul>{scope}</dd>
-<dt>Exported</dt><dd data-testid="exported">{_esc(exported_words(exported_at, filters.tz))}</dd>
-</dl>
-<p class="how">Charts are interactive: hover for the numbers; each chart's <b>…</b> menu saves it as PNG or SVG.
-Selectors of the app (measure, time grain, system) are shown at their default values.</p>
-<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{toc}</ol></nav>
-</header>
-<main>
-{"".join(body)}
-</main>
-<footer><p>Exported from basstory on {_esc(exported_words(exported_at, filters.tz))}. Everything above is computed
-from dataset version {_esc(version.id)} with the filters listed at the top.</p></footer>
-<script type="application/json" id="basstory-charts">{specs}</script>
-<script>
-(function () {{
-  const specs = JSON.parse(document.getElementById("basstory-charts").textContent);
-  const options = {json.dumps(EMBED_OPTIONS)};
-  for (const [id, spec] of Object.entries(specs)) {{
-    vegaEmbed("#" + id, spec, options).catch(function (error) {{
-      document.getElementById(id).textContent = "This chart could not be drawn: " + error;
-    }});
-  }}
-}})();
-</script>
-</body>
-</html>
-"""
-
-
-class _Writer:
-    """Writes blocks as HTML and collects the charts' specs by element id."""
+class _Charts:
+    """The charts' Vega-Lite specs by element id, collected as the template writes each chart's place."""
 
     def __init__(self):
         self.specs: dict[str, dict] = {}
-        self.chapter_path = ""
 
-    def chapter(self, index: int, chapter: Chapter, blocks: list[B.Block]) -> str:
-        self.chapter_path = chapter.url_path
-        kicker = "Cover" if index == 0 else f"Chapter {index} · {chapter.title}"
-        inner = "\n".join(self.block(b) for b in blocks)
-        return (f'<section class="chapter" id="{chapter.url_path}">\n<p class="kicker">{_esc(kicker)}</p>\n'
-                f"{inner}\n</section>\n")
+    def add(self, chapter: Chapter, chart: B.Chart) -> str:
+        element_id = f"chart-{chapter.url_path}-{chart.key}".replace("_", "-")
+        self.specs[element_id] = chart_spec(chart, width="container")
+        return element_id
 
-    def blocks(self, blocks: Iterable[B.Block]) -> str:
-        return "\n".join(self.block(b) for b in blocks)
-
-    def block(self, b: B.Block) -> str:
-        match b:
-            case B.Headline():
-                return f'<h2>{_esc(b.title)}</h2>\n<p class="finding">{inline_markdown(b.finding)}</p>'
-            case B.Scope():
-                return f'<p class="scope">{inline_markdown(b.text)}</p>'
-            case B.Heading():
-                return f"<h3>{_esc(b.text)}</h3>"
-            case B.Text():
-                return markdown_html(b.markdown)
-            case B.Bullets():
-                tag = "ol" if b.ordered else "ul"
-                return f"<{tag}>" + "".join(f"<li>{inline_markdown(i)}</li>" for i in b.items) + f"</{tag}>"
-            case B.Caption():
-                return f'<p class="caption">{inline_markdown(b.text)}</p>'
-            case B.Note():
-                return f'<div class="note {b.tone}">{inline_markdown(b.text)}</div>'
-            case B.Metrics():
-                cards = "".join(
-                    f'<div class="metric" title="{_esc(m.help)}"><div class="label">{_esc(m.label)}</div>'
-                    f'<div class="value">{_esc(m.value)}</div>'
-                    + (f'<div class="caption">{inline_markdown(m.caption)}</div>' if m.caption else "") + "</div>"
-                    for m in b.items)
-                return f'<div class="metrics">{cards}</div>'
-            case B.Chart():
-                return self.chart(b)
-            case B.Table():
-                table = table_html(b)
-                if b.collapsed:
-                    return f'<details class="more"><summary>{_esc(b.collapsed)}</summary>{table}</details>'
-                return table
-            case B.Choice():
-                value = b.label_of(b.value if b.value is not None else b.default)
-                return f'<p class="choice"><span>{_esc(b.label)}</span> {_esc(value)}</p>'
-            case B.Columns():
-                widths = b.widths or (1,) * len(b.columns)
-                template = " ".join(f"minmax(0, {w}fr)" for w in widths)
-                cells = "".join(f'<div class="column">{self.blocks(c)}</div>' for c in b.columns)
-                return f'<div class="columns" style="grid-template-columns: {template}">{cells}</div>'
-            case B.Tabs():
-                return "".join(f'<div class="tab"><h4>{_esc(label)}</h4>{self.blocks(content)}</div>'
-                               for label, content in b.tabs)
-            case B.Outline():
-                paths = {c.path: c.url_path for c in CHAPTERS}
-                items = "".join(f'<li><a href="#{paths.get(link.path, "")}">{_esc(link.title)}</a> — '
-                                f"{_esc(link.question)}</li>" for link in b.links)
-                return f'<ol class="outline">{items}</ol>'
-        raise TypeError(f"no HTML for {type(b).__name__}")
-
-    def chart(self, b: B.Chart) -> str:
-        if b.data is None or len(b.data) == 0:
-            return f'<div class="note info">{inline_markdown(b.empty_note)}</div>'
-        element_id = f"chart-{self.chapter_path}-{b.key}".replace("_", "-")
-        self.specs[element_id] = chart_spec(b, width="container")
-        return f'<figure class="chart"><div id="{element_id}" class="vega-chart"></div></figure>'
+    def specs_json(self) -> Markup:
+        return script_json(self.specs)
 
 
-# --- Markdown and tables --------------------------------------------------------------------------------------------
+def document(chapters: Sequence[tuple[Chapter, list[B.Block]]], filters: StoryFilters, version,
+             exported_at: datetime) -> str:
+    """The HTML document for chapters already built."""
+    from basstory.ingest.versions import is_bundled
 
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<em>\1</em>"),
-    (re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+|#[\w-]+)\)"), r'<a href="\2">\1</a>'),
-]
+    bundled = is_bundled(version)
+    template = _environment().get_template("story.html.j2")
+    return template.render(
+        version=version, chapters=chapters, charts=_Charts(), bundled=bundled,
+        dataset_notice=dataset_notice(version.name, version.id, bundled),
+        dataset=dataset_words(version), filters=filters_in_words(filters),
+        contract_scope=filters.is_contract_scope(),
+        exported=exported_words(exported_at, filters.tz), exported_utc=f"{exported_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+        css=Markup((TEMPLATES / "story.css").read_text(encoding="utf-8")),
+        colors={"full": SYSTEM_COLORS["full"], "simple": SYSTEM_COLORS["simple"], "both": BOTH_COLOR,
+                "accent": ACCENT_COLOR, "muted": MUTED_COLOR, "font": Markup(FONT)},
+        vega_bundle=Markup(vega_bundle()), embed_options=script_json(EMBED_OPTIONS),
+    )
 
 
-def inline_markdown(text: str) -> str:
-    """The inline markdown the narrative uses (bold, italics, code, links) as HTML; everything else escaped."""
-    out = _esc(text)
-    for pattern, replacement in _INLINE:
-        out = pattern.sub(replacement, out)
-    return out
+def _columns_template(b: B.Columns) -> str:
+    return " ".join(f"minmax(0, {w}fr)" for w in (b.widths or (1,) * len(b.columns)))
 
 
-def markdown_html(text: str) -> str:
-    """A paragraph, or a bulleted or numbered list when every line is an item."""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    if lines and all(line.lstrip().startswith(("- ", "* ")) for line in lines):
-        return "<ul>" + "".join(f"<li>{inline_markdown(line.lstrip()[2:])}</li>" for line in lines) + "</ul>"
-    if lines and all(re.match(r"\s*\d+\. ", line) for line in lines):
-        return "<ol>" + "".join(f"<li>{inline_markdown(line.split('. ', 1)[1])}</li>" for line in lines) + "</ol>"
-    return "".join(f"<p>{inline_markdown(p)}</p>" for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
+def _unknown_block(b: Any) -> str:
+    raise TypeError(f"no HTML for {type(b).__name__}")
 
+
+# --- Tables ---------------------------------------------------------------------------------------------------------
 
 def format_value(value: Any, column: B.Column | None = None) -> str:
     """One table cell as text: the column's format where it has one, else thousands separators for numbers."""
@@ -445,86 +366,22 @@ def format_value(value: Any, column: B.Column | None = None) -> str:
     return str(value)
 
 
-def table_html(table: B.Table) -> str:
+def table_cells(table: B.Table) -> tuple[list[str], list[list[tuple[str, bool]]]]:
+    """A table's header texts and its rows as (cell text, is a number) pairs."""
     names = list(table.data.columns)
-    head = "".join(f"<th>{_esc(table.columns[n].label if n in table.columns else str(n))}</th>" for n in names)
+    head = [table.columns[n].label if n in table.columns else str(n) for n in names]
     rows = []
     for record in table.data.itertuples(index=False, name=None):
-        cells = []
-        for name, value in zip(names, record, strict=True):
-            column = table.columns.get(name)
-            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            cells.append(f'<td{" class=num" if numeric else ""}>{_esc(format_value(value, column))}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+        rows.append([(format_value(value, table.columns.get(name)),
+                      isinstance(value, (int, float)) and not isinstance(value, bool))
+                     for name, value in zip(names, record, strict=True)])
+    return head, rows
 
 
-def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+def table_html(table: B.Table) -> str:
+    """One table as HTML (the template's `table` macro)."""
+    return str(_environment().get_template("blocks.html.j2").module.table(table))
 
 
-# --- Look: the app's colours and type -------------------------------------------------------------------------------
-
-STYLE = f"""
-:root {{ --full: {SYSTEM_COLORS["full"]}; --simple: {SYSTEM_COLORS["simple"]}; --both: {BOTH_COLOR};
-  --accent: {ACCENT_COLOR}; --muted: {MUTED_COLOR}; --text: #31333f; --soft: #5f6368; --line: #e6e9ef; }}
-* {{ box-sizing: border-box; }}
-html {{ scroll-behavior: smooth; }}
-body {{ margin: 0; font-family: {FONT}; color: var(--text); background: #fff; line-height: 1.55; font-size: 16px; }}
-.masthead, main, footer {{ max-width: 1180px; margin: 0 auto; padding: 0 32px; }}
-.masthead {{ padding-top: 28px; padding-bottom: 8px; border-top: 6px solid var(--full);
-  border-image: linear-gradient(90deg, var(--full) 0 50%, var(--simple) 50% 100%) 1; }}
-.kicker {{ text-transform: uppercase; letter-spacing: .06em; font-size: 12px; font-weight: 600; color: var(--full);
-  margin: 0 0 4px; }}
-h1 {{ font-size: 34px; line-height: 1.2; margin: 0 0 16px; font-weight: 700; }}
-h2 {{ font-size: 28px; line-height: 1.25; margin: 0 0 8px; font-weight: 700; }}
-h3 {{ font-size: 21px; margin: 32px 0 8px; font-weight: 600; }}
-h4 {{ font-size: 17px; margin: 20px 0 4px; font-weight: 600; color: var(--soft); }}
-.meta {{ display: grid; grid-template-columns: 110px 1fr; gap: 6px 16px; margin: 0 0 12px; font-size: 15px; }}
-.meta dt {{ font-weight: 600; color: var(--soft); }}
-.meta dd {{ margin: 0; }}
-.filters {{ list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 4px 8px; }}
-.filters li {{ background: #f0f2f6; border-radius: 12px; padding: 1px 10px; font-size: 14px; }}
-.how {{ color: var(--soft); font-size: 14px; }}
-.toc {{ border: 1px solid var(--line); border-radius: 8px; padding: 8px 20px 12px; margin: 16px 0 8px; }}
-.toc h2 {{ font-size: 16px; margin: 6px 0; }}
-.toc ol {{ margin: 0; padding-left: 22px; }}
-.toc span {{ color: var(--soft); font-size: 14px; }}
-a {{ color: var(--full); }}
-.chapter {{ padding: 36px 0 24px; border-top: 1px solid var(--line); }}
-.finding {{ font-size: 20px; font-weight: 600; margin: 4px 0 10px; }}
-.scope, .caption {{ color: var(--soft); font-size: 14px; }}
-.note {{ border-radius: 8px; padding: 12px 16px; margin: 12px 0; }}
-.note.info {{ background: #e8f2fb; color: #0b4a75; }}
-.note.success {{ background: #e6f5ee; color: #135d3b; }}
-.note.warning {{ background: #fff6dd; color: #7a4d00; }}
-.metrics {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin: 16px 0; }}
-.metric {{ border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }}
-.metric .label {{ font-size: 14px; color: var(--soft); }}
-.metric .value {{ font-size: 30px; line-height: 1.25; font-weight: 400; }}
-.metric .caption {{ font-size: 13px; color: var(--soft); margin-top: 6px; }}
-.columns {{ display: grid; gap: 24px; align-items: start; }}
-.choice {{ font-size: 14px; margin: 8px 0; }}
-.choice span {{ color: var(--soft); margin-right: 6px; }}
-.choice span::after {{ content: ":"; }}
-.chart {{ margin: 16px 0 24px; overflow-x: auto; }}
-.vega-chart {{ width: 100%; min-height: 40px; }}
-.table {{ overflow-x: auto; margin: 12px 0; }}
-table {{ border-collapse: collapse; font-size: 14px; }}
-th, td {{ padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }}
-th {{ font-weight: 600; color: var(--soft); background: #f8f9fb; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-details.more {{ margin: 12px 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; }}
-details.more summary {{ cursor: pointer; font-weight: 600; }}
-ol li, ul li {{ margin: 4px 0; }}
-code {{ background: #f0f2f6; padding: 0 4px; border-radius: 4px; font-size: 90%; }}
-footer {{ color: var(--soft); font-size: 13px; border-top: 1px solid var(--line); padding-top: 12px;
-  padding-bottom: 40px; }}
-@media (max-width: 760px) {{ .columns {{ grid-template-columns: 1fr !important; }}
-  .masthead, main, footer {{ padding: 0 16px; }} }}
-@media print {{ .toc, .how {{ display: none; }} .chapter {{ break-before: page; }}
-  .chart, .metric {{ break-inside: avoid; }} }}
-"""
-
-__all__ = ["chart_csv", "chart_png", "chart_spec", "chart_svg", "document", "escape_cell", "filters_in_words",
+__all__ = ["chart_csv", "markdown_block", "markdown_inline", "chart_png", "chart_spec", "chart_svg", "document", "escape_cell", "filters_in_words",
            "filters_sentence", "spreadsheet_safe", "story_html"]

@@ -1,8 +1,30 @@
-"""The story's chapters, in reading order: the router, the outline on the cover and the previous/next buttons all
-read this list."""
+"""The story's chapters, in reading order: the one registry. The router (pages and navigation), the outline on the
+cover, the previous/next buttons, the deep links' page-level choices, the background warm-up and the export all
+read `CHAPTERS`.
+
+A chapter names its builder module (`basstory.story.chapters.<name>`, imported when first needed: the cover's
+builder reads this registry for its outline) and declares its page-level choices, the selectors its page draws and
+its builder takes as extra arguments, in that order.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from basstory.analyses import comparison as comparison_analyses
+from basstory.analyses import outage_impact
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.story.blocks import Choice
+
+# --- Page-level choices (segmented controls bound to the URL under `key`) -------------------------------------------
+
+CMP_METRIC = Choice("cmp_metric", "Measure", comparison_analyses.METRICS, "runs", comparison_analyses.METRIC_LABELS)
+CMP_GRAIN = Choice("cmp_grain", "Per", comparison_analyses.GRAINS, "month",
+                   {g: g.capitalize() for g in comparison_analyses.GRAINS})
+OUTAGE_SYSTEM = Choice("outage_system", "System", SYSTEMS, SYSTEMS[0], SYSTEM_LABELS)
+OUTAGE_METRIC = Choice("outage_metric", "Measure windows by", tuple(outage_impact.METRICS), "runs",
+                       {m: label.capitalize() for m, label in outage_impact.METRICS.items()})
 
 
 @dataclass(frozen=True)
@@ -12,25 +34,50 @@ class Chapter:
     url_path: str    # stable URL path for deep links (the first chapter, the default page, is served at '/')
     icon: str
     question: str    # the question the chapter answers, for the outline
+    builder: str = ""  # the builder module: `build(con, filters, *choices) -> list[Block]`
+    #: The page's own selectors, in the order the builder takes them.
+    choices: tuple[Choice, ...] = field(default=(), compare=False)
+
+    def module(self) -> ModuleType:
+        """The builder module (imported on first use)."""
+        return importlib.import_module(self.builder)
+
+    def default_choices(self) -> list[str]:
+        """Each choice at its default: what the export and the warm-up build."""
+        return [choice.parse(None) for choice in self.choices]
+
+
+def _builder(name: str) -> str:
+    return f"basstory.story.chapters.{name}"
 
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter("pages/cover.py", "Cover", "cover", ":material/auto_stories:",
-            "The five key data points and what is in scope."),
+            "The five key data points and what is in scope.", _builder("cover")),
     Chapter("pages/interaction.py", "How and when users interact", "interaction", ":material/schedule:",
-            "When in the day, week and month do people run each report, and who runs them?"),
+            "When in the day, week and month do people run each report, and who runs them?",
+            _builder("interaction")),
     Chapter("pages/comparison.py", "Full BAS vs Simple BAS", "comparison", ":material/compare_arrows:",
-            "How does the usage of the two systems compare?"),
+            "How does the usage of the two systems compare?", _builder("comparison"), (CMP_METRIC, CMP_GRAIN)),
     Chapter("pages/seasonality.py", "Seasonality and capacity", "seasonality", ":material/trending_up:",
-            "Which seasons drive load, and how much capacity do the peaks need?"),
+            "Which seasons drive load, and how much capacity do the peaks need?", _builder("seasonality")),
     Chapter("pages/outage.py", "The outage window", "outage", ":material/build:",
-            "Which two-hour window of the month disturbs the fewest runs?"),
+            "Which two-hour window of the month disturbs the fewest runs?", _builder("outage"),
+            (OUTAGE_SYSTEM, OUTAGE_METRIC)),
     Chapter("pages/recommendation.py", "Recommendation", "recommendation", ":material/task_alt:",
-            "What should we do?"),
+            "What should we do?", _builder("recommendation")),
 )
 
 DATA_PAGE = Chapter("pages/data.py", "Data", "data", ":material/database:",
                     "Which extract is the story showing, and how is a new one loaded?")
+
+
+def chapter_at(path: str) -> Chapter:
+    """The chapter whose page script is `path` (KeyError for a page outside the story)."""
+    for chapter in CHAPTERS:
+        if chapter.path == path:
+            return chapter
+    raise KeyError(f"no chapter has the page {path!r}")
 
 
 def neighbours(path: str) -> tuple[Chapter | None, Chapter | None]:

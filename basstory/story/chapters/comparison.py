@@ -6,17 +6,18 @@ import duckdb
 
 from basstory.analyses import comparison as analyses
 from basstory.analyses import interaction as interaction_analyses
-from basstory.story.blocks import Block, Choice, Columns, Heading, Tabs, Text, chart_or_note
+from basstory.story.blocks import Block, Columns, Heading, Tabs, Text, chart_or_note
 from basstory.story.chapters.common import opening
 from basstory.story.charts import comparison as charts
 from basstory.story.charts.interaction import org_split_chart
 from basstory.query.filters import StoryFilters
 from basstory.story.narrative import comparison as narrative
 from basstory.story.narrative.interaction import split_title
+from basstory.story.registry import CMP_GRAIN, CMP_METRIC
 
 TITLE = "Full BAS vs Simple BAS"
-METRIC = Choice("cmp_metric", "Measure", analyses.METRICS, "runs", analyses.METRIC_LABELS)
-GRAIN = Choice("cmp_grain", "Per", analyses.GRAINS, "month", {g: g.capitalize() for g in analyses.GRAINS})
+#: The page-level choices, declared in the registry.
+METRIC, GRAIN = CMP_METRIC, CMP_GRAIN
 #: The org attributes the usage is split by, one tab each.
 ORG_SPLITS = (("plan_family", "Plan family"), ("tax_period", "Sales tax period"), ("channel_type", "Channel type"))
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import outage_impact
-from basstory.story.blocks import Block, Caption, Chart, Choice, Columns, Heading, Note, Table, Text
+from basstory.story.blocks import Block, Caption, Chart, Columns, Heading, Note, Table, Text
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
 from basstory.query.filters import StoryFilters
 from basstory.story.narrative import outage as narrative
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.story.registry import OUTAGE_METRIC, OUTAGE_SYSTEM
 
 TITLE = "The outage window"
-SYSTEM = Choice("outage_system", "System", SYSTEMS, SYSTEMS[0], SYSTEM_LABELS)
-METRIC = Choice("outage_metric", "Measure windows by", tuple(outage_impact.METRICS), "runs",
-                {m: label.capitalize() for m, label in outage_impact.METRICS.items()})
+#: The page-level choices, declared in the registry.
+SYSTEM, METRIC = OUTAGE_SYSTEM, OUTAGE_METRIC
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | None = None,

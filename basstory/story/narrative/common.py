@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from basstory.core.text import (fmt_bytes, fmt_int, fmt_month, fmt_month_short, hour_range, join_words, ordinal, pct,
-                                plural, zone_name)
+from basstory.core.text import (fmt_bytes, fmt_int, fmt_month, fmt_month_short, hour_range, join_words, md_escape,
+                                ordinal, pct, plural, zone_name)
 from basstory.query.filters import EXCLUSION_LABELS
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
@@ -32,6 +32,20 @@ class ChartTitle(NamedTuple):
 
 
 
+
+
+#: What the app and the export say when the story shows the bundled sample.
+SAMPLE_NOTICE = ("**Synthetic data.** This story is showing the bundled sample: data generated to resemble the case "
+                 "study's extracts, not real usage. Its findings illustrate the method; they say nothing about how "
+                 "organisations actually use Full BAS and Simple BAS.")
+
+
+def dataset_notice(name: str, version_id: str, bundled: bool) -> str:
+    """The line every page and the export show about the data: for the bundled sample, that it is synthetic; for a
+    real extract, its name and version."""
+    if bundled:
+        return SAMPLE_NOTICE
+    return f"Data: extract **{md_escape(name)}** (version {md_escape(version_id)})."
 
 
 def left_out_sentence(left_out: dict[str, int]) -> str:
