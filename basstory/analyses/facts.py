@@ -60,7 +60,7 @@ def users_either(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
 def users_multi_org(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
     """Distinct users whose kept runs, both systems together, touch two or more organisations."""
     sql = (f"SELECT count(*) FROM (SELECT user_key FROM ({filtered_runs_sql(f)}) "
-           f"GROUP BY user_key HAVING count(DISTINCT coalesce(org_key, 'ref:' || org_ref)) >= 2)")
+           f"GROUP BY user_key HAVING count(DISTINCT org_id) >= 2)")
     return int(scalar(con, sql))
 
 

@@ -15,23 +15,20 @@ import pandas as pd
 from basstory.core.calendar_au import CADENCES, bas_due_dates
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.tables import is_fast
+from basstory.ingest.derive import CADENCE_SQL, REPEAT_MINUTES
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-#: A run is a repeat when the same user ran the same report for the same org at most this long before.
-REPEAT_MINUTES = 30
 #: A user who ran reports for at least this many orgs is counted as an adviser (an accountant or bookkeeper working
 #: for clients); everyone else as an owner. Two is the contract's "users across multiple orgs".
 ADVISER_MIN_ORGS = 2
 #: Working hours for the "business hours" share: Monday to Friday, 08:00 to 17:59 in the display zone.
 BUSINESS_HOURS = (8, 18)
 
-#: An org's identity in a run: its org table key, or (when the org is not in the org table) the extract's reference.
-ORG_ID_SQL = "coalesce(org_key, 'ref:' || org_ref)"
+#: An org's identity in a run: one value per org table row, and one per reference to an org not in the org table
+#: (the `runs` view's org_id, query.tables).
+ORG_ID_SQL = "org_id"
 
-#: Which due-date cadence applies to a run's org (calendar_au.CADENCES); NULL for annual and other lodgers.
-CADENCE_SQL = ("CASE WHEN tax_period = 'Monthly' THEN 'monthly' "
-               "WHEN tax_period = 'Quarterly' AND managed_by_practice THEN 'quarterly_agent' "
-               "WHEN tax_period = 'Quarterly' THEN 'quarterly' END")
 CADENCE_LABELS: dict[str, str] = {
     "monthly": "Monthly lodgers (21st)",
     "quarterly": "Quarterly, self-lodged (28th)",
@@ -230,6 +227,12 @@ def days_before_due(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
     days_before, runs.
     """
     columns = ["system", "cadence", "days_before", "runs"]
+    if is_fast(con):
+        df = frame(con, f"""
+            SELECT system, cadence, CAST(days_before AS INTEGER) AS days_before, count(*) AS runs
+            FROM ({filtered_runs_sql(f)}) WHERE days_before IS NOT NULL
+            GROUP BY system, cadence, days_before ORDER BY system, cadence, days_before""")
+        return df if not df.empty else pd.DataFrame(columns=columns)
     runs_sql = _runs_to_due_sql(con, f)
     if runs_sql is None:
         return pd.DataFrame(columns=columns)
@@ -295,15 +298,15 @@ def repeat_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, di
     system at most 30 minutes after the previous one; a session is a run that is not a repeat and its chain of
     repeats (so sessions = runs - repeats, and a session has several runs when its first run is followed by a
     repeat)."""
-    df = frame(con, f"""
-        WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, run_utc FROM ({filtered_runs_sql(f)})),
-        g AS (SELECT system,
-                     coalesce(run_utc - lag(run_utc) OVER w <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS is_repeat,
-                     coalesce(lead(run_utc) OVER w - run_utc <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS repeated
-              FROM k WINDOW w AS (PARTITION BY system, user_key, org ORDER BY run_utc))
-        SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats,
-               count(*) FILTER (WHERE NOT is_repeat AND repeated) AS multi_run_sessions
-        FROM g GROUP BY system ORDER BY system""")
+    if is_fast(con):
+        df = frame(con, f"""
+            WITH g AS (SELECT system, {_in_view_repeat_sql(f)} AS is_repeat, {_in_view_repeated_sql(f)} AS repeated
+                       FROM ({filtered_runs_sql(f)}))
+            SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats,
+                   count(*) FILTER (WHERE NOT is_repeat AND repeated) AS multi_run_sessions
+            FROM g GROUP BY system ORDER BY system""")
+    else:
+        df = _reference_repeat_counts(con, f)
     out = {}
     for r in df.itertuples(index=False):
         sessions = int(r.runs) - int(r.repeats)
@@ -312,6 +315,44 @@ def repeat_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, di
                               "multi_run_sessions": int(r.multi_run_sessions),
                               "multi_run_session_share": int(r.multi_run_sessions) / sessions}
     return out
+
+
+def _reference_repeat_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """repeat_runs' counts by window functions over the kept runs (the reference engine)."""
+    return frame(con, f"""
+        WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, run_utc FROM ({filtered_runs_sql(f)})),
+        g AS (SELECT system,
+                     coalesce(run_utc - lag(run_utc) OVER w <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS is_repeat,
+                     coalesce(lead(run_utc) OVER w - run_utc <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS repeated
+              FROM k WINDOW w AS (PARTITION BY system, user_key, org ORDER BY run_utc))
+        SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats,
+               count(*) FILTER (WHERE NOT is_repeat AND repeated) AS multi_run_sessions
+        FROM g GROUP BY system ORDER BY system""")
+
+
+def _in_view_repeat_sql(f: StoryFilters) -> str:
+    """SQL over the fast `runs` view: the run is a repeat within the view. The previous run of its (system, user,
+    org) is in the view unless the view starts on the run's date and that run came the day before."""
+    if f.start is None:
+        return "is_repeat"
+    return f"(is_repeat AND NOT (repeat_crosses_day AND run_local_date = DATE '{f.start.isoformat()}'))"
+
+
+def _in_view_repeated_sql(f: StoryFilters) -> str:
+    """SQL over the fast `runs` view: the run's next run (of its system, user and org) is a repeat within the view."""
+    if f.end is None:
+        return "is_repeated"
+    return f"(is_repeated AND NOT (repeated_crosses_day AND run_local_date = DATE '{f.end.isoformat()}'))"
+
+
+def _chain_inside_view_sql(f: StoryFilters) -> str:
+    """SQL over the fast `runs` view: the run's whole chain (see ingest.derive) lies inside the view's dates."""
+    parts = []
+    if f.start is not None:
+        parts.append(f"chain_first_date >= DATE '{f.start.isoformat()}'")
+    if f.end is not None:
+        parts.append(f"chain_last_date <= DATE '{f.end.isoformat()}'")
+    return " AND ".join(parts) or "true"
 
 
 def repeat_runs_frame(repeats: dict[str, dict]) -> pd.DataFrame:
@@ -328,9 +369,19 @@ def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     Columns: system, runs_in_session (bucket label), bucket_order, sessions, share (of the system's sessions), runs.
     """
     label, order = _bucket_sql("size", SESSION_BUCKETS)
+    if is_fast(con):
+        # a chain wholly inside the view is one session of its full size (counted at its first run); a chain cut by
+        # the view's first or last date keeps its runs inside the view as one session
+        inside = _chain_inside_view_sql(f)
+        sizes = f"""
+            SELECT system, chain_size AS size FROM ({filtered_runs_sql(f)}) WHERE NOT is_repeat AND {inside}
+            UNION ALL
+            SELECT system, count(*) AS size FROM ({filtered_runs_sql(f)}) WHERE NOT ({inside})
+            GROUP BY system, user_key, org_id, chain_no"""
+    else:
+        sizes = f"SELECT system, count(*) AS size FROM ({_sessions_sql(f)}) GROUP BY system, user_key, org, session"
     return frame(con, f"""
-        WITH sizes AS (SELECT system, count(*) AS size FROM ({_sessions_sql(f)})
-                       GROUP BY system, user_key, org, session)
+        WITH sizes AS ({sizes})
         SELECT system, {label} AS runs_in_session, {order} AS bucket_order, count(*) AS sessions,
                count(*) / sum(count(*)) OVER (PARTITION BY system) AS share, CAST(sum(size) AS BIGINT) AS runs
         FROM sizes GROUP BY system, runs_in_session, bucket_order ORDER BY system, bucket_order""")

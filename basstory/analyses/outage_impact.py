@@ -88,7 +88,7 @@ def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
         WITH ob AS (SELECT occurrence, first_bucket + unnest(range({width})) AS bucket
                     FROM occ_table),
         r AS (SELECT CAST(floor(epoch(run_utc) / {BUCKET_SECONDS}) AS BIGINT) AS bucket, user_key,
-                     coalesce(org_key, 'ref:' || org_ref) AS org, count(*) AS runs,
+                     org_id AS org, count(*) AS runs,
                      coalesce(sum(runtime_s), 0) AS runtime_s
               FROM ({filtered_runs_sql(f)}) WHERE system = $system GROUP BY ALL)
         SELECT ob.occurrence, coalesce(sum(r.runs), 0) AS runs, count(DISTINCT r.user_key) AS users,

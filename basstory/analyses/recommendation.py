@@ -100,7 +100,7 @@ def data_caveats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     df = frame(con, f"""
         SELECT system, min(run_local_date) AS first_date, max(run_local_date) AS last_date,
                count(DISTINCT strftime(run_local, '%Y-%m')) AS months, count(*) AS runs,
-               count(DISTINCT user_key) AS users, count(DISTINCT coalesce(org_key, 'ref:' || org_ref)) AS orgs,
+               count(DISTINCT user_key) AS users, count(DISTINCT org_id) AS orgs,
                count(*) FILTER (WHERE system = 'full' AND coalesce(runtime_s, 0) <= 0) AS runtime_missing
         FROM ({filtered_runs_sql(f)}) GROUP BY system ORDER BY system""")
     systems = {}

@@ -33,8 +33,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from basstory.ingest.extracts import FileTooLarge, check_size, expected_file_names, extract_candidates, find_extracts
 from basstory.core.schema import EXTRACT_BY_SLOT, EXTRACTS
+from basstory.core.text import fmt_bytes
+from basstory.ingest.extracts import (
+    FileTooLarge,
+    check_size,
+    expected_file_names,
+    extract_candidates,
+    extract_suffix,
+    find_extracts,
+)
+from basstory.ingest.scan import (
+    DEFAULT_LIMITS,
+    READ_ERRORS,
+    CsvScan,
+    FileRefused,
+    ReadLimits,
+    free_bytes,
+    normalised_copy,
+    scan_extract,
+)
 from basstory.ingest.staging import (
     STAGING_FORMAT,
     StagedExtract,
@@ -47,6 +65,7 @@ from basstory.ingest.staging import (
     write_orgs,
     write_runs,
 )
+from basstory.ingest.derive import derive_tables
 from basstory.ingest.store import DatasetStore, Version, version_id, write_json
 from basstory.ingest.validation import IngestError, ValidationReport, empty_file_stats
 
@@ -64,7 +83,8 @@ class IngestResult:
 
 
 def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None, *, name: str | None = None,
-           activate: bool = False, max_bytes: int | None = None) -> IngestResult:
+           activate: bool = False, max_bytes: int | None = None,
+           limits: ReadLimits = DEFAULT_LIMITS) -> IngestResult:
     """Validate and stage the extracts into a new dataset version (or find the identical one already stored).
 
     sources: a folder holding fullbas / simplebas / orgcard (.csv, .csv.gz or .parquet; all three required), or a
@@ -75,6 +95,7 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
     name: a label for the version (default: the folder's name, or the file names).
     activate: make it current. A store with no current version always activates its first version.
     max_bytes: refuse any file larger than this (see `extracts.check_size`) before reading a byte of it.
+    limits: the limits each file is read under (decompressed size, lines, columns, row length; see `scan`).
 
     Raises IngestError (with the report) when a file is missing or unusable; the store is then left untouched.
     """
@@ -105,7 +126,7 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
         built = work / "version"
         built.mkdir()
         report = _build_version(files, reused, hashes, new_id, name or _default_name(sources, files), work, built,
-                                report)
+                                report, limits)
         version, already_there, activated = store.publish(built, new_id, activate=activate)
         return IngestResult(version=version, report=report if not already_there else version.report(),
                             cache_hit=already_there, activated=activated)
@@ -175,17 +196,22 @@ def _cache_hit(store: DatasetStore, existing_id: str, activate: bool, fresh: Val
 
 
 def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: dict[str, str], new_id: str,
-                   name: str, work: Path, built: Path, report: ValidationReport) -> ValidationReport:
+                   name: str, work: Path, built: Path, report: ValidationReport,
+                   limits: ReadLimits = DEFAULT_LIMITS) -> ValidationReport:
     """Write runs.parquet, orgs.parquet, report.json and manifest.json into `built`; raise IngestError on errors."""
+    read_paths = readable_copies(files, work, report, limits)
+    if not report.ok:
+        raise IngestError(report)
     con = connect(work)
     try:
-        column_maps = {slot: inspect_extract(con, EXTRACT_BY_SLOT[slot], path, report)
+        column_maps = {slot: inspect_extract(con, EXTRACT_BY_SLOT[slot], path, report, read_path=read_paths[slot])
                        for slot, path in files.items()}
         if not report.ok:
             raise IngestError(report)
         staged: dict[str, StagedExtract | None] = {}
         for slot, path in files.items():
-            staged[slot] = stage_extract(con, EXTRACT_BY_SLOT[slot], path, column_maps[slot], work, report)
+            staged[slot] = stage_extract(con, EXTRACT_BY_SLOT[slot], path, column_maps[slot], work, report,
+                                         read_path=read_paths[slot])
         if not report.ok:
             raise IngestError(report)
         for slot, previous in reused.items():
@@ -201,6 +227,8 @@ def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: d
         period = run_period(con, built / "runs.parquet")
     finally:
         con.close()
+    # what depends only on a run, derived once so that no page has to (ingest.derive)
+    derive_tables(built / "runs.parquet", built / "orgs.parquet", built)
 
     # schema order for readers of report.files
     report.files = {e.slot: report.files[e.slot] for e in EXTRACTS if e.slot in report.files}
@@ -228,6 +256,71 @@ def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: d
     # the manifest is written last: a folder with a manifest is a complete version
     write_json(built / "manifest.json", manifest)
     return report
+
+
+#: Room the check needs beyond the files' decompressed text (DuckDB's typed copy and spill are smaller than the text).
+WORK_SPACE_MARGIN_BYTES = 256 * 1024 * 1024
+#: Characters DuckDB reads as a file-name pattern (a file named `*.csv` would read every CSV beside it).
+_GLOB_CHARACTERS = frozenset("*?[]{}")
+
+
+def readable_copies(files: dict[str, Path], work: Path, report: ValidationReport,
+                    limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Path]:
+    """Slot -> the path DuckDB should read for each file, after reading each once under `limits` (`scan`).
+
+    Refusals go to `report` as errors. The disk check counts the decompressed text. A file whose line ends DuckDB
+    cannot read as they are is rewritten with LF line ends into `work`; a path holding a glob character is read
+    through a link named after its slot, so it is never taken as a pattern. Otherwise the file is read in place.
+    """
+    scans: dict[str, object] = {}
+    for slot, path in files.items():
+        if not path.is_file() or path.stat().st_size == 0:
+            continue  # inspect_extract reports these
+        try:
+            scans[slot] = scan_extract(path, limits)
+        except FileRefused as refused:
+            report.files.setdefault(slot, empty_file_stats(path.name))
+            report.add("error", path.name, str(refused), rows=[refused.line] if refused.line else None,
+                       count=1 if refused.line else 0)
+        except READ_ERRORS as error:
+            report.files.setdefault(slot, empty_file_stats(path.name))
+            report.add("error", path.name, f"the file could not be read to the end ({_error_text(error)}): it is "
+                                           f"not a whole CSV or gzip-compressed CSV. Copy, download or compress it "
+                                           f"again.")
+    if not report.ok:
+        return {}
+    text_bytes = sum(getattr(s, "bytes", 0) for s in scans.values())
+    copies = sum(s.bytes for s in scans.values() if isinstance(s, CsvScan) and s.needs_normalising)
+    needed = text_bytes + copies + WORK_SPACE_MARGIN_BYTES
+    free = free_bytes(work)
+    if needed > free:
+        biggest = max(files, key=lambda s: getattr(scans.get(s), "bytes", 0))
+        report.add("error", files[biggest].name, f"there is not enough disk space to check the files: they hold "
+                                                 f"{fmt_bytes(text_bytes)} decompressed and the check needs "
+                                                 f"{fmt_bytes(needed)} of room; {fmt_bytes(free)} is free. Ask the "
+                                                 f"operator to free disk space, or give a shorter period.")
+        return {}
+    read_paths: dict[str, Path] = {}
+    for slot, path in files.items():
+        scan = scans.get(slot)
+        suffix = extract_suffix(path) or ".csv"
+        if isinstance(scan, CsvScan) and scan.needs_normalising:
+            (work / "read").mkdir(exist_ok=True)
+            read_paths[slot] = normalised_copy(path, work / "read" / f"{slot}.csv")
+        elif _GLOB_CHARACTERS & set(str(path)):
+            (work / "read").mkdir(exist_ok=True)
+            link = work / "read" / f"{slot}{suffix}"
+            link.symlink_to(path.resolve())
+            read_paths[slot] = link
+        else:
+            read_paths[slot] = path
+    return read_paths
+
+
+def _error_text(error: BaseException) -> str:
+    """An exception's text without the file's folder (messages never show a server path)."""
+    text = getattr(error, "strerror", None) or str(error)
+    return str(text).strip().splitlines()[0][:200] if text else type(error).__name__
 
 
 def _carry_over_report(report: ValidationReport, slot: str, previous: Version) -> None:

@@ -1,0 +1,189 @@
+"""Everything that depends only on a run, derived once per dataset version so that no page has to.
+
+Written beside a version's staged tables (runs.parquet, orgs.parquet):
+
+- `org_ids.parquet` — grain: one row per organisation identity. Columns: org_id (INTEGER, dense from 1), org_key
+  (upper-case organisationid; NULL for an org that is not in the org table), org_ref (the extract's reference of such
+  an unknown org; NULL otherwise). Known orgs (every orgs.parquet row, with or without runs) come first, by org_key,
+  then unknown references by org_ref: the identity `coalesce(org_key, 'ref:' || org_ref)` the story counts by.
+- `user_ids.parquet` — grain: one row per user. Columns: user_id (INTEGER, dense from 1), user_key (lower(userid)).
+- `runs_derived.parquet` — grain: one row per run (as runs.parquet), sorted by run_local_date then run_utc so that a
+  date filter reads only the row groups it needs. Columns (DERIVED_COLUMNS): system, run_utc, run_local (Sydney
+  wall-clock, the contract's zone), run_local_date, org_id, user_id, runtime_s, statement_year, statement_month,
+  cadence and days_before (the org's BAS cadence and the days from the run's Sydney date to that cadence's next due
+  date), and the re-run markers of the run's chain (see below).
+
+Re-runs: within one (system, user, org), a run is a *repeat* when the previous run came at most REPEAT_MINUTES
+before it; a *chain* is a run that is not a repeat and the repeats that follow it. is_repeat / is_repeated say
+whether the previous / next run of the same (system, user, org) is at most REPEAT_MINUTES away, and
+repeat_crosses_day / repeated_crosses_day whether that run falls on another Sydney date; chain_no numbers the chains
+of a (system, user, org) in time order, chain_size counts the chain's runs and chain_first_date / chain_last_date
+are its first and last run's Sydney dates. A view's filters keep or drop whole (system, user, org) histories except
+for its date range, which is contiguous, so a view's repeats and sessions follow exactly from these columns
+(query.fast).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from basstory.core.calendar_au import bas_due_dates
+from basstory.core.schema import CONTRACT_TZ
+
+#: Version-folder files this module writes; a version missing any of them is derived again when opened.
+DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "user_ids.parquet", "runs_derived.parquet")
+#: Bump when what is derived changes: versions derived by an older format are derived again when opened.
+DERIVED_FORMAT = "basstory-derived-1"
+FORMAT_FILE = "derived_format.txt"
+
+#: A run is a repeat when the same user ran the same system for the same org at most this long before.
+REPEAT_MINUTES = 30
+
+#: Which due-date cadence applies to an org (calendar_au.CADENCES); NULL for annual and other lodgers.
+CADENCE_SQL = ("CASE WHEN tax_period = 'Monthly' THEN 'monthly' "
+               "WHEN tax_period = 'Quarterly' AND managed_by_practice THEN 'quarterly_agent' "
+               "WHEN tax_period = 'Quarterly' THEN 'quarterly' END")
+
+DERIVED_COLUMNS: tuple[str, ...] = (
+    "system", "run_utc", "run_local", "run_local_date", "org_id", "user_id", "runtime_s", "statement_year",
+    "statement_month", "cadence", "days_before", "is_repeat", "repeat_crosses_day", "is_repeated",
+    "repeated_crosses_day", "chain_no", "chain_size", "chain_first_date", "chain_last_date",
+)
+
+
+def is_derived(version_dir: Path, runs_path: Path, orgs_path: Path) -> bool:
+    """True when `version_dir` holds this format's derived tables, derived from these very staged files."""
+    marker = version_dir / FORMAT_FILE
+    return (all((version_dir / name).exists() for name in DERIVED_FILES)
+            and marker.exists() and marker.read_text(encoding="utf-8") == _marker_text(runs_path, orgs_path))
+
+
+def _marker_text(runs_path: Path, orgs_path: Path) -> str:
+    """The derived format and the staged files' size and modification time: a rewritten input is derived again."""
+    stamps = [f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}" for p in (runs_path, orgs_path)]
+    return "\n".join([DERIVED_FORMAT, *stamps]) + "\n"
+
+
+def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_limit: str = "3GB",
+                  threads: int | None = None) -> None:
+    """Write DERIVED_FILES into `out_dir` from a version's runs.parquet and orgs.parquet.
+
+    Each file is written under a temporary name and renamed into place; the format marker is written last, so a
+    reader that finds the marker finds complete files.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spill = out_dir / f".derive_spill.{os.getpid()}-{threading.get_ident()}"
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill),
+                                 "preserve_insertion_order": False})
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        con.execute("SET TimeZone = 'UTC'")
+        runs, orgs = _sql_path(runs_path), _sql_path(orgs_path)
+        con.execute(f"CREATE VIEW staged_runs AS SELECT * FROM read_parquet('{runs}')")
+        con.execute(f"CREATE TABLE orgs AS SELECT * FROM read_parquet('{orgs}')")
+        con.execute("""
+            CREATE TABLE org_ids AS
+            WITH known AS (SELECT org_key, NULL::VARCHAR AS org_ref FROM orgs),
+                 unknown AS (SELECT DISTINCT NULL::VARCHAR AS org_key, org_ref FROM staged_runs
+                             WHERE org_key IS NULL)
+            SELECT CAST(row_number() OVER (ORDER BY org_key IS NULL, org_key, org_ref) AS INTEGER) AS org_id,
+                   org_key, org_ref
+            FROM (SELECT * FROM known UNION ALL SELECT * FROM unknown)""")
+        con.execute("""
+            CREATE TABLE user_ids AS
+            SELECT CAST(row_number() OVER (ORDER BY user_key) AS INTEGER) AS user_id, user_key
+            FROM (SELECT DISTINCT user_key FROM staged_runs)""")
+        span = con.execute(f"SELECT min(CAST(timezone('{CONTRACT_TZ}', timezone('UTC', run_utc)) AS DATE)), "
+                           f"max(CAST(timezone('{CONTRACT_TZ}', timezone('UTC', run_utc)) AS DATE)) "
+                           f"FROM staged_runs").fetchone()
+        due_values = _due_dates_values(span[0], span[1])
+        repeat_us = REPEAT_MINUTES * 60 * 1_000_000
+        con.execute(f"""
+            CREATE TABLE runs_derived AS
+            WITH base AS (
+                SELECT r.system, r.run_utc,
+                       timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
+                       CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
+                       coalesce(k.org_id, x.org_id) AS org_id, u.user_id, r.runtime_s,
+                       r.statement_year, r.statement_month,
+                       {CADENCE_SQL} AS cadence
+                FROM staged_runs r
+                LEFT JOIN orgs o ON o.org_key = r.org_key
+                LEFT JOIN org_ids k ON k.org_key = r.org_key
+                LEFT JOIN (SELECT org_id, org_ref FROM org_ids WHERE org_key IS NULL) x
+                       ON r.org_key IS NULL AND x.org_ref = r.org_ref
+                JOIN user_ids u ON u.user_key = r.user_key),
+            gaps AS (
+                SELECT *,
+                       epoch_us(run_utc) - epoch_us(lag(run_utc) OVER w) AS prev_gap_us,
+                       lag(run_local_date) OVER w AS prev_local_date,
+                       epoch_us(lead(run_utc) OVER w) - epoch_us(run_utc) AS next_gap_us,
+                       lead(run_local_date) OVER w AS next_local_date
+                FROM base WINDOW w AS (PARTITION BY system, user_id, org_id ORDER BY run_utc)),
+            chains AS (
+                SELECT *, CAST(sum(CASE WHEN coalesce(prev_gap_us <= {repeat_us}, false) THEN 0 ELSE 1 END)
+                               OVER (PARTITION BY system, user_id, org_id ORDER BY run_utc
+                                     ROWS UNBOUNDED PRECEDING) AS INTEGER) AS chain_no
+                FROM gaps),
+            sized AS (
+                SELECT *, CAST(count(*) OVER c AS INTEGER) AS chain_size,
+                       min(run_local_date) OVER c AS chain_first_date, max(run_local_date) OVER c AS chain_last_date
+                FROM chains WINDOW c AS (PARTITION BY system, user_id, org_id, chain_no)),
+            due AS (SELECT * FROM {due_values} AS d(cadence, due_date))
+            SELECT s.system, s.run_utc, s.run_local, s.run_local_date, s.org_id, s.user_id, s.runtime_s,
+                   s.statement_year, s.statement_month, s.cadence,
+                   CAST(d.due_date - s.run_local_date AS SMALLINT) AS days_before,
+                   coalesce(s.prev_gap_us <= {repeat_us}, false) AS is_repeat,
+                   coalesce(s.prev_gap_us <= {repeat_us} AND s.prev_local_date <> s.run_local_date, false)
+                       AS repeat_crosses_day,
+                   coalesce(s.next_gap_us <= {repeat_us}, false) AS is_repeated,
+                   coalesce(s.next_gap_us <= {repeat_us} AND s.next_local_date <> s.run_local_date, false)
+                       AS repeated_crosses_day,
+                   s.chain_no, s.chain_size, s.chain_first_date, s.chain_last_date
+            FROM sized s ASOF LEFT JOIN due d ON s.cadence = d.cadence AND s.run_local_date <= d.due_date
+            """)
+        _write(con, "org_ids", "SELECT * FROM org_ids ORDER BY org_id", out_dir / "org_ids.parquet")
+        _write(con, "user_ids", "SELECT * FROM user_ids ORDER BY user_id", out_dir / "user_ids.parquet")
+        _write(con, "runs_derived",
+               f"SELECT {', '.join(DERIVED_COLUMNS)} FROM runs_derived ORDER BY run_local_date, run_utc",
+               out_dir / "runs_derived.parquet")
+        marker = out_dir / f"{FORMAT_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
+        marker.write_text(_marker_text(runs_path, orgs_path), encoding="utf-8")
+        marker.replace(out_dir / FORMAT_FILE)
+    finally:
+        con.close()
+        _remove_tree(spill)
+
+
+def _due_dates_values(first: date | None, last: date | None) -> str:
+    """A SQL VALUES list of (cadence, due_date) covering every run's next due date (at most about four months on)."""
+    if first is None:
+        return "(SELECT NULL::VARCHAR, NULL::DATE WHERE false)"
+    due = bas_due_dates(first, last + timedelta(days=120))
+    if due.empty:
+        return "(SELECT NULL::VARCHAR, NULL::DATE WHERE false)"
+    rows = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"]))
+    return f"(VALUES {rows})"
+
+
+def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, target: Path) -> None:
+    tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    con.execute(f"COPY ({select}) TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+    tmp.replace(target)
+
+
+def _remove_tree(path: Path) -> None:
+    if not path.exists():
+        return
+    for child in sorted(path.rglob("*"), reverse=True):
+        child.rmdir() if child.is_dir() else child.unlink()
+    path.rmdir()
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
