@@ -15,8 +15,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+import basstory.ingest.build
+import basstory.ingest.scan
 import basstory.ingest.store
+from basstory.core.text import fmt_bytes
 from basstory.ingest.extracts import FileTooLarge, check_size
+from basstory.ingest.scan import ReadLimits
 from basstory.ingest.build import IngestResult, ingest
 from basstory.ingest.store import DatasetStore
 from basstory.ingest.validation import Finding, IngestError
@@ -337,3 +341,215 @@ def test_two_writers_activating_at_once(tmp_path, store):
     assert len(store.versions()) == 3
     assert not any(store.tmp_dir.iterdir())
     assert not [p.name for p in store.root.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- reading limits and line ends (basstory.ingest.scan) -------------------------------------------------------------
+
+def lines_text(*lines: str, end: str = "\n") -> str:
+    return end.join(lines) + end
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"])
+def test_one_crlf_or_cr_line_in_an_lf_file(tmp_path, store, line_end):
+    """Accepted: LF, CRLF and lone CR all end a line, mixed in one file. Line 3 ends with `line_end`; the bad runtime
+    on line 5 is reported as line 5 (an editor's count, each line end counted once) and no value keeps a '\\r'."""
+    text = (FULLBAS_HEADER + "\n" + full_line("10:00:00Z") + "\n" + full_line("10:00:01Z") + line_end
+            + full_line("10:00:02Z") + "\n" + full_line("10:00:03Z", runtime="x") + "\n" + full_line("10:00:04Z") + "\n")
+    result = accepted(store, write_extracts(tmp_path / "in", fullbas_rows=text))
+    (warning,) = result.report.warnings
+    assert (warning.file, warning.column, warning.rows) == ("fullbas.csv", "runtime", [5])
+    runs = full_runs(result.version)
+    assert [r["source_row"] for r in runs] == [2, 3, 4, 6]
+    assert [r["runtime_s"] for r in runs] == [1.5, 1.5, 1.5, 1.5]
+    stats = result.report.files["fullbas"]
+    assert (stats["rows_read"], stats["rows_accepted"], stats["rows_rejected"]) == (5, 4, 1)
+
+
+def test_cr_only_file_with_a_quoted_line_break(tmp_path, store):
+    """Accepted: an old-Mac file (CR line ends only) whose quoted field holds a CR line break: lines 3-4 are one
+    row, so the bad runtime after it is on line 5."""
+    text = lines_text(FULLBAS_HEADER, full_line("10:00:00Z"), full_line("10:00:01Z", level='"IN\rFO"'),
+                      full_line("10:00:02Z", runtime="x"), end="\r")
+    result = accepted(store, write_extracts(tmp_path / "in", fullbas_rows=text))
+    (warning,) = result.report.warnings
+    assert (warning.column, warning.rows) == ("runtime", [5])
+    assert [r["source_row"] for r in full_runs(result.version)] == [2, 3]
+
+
+def test_a_45_mb_row_after_30000_rows_is_refused_with_its_line(tmp_path, store):
+    """Refused, never dropped without a word: DuckDB's reader loses a row of 40 MB or more and numbers every later
+    line one too low. Header = line 1, 30,000 rows = lines 2-30,001, so the long row is line 30,002."""
+    lines = [FULLBAS_HEADER] + [full_line(f"10:{i // 60 % 60:02d}:{i % 60:02d}Z") for i in range(30_000)]
+    lines += [full_line("11:00:00Z", level="X" * 45_000_000), full_line("11:00:01Z")]
+    error = refused(store, write_extracts(tmp_path / "in", fullbas_rows=lines_text(*lines)))
+    assert (error.file, error.rows, error.count) == ("fullbas.csv", [30_002], 1)
+    assert "the row starting on line 30,002 is longer than the limit of 1.0 MB per row" in error.message
+    assert "Fix or remove that line" in error.message
+
+
+def test_a_2_mb_row_is_refused_with_its_size_and_line(tmp_path, store):
+    """Refused: a complete 2 MB row (line 3) is named with its size."""
+    text = lines_text(FULLBAS_HEADER, full_line("10:00:00Z"), full_line("10:00:01Z", level="X" * (2 * 1024 ** 2)),
+                      full_line("10:00:02Z"))
+    error = refused(store, write_extracts(tmp_path / "in", fullbas_rows=text))
+    assert error.rows == [3] and "the row starting on line 3 is 2.0 MB long, more than the limit" in error.message
+
+
+def test_a_quote_never_closed_is_blamed_on_its_line(tmp_path, store):
+    """Refused: a double quote opened on line 3 and never closed makes the rest of the file one row; the limit is
+    set at 1 KB here so a few hundred lines show it."""
+    lines = [FULLBAS_HEADER, full_line("10:00:00Z"), full_line("10:00:01Z", level='"INFO')]
+    lines += [full_line(f"10:01:{i % 60:02d}Z") for i in range(200)]
+    error = refused(store, write_extracts(tmp_path / "in", fullbas_rows=lines_text(*lines)),
+                    limits=ReadLimits(max_row_bytes=1024))
+    assert error.rows == [3] and "never closed" in error.message
+
+
+def test_gzip_bomb_is_stopped_while_reading(tmp_path, store, monkeypatch):
+    """Refused while reading: a .csv.gz of 40,000 identical lines (about 4.7 MB of text) compresses more than 100
+    times; reading stops at 100 x its compressed size, before the end."""
+    folder = tmp_path / "in"
+    write_extracts(folder)
+    text = lines_text(FULLBAS_HEADER, *[full_line("10:00:00Z")] * 40_000).encode()
+    packed = gzip.compress(text)
+    assert len(text) > 100 * len(packed)
+    (folder / "fullbas.csv").unlink()
+    (folder / "fullbas.csv.gz").write_bytes(packed)
+    read = []
+    original = basstory.ingest.scan._open
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, n):
+            chunk = self.handle.read(n)
+            read.append(len(chunk))
+            return chunk
+
+    monkeypatch.setattr(basstory.ingest.scan, "_open", lambda path: Counting(original(path)))
+    monkeypatch.setattr(basstory.ingest.scan, "CHUNK_BYTES", 64 * 1024)
+    error = refused(store, folder)
+    assert error.file == "fullbas.csv.gz"
+    assert "expands to more than 100 times its compressed size" in error.message
+    assert sum(read) <= 100 * len(packed) + 64 * 1024 < len(text)
+
+
+def test_decompressed_bytes_lines_and_columns_have_limits(tmp_path, store):
+    """Refused, each with the limit in the message: more text than max_bytes, more lines than max_lines, a header
+    with more columns than max_columns."""
+    rows = [full_line(f"10:00:{i:02d}Z") for i in range(20)]
+    text = lines_text(FULLBAS_HEADER, *rows)
+    error = refused(store, write_extracts(tmp_path / "a", fullbas_rows=text), limits=ReadLimits(max_lines=10))
+    assert "more than 10 lines" in error.message
+    paths = write_extracts(tmp_path / "b", fullbas_rows=text)
+    limit = max(paths["simplebas"].stat().st_size, paths["orgcard"].stat().st_size)   # only fullbas is over it
+    assert paths["fullbas"].stat().st_size > limit
+    error = refused(store, paths, limits=ReadLimits(max_bytes=limit))
+    assert error.file == "fullbas.csv"
+    assert f"holds more than {fmt_bytes(limit)} of text (decompressed)" in error.message
+    error = refused(store, write_extracts(tmp_path / "c", fullbas_rows=text), limits=ReadLimits(max_columns=20))
+    assert error.file == "orgcard.csv" and error.rows == [1]
+    assert "the header (line 1) has 21 columns; an extract has at most 20" in error.message
+
+
+def test_a_million_column_header(tmp_path, store):
+    """Refused with the count, not 'Out of Memory' and quote advice: 1,000,001 columns of 'a'."""
+    text = ",".join(["a"] * 1_000_001) + "\n" + full_line() + "\n"
+    error = refused(store, write_extracts(tmp_path / "in", fullbas_rows=text))
+    assert "the header (line 1) has 1,000,001 columns; an extract has at most 1,000" in error.message
+
+
+def test_disk_check_counts_decompressed_bytes(tmp_path, store, monkeypatch):
+    """Refused when the disk cannot hold the decompressed text plus a margin: the three default files hold
+    header + rows of text, counted after decompression (the .gz is smaller)."""
+    folder = tmp_path / "in"
+    paths = write_extracts(folder)
+    text_bytes = sum(p.stat().st_size for p in paths.values())
+    (folder / "fullbas.csv.gz").write_bytes(gzip.compress(paths["fullbas"].read_bytes()))
+    paths["fullbas"].unlink()
+    monkeypatch.setattr(basstory.ingest.build, "free_bytes", lambda folder: 256 * 1024 * 1024 + text_bytes - 1)
+    error = refused(store, folder)
+    assert "there is not enough disk space to check the files" in error.message
+    assert f"hold {fmt_bytes(text_bytes)} decompressed" in error.message
+    monkeypatch.setattr(basstory.ingest.build, "free_bytes", lambda folder: 256 * 1024 * 1024 + text_bytes)
+    accepted(store, folder)
+
+
+def test_nul_byte_in_a_userid_is_rejected(tmp_path, store):
+    """Rows left out and reported: a NUL byte (or another control character) inside an id would make a phantom
+    user; line 3's userid has one."""
+    rows = default_fullbas_rows()
+    rows[1]["userid"] = USER_A[:8] + "\x00" + USER_A[8:]
+    result = accepted(store, write_extracts(tmp_path / "in", fullbas_rows=rows))
+    (warning,) = result.report.warnings
+    assert (warning.column, warning.rows, warning.count) == ("userid", [3], 1)
+    assert "control character (such as a NUL byte)" in warning.message
+    assert [r["source_row"] for r in full_runs(result.version)] == [2, 4]
+
+
+def test_boolean_payingflag_in_parquet(tmp_path, store):
+    """Accepted: a parquet orgcard whose flags are BOOLEAN columns reads them as 1 / 0, as the CSV has them."""
+    import pyarrow as pa
+
+    folder = tmp_path / "in"
+    paths = write_extracts(folder)
+    rows = default_orgcard_rows()
+    columns = {name: [str(r[name]) for r in rows] for name in rows[0]}
+    columns["payingflag"] = [r["payingflag"] == "1" for r in rows]
+    columns["managedbypracticeflag"] = [r["managedbypracticeflag"] == "1" for r in rows]
+    pq.write_table(pa.table(columns), folder / "orgcard.parquet")
+    paths["orgcard"].unlink()
+    result = accepted(store, folder)
+    assert not result.report.findings
+    orgs = {r["org_key"]: r for r in pq.read_table(result.version.orgs_path).to_pylist()}
+    assert [orgs[r["organisationid"]]["paying"] for r in rows] == [True, True, True, False]
+    assert [orgs[r["organisationid"]]["managed_by_practice"] for r in rows] == [True, False, True, True]
+
+
+@pytest.mark.parametrize("content", [b"PAR1 this is a CSV renamed .parquet", "cut"])
+def test_fake_or_truncated_parquet_gets_parquet_advice(tmp_path, store, content):
+    """Refused with parquet advice, not CSV advice (no word of commas or UTF-8)."""
+    folder = tmp_path / "in"
+    paths = write_extracts(folder)
+    if content == "cut":
+        import pyarrow.csv as pcsv
+
+        pq.write_table(pcsv.read_csv(paths["simplebas"]), folder / "whole.parquet")
+        whole = (folder / "whole.parquet").read_bytes()
+        (folder / "whole.parquet").unlink()
+        content = whole[: len(whole) - 20]
+    (folder / "simplebas.parquet").write_bytes(content)
+    paths["simplebas"].unlink()
+    error = refused(store, folder)
+    assert error.file == "simplebas.parquet"
+    assert "not a readable parquet file" in error.message and "comma" not in error.message
+
+
+def test_file_named_like_a_glob_pattern_reads_only_itself(tmp_path, store):
+    """Accepted, reading the file itself: a file named '*.csv' beside others is never taken as a pattern (DuckDB
+    would read every CSV in the folder)."""
+    folder = tmp_path / "in"
+    paths = write_extracts(folder)
+    star = folder / "*.csv"
+    star.write_text(csv_text(default_fullbas_rows()[:1]), encoding="utf-8")
+    result = accepted(store, {"fullbas": star, "simplebas": paths["simplebas"], "orgcard": paths["orgcard"]})
+    assert result.version.manifest["rows"]["full"] == 1
+    assert result.report.files["fullbas"]["file"] == "*.csv"
+
+
+def test_reader_errors_never_show_a_server_path():
+    """A DuckDB message names the file, never its folder."""
+    from basstory.ingest.inspection import first_line
+
+    error = Exception('Invalid Input Error: Error when sniffing file "/srv/data/store/tmp/upload-x/fullbas.csv".\nmore')
+    assert first_line(error, Path("/srv/data/store/tmp/upload-x/fullbas.csv")) == \
+        'Invalid Input Error: Error when sniffing file "fullbas.csv".'
+    assert first_line(Exception("cannot open /var/tmp/a/b/orgcard.parquet now")) == \
+        "cannot open orgcard.parquet now"

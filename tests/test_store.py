@@ -13,6 +13,7 @@ import pytest
 import basstory.ingest.build
 import basstory.ingest.store
 from basstory.ingest.build import ingest
+from basstory.ingest.derive import DERIVED_FILES, FORMAT_FILE
 from basstory.ingest.store import DatasetStore, Version
 from tests.extract_fixtures import default_fullbas_rows, write_extracts
 
@@ -41,8 +42,10 @@ def test_layout_of_a_version(tmp_path, store):
     write_extracts(tmp_path / "a")
     version = ingest(tmp_path / "a", store).version
     assert version.path == store.root / "versions" / version.id
-    assert sorted(p.name for p in version.path.iterdir()) == ["manifest.json", "orgs.parquet", "report.json",
-                                                              "runs.parquet"]
+    derived = {FORMAT_FILE, *DERIVED_FILES}   # what ingest.derive adds for the query layer
+    assert sorted(p.name for p in version.path.iterdir() if p.name not in derived) == [
+        "manifest.json", "orgs.parquet", "report.json", "runs.parquet"]
+    assert derived <= {p.name for p in version.path.iterdir()}
     assert (store.root / "CURRENT").read_text().strip() == version.id
     assert not (store.root / "CURRENT.tmp").exists()
     assert not any(store.tmp_dir.iterdir())

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from basstory.core.text import fmt_bytes
 from basstory.core.schema import EXTRACTS, Extract
+from basstory.core.text import fmt_bytes
 
 #: File endings an extract may have, tried in this order.
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
@@ -133,7 +133,9 @@ def sample_text(path: Path) -> TextSample:
     save_as = "Save it as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)') and ingest it again."
     if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return TextSample(False, f"is encoded as UTF-32, not UTF-8. {save_as}")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
+    head = raw[:4096]
+    # UTF-16 without a byte-order mark: ASCII text has a NUL in every other byte (one stray NUL is a bad value)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 4:
         return TextSample(False, f"is encoded as UTF-16 (Excel's 'Unicode text'), not UTF-8. {save_as}")
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:

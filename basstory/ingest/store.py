@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from basstory.core import paths
-from basstory.ingest.extracts import sha256_of_file
 from basstory.core.schema import EXTRACTS
+from basstory.ingest.extracts import sha256_of_file
 
 if TYPE_CHECKING:
     from basstory.ingest.validation import ValidationReport

@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from basstory.ingest.extracts import SUPPORTED_SUFFIXES, extract_suffix
-from basstory.core.text import fmt_bytes
 from basstory.core.schema import EXTRACT_BY_SLOT
+from basstory.core.text import fmt_bytes
+from basstory.ingest.extracts import SUPPORTED_SUFFIXES, extract_suffix
 from basstory.ingest.store import DatasetStore
 
 #: The largest file accepted per slot, in MB (Streamlit's unit: MiB). `.streamlit/config.toml` sets the same

@@ -16,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from basstory.core.text import fmt_int
 from basstory.core.schema import EXTRACTS, SCOPE_REASON_LABELS, SCOPE_REASONS, SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import fmt_int
 from basstory.ingest.store import DatasetStore, Version
 
 BUNDLED_NAME = "Bundled sample"
