@@ -1,8 +1,8 @@
-"""basstory: the router. Page config, navigation, the link's parameters checked, the shared sidebar filters, the
-page, then the link to copy and the presentation toggle."""
+"""basstory: the router. Page config, navigation, the link's parameters checked, what data the story shows (the
+synthetic-sample notice), the shared sidebar filters, the page, then the link to copy and the presentation toggle."""
 import streamlit as st
 
-from basstory.app import ui
+from basstory.app import render, ui
 from basstory.story.registry import CHAPTERS, DATA_PAGE
 
 st.set_page_config(page_title="basstory · BAS usage", page_icon=":material/auto_stories:", layout="wide")
@@ -14,6 +14,7 @@ page = st.navigation({"The story": story, "Data": data})
 
 ui.pin_version()
 present = ui.open_view(page)                 # before any widget: the raw link, its notes, presentation mode
+render.dataset_banner(ui.current_version())  # every page: synthetic sample, or the extract's name
 st.session_state["filters"] = ui.sidebar_filters()
 share = ui.share_slot()
 link_notes = st.container()

@@ -4,6 +4,8 @@ raises. URL values are the widgets' labels (`systems=Simple BAS`, `tz=Perth`). A
 and its toggle, the link to copy, and that every widget bound to the URL is one the link check knows."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,7 +52,8 @@ def open_app(query: dict, page: str | None = None) -> AppTest:
 
 
 def link_notes(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if w.value.startswith(NOTE)]
+    """The link's note as the reader sees it (Markdown's backslash escapes undone)."""
+    return [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value) for w in at.warning if w.value.startswith(NOTE)]
 
 
 def filters_of(at: AppTest) -> StoryFilters:

@@ -1,10 +1,12 @@
 """Deep links, without Streamlit: which values of a link are used, which are ignored and the note saying why, and the
 URL of a view. Table-driven over a small hand-made dataset description."""
+import re
 from datetime import date
 
 import pytest
 
 from basstory.app import links
+from basstory.core.text import md_escape
 from basstory.query.filters import date_presets
 
 OPTIONS = {
@@ -16,8 +18,26 @@ OPTIONS = {
 PARAMS = links.link_params(OPTIONS, list(date_presets(OPTIONS["first_date"], OPTIONS["last_date"])))
 
 
+def shown(markdown: str) -> str:
+    """A note as the reader sees it: Markdown's backslash escapes undone."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def check(query: dict, page: str | None = "pages/cover.py"):
-    return links.validate_query(query, PARAMS, page)
+    """(clean, the notes as shown)."""
+    clean, notes = links.validate_query(query, PARAMS, page)
+    return clean, [shown(note) for note in notes]
+
+
+@pytest.mark.parametrize("value", ["![p](http://host/px.png)", "[Session expired: sign in](https://e.com)",
+                                   "$x^2$ :red[RED] **x**"])
+def test_a_links_values_are_escaped_in_the_notes(value):
+    """The notes are Markdown: what a link carries is escaped, so it shows as typed (no image, link, LaTeX or
+    colour)."""
+    _, (note,) = links.validate_query({value: ["1"]}, PARAMS, "pages/cover.py")
+    assert note == f"'{md_escape(value)}' is not a setting of this story"
+    _, (note,) = links.validate_query({"plan_families": [value]}, PARAMS, "pages/cover.py")
+    assert note == f"plan family '{md_escape(value)}' is not in this dataset"
 
 
 @pytest.mark.parametrize("query, clean", [

@@ -93,9 +93,20 @@ def test_repeat_title_and_sentence():
     assert n.repeat_title({"simple": REPEATS["simple"]}).text == "0% of Simple BAS runs are re-runs within 30 minutes"
     assert n.repeat_title({}).text == "No runs in this view"
     assert n.repeat_sentence(REPEATS) == (
-        "A user who runs the same report for the same org again within 30 minutes is usually checking or correcting "
-        "figures before lodging. Full BAS: 4 sessions, 50% with more than one run; Simple BAS: 1 session, 0% with "
-        "more than one run.")
+        "A re-run is the same report run again by the same user for the same org within 30 minutes, for example to "
+        "check or correct figures; the extracts do not record why. Full BAS: 4 sessions, 50% with more than one "
+        "run; Simple BAS: 1 session, 0% with more than one run.")
+
+
+def test_the_method_constants_are_written_from_the_analyses(monkeypatch):
+    """Business hours, the re-run gap and the adviser threshold come from basstory.analyses.interaction."""
+    monkeypatch.setattr(n, "REPEAT_MINUTES", 45)
+    monkeypatch.setattr(n, "ADVISER_MIN_ORGS", 3)
+    assert n.repeat_title(REPEATS).text.endswith("re-runs within 45 minutes")
+    assert "within 45 minutes" in n.repeat_sentence(REPEATS)
+    assert "(advisers: 3 or more)" in n.who_runs_title(ROLES).subtitle
+    assert "ran reports for 3 or more organisations" in n.who_runs_sentence(ROLES)
+    assert n.BUSINESS_HOURS_TEXT == "08:00–18:00"
     assert n.repeat_sentence({}) == "No runs in this view."
 
 
@@ -117,15 +128,17 @@ def test_statement_lag_title_without_simple_bas():
 
 def test_who_runs():
     assert n.who_runs_title(ROLES) == (
-        "Advisers are 33% of users but make 50% of runs",
+        "Advisers are 33% of users and make 50% of runs, more than their share of users",
         "Share of each system's runs by how many organisations the user ran reports for (advisers: 2 or more). "
         "The busiest user worked for 3 orgs.")
     assert n.who_runs_sentence(ROLES) == (
-        "We call a user who ran reports for two or more organisations an **adviser** (an accountant or bookkeeper "
-        "working for clients) and everyone else an **owner**. 1 of the 3 users is an adviser (Full BAS 1 of 2; "
-        "Simple BAS 1 of 2).")
+        "We call a user who ran reports for 2 or more organisations an **adviser** and everyone else an **owner**: "
+        "working for several organisations is what an accountant or bookkeeper does, but the extracts do not "
+        "record anyone's role. 1 of the 3 users is an adviser (Full BAS 1 of 2; Simple BAS 1 of 2).")
     none = {"all": {**ROLES["all"], "advisers": 0, "adviser_runs": 0}, "full": ROLES["full"]}
-    assert n.who_runs_title(none).text == "Advisers are 0% of users but make 0% of runs"
+    assert n.who_runs_title(none).text == "Advisers are 0% of users and make 0% of runs"
+    fewer = {"all": {**ROLES["all"], "adviser_runs": 1}}          # the numbers the other way
+    assert n.who_runs_title(fewer).text == "Advisers are 33% of users and make 17% of runs, less than their share of users"
     assert "0 of the 3 users are advisers (Full BAS 1 of 2)." in n.who_runs_sentence(none)
     assert n.who_runs_title({}).text == "No users in this view"
     assert n.who_runs_sentence({}) == "No users in this view."

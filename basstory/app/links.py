@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS
 from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import fmt_day, md_escape
+from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS
 
 CUSTOM_RANGE = "Custom range"
 PRESENT = "present"
@@ -121,11 +122,9 @@ def parse_flag(value: str) -> bool | None:
 
 
 def _quote(value: str) -> str:
-    return f"'{value[:60]}…'" if len(value) > 60 else f"'{value}'"
-
-
-def _fmt_day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+    """A value from the link, quoted (cut at 60 characters) and escaped: the notes are shown as Markdown, and a link
+    is anybody's to write (`?plan_families=![p](http://host/px.png)` must not show an image)."""
+    return f"'{md_escape(value[:60])}…'" if len(value) > 60 else f"'{md_escape(value)}'"
 
 
 def _not_a_choice(param: Param, value: str) -> str:
@@ -175,7 +174,7 @@ def validate_query(params: Mapping[str, Sequence[str]], options: Mapping[str, Pa
     left out of clean without a note (they do nothing here and the page they belong to checks them).
     Returns (clean, notes): clean holds, per parameter, the values that will be used, in URL form (presentation mode
     as '1'); notes one short phrase per value left out, in the order of the link, e.g.
-    "plan 'Foo' is not in this dataset". A parameter that is absent from clean takes its default.
+    "plan 'Foo' is not in this dataset", as Markdown: every value from the link is escaped (core.text.md_escape). A parameter that is absent from clean takes its default.
     """
     clean: dict[str, list[str]] = {}
     notes: list[str] = []
@@ -244,8 +243,8 @@ def _check_dates(param: Param, values: list[str]) -> tuple[list[str] | None, str
             return None, f"dates {_quote(value)} is not a date (YYYY-MM-DD)"
     start, end = min(days), max(days)           # a range typed backwards is read forwards (ui._date_pair)
     if (param.first and start < param.first) or (param.last and end > param.last):
-        span = f"{_fmt_day(start)} – {_fmt_day(end)}" if start != end else _fmt_day(start)
-        data = f" ({_fmt_day(param.first)} – {_fmt_day(param.last)})" if param.first and param.last else ""
+        span = f"{fmt_day(start)} – {fmt_day(end)}" if start != end else fmt_day(start)
+        data = f" ({fmt_day(param.first)} – {fmt_day(param.last)})" if param.first and param.last else ""
         return None, f"dates {span} fall outside the data{data}"
     return [v for v in values], None
 

@@ -11,10 +11,27 @@ from basstory.story import blocks as B
 from basstory.export import html as export
 from basstory.app import ui
 from basstory.query.filters import StoryFilters
+from basstory.story.narrative.common import dataset_notice
 from basstory.story.registry import chapter_at
 
 #: Streamlit's icons for the note tones.
 NOTE_BOXES = {"info": st.info, "success": st.success, "warning": st.warning}
+
+
+# --- The data the story shows ---------------------------------------------------------------------------------------
+
+def dataset_banner(version) -> None:
+    """Above every page (presentation mode too): for the bundled sample, that the data is synthetic and its findings
+    illustrate the method; for a real extract, its name."""
+    from basstory.ingest.versions import is_bundled
+
+    bundled = is_bundled(version)
+    text = dataset_notice(version.name, version.id, bundled)
+    with st.container(key="dataset_notice"):
+        if bundled:
+            st.warning(text, icon=":material/science:")
+        else:
+            st.caption(text)
 
 
 # --- A chapter's page -----------------------------------------------------------------------------------------------

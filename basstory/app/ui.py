@@ -14,6 +14,7 @@ import streamlit as st
 
 from basstory.app import links
 from basstory.core import paths
+from basstory.core.text import md_escape
 from basstory.app import presentation
 from basstory.story import theme
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
@@ -61,8 +62,9 @@ def pin_version():
     version = ensure_dataset()
     previous = st.session_state.get("dataset_version")
     if previous is not None and previous != version.id:
-        st.toast(f"Data updated: now showing extract {version.name}", icon=":material/update:")
-        st.session_state["data_update_notice"] = f"Data updated: now showing extract {version.name} ({version.id})."
+        name = md_escape(version.name)                   # a name is anybody's upload: shown literally
+        st.toast(f"Data updated: now showing extract {name}", icon=":material/update:")
+        st.session_state["data_update_notice"] = f"Data updated: now showing extract {name} ({version.id})."
     st.session_state["dataset_version"] = version.id
     st.session_state["dataset"] = version
     return version

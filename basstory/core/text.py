@@ -29,8 +29,10 @@ def weekday_name(day: int | str) -> str:
     return WEEKDAY_NAMES[WEEKDAYS.index(day) if isinstance(day, str) else day - 1]
 
 
-def fmt_day(day: date | datetime) -> str:
-    """date(2017, 2, 1) -> '1 Feb 2017' (a pandas Timestamp too)."""
+def fmt_day(day: date | datetime | str) -> str:
+    """date(2017, 2, 1) -> '1 Feb 2017' (a pandas Timestamp, or an ISO date as text, too)."""
+    if not isinstance(day, date):
+        day = datetime.fromisoformat(str(day)[:19])
     return f"{day.day} {day:%b %Y}"
 
 

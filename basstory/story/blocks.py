@@ -3,6 +3,11 @@
 The chapter builders (basstory.story.chapters) return a list of these blocks; basstory.app.render draws them in the Streamlit
 page and basstory.export.html writes them into the offline HTML story, so the app and the export always say the same
 thing. Blocks are plain, picklable values: no streamlit here.
+
+Text is Markdown in Headline.finding, Scope, Text, Bullets, Caption, Note and every Metric field: whoever writes it
+escapes any value from data, files, names or a URL with `basstory.core.text.md_escape`, so it shows literally in the
+app and in the export. Titles, headings and tabs are the project's own words; table cells and choice labels are
+plain text.
 """
 from __future__ import annotations
 

@@ -106,11 +106,12 @@ def coverage_sentence(cov: dict, runs: dict[str, int]) -> str:
 
 
 def cover_metrics(facts: dict, cov: dict) -> list[dict]:
-    """The five key data points as metric cards: label, value, caption (one line) and help (how it is counted)."""
+    """The five key data points as metric cards: label, value, caption (one line) and help (how it is counted), all
+    Markdown with every value from the data escaped."""
     busiest = facts["busiest_month"]
     per_system = facts["busiest_month_by_system"]
     plans = facts["plans"]
-    runner_up = ", ".join(f"{p['plan']} {fmt_int(p['orgs'])}" for p in plans[1:3])
+    runner_up = ", ".join(f"{md_escape(p['plan'])} {fmt_int(p['orgs'])}" for p in plans[1:3])
     return [
         {"label": "Busiest month",
          "value": fmt_month_short(busiest["month"]) if busiest else "–",
@@ -130,10 +131,10 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
         {"label": "Multi-org users",
          "value": fmt_int(facts["users_multi_org"]),
          "caption": f"{pct(facts['users_multi_org'], facts['users_either'])} of users ran reports for two or more "
-                    f"organisations — advisers and bookkeepers",
+                    f"organisations",
          "help": "Distinct users whose runs, both systems together, touch two or more organisations."},
         {"label": "Top plan",
-         "value": plans[0]["plan"] if plans else "–",
+         "value": md_escape(plans[0]["plan"]) if plans else "–",
          "caption": (f"{plural(plans[0]['orgs'], 'organisation')} using BAS"
                      + (f"; then {runner_up}" if runner_up else "")) if plans else "No organisations",
          "help": "Pricing plan (productoption) of the organisations with at least one run, counted once per org."},

@@ -2,6 +2,8 @@
 summaries (basstory.analyses.comparison and .interaction) passed in."""
 from __future__ import annotations
 
+from basstory.analyses.interaction import REPEAT_MINUTES
+
 from datetime import date
 
 from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
@@ -123,8 +125,9 @@ def repeat_rate_title(repeats: dict) -> ChartTitle:
     if not systems:
         return ChartTitle("No runs in this view", "")
     parts = [f"{SYSTEM_LABELS[s]} {pct(repeats[s]['repeats'], repeats[s]['runs'])}" for s in systems]
-    return ChartTitle(f"Re-runs within 30 minutes: {', '.join(parts)} of runs",
-                      "A re-run: the same user, org and report at most 30 minutes after the previous run.")
+    return ChartTitle(f"Re-runs within {REPEAT_MINUTES} minutes: {', '.join(parts)} of runs",
+                      f"A re-run: the same user, org and report at most {REPEAT_MINUTES} minutes after the previous "
+                      f"run.")
 
 
 def plans_title(plans: dict) -> ChartTitle:

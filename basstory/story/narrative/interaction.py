@@ -2,12 +2,13 @@
 analyses' summaries (basstory.analyses.interaction) passed in."""
 from __future__ import annotations
 
-from basstory.story.narrative.common import ChartTitle, fmt_int, hour_range, join_words, ordinal, pct, plural, zone_name
+from basstory.analyses.interaction import ADVISER_MIN_ORGS, BUSINESS_HOURS, REPEAT_MINUTES
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import weekday_name
+from basstory.story.narrative.common import ChartTitle, fmt_int, hour_range, join_words, ordinal, pct, plural, zone_name
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-CADENCE_PHRASES = {"monthly": "monthly lodgers", "quarterly": "self-lodging quarterly orgs",
-                   "quarterly_agent": "practice-managed quarterly orgs"}
+#: Business hours as the analyses count them (Monday to Friday, from the first hour to the end of the last).
+BUSINESS_HOURS_TEXT = f"{BUSINESS_HOURS[0]:02d}:00–{BUSINESS_HOURS[1]:02d}:00"
 
 
 
@@ -25,7 +26,7 @@ def interaction_finding(week: dict, due: dict, tz: str) -> str:
         return "No report runs match these filters."
     w = week["all"]
     sentence = (f"{pct(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours "
-                f"(08:00–18:00 {zone_name(tz)}), busiest on {WEEKDAY_NAMES[w['weekday'] - 1]}s "
+                f"({BUSINESS_HOURS_TEXT} {zone_name(tz)}), busiest on {weekday_name(w['weekday'])}s "
                 f"{hour_range(w['hour'])}")
     if "all" in due and due["all"]["runs"]:
         sentence += (f", and {pct(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
@@ -35,14 +36,14 @@ def interaction_finding(week: dict, due: dict, tz: str) -> str:
 
 def heatmap_title(week: dict, tz: str) -> ChartTitle:
     """Title of the weekday × hour heatmap, from `week_summary`."""
-    peaks = [f"{SYSTEM_LABELS[s]} peaks on {WEEKDAY_NAMES[week[s]['weekday'] - 1]}s {hour_range(week[s]['hour'])}"
+    peaks = [f"{SYSTEM_LABELS[s]} peaks on {weekday_name(week[s]['weekday'])}s {hour_range(week[s]['hour'])}"
              for s in _systems(week)]
     if not peaks:
         return ChartTitle("No runs in this view", "")
     shares = "; ".join(f"{SYSTEM_LABELS[s]} {pct(week[s]['business_hours_share'], 1)}" for s in _systems(week))
     return ChartTitle(f"{join_words(peaks)} ({zone_name(tz)})",
                       f"Share of each system's runs by weekday and hour. Runs in business hours "
-                      f"(Mon–Fri 08:00–18:00): {shares}.")
+                      f"(Mon–Fri {BUSINESS_HOURS_TEXT}): {shares}.")
 
 
 def day_of_month_title(month: dict, due_labels: list[str]) -> ChartTitle:
@@ -77,9 +78,9 @@ def repeat_title(repeats: dict) -> ChartTitle:
     if not systems:
         return ChartTitle("No runs in this view", "")
     parts = [f"{pct(repeats[s]['repeats'], repeats[s]['runs'])} of {SYSTEM_LABELS[s]} runs" for s in systems]
-    return ChartTitle(f"{join_words(parts)} are re-runs within 30 minutes",
+    return ChartTitle(f"{join_words(parts)} are re-runs within {REPEAT_MINUTES} minutes",
                       "Share of sessions by runs per session: a session is a run and its re-runs by the same user "
-                      "for the same org, each at most 30 minutes after the last.")
+                      f"for the same org, each at most {REPEAT_MINUTES} minutes after the last.")
 
 
 def repeat_sentence(repeats: dict) -> str:
@@ -90,8 +91,9 @@ def repeat_sentence(repeats: dict) -> str:
     parts = [f"{SYSTEM_LABELS[s]}: {plural(repeats[s]['sessions'], 'session')}, "
              f"{pct(repeats[s]['multi_run_sessions'], repeats[s]['sessions'])} with more than one run"
              for s in systems]
-    return ("A user who runs the same report for the same org again within 30 minutes is usually checking or "
-            "correcting figures before lodging. " + "; ".join(parts) + ".")
+    return (f"A re-run is the same report run again by the same user for the same org within {REPEAT_MINUTES} "
+            f"minutes, for example to check or correct figures; the extracts do not record why. "
+            + "; ".join(parts) + ".")
 
 
 def statement_lag_title(lag: dict) -> ChartTitle:
@@ -109,14 +111,18 @@ def statement_lag_title(lag: dict) -> ChartTitle:
 
 
 def who_runs_title(roles: dict) -> ChartTitle:
-    """Title of the orgs-per-user chart, from `user_roles` (advisers: 2+ orgs)."""
+    """Title of the orgs-per-user chart, from `user_roles` (advisers: ADVISER_MIN_ORGS or more orgs)."""
     if "all" not in roles or not roles["all"]["users"]:
         return ChartTitle("No users in this view", "")
     a = roles["all"]
-    return ChartTitle(f"Advisers are {pct(a['advisers'], a['users'])} of users but make "
-                      f"{pct(a['adviser_runs'], a['runs'])} of runs",
+    user_share, run_share = a["advisers"] / a["users"], (a["adviser_runs"] / a["runs"] if a["runs"] else 0.0)
+    compared = (", more than their share of users" if run_share > user_share
+                else ", less than their share of users" if run_share < user_share else "")
+    return ChartTitle(f"Advisers are {pct(a['advisers'], a['users'])} of users and make "
+                      f"{pct(a['adviser_runs'], a['runs'])} of runs{compared}",
                       f"Share of each system's runs by how many organisations the user ran reports for "
-                      f"(advisers: 2 or more). The busiest user worked for {plural(a['max_orgs'], 'org')}.")
+                      f"(advisers: {ADVISER_MIN_ORGS} or more). The busiest user worked for "
+                      f"{plural(a['max_orgs'], 'org')}.")
 
 
 def who_runs_sentence(roles: dict) -> str:
@@ -126,8 +132,9 @@ def who_runs_sentence(roles: dict) -> str:
     a = roles["all"]
     parts = [f"{SYSTEM_LABELS[s]} {fmt_int(roles[s]['advisers'])} of {fmt_int(roles[s]['users'])}"
              for s in _systems(roles)]
-    return (f"We call a user who ran reports for two or more organisations an **adviser** (an accountant or "
-            f"bookkeeper working for clients) and everyone else an **owner**. "
+    return (f"We call a user who ran reports for {ADVISER_MIN_ORGS} or more organisations an **adviser** and "
+            f"everyone else an **owner**: working for several organisations is what an accountant or bookkeeper "
+            f"does, but the extracts do not record anyone's role. "
             f"{fmt_int(a['advisers'])} of the {plural(a['users'], 'user')} "
             f"{'is an adviser' if a['advisers'] == 1 else 'are advisers'} "
             f"({'; '.join(parts)}).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from basstory.analyses.outage import STEP_MINUTES, WINDOW_DAYS, WINDOW_MINUTES
 from basstory.analyses.outage_impact import METRICS
 from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, plural, zone_name
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
@@ -26,17 +27,28 @@ def window_name(day: int, start: str, end: str) -> str:
 
 
 def method_text() -> str:
-    """The default method in plain words, with the daylight-saving rule (outage.py's docstring)."""
+    """The default method in plain words, with the daylight-saving rule (analyses.outage's docstring), written from
+    the method's constants."""
+    first, last = WINDOW_DAYS[0], WINDOW_DAYS[-1]
+    starts = 24 * 60 // STEP_MINUTES
+    step = "on the hour or half hour" if STEP_MINUTES == 30 else f"every {STEP_MINUTES} minutes"
     return (
-        "**How the windows are scored.** A candidate window is two hours long and starts on the hour or half hour, "
-        "on one of days 1–28 of the month, in Sydney wall-clock time (so 28 × 48 = 1,344 candidates; days 29–31 "
+        f"**How the windows are scored.** A candidate window is {_duration(WINDOW_MINUTES)} long and starts {step}, "
+        f"on one of days {first}–{last} of the month, in Sydney wall-clock time (so {len(WINDOW_DAYS)} × {starts} = "
+        f"{fmt_int(len(WINDOW_DAYS) * starts)} candidates; days {last + 1}–31 "
         "are left out because not every month has them, and a window may run past midnight into the next day). "
         "Each window happens once a month; only the months in which it falls wholly between the system's first and "
         "last run are counted. A window's cost is the **average number of runs it would have interrupted per "
         "month**; the recommendation is the cheapest window (ties go to the earlier day, then the earlier start). "
         "**Daylight saving:** on the night the clocks go forward (first Sunday of October) a start between 02:00 and "
         "02:59 does not exist and moves to 03:00; on the night they go back (first Sunday of April) 02:00–02:59 "
-        "happens twice and the window takes the first one. A window always lasts 120 real minutes.")
+        f"happens twice and the window takes the first one. A window always lasts {WINDOW_MINUTES} real minutes.")
+
+
+def _duration(minutes: int) -> str:
+    """120 -> 'two hours'; 90 -> '90 minutes'."""
+    words = {1: "one hour", 2: "two hours", 3: "three hours", 4: "four hours"}
+    return words.get(minutes // 60, f"{minutes // 60} hours") if minutes % 60 == 0 else f"{minutes} minutes"
 
 
 def outage_finding(best: dict[str, pd.DataFrame]) -> str:

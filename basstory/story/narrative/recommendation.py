@@ -6,7 +6,9 @@ import pandas as pd
 
 from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, left_out_sentence, pct, plural, zone_name
 from basstory.story.narrative.outage import number, window_name
-from basstory.story.narrative.seasonality import capacity_phrase, fmt_day, times
+from basstory.analyses.outage import minutes_to_hhmm
+from basstory.core.text import fmt_day, md_escape
+from basstory.story.narrative.seasonality import capacity_phrase, times
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
 #: Windows starting before this minute of the day (06:00) are called night-time windows.
@@ -186,7 +188,8 @@ def key_findings(facts: dict, summary: dict, load: dict | None, plan: dict | Non
         at_night = all(b["start_minute"] < NIGHT_ENDS_MINUTE for _, b in chosen)
         findings.append("**Outage windows:** " + "; ".join(
             f"{SYSTEM_LABELS[s]} {_window(b)} ({number(b['runs_mean'])} runs a month)" for s, b in chosen)
-            + (", all starting before 06:00 Sydney time." if at_night else " Sydney time."))
+            + (f", all starting before {minutes_to_hhmm(NIGHT_ENDS_MINUTE)} Sydney time." if at_night
+               else " Sydney time."))
     if facts.get("users_either"):
         findings.append(
             f"**{fmt_int(facts['users_either'])} users** ran a report; {fmt_int(facts['users_multi_org'])} "
@@ -194,7 +197,7 @@ def key_findings(facts: dict, summary: dict, load: dict | None, plan: dict | Non
             f"and {fmt_int(facts['orgs_both'])} organisations used both reports.")
     if facts.get("plans"):
         top = facts["plans"][0]
-        findings.append(f"**{top['plan']}** is the most common plan among organisations using BAS "
+        findings.append(f"**{md_escape(top['plan'])}** is the most common plan among organisations using BAS "
                         f"({plural(top['orgs'], 'organisation')}).")
     return findings[:5]
 

@@ -2,17 +2,16 @@
 analyses (basstory.analyses.seasonality and .capacity) passed in."""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
 
 import pandas as pd
 
 from basstory.analyses.capacity import normal_quantile
-from basstory.analyses.seasonality import MONTH_OF_QUARTER_LABELS, TREND_DAYS
+from basstory.analyses.seasonality import CYCLE_DAYS_AFTER, CYCLE_DAYS_BEFORE, MONTH_OF_QUARTER_LABELS, TREND_DAYS
+from basstory.core.text import fmt_day, weekday_name
 from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, plural
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
-WEEKDAY_FULL = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday", "Fri": "Friday",
-                "Sat": "Saturday", "Sun": "Sunday"}
 #: Days of the month from which the BAS due dates (21st, 25th, 26th, 28th) and their weeks begin.
 DUE_DAYS_FROM = 15
 #: A cycle factor at least this far above 1 is called a season.
@@ -28,9 +27,16 @@ def times(x: float) -> str:
     return f"{x:.0f}×" if x >= 10 else f"{x:.1f}×" if x >= 2 else f"{x:.2f}×"
 
 
-def fmt_day(d: date | pd.Timestamp) -> str:
-    """date(2017, 2, 28) -> '28 Feb 2017'."""
-    return f"{pd.Timestamp(d):%-d %b %Y}"
+def _extremes(frame: pd.DataFrame, tie: str) -> Iterator[tuple[str, pd.Series, pd.Series]]:
+    """Per system in the frame: (system, its row with the highest factor, its row with the lowest); ties go to the
+    smallest `tie`."""
+    for system in SYSTEMS:
+        rows = frame[frame["system"] == system]
+        if rows.empty:
+            continue
+        high = rows.sort_values(["factor", tie], ascending=[False, True]).iloc[0]
+        low = rows.sort_values(["factor", tie], ascending=[True, True]).iloc[0]
+        yield system, high, low
 
 
 def days_phrase(offset: int) -> str:
@@ -95,7 +101,8 @@ def cycle_title(cycle: pd.DataFrame) -> ChartTitle:
     """Title of the days-around-the-due-date chart, from `quarterly_cycle`."""
     if cycle.empty:
         return ChartTitle("The period is too short to hold a whole quarterly cycle",
-                          "A cycle runs from 30 days before a quarterly due date to 5 days after it.")
+                          f"A cycle runs from {CYCLE_DAYS_BEFORE} days before a quarterly due date to "
+                          f"{CYCLE_DAYS_AFTER} days after it.")
     parts = []
     for system in SYSTEMS:
         c = cycle[cycle["system"] == system]
@@ -146,15 +153,10 @@ def weekly_title(weekly: pd.DataFrame) -> ChartTitle:
     if weekly.empty:
         return ChartTitle("Too few days to read a weekly cycle", subtitle)
     parts, weekday_peaks = [], True
-    for system in SYSTEMS:
-        w = weekly[weekly["system"] == system]
-        if w.empty:
-            continue
-        hi = w.sort_values(["factor", "weekday"], ascending=[False, True]).iloc[0]
-        lo = w.sort_values(["factor", "weekday"], ascending=[True, True]).iloc[0]
+    for system, hi, lo in _extremes(weekly, "weekday"):
         weekday_peaks &= int(hi["weekday"]) <= 5
-        parts.append(f"{SYSTEM_LABELS[system]} {WEEKDAY_FULL[hi['weekday_name']]} {times(float(hi['factor']))}, "
-                     f"{WEEKDAY_FULL[lo['weekday_name']]} {times(float(lo['factor']))}")
+        parts.append(f"{SYSTEM_LABELS[system]} {weekday_name(int(hi['weekday']))} {times(float(hi['factor']))}, "
+                     f"{weekday_name(int(lo['weekday']))} {times(float(lo['factor']))}")
     lead = "Weekdays carry the load" if weekday_peaks else "The week's rhythm"
     return ChartTitle(f"{lead}: " + "; ".join(parts), subtitle)
 
@@ -166,11 +168,7 @@ def day_of_month_title(day_of_month: pd.DataFrame) -> ChartTitle:
     if day_of_month.empty:
         return ChartTitle("Too few days to read a monthly cycle", subtitle)
     parts, late = [], True
-    for system in SYSTEMS:
-        d = day_of_month[day_of_month["system"] == system]
-        if d.empty:
-            continue
-        hi = d.sort_values(["factor", "day_of_month"], ascending=[False, True]).iloc[0]
+    for system, hi, _ in _extremes(day_of_month, "day_of_month"):
         late &= int(hi["day_of_month"]) >= DUE_DAYS_FROM
         parts.append(f"{SYSTEM_LABELS[system]} on day {int(hi['day_of_month'])} ({times(float(hi['factor']))})")
     lead = "Within the month, runs crowd towards the due days" if late else "Within the month"
@@ -184,12 +182,7 @@ def month_of_quarter_title(month_of_quarter: pd.DataFrame) -> ChartTitle:
     if month_of_quarter.empty:
         return ChartTitle("No whole month in this view to read a quarterly cycle", subtitle)
     parts, strong = [], False
-    for system in SYSTEMS:
-        q = month_of_quarter[month_of_quarter["system"] == system]
-        if q.empty:
-            continue
-        hi = q.sort_values(["factor", "month_of_quarter"], ascending=[False, True]).iloc[0]
-        lo = q.sort_values(["factor", "month_of_quarter"], ascending=[True, True]).iloc[0]
+    for system, hi, lo in _extremes(month_of_quarter, "month_of_quarter"):
         strong = strong or float(hi["factor"]) >= STRONG_FACTOR
         parts.append(f"{SYSTEM_LABELS[system]} {times(float(hi['factor']))} in the "
                      f"{MONTH_OF_QUARTER_LABELS[int(hi['month_of_quarter'])].split(' (')[0]}, "
