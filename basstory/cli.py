@@ -49,19 +49,30 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_facts(args: argparse.Namespace) -> int:
+    """The key data points of DIR's extracts. They are staged in a temporary store removed afterwards, so the app's
+    store gains no version; `--keep` stages them in the app's store instead, as `ingest DIR` without `--activate`
+    does (a later `ingest` or the Data page finds them cached)."""
+    import tempfile
+
     from basstory.analyses.facts import key_facts
     from basstory.ingest.build import ingest
-    from basstory.story.narrative import facts_summary_lines
     from basstory.ingest.store import DatasetStore
-    from basstory.query.tables import connect_version
     from basstory.ingest.validation import IngestError
+    from basstory.query.tables import connect_version
+    from basstory.story.narrative import facts_summary_lines
 
-    try:
-        result = ingest(Path(args.dir), DatasetStore())
-    except IngestError as error:
-        print(str(error), file=sys.stderr)
-        return 2
-    facts = key_facts(connect_version(result.version, in_memory=False))
+    with tempfile.TemporaryDirectory(prefix="basstory-facts-") as scratch:
+        store = DatasetStore() if args.keep else DatasetStore(Path(scratch) / "store")
+        try:
+            result = ingest(Path(args.dir), store)
+        except IngestError as error:
+            print(str(error), file=sys.stderr)
+            return 2
+        con = connect_version(result.version, in_memory=False)
+        try:
+            facts = key_facts(con)
+        finally:
+            con.close()
     if args.json:
         print(json.dumps(facts, indent=2))
     else:
@@ -73,8 +84,17 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     """List the versions; --switch first, then --delete, so `--switch NEW --delete OLD` replaces OLD in one go.
     An unknown or ambiguous id, or a version that may not be deleted, is an error (exit 2, nothing changed)."""
     from basstory.ingest.store import DatasetStore
-    from basstory.ingest.versions import (VersionRefused, delete_refusal, delete_version, find_version, is_bundled,
-                                   period_text, short_time, source_files_text, switch_to)
+    from basstory.ingest.versions import (
+        VersionRefused,
+        delete_refusal,
+        delete_version,
+        find_version,
+        is_bundled,
+        period_text,
+        short_time,
+        source_files_text,
+        switch_to,
+    )
 
     store = DatasetStore()
     try:
@@ -180,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("facts", help="print the key data points of the extracts in DIR")
     p.add_argument("dir")
     p.add_argument("--json", action="store_true", help="one JSON object instead of a readable summary")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the staged extracts as a version in the app's store, as `ingest DIR` does; by default "
+                        "they are staged in a temporary folder and removed")
     p.set_defaults(run=_cmd_facts)
 
     p = sub.add_parser("datasets", help="list dataset versions; switch or delete one")

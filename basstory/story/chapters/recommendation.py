@@ -15,7 +15,8 @@ from basstory.story.narrative.seasonality import capacity_statement
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
 TITLE = "Recommendation"
-WINDOW_HELP = "Sydney wall-clock time; the cheapest window by DATA.md's default method."
+WINDOW_HELP = ("Sydney wall-clock time; the window that would have interrupted the fewest runs a month on "
+               "average (how the windows are scored: the chapter *The outage window*).")
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:

@@ -6,11 +6,16 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.story import theme  # noqa: F401  (registers and enables the theme)
-from basstory.core.schema import SYSTEM_LABELS
 from basstory.story.theme import ACCENT_COLOR, system_color
 
-__all__ = ["with_system_labels", "system_color", "due_date_rules", "title_params", "MAX_POINTS"]
+__all__ = ["MAX_POINTS", "PERCENT", "SYSTEM_ORDER", "due_date_rules", "grouped_share_bars", "in_order",
+           "system_color", "title_params", "with_system_labels"]
+
+#: The systems in legend and bar order, by label.
+SYSTEM_ORDER = [SYSTEM_LABELS[s] for s in SYSTEMS]
+PERCENT = alt.Axis(format="%")
 
 #: No chart ships more points than this to the browser.
 MAX_POINTS = 5000
@@ -38,6 +43,25 @@ def with_system_labels(df: pd.DataFrame, column: str = "system") -> pd.DataFrame
     out = df.copy()
     out["system_label"] = out[column].map(SYSTEM_LABELS)
     return out
+
+
+def in_order(data: pd.DataFrame, label: str, by: str, ascending: bool = True) -> list[str]:
+    """The distinct values of `label` ordered by `by` (a bucket's order, a date...), for an axis's sort."""
+    return list(dict.fromkeys(data.sort_values(by, ascending=ascending)[label]))
+
+
+def grouped_share_bars(data: pd.DataFrame, x: str, order: list[str], x_title: str, share: str, share_title: str,
+                       tooltip: list[alt.Tooltip]) -> alt.Chart:
+    """Bars side by side per system, one group per category of `x` (in `order`), each as high as its `share`
+    (0–1): the chain every "share of runs / users / orgs by bucket, per system" chart shares. `data` has
+    `system_label` (`with_system_labels`)."""
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X(f"{x}:O", sort=order, title=x_title, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
+        y=alt.Y(f"{share}:Q", title=share_title, axis=PERCENT),
+        color=system_color(),
+        tooltip=tooltip,
+    )
 
 
 def due_date_rules(days: pd.DataFrame, x_field: str, label_field: str = "label") -> alt.LayerChart:

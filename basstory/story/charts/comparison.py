@@ -7,8 +7,16 @@ import altair as alt
 import pandas as pd
 
 from basstory.analyses.comparison import GRAIN_LABELS, METRIC_LABELS, ROLLING_LABELS, USAGE_LABELS
-from basstory.story.charts.common import system_color, title_params, with_system_labels
-from basstory.story.charts.interaction import PERCENT, SYSTEM_ORDER
+from basstory.analyses.interaction import REPEAT_MINUTES
+from basstory.story.charts.common import (
+    PERCENT,
+    SYSTEM_ORDER,
+    grouped_share_bars,
+    in_order,
+    system_color,
+    title_params,
+    with_system_labels,
+)
 from basstory.story.theme import BOTH_COLOR, SYSTEM_COLORS
 
 USAGE_ORDER = list(USAGE_LABELS.values())
@@ -96,26 +104,24 @@ def runs_per_entity_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Fa
     """Share of users and of orgs by runs in the period, bars side by side per system, one panel each, from
     `runs_per_entity`."""
     data = with_system_labels(df.assign(entity_label=df["entity"].map(ENTITY_LABELS)))
-    order = list(dict.fromkeys(data.sort_values("bucket_order")["runs_bucket"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("runs_bucket:O", sort=order, title="Runs in the period", axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
-        y=alt.Y("share:Q", title="Share of users / orgs", axis=PERCENT),
-        color=system_color(),
-        tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("entity_label:N", title="Who"),
-                 alt.Tooltip("runs_bucket:N", title="Runs"), alt.Tooltip("count:Q", title="Count", format=","),
-                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    return grouped_share_bars(
+        data, "runs_bucket", in_order(data, "runs_bucket", "bucket_order"), "Runs in the period", "share",
+        "Share of users / orgs",
+        [alt.Tooltip("system_label:N", title="System"), alt.Tooltip("entity_label:N", title="Who"),
+         alt.Tooltip("runs_bucket:N", title="Runs"), alt.Tooltip("count:Q", title="Count", format=","),
+         alt.Tooltip("share:Q", title="Share", format=".1%")],
     ).properties(width=440, height=240).facet(
         column=alt.Column("entity_label:N", title=None, sort=["Users", "Organisations"]),
         title=title_params(title, subtitle))
 
 
 def repeat_rate_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
-    """Share of each system's runs that are re-runs within 30 minutes, from `repeat_runs_frame`."""
+    """Share of each system's runs that are re-runs (within REPEAT_MINUTES), from `repeat_runs_frame`."""
     data = with_system_labels(df)
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("system_label:N", title=None, sort=SYSTEM_ORDER),
-        x=alt.X("repeat_share:Q", title="Share of runs that are re-runs within 30 minutes", axis=PERCENT),
+        x=alt.X("repeat_share:Q", title=f"Share of runs that are re-runs within {REPEAT_MINUTES} minutes",
+                  axis=PERCENT),
         color=system_color(legend=False),
         tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("runs:Q", title="Runs", format=","),
                  alt.Tooltip("repeats:Q", title="Re-runs", format=","),

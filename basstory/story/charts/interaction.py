@@ -5,13 +5,17 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from basstory.analyses.interaction import WEEKDAYS
-from basstory.story.charts.common import system_color, title_params, with_system_labels
-from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import WEEKDAYS
+from basstory.story.charts.common import (
+    PERCENT,
+    SYSTEM_ORDER,
+    grouped_share_bars,
+    in_order,
+    system_color,
+    title_params,
+    with_system_labels,
+)
 from basstory.story.theme import ACCENT_COLOR
-
-SYSTEM_ORDER = [SYSTEM_LABELS[s] for s in SYSTEMS]
-PERCENT = alt.Axis(format="%")
 
 
 
@@ -71,17 +75,14 @@ def weeks_before_due_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.F
     """Share of runs by weeks before the next BAS due date, one row per cadence, bars side by side per system, from
     `weeks_before_due`; the due date is at the right of each row."""
     data = with_system_labels(df)
-    order = list(dict.fromkeys(data.sort_values("cadence")["cadence_label"]))
-    weeks = list(dict.fromkeys(data.sort_values("weeks_before", ascending=False)["days_label"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("days_label:O", sort=weeks, title="Days before the due date, by week (due date on the right)",
-                axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
-        y=alt.Y("share:Q", title="Share of runs", axis=PERCENT),
-        color=system_color(),
-        tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("cadence_label:N", title="Orgs"),
-                 alt.Tooltip("days_label:N", title="Days before due"), alt.Tooltip("runs:Q", title="Runs", format=","),
-                 alt.Tooltip("share:Q", title="Share of these orgs' runs", format=".1%")],
+    order = in_order(data, "cadence_label", "cadence")
+    weeks = in_order(data, "days_label", "weeks_before", ascending=False)
+    return grouped_share_bars(
+        data, "days_label", weeks, "Days before the due date, by week (due date on the right)", "share",
+        "Share of runs",
+        [alt.Tooltip("system_label:N", title="System"), alt.Tooltip("cadence_label:N", title="Orgs"),
+         alt.Tooltip("days_label:N", title="Days before due"), alt.Tooltip("runs:Q", title="Runs", format=","),
+         alt.Tooltip("share:Q", title="Share of these orgs' runs", format=".1%")],
     ).properties(width=800, height=130).facet(
         row=alt.Row("cadence_label:N", title=None, sort=order, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                                labelAnchor="start", labelOrient="top")),
@@ -90,18 +91,16 @@ def weeks_before_due_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.F
 
 
 def session_sizes_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
-    """Share of 30-minute sessions by runs per session, bars side by side per system, from `session_sizes`."""
+    """Share of sessions (a run and its re-runs) by runs per session, bars side by side per system, from
+    `session_sizes`."""
     data = with_system_labels(df)
-    order = list(dict.fromkeys(data.sort_values("bucket_order")["runs_in_session"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("runs_in_session:O", sort=order, title="Runs in the session", axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
-        y=alt.Y("share:Q", title="Share of sessions", axis=PERCENT),
-        color=system_color(),
-        tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("runs_in_session:N", title="Runs"),
-                 alt.Tooltip("sessions:Q", title="Sessions", format=","),
-                 alt.Tooltip("share:Q", title="Share of sessions", format=".1%"),
-                 alt.Tooltip("runs:Q", title="Runs in these sessions", format=",")],
+    return grouped_share_bars(
+        data, "runs_in_session", in_order(data, "runs_in_session", "bucket_order"), "Runs in the session", "share",
+        "Share of sessions",
+        [alt.Tooltip("system_label:N", title="System"), alt.Tooltip("runs_in_session:N", title="Runs"),
+         alt.Tooltip("sessions:Q", title="Sessions", format=","),
+         alt.Tooltip("share:Q", title="Share of sessions", format=".1%"),
+         alt.Tooltip("runs:Q", title="Runs in these sessions", format=",")],
     ).properties(title=title_params(title, subtitle), height=280)
 
 
@@ -122,18 +121,14 @@ def statement_lag_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Char
 def orgs_per_user_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
     """Share of each system's runs by how many orgs the user ran reports for, from `orgs_per_user`."""
     data = with_system_labels(df)
-    order = list(dict.fromkeys(data.sort_values("bucket_order")["orgs_bucket"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("orgs_bucket:O", sort=order, title="Organisations the user ran reports for",
-                axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
-        y=alt.Y("run_share:Q", title="Share of the system's runs", axis=PERCENT),
-        color=system_color(),
-        tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("orgs_bucket:N", title="Orgs per user"),
-                 alt.Tooltip("role:N", title="Role"), alt.Tooltip("users:Q", title="Users", format=","),
-                 alt.Tooltip("user_share:Q", title="Share of users", format=".1%"),
-                 alt.Tooltip("runs:Q", title="Runs", format=","),
-                 alt.Tooltip("run_share:Q", title="Share of runs", format=".1%")],
+    return grouped_share_bars(
+        data, "orgs_bucket", in_order(data, "orgs_bucket", "bucket_order"), "Organisations the user ran reports for",
+        "run_share", "Share of the system's runs",
+        [alt.Tooltip("system_label:N", title="System"), alt.Tooltip("orgs_bucket:N", title="Orgs per user"),
+         alt.Tooltip("role:N", title="Role"), alt.Tooltip("users:Q", title="Users", format=","),
+         alt.Tooltip("user_share:Q", title="Share of users", format=".1%"),
+         alt.Tooltip("runs:Q", title="Runs", format=","),
+         alt.Tooltip("run_share:Q", title="Share of runs", format=".1%")],
     ).properties(title=title_params(title, subtitle), height=280)
 
 

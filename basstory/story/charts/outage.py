@@ -19,7 +19,7 @@ COMPARISON_ORDER = ["Recommended", "Runner-up", "Median window", "Costliest wind
 def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric_label: str, title: str,
                          subtitle: str, top: int = 5) -> alt.LayerChart:
     """Day of the month × start time: the expected `metric` per occurrence of every two-hour window of one system,
-    from `window_metrics` (28 × 48 = 1,344 cells), shaded in the system's hue (square-root scale, so the quiet
+    from `window_metrics` (one cell per candidate window: days × half-hour starts), shaded in the system's hue (square-root scale, so the quiet
     night-time windows stay distinguishable); the `top` cheapest windows by that metric outlined and numbered."""
     value, worst = f"{metric}_mean", f"{metric}_max"
     data = with_system_labels(metrics.assign(system=system))[

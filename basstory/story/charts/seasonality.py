@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from basstory.analyses.seasonality import WEEKDAY_NAMES
+from basstory.core.text import WEEKDAYS
 from basstory.story.charts.common import system_color, title_params, with_system_labels
 from basstory.story.theme import ACCENT_COLOR, MUTED_COLOR
 
@@ -59,7 +59,7 @@ def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str) -> alt.L
 
 
 def quarterly_cycle_chart(cycle: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
-    """Runs per day from 30 days before to 5 days after the quarterly due dates, relative to the cycle's average
+    """Runs per day from CYCLE_DAYS_BEFORE days before to CYCLE_DAYS_AFTER days after the quarterly due dates, relative to the cycle's average
     day, one line per system, from `quarterly_cycle`; the due date (day 0) marked."""
     data = with_system_labels(cycle)
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=25)).encode(
@@ -118,7 +118,7 @@ def weekly_cycle_chart(weekly: pd.DataFrame, title: str, subtitle: str) -> alt.L
     """The weekly cycle: runs per day of the week over the 28-day trend, per system, from
     `daily_decomposition(...)["weekly"]`; 1 = the trend."""
     data = with_system_labels(weekly)
-    x = alt.X("weekday_name:N", title="Day of the week (Sydney time)", sort=list(WEEKDAY_NAMES),
+    x = alt.X("weekday_name:N", title="Day of the week (Sydney time)", sort=list(WEEKDAYS),
               axis=alt.Axis(labelAngle=0))
     return _factor_bars(data, x, title, subtitle, alt.Tooltip("weekday_name:N", title="Day"))
 
