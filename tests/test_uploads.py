@@ -351,3 +351,61 @@ def test_two_analysts_uploading_and_activating_at_once(store):
     assert {v.id for v in store.versions()} == before | set(results.values())
     assert store.current().id in results.values()
     assert leftovers(store) == []
+
+
+# --- hostile names, line ends -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 1 << 16])
+def test_offending_lines_count_crlf_and_lone_cr_as_line_ends(tmp_path, monkeypatch, chunk):
+    """Lines: 'h' LF | 'a' CRLF | 'b' CR | 'c' LF | 'd': the same numbering as the report's (an editor's)."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"h\na\r\nb\rc\nd")
+    real_open = open
+
+    class Small:
+        def __init__(self, *args):
+            self.handle = real_open(*args)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, n):
+            return self.handle.read(min(n, chunk))
+
+    monkeypatch.setattr(uploads, "open", Small, raising=False)
+    assert uploads.offending_lines(path, [1, 2, 3, 4, 5]) == {1: "h", 2: "a", 3: "b", 4: "c", 5: "d"}
+
+
+def test_a_300_character_name_is_refused_without_a_server_path(store):
+    name = "x" * 296 + ".csv"
+    with pytest.raises(UploadRefused) as refused:
+        with uploads.spooled_uploads({"fullbas": uploaded(name, csv_text(default_fullbas_rows()))}, store):
+            pass
+    message = str(refused.value)
+    assert "is 300 characters long, more than the 150 bytes a name may have" in message
+    assert "Errno" not in message and str(store.root) not in message
+    assert leftovers(store) == []
+
+
+def test_an_upload_named_like_a_pattern_is_read_alone(store):
+    """'*.csv' is a file name, not a pattern: ingest reads that file (1 run), not every CSV spooled beside it."""
+    full = uploaded("*.csv", csv_text(default_fullbas_rows()[:1]))
+    simple = uploaded("simplebas.csv", csv_text(default_simplebas_rows()))
+    with uploads.spooled_uploads({"fullbas": full, "simplebas": simple}, store) as paths:
+        result = ingest(paths, store)
+    assert result.version.manifest["rows"]["full"] == 1
+    assert result.version.manifest["sources"]["fullbas"]["file"] == "*.csv"
+
+
+def test_no_room_message_shows_no_server_path(store, monkeypatch):
+    class Usage:
+        free = 10
+
+    monkeypatch.setattr(uploads.shutil, "disk_usage", lambda path: Usage())
+    with pytest.raises(UploadRefused) as refused:
+        with uploads.spooled_uploads({"fullbas": uploaded("fullbas.csv", "a,b\n")}, store):
+            pass
+    assert str(store.root) not in str(refused.value) and "Ask the operator" in str(refused.value)

@@ -41,6 +41,15 @@ def test_which_version_is_the_bundled_sample(manifest, bundled):
 
 @pytest.mark.parametrize(("name", "refused"), [
     ("Bundled sample", True), ("  bundled SAMPLE ", True), ("Bundled sample 2", False), ("March", False),
+    # look-alikes: shown exactly as the bundled sample's name
+    ("Bundled\u00a0sample", True),          # no-break space
+    ("Bundled\u3000sample", True),          # ideographic space
+    ("Bundled  sample", True),               # two spaces
+    ("Bundled\u200b sample", True),         # zero-width space
+    ("Bun\u00addled sample", True),         # soft hyphen
+    ("\uff22undled sample", True),          # full-width B
+    ("Bundled\tsample", True),
+    ("Bundled samples", False), ("Bundled-sample", False),
 ])
 def test_uploads_may_not_take_the_bundled_name(name, refused):
     assert (versions.check_upload_name(name) is not None) is refused

@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import re
 import shutil
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -66,13 +68,21 @@ def upload_size(upload: Any) -> int:
     raise TypeError(f"cannot tell the size of {upload!r}: give it a .size, a file descriptor or a buffer")
 
 
+#: The longest file name kept, in UTF-8 bytes (file systems allow 255; the report and the manifest show the name).
+MAX_NAME_BYTES = 150
+
+
 def safe_file_name(name: str) -> str:
-    """The file's own name from what the browser sent: no folders, no control characters."""
+    """The file's own name from what the browser sent: no folders, no control characters, not too long."""
     base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip()
     if base in ("", ".", ".."):
         raise UploadRefused(f"an uploaded file has no usable name ({name!r}). Name it like fullbas.csv and upload "
                             f"it again.")
+    if len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        raise UploadRefused(f"the file name {base[:40]}… is {len(base):,} characters long, more than the "
+                            f"{MAX_NAME_BYTES} bytes a name may have. Rename it shorter (like fullbas.csv) and upload "
+                            f"it again. Nothing was saved.")
     return base
 
 
@@ -147,7 +157,7 @@ def spooled_uploads(uploads: Mapping[str, Any], store: DatasetStore, *, limit: i
     free = shutil.disk_usage(store.tmp_dir).free
     if needed > free:
         raise UploadRefused(f"not enough disk space to save the upload: {fmt_bytes(needed)} needed, "
-                            f"{fmt_bytes(free)} free under {store.tmp_dir}. Ask the operator to free space.")
+                            f"{fmt_bytes(free)} free. Nothing was saved. Ask the operator to free disk space.")
     folder = store.new_work_dir(prefix="upload-")
     try:
         paths: dict[str, Path] = {}
@@ -165,7 +175,8 @@ def offending_lines(path: Path, line_numbers: list[int], max_chars: int = LINE_E
     """The text of the given lines (header = line 1) of a .csv or .csv.gz, each cut to `max_chars`.
 
     Reads up to the last line wanted, never more than a bounded piece of any one line (a file without line ends
-    cannot fill memory). Empty for parquet files and unreadable files: the line numbers alone are shown then.
+    cannot fill memory). LF, CRLF and lone CR line ends all count, as in the report's line numbers. Empty for
+    parquet files and unreadable files: the line numbers alone are shown then.
     """
     wanted = {n for n in line_numbers if n >= 1}
     suffix = extract_suffix(path)
@@ -177,24 +188,46 @@ def offending_lines(path: Path, line_numbers: list[int], max_chars: int = LINE_E
     opener = gzip.open if suffix == ".csv.gz" else open
     try:
         with opener(path, "rb") as handle:
-            number = 1
-            while number <= last:
-                head = handle.readline(piece)
-                if not head:
+            for number, (head, cut) in enumerate(_bounded_lines(handle, piece), start=1):
+                if number > last:
                     break
-                line_end, cut = head.endswith(b"\n"), False
-                while not line_end:  # skip the rest of a long line
-                    rest = handle.readline(1 << 16)
-                    if not rest:
-                        break
-                    line_end, cut = rest.endswith(b"\n"), True
                 if number in wanted:
-                    text = head.decode("utf-8", "replace").rstrip("\r\n")
+                    text = head.decode("utf-8", "replace")
                     found[number] = text[:max_chars] + ("…" if cut or len(text) > max_chars else "")
-                number += 1
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         pass
     return found
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _bounded_lines(handle, keep: int) -> Iterator[tuple[bytes, bool]]:
+    """(the first `keep` bytes of each line, whether the line was longer) for every line of a binary file. LF, CRLF
+    and a lone CR each end a line, as in an editor and in ingest's line numbers (`basstory.ingest.scan`)."""
+    current, cut, skip_lf = bytearray(), False, False
+
+    def take(part: bytes) -> None:
+        nonlocal cut
+        room = max(keep - len(current), 0)
+        current.extend(part[:room])
+        cut = cut or len(part) > room
+
+    while block := handle.read(1 << 16):
+        position = 0
+        if skip_lf:
+            skip_lf = False
+            if block[:1] == b"\n":      # the LF of a CRLF split between two blocks
+                position = 1
+        for match in _LINE_END.finditer(block, position):
+            take(block[position:match.start()])
+            yield bytes(current), cut
+            current, cut = bytearray(), False
+            position = match.end()
+        skip_lf = block.endswith(b"\r")
+        take(block[position:])
+    if current or cut:
+        yield bytes(current), cut
 
 
 def report_excerpts(paths: Mapping[str, Path], report) -> dict[str, dict[int, str]]:

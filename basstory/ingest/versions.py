@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +82,19 @@ def delete_version(store: DatasetStore, version_id: str) -> Version:
     return version
 
 
+def name_skeleton(name: str) -> str:
+    """What a name looks like, for telling look-alikes apart: Unicode compatibility forms folded (NFKC: a no-break
+    or ideographic space is a space, a full-width letter a letter), invisible characters (zero-width spaces and
+    joiners, soft hyphens, direction marks) dropped, runs of white space made one space, case ignored."""
+    folded = " ".join(unicodedata.normalize("NFKC", name).split())      # a tab or no-break space is a space
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co", "Cn"))
+    return " ".join(visible.split()).casefold()
+
+
 def check_upload_name(name: str) -> str | None:
-    """Why an upload may not be called `name` (None when it may)."""
-    if name.strip().casefold() == BUNDLED_NAME.casefold():
+    """Why an upload may not be called `name` (None when it may): the bundled sample's name, or anything that looks
+    like it (`name_skeleton`: 'Bundled\u00a0sample' shows exactly as 'Bundled sample')."""
+    if name_skeleton(name) == name_skeleton(BUNDLED_NAME):
         return f"{BUNDLED_NAME!r} is reserved for the sample the app ships with; choose another name"
     return None
 
