@@ -24,6 +24,29 @@ def open_page(page: str | None = None, **query) -> AppTest:
     return at
 
 
+def built_chapter(data_dir: Path, page: str, filters=None) -> list:
+    """The chapter at `page` as its builder makes it for `filters` (default: the defaults) on the data folder's
+    current version, each page-level choice at its default: what the page must show."""
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.filters import StoryFilters
+    from basstory.query.tables import connect_version
+    from basstory.story.registry import chapter_at
+
+    chapter = chapter_at(page)
+    con = connect_version(DatasetStore(data_dir / "store").current())
+    return chapter.module().build(con, filters or StoryFilters(), *chapter.default_choices())
+
+
+def shown_metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def built_metrics(blocks) -> dict[str, str]:
+    from basstory.story.blocks import Metrics, walk
+
+    return {m.label: m.value for b in walk(blocks) if isinstance(b, Metrics) for m in b.items}
+
+
 def specs(at: AppTest) -> list[dict]:
     """The Vega-Lite spec of every chart on the page, in page order."""
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]

@@ -211,3 +211,15 @@ def test_builders_do_not_import_streamlit():
     code = ("import sys, basstory.story.chapters, basstory.story.blocks, basstory.export.html; "
             "sys.exit('streamlit' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_annual_lodgers_get_a_note_instead_of_the_due_date_chart(tmp_path):
+    """Annual lodgers have no monthly or quarterly due date: the chart of days before the due date gives way to a
+    note; the chapter's other charts stay."""
+    orgs = [org("A", tax_period="Annual"), org("B", tax_period="Annual")]
+    runs = [run("full", f"u{i % 3}", "AB"[i % 2], local=f"2017-02-{1 + i % 14:02d} {9 + i % 8}:15", runtime=30.0)
+            for i in range(40)]
+    blocks = chapters.interaction.build(staged_connection(tmp_path, runs, orgs), StoryFilters())
+    assert_sound(blocks)
+    assert "int_due" not in keys(blocks) and "int_heatmap" in keys(blocks)
+    assert Note("No runs of monthly or quarterly lodgers in this view.") in list(walk(blocks))

@@ -13,7 +13,7 @@ from basstory.analyses.facts import outage_windows
 from basstory.query.filters import StoryFilters
 from basstory.ingest.store import DatasetStore
 from basstory.query.tables import connect_version
-from tests.app_helpers import APP, assert_healthy, dataset_rows, open_page, specs, title_text
+from tests.app_helpers import APP, assert_healthy, built_chapter, built_metrics, dataset_rows, open_page, shown_metrics, specs, title_text
 
 SEASONALITY, OUTAGE, RECOMMENDATION = "pages/seasonality.py", "pages/outage.py", "pages/recommendation.py"
 #: months, quarterly cycle, daily trend × 2, weekly, quarter, day of month, busiest hour, concurrency, runtime,
@@ -41,7 +41,10 @@ def windows_of_current(sample_data_dir, filters: StoryFilters) -> dict:
 def test_default_filters(sample_data_dir, page, n_charts, heading):
     at = open_page(page)
     assert_healthy(at, n_charts)
-    assert at.title[0].value == heading
+    blocks = built_chapter(sample_data_dir, page)
+    assert at.title[0].value == heading == blocks[0].title
+    assert at.markdown[0].value == f"#### {blocks[0].finding}"
+    assert shown_metrics(at) == built_metrics(blocks)                  # every card, label and value
     assert at.markdown[0].value.startswith("#### ")                    # the finding, as a sentence
 
 
