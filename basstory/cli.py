@@ -151,8 +151,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from basstory.export.html import filters_sentence, parse_filters, story_html
     from basstory.ingest.store import DatasetStore
-    from basstory.query.tables import connect_version
     from basstory.ingest.versions import find_version
+    from basstory.query.tables import connect_version
 
     filters = parse_filters(start=args.start, end=args.end, systems=args.systems, statuses=args.statuses,
                             paying=args.paying, plan_families=args.plan_families, plans=args.plans,

@@ -3,11 +3,11 @@
 import pytest
 
 from basstory.analyses.facts import key_facts
-from basstory.query.filters import StoryFilters
-from basstory.story.narrative import fmt_int, fmt_month_short
 from basstory.ingest.store import DatasetStore
-from basstory.story.registry import CHAPTERS, DATA_PAGE
+from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
+from basstory.story.narrative import fmt_int, fmt_month_short
+from basstory.story.registry import CHAPTERS, DATA_PAGE
 from tests.app_helpers import open_page
 
 PAGES = [c.path for c in CHAPTERS] + [DATA_PAGE.path]
@@ -21,7 +21,8 @@ def test_every_page_renders(sample_data_dir, page):
     assert at.title, f"{page} has no title"
 
 
-def facts_of_current(sample_data_dir, filters=StoryFilters()):
+def facts_of_current(sample_data_dir, filters: StoryFilters | None = None):
+    filters = filters or StoryFilters()
     version = DatasetStore(sample_data_dir / "store").current()
     return key_facts(connect_version(version), filters)
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from basstory.export import html as export
-from basstory.query.filters import StoryFilters
 from basstory.ingest.store import DatasetStore
+from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
 from tests.conftest import wait_idle
 

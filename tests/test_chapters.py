@@ -1,5 +1,5 @@
-"""Chapter builders (basstory.story.chapters): for default and non-default filters and choices, on the test sample and on a
-tiny hand-made dataset, each chapter is the expected blocks with the expected keys; a chart never comes with empty
+"""Chapter builders (basstory.story.chapters): for default and non-default filters and choices, on the test sample and
+on a tiny hand-made dataset, each chapter is the expected blocks with the expected keys; a chart never comes with empty
 data (a friendly note instead); a view with no runs is the headline, the scope line and one note."""
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import sys
 
 import pytest
 
+from basstory.ingest.store import DatasetStore
+from basstory.query.filters import StoryFilters
+from basstory.query.tables import connect_version
 from basstory.story import chapters
 from basstory.story.blocks import (
     Bullets,
@@ -25,9 +28,6 @@ from basstory.story.blocks import (
 )
 from basstory.story.charts.common import MAX_POINTS
 from basstory.story.registry import CHAPTERS
-from basstory.query.filters import StoryFilters
-from basstory.ingest.store import DatasetStore
-from basstory.query.tables import connect_version
 from tests.staged_fixtures import org, run, staged_connection
 
 CHART_KEYS = {

@@ -6,8 +6,8 @@ import pytest
 
 from basstory.analyses import comparison as an
 from basstory.analyses.interaction import repeat_runs, repeat_runs_frame
-from basstory.story.charts import comparison as charts
 from basstory.query.filters import StoryFilters
+from basstory.story.charts import comparison as charts
 from basstory.story.theme import BOTH_COLOR, SYSTEM_COLORS
 from tests.chart_spec import (
     assert_no_configure,

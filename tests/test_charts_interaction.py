@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from basstory.analyses import interaction as an
-from basstory.story.charts import interaction as charts
 from basstory.query.filters import StoryFilters
+from basstory.story.charts import interaction as charts
 from basstory.story.theme import ACCENT_COLOR
 from tests.chart_spec import (
     assert_no_configure,

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 
 from basstory.analyses.outage_impact import window_metrics
+from basstory.query.filters import StoryFilters
 from basstory.story.charts import outage as charts
 from basstory.story.charts.common import MAX_POINTS
-from basstory.query.filters import StoryFilters
 from basstory.story.theme import ACCENT_COLOR
 from tests.staged_fixtures import org, run, staged_connection
 from tests.test_charts_seasonality import assert_system_colours, mark_type, rows, units

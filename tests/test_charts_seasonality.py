@@ -7,9 +7,9 @@ import pytest
 
 from basstory.analyses.capacity import capacity_outlook
 from basstory.analyses.seasonality import daily_decomposition, due_dates_in_view, quarterly_cycle, runs_per_month
+from basstory.query.filters import StoryFilters
 from basstory.story.charts import seasonality as charts
 from basstory.story.charts.common import MAX_POINTS
-from basstory.query.filters import StoryFilters
 from basstory.story.theme import ACCENT_COLOR, SYSTEM_COLORS
 from tests.staged_fixtures import org, run, staged_connection
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from basstory.ingest import versions
 from basstory.cli import main
+from basstory.ingest import versions
 from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
 from tests.extract_fixtures import csv_text, default_fullbas_rows, default_simplebas_rows, write_extracts

@@ -5,25 +5,35 @@ layer. Each test works on its own copy of the test store, so the session-wide da
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory.app import access
-from basstory.ingest import uploads
-from basstory.ingest import versions
 from basstory.analyses.facts import key_facts
+from basstory.app import access
+from basstory.ingest import uploads, versions
 from basstory.ingest.build import ingest
-from basstory.story.narrative import fmt_int
 from basstory.ingest.store import DatasetStore
 from basstory.query.tables import connect_version
+from basstory.story.narrative import fmt_int
 from tests.extract_fixtures import write_extracts
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+ANALYST_APP = str(Path(__file__).resolve().parents[1] / "analyst_app.py")
 DATA_PAGE = "pages/data.py"
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def no_limits_carried_over(monkeypatch):
+    """Every test starts with no failed attempts on record, and a wrong password answers at once."""
+    access.LIMITER.reset()
+    monkeypatch.setattr(access, "FAILURE_PAUSE_S", 0.0)
+    yield
+    access.LIMITER.reset()
 
 
 @pytest.fixture
@@ -51,39 +61,56 @@ def first_rows(lines: list[str], n: int) -> bytes:
     return "".join(lines[: n + 1]).encode()
 
 
-def data_page(*, secret: str | None = None, password: str | None = None) -> AppTest:
-    """The Data page in a new session; `secret` sets st.secrets' analyst password, `password` types it in."""
+def data_page() -> AppTest:
+    """The viewer app's Data page in a new session."""
     at = AppTest.from_file(APP, default_timeout=60)
-    if secret is not None:
-        at.secrets[access.SECRET_KEY] = secret
     at.run()
     at.switch_page(DATA_PAGE).run()
     assert not at.exception, at.exception
-    if password is not None:
-        at.text_input(key="analyst_password").input(password).run()
-        assert not at.exception, at.exception
     return at
 
 
-def unlocked_page(monkeypatch) -> AppTest:
-    monkeypatch.setenv(access.ENV_VAR, PASSWORD)
-    return data_page(password=PASSWORD)
+def analyst_app(monkeypatch=None, *, secret: str | None = None) -> AppTest:
+    """The analyst app in a new session; with `monkeypatch`, the password is set in the environment."""
+    if monkeypatch is not None:
+        monkeypatch.setenv(access.ENV_VAR, PASSWORD)
+    at = AppTest.from_file(ANALYST_APP, default_timeout=60)
+    if secret is not None:
+        at.secrets[access.SECRET_KEY] = secret
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def plain(text: str) -> str:
+    """Markdown as the reader sees it: backslash escapes (md_escape) removed."""
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def texts(at: AppTest, kind: str) -> str:
-    return "\n".join(e.value for e in getattr(at, kind))
+    return plain("\n".join(e.value for e in getattr(at, kind)))
 
 
 def keys(at: AppTest, kind: str) -> set[str]:
     return {w.key for w in getattr(at, kind)}
 
 
-def upload(at: AppTest, **files: tuple[str, bytes]) -> AppTest:
-    """Put files in the slot uploaders (slot=(name, bytes)) and press "Check the files"."""
-    for slot, (name, data) in files.items():
-        at.file_uploader(key=f"upload_{slot}").set_value((name, data, "application/octet-stream"))
-    at.run()
+def upload(at: AppTest, password: str = PASSWORD, name: str | None = None, **files: tuple[str, bytes]) -> AppTest:
+    """Put files in the slot uploaders (slot=(name, bytes)), type the name and password, press "Check the files"."""
+    for slot, (file_name, data) in files.items():
+        at.file_uploader(key=f"upload_{slot}").set_value((file_name, data, "application/octet-stream"))
+    if name is not None:
+        at.text_input(key="upload_name").input(name)
+    at.text_input(key="upload_password").input(password)
     at.button(key="check_upload").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def press(at: AppTest, button: str, password_key: str, password: str = PASSWORD) -> AppTest:
+    """Type the password into a form and press one of its buttons."""
+    at.text_input(key=password_key).input(password)
+    at.button(key=button).click().run()
     assert not at.exception, at.exception
     return at
 
@@ -96,61 +123,88 @@ def leftovers(store: DatasetStore) -> list[Path]:
     return list(store.tmp_dir.iterdir()) if store.tmp_dir.exists() else []
 
 
-# --- who may change data --------------------------------------------------------------------------------------------
+# --- the viewer app changes nothing ---------------------------------------------------------------------------------
 
-def test_without_a_password_the_page_is_read_only(data_dir, store):
+def test_the_viewer_data_page_is_read_only_even_with_a_password_set(data_dir, store, monkeypatch):
+    monkeypatch.setenv(access.ENV_VAR, PASSWORD)
     at = data_page()
-    info = texts(at, "info")
-    assert "read-only" in info and access.ENV_VAR in info and "secrets.toml" in info
-    assert not at.file_uploader and not at.text_input
-    assert not keys(at, "button") & {"check_upload", "switch_version", "delete_version"}
+    assert "analyst app" in texts(at, "info") and "make analyst" in texts(at, "info")
+    assert not at.get("file_uploader") and not at.text_input
+    assert not keys(at, "button") & {"check_upload", "switch_version", "delete_version", "activate_upload"}
     assert any(store.current().id in str(df.value.to_dict()) for df in at.dataframe)   # the list is there
 
 
-def test_a_wrong_password_changes_nothing(data_dir, monkeypatch):
-    monkeypatch.setenv(access.ENV_VAR, PASSWORD)
-    at = data_page(password="guess")
-    assert "not the analyst password" in texts(at, "error")
-    assert not at.file_uploader and "analyst_token" not in at.session_state
+def test_table_cells_cannot_run_as_formulas(data_dir, store):
+    """A version named like a formula is shown with a leading apostrophe, so the table's CSV download is safe."""
+    ingest(write_extracts(data_dir / "tiny"), store, name="=HYPERLINK(\"http://x\",\"y\")")
+    at = data_page()
+    names = next(df.value for df in at.dataframe if "Name" in df.value.columns)["Name"].tolist()
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in names
 
 
-def test_the_password_from_secrets_unlocks_the_session_until_it_changes(data_dir):
-    at = data_page(secret=PASSWORD, password=PASSWORD)
-    assert keys(at, "file_uploader") == {"upload_fullbas", "upload_simplebas", "upload_orgcard"}
-    assert "analyst_password" not in keys(at, "text_input")
-    assert "Unlocked" in texts(at, "success")
-    # remembered for the session: away to the cover and back
-    at.switch_page("pages/cover.py").run()
-    at.switch_page(DATA_PAGE).run()
-    assert at.file_uploader
-    # the operator rotates the password: this session is locked again
-    at.secrets[access.SECRET_KEY] = "rotated"
-    at.run()
-    assert not at.file_uploader and "analyst_password" in keys(at, "text_input")
+# --- the analyst app: the password, per action ----------------------------------------------------------------------
+
+def test_without_a_password_set_the_analyst_app_changes_nothing(data_dir, store):
+    at = analyst_app()
+    info = texts(at, "info")
+    assert "no analyst password is set" in info and access.ENV_VAR in info and "secrets.toml" in info
+    assert not at.get("file_uploader") and not keys(at, "button") & {"check_upload", "switch_version"}
 
 
-def test_the_environment_wins_over_secrets(data_dir, monkeypatch):
-    monkeypatch.setenv(access.ENV_VAR, PASSWORD)
-    at = data_page(secret="from-secrets", password="from-secrets")
-    assert not at.file_uploader
-    at.text_input(key="analyst_password").input(PASSWORD).run()
-    assert at.file_uploader
+def test_a_wrong_password_checks_nothing_and_is_logged_without_the_attempt(data_dir, store, sample_lines,
+                                                                          monkeypatch, caplog):
+    before = snapshot(store)
+    at = analyst_app(monkeypatch)
+    with caplog.at_level("WARNING", logger="basstory.access"):
+        upload(at, password="guess-1234", fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 10)))
+    assert "That is not the analyst password" in texts(at, "error")
+    assert snapshot(store) == before and leftovers(store) == []
+    assert "guess-1234" not in caplog.text and "action: check files" in caplog.text
 
 
-def test_lock_forgets_the_password(data_dir, monkeypatch):
-    at = unlocked_page(monkeypatch)
-    at.button(key="analyst_lock").click().run()
-    assert not at.file_uploader and "analyst_token" not in at.session_state
+def test_every_change_needs_the_password_again(data_dir, store, sample_lines, monkeypatch):
+    """Nothing is remembered: after checking with the password, Activate without it does nothing, and the session
+    holds neither the password nor anything derived from it."""
+    first = store.current()
+    at = analyst_app(monkeypatch)
+    upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 100)))
+    assert at.status[0].state == "complete"
+    session_values = " ".join(str(at.session_state[k]) for k in at.session_state)
+    assert PASSWORD not in session_values and access.session_token(PASSWORD) not in session_values
+    assert at.text_input(key="review_password").value == ""               # cleared when the form was sent
+    at.button(key="activate_upload").click().run()
+    assert "Type the analyst password to activate a dataset" in texts(at, "error")
+    assert store.current() == first
+
+
+def test_a_wrong_password_slows_the_next_attempt(data_dir, store, sample_lines, monkeypatch):
+    at = analyst_app(monkeypatch)
+    upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 100)))
+    first = store.current()
+    press(at, "activate_upload", "review_password", "wrong")
+    assert "That is not the analyst password. Wait 1 s" in texts(at, "error")
+    press(at, "activate_upload", "review_password")                     # at once: refused, however right
+    assert "Wait 1 s before trying again" in texts(at, "error") and store.current() == first
+
+
+def test_the_password_from_secrets_works_and_the_environment_wins(data_dir, store, sample_lines, monkeypatch):
+    at = analyst_app(secret=PASSWORD)
+    upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 50)))
+    assert at.status[0].state == "complete"
+    monkeypatch.setenv(access.ENV_VAR, "from-env")
+    at = analyst_app(secret=PASSWORD)
+    upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 60)))
+    assert "That is not the analyst password" in texts(at, "error") and not at.status
 
 
 # --- uploading ------------------------------------------------------------------------------------------------------
 
 def test_upload_part_of_an_extract_review_then_activate(data_dir, store, sample_lines, monkeypatch):
     first = store.current()
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     assert "taken from the current dataset" in texts(at, "markdown")
-    at.text_input(key="upload_name").input("First 2,000 Full BAS runs")
-    upload(at, fullbas=("fullbas-head.csv", first_rows(sample_lines["fullbas"], 2000)))
+    upload(at, name="First 2,000 Full BAS runs",
+           fullbas=("fullbas-head.csv", first_rows(sample_lines["fullbas"], 2000)))
 
     status = at.status[0]
     assert status.state == "complete" and "review" in status.label
@@ -161,7 +215,7 @@ def test_upload_part_of_an_extract_review_then_activate(data_dir, store, sample_
     # nothing is live yet, but the version is stored
     new = next(v for v in store.versions() if v.name == "First 2,000 Full BAS runs")
     assert store.current() == first
-    labels = [e.label for e in at.expander]
+    labels = [plain(e.label) for e in at.expander]
     assert any(label.startswith("Full BAS runs (fullbas): fullbas-head.csv, 2,000 of 2,000") for label in labels)
     assert any(f"taken from version {first.id}" in label for label in labels)
     frames = [df.value for df in at.dataframe]
@@ -173,8 +227,7 @@ def test_upload_part_of_an_extract_review_then_activate(data_dir, store, sample_
     assert compare.loc["Simple BAS runs", "Change"] == "no change"
     assert leftovers(store) == []
 
-    at.button(key="activate_upload").click().run()
-    assert not at.exception
+    press(at, "activate_upload", "review_password")
     assert store.current() == new
     assert f"Activated First 2,000 Full BAS runs ({new.id})" in texts(at, "success")
     assert "Data updated" not in texts(at, "info")         # this session did it: no "someone else" notice
@@ -187,7 +240,7 @@ def test_warnings_do_not_block_and_show_the_offending_lines(data_dir, store, sam
     bad = lines[5].rstrip("\n").split(",")
     bad[header.index("datestring")] = "11/10/2016"
     lines[5] = ",".join(bad) + "\n"
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, fullbas=("fullbas.csv", "".join(lines).encode()))
     warning = texts(at, "warning")
     assert "Warnings do not block activation" in warning and "line 6" in warning
@@ -197,7 +250,7 @@ def test_warnings_do_not_block_and_show_the_offending_lines(data_dir, store, sam
 
 def test_a_file_in_the_wrong_slot_is_refused_and_nothing_changes(data_dir, store, sample_lines, monkeypatch):
     before = snapshot(store)
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, fullbas=("orgcard.csv", first_rows(sample_lines["orgcard"], 50)))
     assert at.status[0].state == "error"
     errors = texts(at, "error")
@@ -210,18 +263,19 @@ def test_a_file_in_the_wrong_slot_is_refused_and_nothing_changes(data_dir, store
 def test_a_corrupt_gzip_is_refused_and_nothing_changes(data_dir, store, sample_lines, monkeypatch):
     before = snapshot(store)
     cut = gzip.compress(first_rows(sample_lines["fullbas"], 3000))[:-100]
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, fullbas=("fullbas.csv.gz", cut))
     errors = texts(at, "error")
     assert "nothing was changed" in errors and "ERROR fullbas.csv.gz" in errors and "could not be read" in errors
     assert "activate_upload" not in keys(at, "button")
+    assert str(data_dir) not in errors                         # no server path
     assert snapshot(store) == before and leftovers(store) == []
 
 
 def test_a_file_over_the_limit_is_refused_with_its_name_and_the_limit(data_dir, store, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 1024)
     before = snapshot(store)
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, simplebas=("simplebas-big.csv", b"x" * 2048))
     assert "simplebas-big.csv is 2.0 KB, over the limit of 1.0 KB per file" in texts(at, "error")
     assert at.status[0].state == "error"
@@ -235,37 +289,39 @@ def test_an_upload_broken_midway_leaves_nothing(data_dir, store, sample_lines, m
     def breaks(handle, chunk):
         calls.append(1)
         if len(calls) == 3:
-            raise OSError(28, "No space left on device")
+            raise OSError(28, "No space left on device", str(data_dir / "store" / "tmp" / "x" / "fullbas.csv"))
         handle.write(chunk)
 
     monkeypatch.setattr(uploads, "_write_slice", breaks)
     before = snapshot(store)
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 500)))
-    assert "The upload failed" in texts(at, "error") and "No space left" in texts(at, "error")
+    errors = texts(at, "error")
+    assert "The upload failed (No space left on device)" in errors and str(data_dir) not in errors
     assert snapshot(store) == before and leftovers(store) == []
 
 
-def test_the_bundled_name_is_reserved(data_dir, store, sample_lines, monkeypatch):
+@pytest.mark.parametrize("name", ["bundled SAMPLE", "Bundled\u00a0sample"])
+def test_the_bundled_name_and_its_look_alikes_are_reserved(data_dir, store, sample_lines, monkeypatch, name):
     before = snapshot(store)
-    at = unlocked_page(monkeypatch)
-    at.text_input(key="upload_name").input("bundled SAMPLE")
-    upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 10)))
+    at = analyst_app(monkeypatch)
+    upload(at, name=name, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 10)))
     assert "reserved" in texts(at, "error")
     assert snapshot(store) == before
 
 
 def test_discard_removes_the_checked_version(data_dir, store, sample_lines, monkeypatch):
     before = snapshot(store)
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 100)))
     assert len(store.versions()) == len(before[1]) + 1
-    at.button(key="discard_upload").click().run()
+    press(at, "discard_upload", "review_password")
     assert snapshot(store) == before and "activate_upload" not in keys(at, "button")
+    assert "Discarded the checked version" in texts(at, "success")
 
 
 def test_the_same_files_again_are_recognised(data_dir, store, sample_lines, monkeypatch):
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     upload(at, fullbas=("fullbas.csv", "".join(sample_lines["fullbas"]).encode()))
     assert "exactly the dataset the story already shows" in texts(at, "info")
     assert at.button(key="activate_upload").disabled
@@ -284,10 +340,9 @@ def facts_of(version) -> dict:
 def test_a_session_sees_the_new_dataset_on_its_next_run_with_a_notice(data_dir, store, sample_lines, monkeypatch):
     viewer = AppTest.from_file(APP, default_timeout=60).run()       # a reader on the cover
     before = cover_values(viewer)
-    analyst = unlocked_page(monkeypatch)
-    analyst.text_input(key="upload_name").input("Smaller extract")
-    upload(analyst, fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 3000)))
-    analyst.button(key="activate_upload").click().run()
+    analyst = analyst_app(monkeypatch)
+    upload(analyst, name="Smaller extract", fullbas=("fullbas.csv", first_rows(sample_lines["fullbas"], 3000)))
+    press(analyst, "activate_upload", "review_password")
     new = store.current()
     assert new.name == "Smaller extract"
 
@@ -330,28 +385,23 @@ def test_a_run_finishes_on_the_version_it_started_with(data_dir, store, monkeypa
 def test_switch_and_delete_versions(data_dir, store, monkeypatch):
     first = store.current()
     other = ingest(write_extracts(data_dir / "tiny"), store, name="Tiny").version
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     assert at.button(key="switch_version").disabled            # the current one is selected
     assert at.button(key="delete_version").disabled
     at.selectbox(key="version_choice").set_value(other.id).run()
-    at.button(key="switch_version").click().run()
-    assert not at.exception
+    press(at, "switch_version", "version_password")
     assert store.current() == other and f"Switched to Tiny ({other.id})" in texts(at, "success")
 
     at.selectbox(key="version_choice").set_value(first.id).run()
-    at.button(key="delete_version").click().run()
-    assert "Delete Test sample" in texts(at, "warning")
-    at.button(key="cancel_delete_version").click().run()
-    assert store.has(first.id)
-    at.button(key="delete_version").click().run()
-    at.button(key="confirm_delete_version").click().run()
-    assert not at.exception
+    at.button(key="delete_version").click().run()              # no password: nothing happens
+    assert "Type the analyst password to delete a dataset" in texts(at, "error") and store.has(first.id)
+    press(at, "delete_version", "version_password")
     assert not store.has(first.id) and f"Deleted Test sample ({first.id})" in texts(at, "success")
 
 
 def test_the_bundled_sample_cannot_be_deleted(data_dir, store, monkeypatch):
     bundled = ingest(write_extracts(data_dir / "tiny"), store, name=versions.BUNDLED_NAME).version
-    at = unlocked_page(monkeypatch)
+    at = analyst_app(monkeypatch)
     at.selectbox(key="version_choice").set_value(bundled.id).run()
     assert at.button(key="delete_version").disabled
     assert "bundled sample, which is always kept" in at.button(key="delete_version").help

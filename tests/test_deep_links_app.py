@@ -5,19 +5,18 @@ and its toggle, the link to copy, and that every widget bound to the URL is one 
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory.app import links
 from basstory.analyses.dataset import filter_options
-from basstory.query.filters import StoryFilters, date_presets
+from basstory.app import links
 from basstory.ingest.store import DatasetStore
-from basstory.story.registry import CHAPTERS, DATA_PAGE
+from basstory.query.filters import StoryFilters, date_presets
 from basstory.query.tables import connect_version
+from basstory.story.registry import CHAPTERS, DATA_PAGE
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEFAULT = StoryFilters()

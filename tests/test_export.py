@@ -1,5 +1,5 @@
-"""The export (basstory.export.html): CSV cells that cannot run as formulas, PNG/SVG of a chart, the filters in words, the
-one-file HTML story (dataset, filters, every chart embedded once, Vega inlined once, no network, under 10 MB) and
+"""The export (basstory.export.html): CSV cells that cannot run as formulas, PNG/SVG of a chart, the filters in words,
+the one-file HTML story (dataset, filters, every chart embedded once, Vega inlined once, no network, under 10 MB) and
 the `export` command."""
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from basstory.story import chapters
 from basstory.export import html as export
-from basstory.story.blocks import Chart, Column, Table, charts
-from basstory.query.filters import StoryFilters
 from basstory.ingest.store import DatasetStore
-from basstory.story.registry import CHAPTERS
+from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
+from basstory.story import chapters
+from basstory.story.blocks import Chart, Column, Table, charts
+from basstory.story.registry import CHAPTERS
 
 EXPORTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 MAX_BYTES = 10 * 1024 * 1024

@@ -3,11 +3,21 @@ from datetime import date
 
 import pytest
 
-from basstory.story.narrative import (cover_finding, cover_metrics, coverage_sentence, fmt_int, fmt_month_short,
-                                left_out_sentence, pct, plural, window_phrase)
+from basstory.story.narrative import (
+    cover_finding,
+    cover_metrics,
+    coverage_sentence,
+    fmt_int,
+    fmt_month_short,
+    left_out_sentence,
+    pct,
+    plural,
+    window_phrase,
+)
 
 
-@pytest.mark.parametrize("part, whole, expected", [(1, 3, "33%"), (1, 12, "8.3%"), (0, 0, "0%"), (0, 7, "0%"), (0.05, 1, "5.0%"), (5, 5, "100%")])
+@pytest.mark.parametrize("part, whole, expected", [(1, 3, "33%"), (1, 12, "8.3%"), (0, 0, "0%"), (0, 7, "0%"),
+                                                   (0.05, 1, "5.0%"), (5, 5, "100%")])
 def test_pct(part, whole, expected):
     assert pct(part, whole) == expected
 
@@ -42,7 +52,8 @@ FACTS = {"fullbas_runs": 300, "simplebas_runs": 100, "busiest_month": {"month": 
 
 
 def test_cover_finding():
-    assert cover_finding(FACTS) == "Full BAS carries 75% of 400 report runs; the busiest month was February 2017 with 90 runs."
+    assert cover_finding(FACTS) == ("Full BAS carries 75% of 400 report runs; the busiest month was February 2017 "
+                                    "with 90 runs.")
     assert cover_finding({**FACTS, "fullbas_runs": 0, "simplebas_runs": 0}) == "No report runs match these filters."
 
 

@@ -138,7 +138,8 @@ def test_who_runs():
     none = {"all": {**ROLES["all"], "advisers": 0, "adviser_runs": 0}, "full": ROLES["full"]}
     assert n.who_runs_title(none).text == "Advisers are 0% of users and make 0% of runs"
     fewer = {"all": {**ROLES["all"], "adviser_runs": 1}}          # the numbers the other way
-    assert n.who_runs_title(fewer).text == "Advisers are 33% of users and make 17% of runs, less than their share of users"
+    assert n.who_runs_title(fewer).text == ("Advisers are 33% of users and make 17% of runs, less than their share "
+                                            "of users")
     assert "0 of the 3 users are advisers (Full BAS 1 of 2)." in n.who_runs_sentence(none)
     assert n.who_runs_title({}).text == "No users in this view"
     assert n.who_runs_sentence({}) == "No users in this view."

@@ -10,7 +10,16 @@ from streamlit.testing.v1 import AppTest
 
 from basstory.query.filters import StoryFilters
 from basstory.story.charts.common import MAX_POINTS
-from tests.app_helpers import APP, assert_healthy, built_chapter, built_metrics, dataset_rows, open_page, shown_metrics, title_text
+from tests.app_helpers import (
+    APP,
+    assert_healthy,
+    built_chapter,
+    built_metrics,
+    dataset_rows,
+    open_page,
+    shown_metrics,
+    title_text,
+)
 from tests.app_helpers import specs as charts
 
 INTERACTION, COMPARISON = "pages/interaction.py", "pages/comparison.py"
@@ -137,4 +146,5 @@ def test_comparison_metric_and_grain(sample_data_dir, metric, grain, field, x_ti
     raw = activity["layer"][1]
     assert raw["encoding"]["y"]["field"] == field
     assert raw["encoding"]["x"]["title"] == x_title
-    assert title_text(activity).lower().startswith({"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric])
+    expected = {"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric]
+    assert title_text(activity).lower().startswith(expected)

@@ -8,12 +8,22 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from basstory.story.charts.common import MAX_POINTS
 from basstory.analyses.facts import outage_windows
-from basstory.query.filters import StoryFilters
 from basstory.ingest.store import DatasetStore
+from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
-from tests.app_helpers import APP, assert_healthy, built_chapter, built_metrics, dataset_rows, open_page, shown_metrics, specs, title_text
+from basstory.story.charts.common import MAX_POINTS
+from tests.app_helpers import (
+    APP,
+    assert_healthy,
+    built_chapter,
+    built_metrics,
+    dataset_rows,
+    open_page,
+    shown_metrics,
+    specs,
+    title_text,
+)
 
 SEASONALITY, OUTAGE, RECOMMENDATION = "pages/seasonality.py", "pages/outage.py", "pages/recommendation.py"
 #: months, quarterly cycle, daily trend × 2, weekly, quarter, day of month, busiest hour, concurrency, runtime,

@@ -32,7 +32,9 @@ IDLE_JS = """() => {
   return !!app && app.dataset.testScriptState === 'notRunning' && !document.querySelector(
     '[data-stale="true"],[data-testid="stSkeleton"],[data-testid="stAppSkeleton"],[data-testid="stSpinner"]');
 }"""
-MAIN_HEIGHT_JS = """() => { const m = document.querySelector('[data-testid="stMain"]'); return m ? m.scrollHeight : 0; }"""
+MAIN_HEIGHT_JS = """() => {
+  const m = document.querySelector('[data-testid="stMain"]'); return m ? m.scrollHeight : 0;
+}"""
 NAV_JS = r"""() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"],[data-testid="stTopNavLink"]')]
   .map(e => [e.innerText.trim().split('\n').pop().trim(), e.getAttribute('href')])"""
 

@@ -174,7 +174,8 @@ def validate_query(params: Mapping[str, Sequence[str]], options: Mapping[str, Pa
     left out of clean without a note (they do nothing here and the page they belong to checks them).
     Returns (clean, notes): clean holds, per parameter, the values that will be used, in URL form (presentation mode
     as '1'); notes one short phrase per value left out, in the order of the link, e.g.
-    "plan 'Foo' is not in this dataset", as Markdown: every value from the link is escaped (core.text.md_escape). A parameter that is absent from clean takes its default.
+    "plan 'Foo' is not in this dataset", as Markdown: every value from the link is escaped (core.text.md_escape).
+    A parameter that is absent from clean takes its default.
     """
     clean: dict[str, list[str]] = {}
     notes: list[str] = []

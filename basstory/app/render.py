@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from basstory.story import blocks as B
-from basstory.export import html as export
 from basstory.app import ui
+from basstory.export import html as export
 from basstory.query.filters import StoryFilters
+from basstory.story import blocks as B
 from basstory.story.narrative.common import dataset_notice
 from basstory.story.registry import chapter_at
 

@@ -329,7 +329,8 @@ def document(chapters: Sequence[tuple[Chapter, list[B.Block]]], filters: StoryFi
         dataset_notice=dataset_notice(version.name, version.id, bundled),
         dataset=dataset_words(version), filters=filters_in_words(filters),
         contract_scope=filters.is_contract_scope(),
-        exported=exported_words(exported_at, filters.tz), exported_utc=f"{exported_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+        exported=exported_words(exported_at, filters.tz),
+        exported_utc=f"{exported_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
         css=Markup((TEMPLATES / "story.css").read_text(encoding="utf-8")),
         colors={"full": SYSTEM_COLORS["full"], "simple": SYSTEM_COLORS["simple"], "both": BOTH_COLOR,
                 "accent": ACCENT_COLOR, "muted": MUTED_COLOR, "font": Markup(FONT)},
@@ -383,5 +384,5 @@ def table_html(table: B.Table) -> str:
     return str(_environment().get_template("blocks.html.j2").module.table(table))
 
 
-__all__ = ["chart_csv", "markdown_block", "markdown_inline", "chart_png", "chart_spec", "chart_svg", "document", "escape_cell", "filters_in_words",
-           "filters_sentence", "spreadsheet_safe", "story_html"]
+__all__ = ["chart_csv", "chart_png", "chart_spec", "chart_svg", "document", "escape_cell", "filters_in_words",
+           "filters_sentence", "markdown_block", "markdown_inline", "spreadsheet_safe", "story_html"]

@@ -1,1 +1,2 @@
-"""Layer 4, story: the story as content — chapter registry, blocks, chart builders, narrative, theme and one builder per chapter. No Streamlit."""
+"""Layer 4, story: the story as content — chapter registry, blocks, chart builders, narrative, theme and one builder
+per chapter. No Streamlit."""

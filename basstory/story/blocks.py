@@ -1,8 +1,8 @@
 """A chapter's content as data: what a page shows, in reading order, whatever draws it.
 
-The chapter builders (basstory.story.chapters) return a list of these blocks; basstory.app.render draws them in the Streamlit
-page and basstory.export.html writes them into the offline HTML story, so the app and the export always say the same
-thing. Blocks are plain, picklable values: no streamlit here.
+The chapter builders (basstory.story.chapters) return a list of these blocks; basstory.app.render draws them in the
+Streamlit page and basstory.export.html writes them into the offline HTML story, so the app and the export always
+say the same thing. Blocks are plain, picklable values: no streamlit here.
 
 Text is Markdown in Headline.finding, Scope, Text, Bullets, Caption, Note and every Metric field: whoever writes it
 escapes any value from data, files, names or a URL with `basstory.core.text.md_escape`, so it shows literally in the

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.story.blocks import Block, Headline, Note, Scope
 from basstory.analyses.facts import left_out, runs_by_system
-from basstory.query.filters import StoryFilters
-from basstory.story.narrative import fmt_int, left_out_sentence
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.query.filters import StoryFilters
+from basstory.story.blocks import Block, Headline, Note, Scope
+from basstory.story.narrative import fmt_int, left_out_sentence
 
 NOTHING_TO_SHOW = Note("No report runs match these filters. Widen the period, add a system or an org status, "
                        "or clear the plan, tax period and channel filters in the sidebar.",

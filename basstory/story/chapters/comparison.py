@@ -6,11 +6,11 @@ import duckdb
 
 from basstory.analyses import comparison as analyses
 from basstory.analyses import interaction as interaction_analyses
+from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Columns, Heading, Tabs, Text, chart_or_note
 from basstory.story.chapters.common import opening
 from basstory.story.charts import comparison as charts
 from basstory.story.charts.interaction import org_split_chart
-from basstory.query.filters import StoryFilters
 from basstory.story.narrative import comparison as narrative
 from basstory.story.narrative.interaction import split_title
 from basstory.story.registry import CMP_GRAIN, CMP_METRIC

@@ -4,10 +4,10 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses.dataset import coverage
-from basstory.story.blocks import Block, ChapterLink, Heading, Metric, Metrics, Outline, Text
-from basstory.story.chapters.common import opening
 from basstory.analyses.facts import key_facts
 from basstory.query.filters import StoryFilters
+from basstory.story.blocks import Block, ChapterLink, Heading, Metric, Metrics, Outline, Text
+from basstory.story.chapters.common import opening
 from basstory.story.narrative import cover_finding, cover_metrics, coverage_sentence
 from basstory.story.registry import CHAPTERS
 

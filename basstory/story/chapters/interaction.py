@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import interaction as analyses
+from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Caption, Heading, Text, chart_or_note
 from basstory.story.chapters.common import opening
 from basstory.story.charts import interaction as charts
-from basstory.query.filters import StoryFilters
 from basstory.story.narrative import interaction as narrative
 
 TITLE = "How and when users interact"

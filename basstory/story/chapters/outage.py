@@ -5,12 +5,12 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import outage_impact
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Caption, Chart, Columns, Heading, Note, Table, Text
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
-from basstory.query.filters import StoryFilters
 from basstory.story.narrative import outage as narrative
-from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.story.registry import OUTAGE_METRIC, OUTAGE_SYSTEM
 
 TITLE = "The outage window"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.analyses import facts
-from basstory.analyses import capacity, recommendation, seasonality
+from basstory.analyses import capacity, facts, recommendation, seasonality
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Bullets, Chart, Columns, Heading, Metric, Metrics, Note, Text
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
-from basstory.query.filters import StoryFilters
 from basstory.story.narrative import recommendation as narrative
 from basstory.story.narrative.seasonality import capacity_statement
-from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
 TITLE = "Recommendation"
 WINDOW_HELP = ("Sydney wall-clock time; the window that would have interrupted the fewest runs a month on "

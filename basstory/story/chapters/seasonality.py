@@ -6,12 +6,24 @@ import duckdb
 import pandas as pd
 
 from basstory.analyses import capacity, seasonality
-from basstory.story.blocks import Block, Bullets, Chart, Column, Heading, Metric, Metrics, Note, Table, Text, chart_or_note
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.query.filters import StoryFilters
+from basstory.story.blocks import (
+    Block,
+    Bullets,
+    Chart,
+    Column,
+    Heading,
+    Metric,
+    Metrics,
+    Note,
+    Table,
+    Text,
+    chart_or_note,
+)
 from basstory.story.chapters.common import opening
 from basstory.story.charts import seasonality as charts
-from basstory.query.filters import StoryFilters
 from basstory.story.narrative import seasonality as narrative
-from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
 TITLE = "Seasonality and capacity"
 NO_LOAD_NOTE = ("No Full BAS runs with a runtime in this view: load and capacity are measured on Full BAS only "

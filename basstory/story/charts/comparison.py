@@ -1,6 +1,6 @@
 """Chapter 2's charts: one builder a chart, an aggregated frame (basstory.analyses.comparison) in, an Altair chart
-out. Titles come from basstory.story.narrative.comparison; the look from basstory.story.theme. Charts of 'which reports an org
-used' colour Full BAS only and Simple BAS only in the system colours and 'Both' in theme.BOTH_COLOR."""
+out. Titles come from basstory.story.narrative.comparison; the look from basstory.story.theme. Charts of 'which
+reports an org used' colour Full BAS only and Simple BAS only in the system colours and 'Both' in theme.BOTH_COLOR."""
 from __future__ import annotations
 
 import altair as alt

@@ -18,7 +18,6 @@ from basstory.story.charts.common import (
 from basstory.story.theme import ACCENT_COLOR
 
 
-
 def weekly_heatmap_chart(df: pd.DataFrame, title: str, subtitle: str, zone: str) -> alt.FacetChart:
     """Weekday × hour heatmap, one row per system, from `weekly_heatmap`: the system's colour, darker for a larger
     share of its runs. `zone` names the display zone for the axis ('Sydney time')."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from basstory.story.charts.common import system_color, title_params, with_system_labels
 from basstory.core.schema import SYSTEM_LABELS
+from basstory.story.charts.common import system_color, title_params, with_system_labels
 from basstory.story.theme import ACCENT_COLOR
 
 #: A single system's heatmap is shaded in that system's own hue.
@@ -19,8 +19,9 @@ COMPARISON_ORDER = ["Recommended", "Runner-up", "Median window", "Costliest wind
 def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric_label: str, title: str,
                          subtitle: str, top: int = 5) -> alt.LayerChart:
     """Day of the month × start time: the expected `metric` per occurrence of every two-hour window of one system,
-    from `window_metrics` (one cell per candidate window: days × half-hour starts), shaded in the system's hue (square-root scale, so the quiet
-    night-time windows stay distinguishable); the `top` cheapest windows by that metric outlined and numbered."""
+    from `window_metrics` (one cell per candidate window: days × half-hour starts), shaded in the system's hue
+    (square-root scale, so the quiet night-time windows stay distinguishable); the `top` cheapest windows by that
+    metric outlined and numbered."""
     value, worst = f"{metric}_mean", f"{metric}_max"
     data = with_system_labels(metrics.assign(system=system))[
         ["system_label", "day", "start_minute", "start", "end", "occurrences", value, worst, f"rank_{metric}"]]

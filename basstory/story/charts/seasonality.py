@@ -59,8 +59,8 @@ def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str) -> alt.L
 
 
 def quarterly_cycle_chart(cycle: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
-    """Runs per day from CYCLE_DAYS_BEFORE days before to CYCLE_DAYS_AFTER days after the quarterly due dates, relative to the cycle's average
-    day, one line per system, from `quarterly_cycle`; the due date (day 0) marked."""
+    """Runs per day from CYCLE_DAYS_BEFORE days before to CYCLE_DAYS_AFTER days after the quarterly due dates,
+    relative to the cycle's average day, one line per system, from `quarterly_cycle`; the due date (day 0) marked."""
     data = with_system_labels(cycle)
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=25)).encode(
         x=alt.X("offset_days:Q", title="Days from the quarterly due date (0 = due date)",

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from basstory.core.text import (fmt_bytes, fmt_int, fmt_month, fmt_month_short, hour_range, join_words, md_escape,
-                                ordinal, pct, plural, zone_name)
-from basstory.query.filters import EXCLUSION_LABELS
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import (
+    fmt_int,
+    fmt_month,
+    fmt_month_short,
+    md_escape,
+    pct,
+    plural,
+)
+from basstory.query.filters import EXCLUSION_LABELS
 
 
 class ChartTitle(NamedTuple):
@@ -85,7 +91,8 @@ def facts_summary_lines(facts: dict) -> list[str]:
         f"Organisations that ran both reports: {fmt_int(facts['orgs_both'])}",
         f"Users of either report: {fmt_int(facts['users_either'])}",
         f"Users who ran reports for more than one organisation: {fmt_int(facts['users_multi_org'])}",
-        "Most popular plans (organisations): " + ", ".join(f"{p['plan']} {fmt_int(p['orgs'])}" for p in facts["plans"][:5]),
+        "Most popular plans (organisations): "
+        + ", ".join(f"{p['plan']} {fmt_int(p['orgs'])}" for p in facts["plans"][:5]),
     ]
     for system in SYSTEMS:
         lines.append(f"Outage window, {SYSTEM_LABELS[system]}: {window_phrase(facts['outage_window'][system])}")

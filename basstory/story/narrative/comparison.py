@@ -2,13 +2,12 @@
 summaries (basstory.analyses.comparison and .interaction) passed in."""
 from __future__ import annotations
 
-from basstory.analyses.interaction import REPEAT_MINUTES
-
 from datetime import date
 
 from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
-from basstory.story.narrative.common import ChartTitle, fmt_int, join_words, pct, plural
+from basstory.analyses.interaction import REPEAT_MINUTES
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.story.narrative.common import ChartTitle, fmt_int, join_words, pct, plural
 
 METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),
                 "orgs": ("active org", "active orgs")}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from basstory.analyses.outage import minutes_to_hhmm
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import fmt_day, md_escape
 from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, left_out_sentence, pct, plural, zone_name
 from basstory.story.narrative.outage import number, window_name
-from basstory.analyses.outage import minutes_to_hhmm
-from basstory.core.text import fmt_day, md_escape
 from basstory.story.narrative.seasonality import capacity_phrase, times
-from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 
 #: Windows starting before this minute of the day (06:00) are called night-time windows.
 NIGHT_ENDS_MINUTE = 6 * 60
