@@ -7,7 +7,8 @@ from datetime import date
 from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
 from basstory.analyses.interaction import REPEAT_MINUTES
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.story.narrative.common import ChartTitle, fmt_int, join_words, pct, plural
+from basstory.core.text import fmt_int, join_words, pct, plural
+from basstory.story.narrative.common import ChartTitle
 
 METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),
                 "orgs": ("active org", "active orgs")}

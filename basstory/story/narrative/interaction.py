@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS, BUSINESS_HOURS, REPEAT_MINUTES
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import weekday_name
-from basstory.story.narrative.common import ChartTitle, fmt_int, hour_range, join_words, ordinal, pct, plural, zone_name
+from basstory.core.text import fmt_int, hour_range, join_words, ordinal, pct, plural, weekday_name, zone_name
+from basstory.story.narrative.common import ChartTitle
 
 #: Business hours as the analyses count them (Monday to Friday, from the first hour to the end of the last).
 BUSINESS_HOURS_TEXT = f"{BUSINESS_HOURS[0]:02d}:00–{BUSINESS_HOURS[1]:02d}:00"

@@ -7,7 +7,8 @@ import pandas as pd
 from basstory.analyses.outage import STEP_MINUTES, WINDOW_DAYS, WINDOW_MINUTES
 from basstory.analyses.outage_impact import METRICS
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, plural, zone_name
+from basstory.core.text import fmt_int, fmt_month, plural, zone_name
+from basstory.story.narrative.common import ChartTitle
 
 
 def number(x: float) -> str:

@@ -6,8 +6,8 @@ import pandas as pd
 
 from basstory.analyses.outage import minutes_to_hhmm
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_day, md_escape
-from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, left_out_sentence, pct, plural, zone_name
+from basstory.core.text import fmt_day, fmt_int, fmt_month, md_escape, pct, plural, zone_name
+from basstory.story.narrative.common import ChartTitle, left_out_sentence
 from basstory.story.narrative.outage import number, window_name
 from basstory.story.narrative.seasonality import capacity_phrase, times
 

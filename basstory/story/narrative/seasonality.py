@@ -9,8 +9,8 @@ import pandas as pd
 from basstory.analyses.capacity import normal_quantile
 from basstory.analyses.seasonality import CYCLE_DAYS_AFTER, CYCLE_DAYS_BEFORE, MONTH_OF_QUARTER_LABELS, TREND_DAYS
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_day, weekday_name
-from basstory.story.narrative.common import ChartTitle, fmt_int, fmt_month, plural
+from basstory.core.text import fmt_day, fmt_int, fmt_month, plural, weekday_name
+from basstory.story.narrative.common import ChartTitle
 
 #: Days of the month from which the BAS due dates (21st, 25th, 26th, 28th) and their weeks begin.
 DUE_DAYS_FROM = 15
