@@ -35,10 +35,15 @@ from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
 
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
-DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "user_ids.parquet", "runs_derived.parquet")
+DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
+                                  "slot_cube.parquet", "user_org_month.parquet")
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-1"
+DERIVED_FORMAT = "basstory-derived-2"
 FORMAT_FILE = "derived_format.txt"
+
+#: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
+#: of UTC is one half hour of wall-clock time in each of them (one date, one hour, one weekday).
+BUCKET_US = 30 * 60 * 1_000_000
 
 #: A run is a repeat when the same user ran the same system for the same org at most this long before.
 REPEAT_MINUTES = 30
@@ -48,8 +53,11 @@ CADENCE_SQL = ("CASE WHEN tax_period = 'Monthly' THEN 'monthly' "
                "WHEN tax_period = 'Quarterly' AND managed_by_practice THEN 'quarterly_agent' "
                "WHEN tax_period = 'Quarterly' THEN 'quarterly' END")
 
+#: The org attributes the story filters and splits by; orgs alike in all of them share a profile.
+PROFILE_ATTRIBUTES = "status, paying, plan, plan_family, tax_period, channel_type, managed_by_practice"
+
 DERIVED_COLUMNS: tuple[str, ...] = (
-    "system", "run_utc", "run_local", "run_local_date", "org_id", "user_id", "runtime_s", "statement_year",
+    "system", "run_utc", "run_local", "run_local_date", "org_id", "profile_id", "user_id", "runtime_s", "statement_year",
     "statement_month", "cadence", "days_before", "is_repeat", "repeat_crosses_day", "is_repeated",
     "repeated_crosses_day", "chain_no", "chain_size", "chain_first_date", "chain_last_date",
 )
@@ -94,6 +102,21 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
             SELECT CAST(row_number() OVER (ORDER BY org_key IS NULL, org_key, org_ref) AS INTEGER) AS org_id,
                    org_key, org_ref
             FROM (SELECT * FROM known UNION ALL SELECT * FROM unknown)""")
+        con.execute(f"""
+            CREATE TABLE profiles AS
+            WITH distinct_profiles AS (
+                SELECT DISTINCT true AS known, {PROFILE_ATTRIBUTES} FROM orgs
+                UNION ALL
+                SELECT false, {', '.join(f'NULL AS {a}' for a in PROFILE_ATTRIBUTES.split(', '))})
+            SELECT CAST(row_number() OVER (ORDER BY known DESC, {PROFILE_ATTRIBUTES}) AS INTEGER) AS profile_id, *,
+                   {CADENCE_SQL} AS cadence
+            FROM distinct_profiles""")
+        con.execute(f"""
+            CREATE TABLE org_profiles AS
+            SELECT i.org_id, p.profile_id
+            FROM org_ids i LEFT JOIN orgs o ON o.org_key = i.org_key
+            JOIN profiles p ON p.known = (i.org_key IS NOT NULL)
+                 AND {' AND '.join(f'p.{a} IS NOT DISTINCT FROM o.{a}' for a in PROFILE_ATTRIBUTES.split(', '))}""")
         con.execute("""
             CREATE TABLE user_ids AS
             SELECT CAST(row_number() OVER (ORDER BY user_key) AS INTEGER) AS user_id, user_key
@@ -135,7 +158,7 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                        min(run_local_date) OVER c AS chain_first_date, max(run_local_date) OVER c AS chain_last_date
                 FROM chains WINDOW c AS (PARTITION BY system, user_id, org_id, chain_no)),
             due AS (SELECT * FROM {due_values} AS d(cadence, due_date))
-            SELECT s.system, s.run_utc, s.run_local, s.run_local_date, s.org_id, s.user_id, s.runtime_s,
+            SELECT s.system, s.run_utc, s.run_local, s.run_local_date, s.org_id, op.profile_id, s.user_id, s.runtime_s,
                    s.statement_year, s.statement_month, s.cadence,
                    CAST(d.due_date - s.run_local_date AS SMALLINT) AS days_before,
                    coalesce(s.prev_gap_us <= {repeat_us}, false) AS is_repeat,
@@ -146,12 +169,25 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                        AS repeated_crosses_day,
                    s.chain_no, s.chain_size, s.chain_first_date, s.chain_last_date
             FROM sized s ASOF LEFT JOIN due d ON s.cadence = d.cadence AND s.run_local_date <= d.due_date
+            JOIN org_profiles op ON op.org_id = s.org_id
             """)
-        _write(con, "org_ids", "SELECT * FROM org_ids ORDER BY org_id", out_dir / "org_ids.parquet")
+        _write(con, "org_ids", "SELECT i.org_id, i.org_key, i.org_ref, p.profile_id FROM org_ids i "
+                               "JOIN org_profiles p USING (org_id) ORDER BY org_id", out_dir / "org_ids.parquet")
+        _write(con, "profiles", "SELECT * FROM profiles ORDER BY profile_id", out_dir / "profiles.parquet")
         _write(con, "user_ids", "SELECT * FROM user_ids ORDER BY user_id", out_dir / "user_ids.parquet")
         _write(con, "runs_derived",
                f"SELECT {', '.join(DERIVED_COLUMNS)} FROM runs_derived ORDER BY run_local_date, run_utc",
                out_dir / "runs_derived.parquet")
+        _write(con, "slot_cube", f"""
+            SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date,
+                   count(*) AS runs, sum(runtime_s) AS runtime_s, min(run_utc) AS first_utc, max(run_utc) AS last_utc
+            FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
+               out_dir / "slot_cube.parquet")
+        _write(con, "user_org_month", """
+            SELECT system, user_id, org_id, profile_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
+                   count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc
+            FROM runs_derived GROUP BY ALL ORDER BY month, system, org_id, user_id""",
+               out_dir / "user_org_month.parquet")
         marker = out_dir / f"{FORMAT_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
         marker.write_text(_marker_text(runs_path, orgs_path), encoding="utf-8")
         marker.replace(out_dir / FORMAT_FILE)

@@ -28,7 +28,7 @@ from basstory.ingest.derive import derive_tables, is_derived
 ENGINES: tuple[str, ...] = ("fast", "reference")
 
 _SCOPE_SQL = """CASE
-        WHEN o.org_key IS NULL THEN 'org_unknown'
+        WHEN {unknown} THEN 'org_unknown'
         WHEN o.status = 'Deleted' THEN 'org_deleted'
         WHEN o.status = 'Suspended' THEN 'org_suspended'
         WHEN o.status <> 'Active' THEN 'org_other_status'
@@ -47,7 +47,7 @@ SELECT
     timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
     CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
     {_ORG_COLUMNS},
-    {_SCOPE_SQL} AS scope
+    {_SCOPE_SQL.format(unknown="o.org_key IS NULL")} AS scope
 FROM staged_runs r
 LEFT JOIN orgs o ON o.org_key = r.org_key
 """
@@ -55,14 +55,14 @@ LEFT JOIN orgs o ON o.org_key = r.org_key
 FAST_RUNS_VIEW = f"""
 CREATE OR REPLACE VIEW runs AS
 SELECT
-    d.system, d.run_utc, d.user_id AS user_key, d.org_id, o.org_id AS org_key, d.runtime_s,
-    d.statement_year, d.statement_month, d.run_local, d.run_local_date,
-    {_ORG_COLUMNS},
-    {_SCOPE_SQL} AS scope,
+    d.system, d.run_utc, d.user_id AS user_key, d.org_id, CASE WHEN o.known THEN d.org_id END AS org_key,
+    d.profile_id, d.runtime_s, d.statement_year, d.statement_month, d.run_local, d.run_local_date,
+    o.status, o.paying, o.plan, o.plan_family, o.tax_period, o.channel_type, o.managed_by_practice,
+    {_SCOPE_SQL.format(unknown="NOT o.known")} AS scope,
     d.cadence, d.days_before, d.is_repeat, d.repeat_crosses_day, d.is_repeated, d.repeated_crosses_day,
     d.chain_no, d.chain_size, d.chain_first_date, d.chain_last_date
 FROM runs_derived d
-LEFT JOIN orgs o ON o.org_id = d.org_id
+JOIN profiles o ON o.profile_id = d.profile_id
 """
 
 
@@ -87,8 +87,10 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
     folder = runs_path.parent
     if not is_derived(folder, runs_path, orgs_path):
         derive_tables(runs_path, orgs_path, folder)
-    con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, o.* FROM read_parquet('{_sql_path(orgs_path)}') o "
+    con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* FROM read_parquet('{_sql_path(orgs_path)}') o "
                 f"JOIN read_parquet('{_sql_path(folder / 'org_ids.parquet')}') i ON i.org_key = o.org_key")
+    for table in ("profiles", "slot_cube", "user_org_month"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(f"CREATE {kind} runs_derived AS "
                 f"SELECT * FROM read_parquet('{_sql_path(folder / 'runs_derived.parquet')}')")
     con.execute(FAST_RUNS_VIEW)
