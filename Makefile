@@ -6,10 +6,17 @@ INSTALLED := $(VENV)/.installed
 SAMPLE := data/sample/fullbas.csv
 PORT ?= 8501
 
-.PHONY: run test lint setup sample bench shots clean
+.PHONY: run test lint setup sample bench shots clean analyst
 
 run: setup sample ## start the app on the bundled sample data
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+ANALYST_PORT ?= 8502
+ANALYST_ADDRESS ?= 127.0.0.1
+
+analyst: setup sample ## the analyst app (upload, activate, switch, delete) on 127.0.0.1:8502; needs the analyst password
+	$(PY) -m streamlit run analyst_app.py --server.port $(ANALYST_PORT) --server.address $(ANALYST_ADDRESS) \
+		--server.maxUploadSize 1024
 
 test: setup lint ## lint, then run the whole test suite
 	$(PY) -m pytest

@@ -32,8 +32,9 @@ from basstory.core.text import fmt_bytes
 from basstory.ingest.extracts import SUPPORTED_SUFFIXES, extract_suffix
 from basstory.ingest.store import DatasetStore
 
-#: The largest file accepted per slot, in MB (Streamlit's unit: MiB). `.streamlit/config.toml` sets the same
-#: `server.maxUploadSize`, and the page passes it to each uploader, so the browser refuses bigger files first.
+#: The largest file accepted per slot, in MB (Streamlit's unit: MiB). The analyst app is started with the same
+#: `--server.maxUploadSize` (`make analyst`; the story's app takes none), and the page passes it to each uploader, so
+#: the browser refuses bigger files first.
 MAX_UPLOAD_MB = 1024
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 #: Bytes written per slice while spooling.
