@@ -16,6 +16,9 @@ from basstory.core.calendar_au import CADENCES, bas_due_dates
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
+from basstory.query.filters import run_predicate
+from basstory.query.view import per_view, uom_sql
+from basstory.analyses.kept import KeptRuns, kept_runs, kept_user_orgs
 from basstory.ingest.derive import CADENCE_SQL, REPEAT_MINUTES
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -64,6 +67,7 @@ def _bucket_sql(column: str, buckets: tuple[tuple[str, int, int], ...]) -> tuple
 
 # --- When in the week -----------------------------------------------------------------------------------------------
 
+@per_view
 def weekly_heatmap(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Runs by weekday and hour of day in the display zone (f.tz).
 
@@ -71,9 +75,11 @@ def weekly_heatmap(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     Columns: system, weekday (1 = Mon … 7 = Sun), weekday_name ('Mon'), hour (0-23), runs, share (of the system's
     kept runs), runs_per_week (runs / the weeks from the system's first to its last kept run).
     """
+    k = kept_runs(con, f)
     sql = f"""
-    WITH kept AS (SELECT system, run_display, run_local_date FROM ({filtered_runs_sql(f)})),
-    counts AS (SELECT system, isodow(run_display) AS weekday, hour(run_display) AS hour, count(*) AS runs
+    WITH kept AS (SELECT system, {k.display} AS run_display, run_local_date, {k.weight} AS w FROM ({k.source})),
+    counts AS (SELECT system, isodow(run_display) AS weekday, hour(run_display) AS hour,
+                      CAST(sum(w) AS BIGINT) AS runs
                FROM kept GROUP BY ALL),
     spans AS (SELECT system, (max(run_local_date) - min(run_local_date) + 1) / 7.0 AS weeks FROM kept GROUP BY system),
     grid AS (SELECT s.system, s.weeks, d.weekday, h.hour
@@ -117,6 +123,7 @@ def week_summary(heatmap: pd.DataFrame) -> dict[str, dict]:
 
 # --- When in the month ----------------------------------------------------------------------------------------------
 
+@per_view
 def day_of_month_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Runs by day of the month (Sydney dates).
 
@@ -125,9 +132,10 @@ def day_of_month_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.
     system's first and last kept run), runs_per_day (runs / days: the average on that day of a month),
     vs_average_day (runs_per_day / the mean of the system's 31 runs_per_day: 1 = an average day).
     """
+    k = kept_runs(con, f)
     sql = f"""
-    WITH kept AS (SELECT system, run_local_date FROM ({filtered_runs_sql(f)})),
-    counts AS (SELECT system, day(run_local_date) AS day, count(*) AS runs FROM kept GROUP BY ALL),
+    WITH kept AS (SELECT system, run_local_date, {k.weight} AS w FROM ({k.source})),
+    counts AS (SELECT system, day(run_local_date) AS day, CAST(sum(w) AS BIGINT) AS runs FROM kept GROUP BY ALL),
     spans AS (SELECT system, min(run_local_date) AS first, max(run_local_date) AS last FROM kept GROUP BY system),
     calendar AS (SELECT system, day(d) AS day, count(*) AS days
                  FROM (SELECT system, unnest(generate_series(first, last, INTERVAL 1 DAY)) AS d FROM spans)
@@ -158,6 +166,7 @@ def month_summary(profile: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+@per_view
 def due_day_marks(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """The days of the month on which BAS falls due (the rules' nominal dates, calendar_au) in the kept period.
 
@@ -165,7 +174,8 @@ def due_day_marks(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     (e.g. '21st monthly', '28th quarterly', '25th agent'). Empty when no run is kept.
     """
     columns = ["day", "cadences", "label"]
-    span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM ({filtered_runs_sql(f)})")
+    span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last "
+                      f"FROM ({kept_runs(con, f).source})")
     if span.empty or pd.isna(span.loc[0, "first"]):
         return pd.DataFrame(columns=columns)
     first, last = pd.Timestamp(span.loc[0, "first"]).date(), pd.Timestamp(span.loc[0, "last"]).date()
@@ -192,7 +202,8 @@ def _ordinal(n: int) -> str:
 def _due_dates_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | None:
     """A VALUES list of (cadence, due_date) rows covering every kept run's next due date; None when no run is
     kept."""
-    span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM ({filtered_runs_sql(f)})")
+    span = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last "
+                      f"FROM ({kept_runs(con, f).source})")
     if span.empty or pd.isna(span.loc[0, "first"]):
         return None
     first, last = pd.Timestamp(span.loc[0, "first"]).date(), pd.Timestamp(span.loc[0, "last"]).date()
@@ -215,6 +226,7 @@ def _runs_to_due_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | N
     """
 
 
+@per_view
 def days_before_due(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """How many days before the next BAS due date runs happen, by the org's cadence.
 
@@ -229,8 +241,8 @@ def days_before_due(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
     columns = ["system", "cadence", "days_before", "runs"]
     if is_fast(con):
         df = frame(con, f"""
-            SELECT system, cadence, CAST(days_before AS INTEGER) AS days_before, count(*) AS runs
-            FROM ({filtered_runs_sql(f)}) WHERE days_before IS NOT NULL
+            SELECT system, cadence, CAST(days_before AS INTEGER) AS days_before, CAST(sum(runs) AS BIGINT) AS runs
+            FROM slot_runs WHERE ({run_predicate(f)}) AND days_before IS NOT NULL
             GROUP BY system, cadence, days_before ORDER BY system, cadence, days_before""")
         return df if not df.empty else pd.DataFrame(columns=columns)
     runs_sql = _runs_to_due_sql(con, f)
@@ -292,6 +304,7 @@ def _sessions_sql(f: StoryFilters) -> str:
     """
 
 
+@per_view
 def repeat_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
     """Re-runs per system with kept runs: {system: {"runs", "repeats", "sessions", "repeat_share",
     "multi_run_sessions", "multi_run_session_share"}}. A repeat is a run by the same user for the same org in the same
@@ -362,6 +375,7 @@ def repeat_runs_frame(repeats: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame([{"system": s, **v} for s, v in repeats.items()], columns=columns)
 
 
+@per_view
 def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """How many runs a 30-minute session holds (see `repeat_runs`).
 
@@ -389,6 +403,7 @@ def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
 
 # --- Simple BAS: which period a run is for --------------------------------------------------------------------------
 
+@per_view
 def statement_lag(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """For Simple BAS runs: months from the statement period (statement_year, statement_month) to the run.
 
@@ -435,15 +450,16 @@ def _lag_label(months: int) -> str:
 
 # --- Who runs the reports -------------------------------------------------------------------------------------------
 
-def _user_orgs_sql(f: StoryFilters) -> str:
-    """SQL: one row per kept run with system, user_key, org and n_orgs (the user's orgs, both systems together)."""
+def _user_orgs_sql(k: KeptRuns) -> str:
+    """SQL: the kept rows with system, user_key, org, w (runs) and n_orgs (the user's orgs, both systems together)."""
     return f"""
-    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)})),
+    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, {k.weight} AS w FROM ({k.source})),
     u AS (SELECT user_key, count(DISTINCT org) AS n_orgs FROM k GROUP BY user_key)
-    SELECT k.system, k.user_key, k.org, u.n_orgs FROM k JOIN u USING (user_key)
+    SELECT k.system, k.user_key, k.org, k.w, u.n_orgs FROM k JOIN u USING (user_key)
     """
 
 
+@per_view
 def orgs_per_user(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Users by how many organisations they ran reports for (both systems together, the contract's count).
 
@@ -455,21 +471,23 @@ def orgs_per_user(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     return frame(con, f"""
         SELECT system, {label} AS orgs_bucket, {order} AS bucket_order,
                CASE WHEN min(n_orgs) >= {ADVISER_MIN_ORGS} THEN 'adviser' ELSE 'owner' END AS role,
-               count(DISTINCT user_key) AS users, count(*) AS runs,
+               count(DISTINCT user_key) AS users, CAST(sum(w) AS BIGINT) AS runs,
                count(DISTINCT user_key) / sum(count(DISTINCT user_key)) OVER (PARTITION BY system) AS user_share,
-               count(*) / sum(count(*)) OVER (PARTITION BY system) AS run_share
-        FROM ({_user_orgs_sql(f)}) GROUP BY system, orgs_bucket, bucket_order ORDER BY system, bucket_order""")
+               sum(w) / sum(sum(w)) OVER (PARTITION BY system) AS run_share
+        FROM ({_user_orgs_sql(kept_user_orgs(con, f))}) GROUP BY system, orgs_bucket, bucket_order
+        ORDER BY system, bucket_order""")
 
 
+@per_view
 def user_roles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
     """Advisers (ADVISER_MIN_ORGS or more orgs) and owners, per system with kept runs and for 'all':
     {system: {"users", "advisers", "runs", "adviser_runs", "max_orgs"}}."""
     df = frame(con, f"""
-        WITH u AS ({_user_orgs_sql(f)}),
-        both_systems AS (SELECT system, user_key, n_orgs FROM u UNION ALL SELECT 'all', user_key, n_orgs FROM u)
+        WITH u AS ({_user_orgs_sql(kept_user_orgs(con, f))}),
+        both_systems AS (SELECT system, user_key, n_orgs, w FROM u UNION ALL SELECT 'all', user_key, n_orgs, w FROM u)
         SELECT system, count(DISTINCT user_key) AS users,
                count(DISTINCT user_key) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) AS advisers,
-               count(*) AS runs, count(*) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) AS adviser_runs,
+               sum(w) AS runs, coalesce(sum(w) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}), 0) AS adviser_runs,
                max(n_orgs) AS max_orgs
         FROM both_systems GROUP BY system""")
     return {str(r.system): {"users": int(r.users), "advisers": int(r.advisers), "runs": int(r.runs),
@@ -477,6 +495,7 @@ def user_roles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dic
             for r in df.itertuples(index=False)}
 
 
+@per_view
 def split_by_org_attribute(con: duckdb.DuckDBPyConnection, f: StoryFilters, attribute: str) -> pd.DataFrame:
     """Orgs and runs of each system split by one org attribute (ORG_ATTRIBUTES: plan_family, tax_period,
     channel_type, managed_by_practice).
@@ -486,12 +505,14 @@ def split_by_org_attribute(con: duckdb.DuckDBPyConnection, f: StoryFilters, attr
     """
     if attribute not in ORG_ATTRIBUTES:
         raise ValueError(f"unknown org attribute {attribute!r}; choose one of {sorted(ORG_ATTRIBUTES)}")
+    k = kept_user_orgs(con, f)
     return frame(con, f"""
-        SELECT system, {ORG_ATTRIBUTES[attribute]} AS value, count(DISTINCT {ORG_ID_SQL}) AS orgs, count(*) AS runs,
+        SELECT system, {ORG_ATTRIBUTES[attribute]} AS value, count(DISTINCT {ORG_ID_SQL}) AS orgs,
+               CAST(sum({k.weight}) AS BIGINT) AS runs,
                count(DISTINCT {ORG_ID_SQL}) / sum(count(DISTINCT {ORG_ID_SQL})) OVER (PARTITION BY system)
                    AS org_share,
-               count(*) / sum(count(*)) OVER (PARTITION BY system) AS run_share
-        FROM ({filtered_runs_sql(f)}) GROUP BY system, value ORDER BY system, orgs DESC, value""")
+               sum({k.weight}) / sum(sum({k.weight})) OVER (PARTITION BY system) AS run_share
+        FROM ({k.source}) GROUP BY system, value ORDER BY system, orgs DESC, value""")
 
 
 def split_summary(split: pd.DataFrame) -> dict[str, dict]:

@@ -17,6 +17,8 @@ import pandas as pd
 
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view, slots_sql
 from basstory.core.schema import CONTRACT_TZ
 
 WINDOW_MINUTES = 120
@@ -58,17 +60,27 @@ def window_occurrences(first_utc: pd.Timestamp, last_utc: pd.Timestamp, tz: str 
     return occ.loc[inside, ["month", "day", "start_minute", "start_utc", "end_utc"]].reset_index(drop=True)
 
 
+@per_view
 def runs_per_bucket(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
     """Kept runs of one system per UTC half-hour bucket. Grain: one row per non-empty bucket; columns bucket
     (epoch seconds // BUCKET_SECONDS), runs."""
+    if is_fast(con):
+        sql = (f"SELECT bucket, CAST(sum(runs) AS BIGINT) AS runs FROM ({slots_sql(f)}) WHERE system = $system "
+               f"GROUP BY bucket ORDER BY bucket")
+        return frame(con, sql, {"system": system})
     sql = (f"SELECT CAST(floor(epoch(run_utc) / {BUCKET_SECONDS}) AS BIGINT) AS bucket, count(*) AS runs "
            f"FROM ({filtered_runs_sql(f)}) WHERE system = $system GROUP BY bucket ORDER BY bucket")
     return frame(con, sql, {"system": system})
 
 
+@per_view
 def run_period(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last kept run (UTC) of one system, or None when it has none."""
-    sql = f"SELECT min(run_utc) AS first, max(run_utc) AS last FROM ({filtered_runs_sql(f)}) WHERE system = $system"
+    if is_fast(con):
+        sql = f"SELECT min(first_utc) AS first, max(last_utc) AS last FROM ({slots_sql(f)}) WHERE system = $system"
+    else:
+        sql = (f"SELECT min(run_utc) AS first, max(run_utc) AS last FROM ({filtered_runs_sql(f)}) "
+               f"WHERE system = $system")
     row = frame(con, sql, {"system": system}).iloc[0]
     if pd.isna(row["first"]):
         return None
@@ -89,6 +101,7 @@ def occurrence_runs(occurrences: pd.DataFrame, buckets: pd.DataFrame) -> np.ndar
     return before_end - before_start
 
 
+@per_view
 def outage_window_costs(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
     """The cost of every candidate window for one system.
 

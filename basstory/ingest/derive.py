@@ -38,7 +38,7 @@ from basstory.core.schema import CONTRACT_TZ
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
                                   "slot_cube.parquet", "user_org_month.parquet")
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-2"
+DERIVED_FORMAT = "basstory-derived-3"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -179,7 +179,7 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                f"SELECT {', '.join(DERIVED_COLUMNS)} FROM runs_derived ORDER BY run_local_date, run_utc",
                out_dir / "runs_derived.parquet")
         _write(con, "slot_cube", f"""
-            SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date,
+            SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date, days_before,
                    count(*) AS runs, sum(runtime_s) AS runtime_s, min(run_utc) AS first_utc, max(run_utc) AS last_utc
             FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
                out_dir / "slot_cube.parquet")

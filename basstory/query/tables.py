@@ -24,6 +24,7 @@ import duckdb
 
 from basstory.core.schema import CONTRACT_TZ
 from basstory.ingest.derive import derive_tables, is_derived
+from basstory.query import view
 
 ENGINES: tuple[str, ...] = ("fast", "reference")
 
@@ -58,7 +59,7 @@ SELECT
     d.system, d.run_utc, d.user_id AS user_key, d.org_id, CASE WHEN o.known THEN d.org_id END AS org_key,
     d.profile_id, d.runtime_s, d.statement_year, d.statement_month, d.run_local, d.run_local_date,
     o.status, o.paying, o.plan, o.plan_family, o.tax_period, o.channel_type, o.managed_by_practice,
-    {_SCOPE_SQL.format(unknown="NOT o.known")} AS scope,
+    o.scope,
     d.cadence, d.days_before, d.is_repeat, d.repeat_crosses_day, d.is_repeated, d.repeated_crosses_day,
     d.chain_no, d.chain_size, d.chain_first_date, d.chain_last_date
 FROM runs_derived d
@@ -89,11 +90,16 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
         derive_tables(runs_path, orgs_path, folder)
     con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* FROM read_parquet('{_sql_path(orgs_path)}') o "
                 f"JOIN read_parquet('{_sql_path(folder / 'org_ids.parquet')}') i ON i.org_key = o.org_key")
-    for table in ("profiles", "slot_cube", "user_org_month"):
+    con.execute(f"""CREATE TABLE profiles AS
+                    SELECT *, CASE WHEN known THEN 'known' END AS org_key,
+                           {_SCOPE_SQL.replace('o.', '').format(unknown='NOT known')} AS scope
+                    FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
+    for table in ("slot_cube", "user_org_month"):
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(f"CREATE {kind} runs_derived AS "
                 f"SELECT * FROM read_parquet('{_sql_path(folder / 'runs_derived.parquet')}')")
     con.execute(FAST_RUNS_VIEW)
+    view.install(con)
     return con
 
 

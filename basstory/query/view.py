@@ -1,0 +1,183 @@
+"""One view — a dataset version seen through the story's filters — aggregated once and shared by every chapter.
+
+The fast engine (query.tables) holds, beside the per-run table, two cubes derived at ingest (ingest.derive):
+- `slot_cube`: runs per (org profile, system, UTC half hour), with the half hour's Sydney date, the runs' summed
+  runtime and their first and last instant;
+- `user_org_month`: runs per (system, user, org, Sydney month), with the org's profile and the first and last run.
+
+Every filter is a condition on an org profile, a Sydney date or a system, so a view's slots are the cube's rows that
+pass the filters (`slots_sql`), and its user-org-months are the cube's rows for the months wholly inside the view's
+dates plus, for a month the view's dates cut, the same aggregate computed from that month's kept runs (`uom_sql`).
+Distinct users and orgs over any period made of whole months then come out exactly.
+
+`per_view` memoises an analysis per (connection, filters, arguments), so chapters that need the same result (the
+outage costs, the key facts, the run period) compute it once per view.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import duckdb
+
+from basstory.query.filters import StoryFilters, run_predicate
+
+T = TypeVar("T")
+
+#: Results kept per connection (a view's analyses take a few dozen).
+MEMO_ENTRIES = 512
+
+_memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_memo_lock = threading.Lock()
+_key_locks: dict[tuple, threading.Lock] = {}
+
+
+def per_view(function: Callable[..., T]) -> Callable[..., T]:
+    """Memoise `function(con, filters, *args)` per connection: the same view asked twice is computed once, and
+    concurrent callers of the same view wait for the first. Callers get their own copy of the result."""
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    @functools.wraps(function)
+    def wrapper(con: duckdb.DuckDBPyConnection, f: StoryFilters, *args, **kwargs):
+        key = (name, f, args, tuple(sorted(kwargs.items())))
+        with _memo_lock:
+            memo = _memos.setdefault(con, OrderedDict())
+            if key in memo:
+                memo.move_to_end(key)
+                return copy.deepcopy(memo[key])
+            lock = _key_locks.setdefault((id(con), key), threading.Lock())
+        with lock:
+            with _memo_lock:
+                if key in memo:
+                    return copy.deepcopy(memo[key])
+            result = function(con, f, *args, **kwargs)
+            with _memo_lock:
+                memo[key] = result
+                while len(memo) > MEMO_ENTRIES:
+                    memo.popitem(last=False)
+                _key_locks.pop((id(con), key), None)
+        return copy.deepcopy(result)
+
+    return wrapper
+
+
+# --- The cubes as the view sees them --------------------------------------------------------------------------------
+
+#: The slot cube joined to its profiles: a "runs" table whose rows weigh `runs` runs each (filters apply as is).
+SLOT_RUNS_VIEW = """
+CREATE OR REPLACE VIEW slot_runs AS
+SELECT c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.first_utc, c.last_utc, c.days_before,
+       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
+       p.cadence, p.org_key, p.scope
+FROM slot_cube c JOIN profiles p USING (profile_id)
+"""
+
+UOM_RUNS_VIEW = """
+CREATE OR REPLACE VIEW uom_runs AS
+SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc,
+       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
+       p.org_key, p.scope
+FROM user_org_month c JOIN profiles p USING (profile_id)
+"""
+
+
+def slots_sql(f: StoryFilters) -> str:
+    """SQL: the view's runs per (system, UTC half hour). Columns: system, bucket (epoch seconds // 1800),
+    run_local_date (Sydney), runs, runtime_s (summed; NULL when no run has one), first_utc, last_utc."""
+    return (f"SELECT system, bucket, run_local_date, sum(runs) AS runs, sum(runtime_s) AS runtime_s, "
+            f"min(first_utc) AS first_utc, max(last_utc) AS last_utc "
+            f"FROM slot_runs WHERE {run_predicate(f)} GROUP BY system, bucket, run_local_date")
+
+
+def _months_cut(f: StoryFilters) -> tuple[date | None, date | None]:
+    """The first day of the month the view's start cuts, and of the month its end cuts (None when not cut)."""
+    start_cut = f.start.replace(day=1) if f.start is not None and f.start.day != 1 else None
+    end_cut = None
+    if f.end is not None:
+        next_day = date.fromordinal(f.end.toordinal() + 1)
+        if next_day.day != 1:
+            end_cut = f.end.replace(day=1)
+    return start_cut, end_cut
+
+
+def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: the view's runs per (system, user, org, Sydney month). Columns: system, user_id, org_id, month, runs,
+    first_utc, last_utc, profile_id, known (the org is in the org table). A month the view's dates cut is aggregated from its kept
+    runs (materialised once per view); the other months come from the cube."""
+    start_cut, end_cut = _months_cut(f)
+    cut = sorted({m for m in (start_cut, end_cut) if m is not None})
+    whole = run_predicate(f.with_(start=None, end=None))
+    month_conditions = []
+    if f.start is not None:
+        month_conditions.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
+    if f.end is not None:
+        month_conditions.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
+    month_conditions += [f"month <> DATE '{m.isoformat()}'" for m in cut]
+    cube = f"SELECT system, user_id, org_id, month, runs, first_utc, last_utc, profile_id, org_key IS NOT NULL AS known " \
+           f"FROM uom_runs " \
+           f"WHERE {' AND '.join([f'({whole})', *month_conditions])}"
+    if not cut:
+        return cube
+    return f"{cube} UNION ALL SELECT * FROM {_cut_months_table(con, f, cut)}"
+
+
+def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list[date]) -> str:
+    """A table (made once per view, dropped with the oldest views) of the user-org-months of the months the view's
+    dates cut, from their kept runs."""
+    name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    with _memo_lock:
+        lock = _key_locks.setdefault((id(con), name), threading.Lock())
+    with lock:
+        cursor = con.cursor()
+        try:
+            exists = cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $1", [name]).fetchone()[0]
+            if not exists:
+                months = ", ".join(f"DATE '{m.isoformat()}'" for m in cut)
+                cursor.execute(f"""
+                    CREATE TABLE IF NOT EXISTS {name} AS
+                    SELECT system, user_key AS user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
+                           count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
+                           any_value(profile_id) AS profile_id, any_value(org_key) IS NOT NULL AS known
+                    FROM runs WHERE ({run_predicate(f)}) AND date_trunc('month', run_local_date) IN ({months})
+                    GROUP BY ALL""")
+                _remember_table(con, name)
+        finally:
+            cursor.close()
+    return name
+
+
+#: Per-view tables kept per connection, oldest dropped first.
+VIEW_TABLES = 64
+_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _remember_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    with _memo_lock:
+        names = _tables.setdefault(con, [])
+        names.append(name)
+        dropped = names[:-VIEW_TABLES]
+        del names[:-VIEW_TABLES]
+    for old in dropped:
+        con.cursor().execute(f"DROP TABLE IF EXISTS {old}")
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the cube views on a fast-engine connection (query.tables calls this)."""
+    con.execute(SLOT_RUNS_VIEW)
+    con.execute(UOM_RUNS_VIEW)
+
+
+def memo_size(con: duckdb.DuckDBPyConnection) -> int:
+    """How many results are memoised for `con` (for tests)."""
+    with _memo_lock:
+        return len(_memos.get(con, ()))
+
+
+__all__ = ["per_view", "slots_sql", "uom_sql", "install", "memo_size", "Any"]
