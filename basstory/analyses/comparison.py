@@ -15,6 +15,9 @@ from basstory.analyses.interaction import ORG_ID_SQL
 from basstory.analyses.facts import popular_plans
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.view import per_view
+from basstory.analyses.kept import KeptRuns, kept_user_orgs
+from basstory.core.schema import CONTRACT_TZ
 
 GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.
@@ -48,18 +51,24 @@ def _quarter_label(start: pd.Timestamp) -> str:
     return f"{start:%b}–{end:%b} {start:%Y}"
 
 
-def _orgs_with_usage_sql(f: StoryFilters, period_sql: str | None = None) -> str:
+def _orgs_with_usage_sql(k: KeptRuns, period_sql: str | None = None) -> str:
     """SQL: one row per org (and period, when `period_sql` is given) with used_full / used_simple."""
     period = f"{period_sql} AS period, " if period_sql else ""
     group = "org, period" if period_sql else "org"
     return f"""
     SELECT {period}{ORG_ID_SQL} AS org, bool_or(system = 'full') AS used_full, bool_or(system = 'simple') AS used_simple
-    FROM ({filtered_runs_sql(f)}) GROUP BY {group}
+    FROM ({k.source}) GROUP BY {group}
     """
+
+
+def _sydney_date(utc_sql: str) -> str:
+    """SQL: the Sydney date of a naive UTC timestamp."""
+    return f"CAST(timezone('{CONTRACT_TZ}', timezone('UTC', {utc_sql})) AS DATE)"
 
 
 # --- Activity over time ---------------------------------------------------------------------------------------------
 
+@per_view
 def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: str = "month") -> pd.DataFrame:
     """Runs, active users and active orgs per week (Monday start) or calendar month, Sydney dates.
 
@@ -73,10 +82,14 @@ def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: s
     rolling = ", ".join(
         f"avg({m}) OVER (PARTITION BY system ORDER BY period ROWS BETWEEN {window - 1} PRECEDING AND CURRENT ROW) "
         f"AS {m}_avg" for m in METRICS)
+    if grain == "month":  # a month is whole in the user-org-months
+        kept, period = kept_user_orgs(con, f), "month"
+    else:
+        kept, period = KeptRuns(filtered_runs_sql(f), "1", ""), "CAST(date_trunc('week', run_local_date) AS DATE)"
     return frame(con, f"""
-        WITH k AS (SELECT system, CAST(date_trunc('{grain}', run_local_date) AS DATE) AS period, user_key,
-                          {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)})),
-        agg AS (SELECT system, period, count(*) AS runs, count(DISTINCT user_key) AS users,
+        WITH k AS (SELECT system, {period} AS period, user_key, {ORG_ID_SQL} AS org, {kept.weight} AS w
+                   FROM ({kept.source})),
+        agg AS (SELECT system, period, CAST(sum(w) AS BIGINT) AS runs, count(DISTINCT user_key) AS users,
                        count(DISTINCT org) AS orgs FROM k GROUP BY system, period),
         grid AS (SELECT system, CAST(unnest(generate_series(min(period), max(period), INTERVAL 1 {grain})) AS DATE)
                      AS period FROM agg GROUP BY system),
@@ -86,12 +99,14 @@ def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: s
         SELECT *, {rolling} FROM filled ORDER BY system, period""")
 
 
+@per_view
 def activity_totals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
     """Per system with kept runs and for 'all': {"runs", "users", "orgs"} over the whole filtered period."""
+    kept = kept_user_orgs(con, f)
     df = frame(con, f"""
-        WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)})),
-        both_systems AS (SELECT * FROM k UNION ALL SELECT 'all', user_key, org FROM k)
-        SELECT system, count(*) AS runs, count(DISTINCT user_key) AS users, count(DISTINCT org) AS orgs
+        WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, {kept.weight} AS w FROM ({kept.source})),
+        both_systems AS (SELECT * FROM k UNION ALL SELECT 'all', user_key, org, w FROM k)
+        SELECT system, sum(w) AS runs, count(DISTINCT user_key) AS users, count(DISTINCT org) AS orgs
         FROM both_systems GROUP BY system""")
     return {str(r.system): {"runs": int(r.runs), "users": int(r.users), "orgs": int(r.orgs)}
             for r in df.itertuples(index=False)}
@@ -99,16 +114,18 @@ def activity_totals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str
 
 # --- Which orgs use which system ------------------------------------------------------------------------------------
 
+@per_view
 def system_usage_split(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Orgs and users by the systems they used in the period: Full BAS only, Simple BAS only, both.
 
     Grain: one row per (entity, usage) with at least one member. Columns: entity ('orgs' | 'users'), usage
     (USAGE_LABELS keys), usage_label, count, share (of the entity's total). The 'both' orgs are facts.orgs_both.
     """
+    kept = kept_user_orgs(con, f)
     df = frame(con, f"""
-        WITH org_use AS ({_orgs_with_usage_sql(f)}),
+        WITH org_use AS ({_orgs_with_usage_sql(kept)}),
         user_use AS (SELECT user_key, bool_or(system = 'full') AS used_full, bool_or(system = 'simple') AS used_simple
-                     FROM ({filtered_runs_sql(f)}) GROUP BY user_key),
+                     FROM ({kept.source}) GROUP BY user_key),
         labelled AS (SELECT 'orgs' AS entity, {USAGE_SQL} AS usage FROM org_use
                      UNION ALL SELECT 'users', {USAGE_SQL} FROM user_use)
         SELECT entity, usage, count(*) AS count, count(*) / sum(count(*)) OVER (PARTITION BY entity) AS share
@@ -119,6 +136,7 @@ def system_usage_split(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Da
     return df
 
 
+@per_view
 def usage_by_quarter(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Orgs active in each calendar quarter (= BAS quarter), by the systems they used in that quarter.
 
@@ -126,7 +144,7 @@ def usage_by_quarter(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
     ('Jul–Sep 2017'), usage, usage_label, orgs, share (of the quarter's active orgs).
     """
     df = frame(con, f"""
-        WITH q AS ({_orgs_with_usage_sql(f, "CAST(date_trunc('quarter', run_local_date) AS DATE)")})
+        WITH q AS ({_orgs_with_usage_sql(kept_user_orgs(con, f), "CAST(date_trunc('quarter', month) AS DATE)")})
         SELECT period AS quarter, {USAGE_SQL} AS usage, count(*) AS orgs,
                count(*) / sum(count(*)) OVER (PARTITION BY period) AS share
         FROM q GROUP BY quarter, usage ORDER BY quarter, usage""")
@@ -135,6 +153,7 @@ def usage_by_quarter(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
     return df
 
 
+@per_view
 def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Orgs that started using one system after they had used the other, by the quarter of that first run.
 
@@ -148,19 +167,19 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     """
     columns = ["quarter", "quarter_label", "direction", "direction_label", "system", "orgs"]
     df = frame(con, f"""
-        WITH k AS (SELECT {ORG_ID_SQL} AS org, system, run_utc, run_local_date FROM ({filtered_runs_sql(f)})),
-        firsts AS (SELECT org,
-                          min(run_utc) FILTER (WHERE system = 'full') AS first_full,
-                          min(run_utc) FILTER (WHERE system = 'simple') AS first_simple,
-                          arg_min(run_local_date, run_utc) FILTER (WHERE system = 'full') AS full_date,
-                          arg_min(run_local_date, run_utc) FILTER (WHERE system = 'simple') AS simple_date
-                   FROM k GROUP BY org),
+        WITH k AS (SELECT {ORG_ID_SQL} AS org, system, first_utc, month FROM ({kept_user_orgs(con, f).source})),
+        first_runs AS (SELECT org,
+                              min(first_utc) FILTER (WHERE system = 'full') AS first_full,
+                              min(first_utc) FILTER (WHERE system = 'simple') AS first_simple
+                       FROM k GROUP BY org),
+        firsts AS (SELECT *, {_sydney_date("first_full")} AS full_date, {_sydney_date("first_simple")} AS simple_date
+                   FROM first_runs),
         moves AS (SELECT CASE WHEN first_simple > first_full THEN 'full_to_simple' ELSE 'simple_to_full' END
                              AS direction,
                          CASE WHEN first_simple > first_full THEN simple_date ELSE full_date END AS moved_date
                   FROM firsts WHERE first_full IS NOT NULL AND first_simple IS NOT NULL
                                 AND first_full <> first_simple),
-        quarters AS (SELECT DISTINCT CAST(date_trunc('quarter', run_local_date) AS DATE) AS quarter FROM k),
+        quarters AS (SELECT DISTINCT CAST(date_trunc('quarter', month) AS DATE) AS quarter FROM k),
         directions AS (SELECT unnest(['full_to_simple', 'simple_to_full']) AS direction),
         counts AS (SELECT CAST(date_trunc('quarter', moved_date) AS DATE) AS quarter, direction, count(*) AS orgs
                    FROM moves GROUP BY ALL)
@@ -179,16 +198,17 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
 
 # --- Runs per user and per org --------------------------------------------------------------------------------------
 
-def _runs_per_entity_sql(f: StoryFilters) -> str:
+def _runs_per_entity_sql(k: KeptRuns) -> str:
     """SQL: one row per (system, entity, id) with runs: entity 'user' (user_key) or 'org'."""
     return f"""
-    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({filtered_runs_sql(f)}))
-    SELECT system, 'user' AS entity, user_key AS id, count(*) AS runs FROM k GROUP BY system, user_key
+    WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, {k.weight} AS w FROM ({k.source}))
+    SELECT system, 'user' AS entity, user_key AS id, CAST(sum(w) AS BIGINT) AS runs FROM k GROUP BY system, user_key
     UNION ALL
-    SELECT system, 'org', org, count(*) FROM k GROUP BY system, org
+    SELECT system, 'org', org, CAST(sum(w) AS BIGINT) FROM k GROUP BY system, org
     """
 
 
+@per_view
 def runs_per_entity(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """How many runs each user and each org made in the period, as a distribution.
 
@@ -201,17 +221,18 @@ def runs_per_entity(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
     return frame(con, f"""
         SELECT system, entity, CASE {labels} END AS runs_bucket, CASE {order} END AS bucket_order, count(*) AS count,
                count(*) / sum(count(*)) OVER (PARTITION BY system, entity) AS share
-        FROM ({_runs_per_entity_sql(f)}) GROUP BY system, entity, runs_bucket, bucket_order
+        FROM ({_runs_per_entity_sql(kept_user_orgs(con, f))}) GROUP BY system, entity, runs_bucket, bucket_order
         ORDER BY system, entity, bucket_order""")
 
 
+@per_view
 def runs_per_entity_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict[str, dict]]:
     """{system: {entity: {"count", "median", "p90", "mean"}}} of runs per user and per org in the period
     (median and p90 are actual values, `quantile_disc`)."""
     df = frame(con, f"""
         SELECT system, entity, count(*) AS count, quantile_disc(runs, 0.5) AS median,
                quantile_disc(runs, 0.9) AS p90, avg(runs) AS mean
-        FROM ({_runs_per_entity_sql(f)}) GROUP BY system, entity""")
+        FROM ({_runs_per_entity_sql(kept_user_orgs(con, f))}) GROUP BY system, entity""")
     out: dict[str, dict[str, dict]] = {}
     for r in df.itertuples(index=False):
         out.setdefault(str(r.system), {})[str(r.entity)] = {
@@ -221,6 +242,7 @@ def runs_per_entity_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
 
 # --- Plans ----------------------------------------------------------------------------------------------------------
 
+@per_view
 def plan_popularity(con: duckdb.DuckDBPyConnection, f: StoryFilters, top: int = TOP_PLANS) -> pd.DataFrame:
     """The plans of the orgs with a kept run (facts.popular_plans), the `top` most popular by name and the rest as
     'Other', each split by the systems its orgs used.
@@ -237,7 +259,7 @@ def plan_popularity(con: duckdb.DuckDBPyConnection, f: StoryFilters, top: int = 
     by_usage = frame(con, f"""
         WITH org_use AS (SELECT org_key, any_value(plan) AS plan, bool_or(system = 'full') AS used_full,
                                 bool_or(system = 'simple') AS used_simple
-                         FROM ({filtered_runs_sql(f)}) WHERE org_key IS NOT NULL GROUP BY org_key)
+                         FROM ({kept_user_orgs(con, f).source}) WHERE org_key IS NOT NULL GROUP BY org_key)
         SELECT plan, {USAGE_SQL} AS usage, count(*) AS orgs FROM org_use GROUP BY plan, usage""")
     by_usage["plan"] = by_usage["plan"].where(by_usage["plan"].isin(named), OTHER_PLAN)
     df = by_usage.groupby(["plan", "usage"], as_index=False)["orgs"].sum()

@@ -13,7 +13,9 @@ import pandas as pd
 
 from basstory.core.calendar_au import bas_due_dates
 from basstory.query.filters import StoryFilters
-from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.queries import frame
+from basstory.query.view import per_view
+from basstory.analyses.kept import KeptRuns, kept_runs
 
 #: The quarterly cycle is read over these days relative to each quarterly due date.
 CYCLE_DAYS_BEFORE = 30
@@ -26,6 +28,7 @@ MONTH_OF_QUARTER_LABELS = {1: "1st month (Jan, Apr, Jul, Oct)", 2: "2nd month (F
                            3: "3rd month (Mar, Jun, Sep, Dec)"}
 
 
+@per_view
 def runs_per_month(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Kept runs per Sydney calendar month and system.
 
@@ -34,10 +37,11 @@ def runs_per_month(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     busiest (the month with most runs, both systems together; ties: the earliest), busiest_for_system (the month with
     the most runs of this row's system; ties: the earliest).
     """
+    k = kept_runs(con, f)
     sql = f"""
         WITH m AS (
-            SELECT strftime(run_local, '%Y-%m') AS month, system, count(*) AS runs
-            FROM ({filtered_runs_sql(f)}) GROUP BY ALL),
+            SELECT strftime(run_local_date, '%Y-%m') AS month, system, {k.count} AS runs
+            FROM ({k.source}) GROUP BY ALL),
         t AS (SELECT month, sum(runs) AS month_total FROM m GROUP BY month),
         b AS (SELECT month FROM t ORDER BY month_total DESC, month LIMIT 1)
         SELECT m.month, CAST(strptime(m.month || '-01', '%Y-%m-%d') AS TIMESTAMP) AS month_start, m.system, m.runs,
@@ -52,9 +56,9 @@ def runs_per_month(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     return df.reset_index(drop=True)
 
 
-def _system_periods_sql(f: StoryFilters) -> str:
+def _system_periods_sql(k: KeptRuns) -> str:
     return (f"SELECT system, min(run_local_date) AS first_date, max(run_local_date) AS last_date "
-            f"FROM ({filtered_runs_sql(f)}) GROUP BY system")
+            f"FROM ({k.source}) GROUP BY system")
 
 
 def quarterly_due_dates(first: date, last: date) -> list[date]:
@@ -67,6 +71,7 @@ def quarterly_due_dates(first: date, last: date) -> list[date]:
             if d - timedelta(days=CYCLE_DAYS_BEFORE) >= first and d + timedelta(days=CYCLE_DAYS_AFTER) <= last]
 
 
+@per_view
 def quarterly_cycle(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Runs per day relative to each quarterly BAS due date (days -30 to +5), averaged over the due dates.
 
@@ -78,7 +83,8 @@ def quarterly_cycle(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
     cycle), due_dates (how many due dates were averaged).
     """
     columns = ["system", "offset_days", "runs_mean", "vs_average", "due_dates"]
-    periods = frame(con, _system_periods_sql(f))
+    k = kept_runs(con, f)
+    periods = frame(con, _system_periods_sql(k))
     rows = [(system, d) for system, first, last in periods.itertuples(index=False)
             for d in quarterly_due_dates(pd.Timestamp(first).date(), pd.Timestamp(last).date())]
     if not rows:
@@ -87,7 +93,7 @@ def quarterly_cycle(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
     sql = f"""
         WITH due(system, due_date) AS (VALUES {values}),
         n AS (SELECT system, count(*) AS due_dates FROM due GROUP BY system),
-        daily AS (SELECT system, run_local_date AS day, count(*) AS runs FROM ({filtered_runs_sql(f)}) GROUP BY ALL),
+        daily AS (SELECT system, run_local_date AS day, {k.count} AS runs FROM ({k.source}) GROUP BY ALL),
         offsets AS (SELECT unnest(range({-CYCLE_DAYS_BEFORE}, {CYCLE_DAYS_AFTER + 1})) AS offset_days),
         cells AS (SELECT due.system, due.due_date, o.offset_days,
                          due.due_date + CAST(o.offset_days AS INTEGER) AS day FROM due CROSS JOIN offsets o)
@@ -105,6 +111,7 @@ def quarterly_cycle(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataF
     return df[columns]
 
 
+@per_view
 def daily_decomposition(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, pd.DataFrame]:
     """A multiplicative decomposition of each system's daily runs: trend × weekly cycle × monthly cycle × rest.
 
@@ -125,8 +132,9 @@ def daily_decomposition(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict
       factor, months (whole months averaged).
     """
     half = TREND_DAYS // 2
+    k = kept_runs(con, f)
     sql = f"""
-        WITH d AS (SELECT system, run_local_date AS day, count(*) AS runs FROM ({filtered_runs_sql(f)}) GROUP BY ALL),
+        WITH d AS (SELECT system, run_local_date AS day, {k.count} AS runs FROM ({k.source}) GROUP BY ALL),
         span AS (SELECT system, min(day) AS first, max(day) AS last FROM d GROUP BY system),
         grid AS (SELECT system, CAST(unnest(generate_series(first, last, INTERVAL 1 DAY)) AS DATE) AS day FROM span),
         s AS (SELECT g.system, g.day, coalesce(d.runs, 0) AS runs FROM grid g LEFT JOIN d USING (system, day))
@@ -190,6 +198,7 @@ def daily_decomposition(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict
     }
 
 
+@per_view
 def seasonality_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's headline numbers per system, for the narrative: {system: {...}} for each system with runs.
 
@@ -233,6 +242,7 @@ def seasonality_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict
     return summary
 
 
+@per_view
 def due_dates_in_view(con: duckdb.DuckDBPyConnection, f: StoryFilters, cadences: tuple[str, ...] = QUARTERLY_CADENCES
                       ) -> pd.DataFrame:
     """The BAS due dates inside the kept runs' period (Sydney dates), for annotating time charts.
@@ -241,7 +251,7 @@ def due_dates_in_view(con: duckdb.DuckDBPyConnection, f: StoryFilters, cadences:
     calendar's labels of that date joined with ' / ').
     """
     period = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last "
-                        f"FROM ({filtered_runs_sql(f)})").iloc[0]
+                        f"FROM ({kept_runs(con, f).source})").iloc[0]
     if pd.isna(period["first"]):
         return pd.DataFrame(columns=["due_date", "label"])
     due = bas_due_dates(pd.Timestamp(period["first"]).date(), pd.Timestamp(period["last"]).date())
