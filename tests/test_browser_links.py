@@ -22,7 +22,7 @@ def view_of(page) -> dict:
     main = page.locator('[data-testid="stMain"]')
     return {
         "metrics": main.locator('[data-testid="stMetricValue"]').all_inner_texts(),
-        "banner": main.locator('[data-testid="stCaptionContainer"]').first.inner_text(),
+        "banner": main.locator('[data-testid="stCaptionContainer"]', has_text="runs counted").first.inner_text(),
         "headline": main.locator("h4").first.inner_text(),
     }
 
