@@ -3,6 +3,10 @@ parameters, the deep-link mechanism) and read the charts it shows."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +26,29 @@ def open_page(page: str | None = None, **query) -> AppTest:
     if page:
         at.switch_page(page).run()
     return at
+
+
+@contextmanager
+def shown_dataset(extracts: Path, folder: Path, name: str, edit: Callable[[Path], None] | None = None):
+    """The extracts copied into `folder`, changed by `edit(copy)` if given, ingested as the current version named
+    `name` of a data folder of their own, and BASSTORY_DATA_DIR pointed at that folder while the block runs (the app
+    under AppTest then shows it). Yields the data folder."""
+    from basstory.ingest.build import ingest
+    from basstory.ingest.store import DatasetStore
+
+    shutil.copytree(extracts, folder / "extracts")
+    if edit:
+        edit(folder / "extracts")
+    ingest(folder / "extracts", DatasetStore(folder / "store"), name=name, activate=True)
+    before = os.environ.get("BASSTORY_DATA_DIR")
+    os.environ["BASSTORY_DATA_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop("BASSTORY_DATA_DIR", None)
+        else:
+            os.environ["BASSTORY_DATA_DIR"] = before
 
 
 def built_chapter(data_dir: Path, page: str, filters=None) -> list:

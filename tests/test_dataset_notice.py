@@ -2,21 +2,18 @@
 or a real extract, and which."""
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import UTC, datetime
 
 import pytest
 
 from basstory.export import html as export
-from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
 from basstory.ingest.versions import BUNDLED_NAME
 from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
 from basstory.story.narrative import dataset_notice
 from basstory.story.registry import CHAPTERS, DATA_PAGE
-from tests.app_helpers import open_page
+from tests.app_helpers import open_page, shown_dataset
 
 PAGES = [c.path for c in CHAPTERS] + [DATA_PAGE.path]
 EXPORTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
@@ -24,14 +21,9 @@ EXPORTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def bundled_data_dir(sample_data_dir, tmp_path_factory):
-    """The test sample ingested under the bundled sample's name, in a data folder of its own (for this module)."""
-    data_dir = tmp_path_factory.mktemp("bundled")
-    shutil.copytree(sample_data_dir / "sample", data_dir / "sample")
-    ingest(data_dir / "sample", DatasetStore(data_dir / "store"), name=BUNDLED_NAME, activate=True)
-    before = os.environ["BASSTORY_DATA_DIR"]
-    os.environ["BASSTORY_DATA_DIR"] = str(data_dir)
-    yield data_dir
-    os.environ["BASSTORY_DATA_DIR"] = before
+    """The test sample under the bundled sample's name, shown by the app for this module."""
+    with shown_dataset(sample_data_dir / "sample", tmp_path_factory.mktemp("bundled"), BUNDLED_NAME) as folder:
+        yield folder
 
 
 def notice(at) -> list[str]:

@@ -8,9 +8,7 @@ it as typed: no image fetched, no link, no LaTeX, no colour, no bold. The export
 from __future__ import annotations
 
 import csv
-import os
 import re
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -18,12 +16,11 @@ from markdown_it import MarkdownIt
 
 from basstory.core.text import md_escape
 from basstory.export import html as export
-from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
 from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
 from basstory.story.registry import CHAPTERS, DATA_PAGE
-from tests.app_helpers import open_page
+from tests.app_helpers import open_page, shown_dataset
 
 PLAN = "$x^2$ ![px](http://host/px.png) :red[RED] **x** [t](http://e.com)"
 CHANNEL = "Book :blue[keeper] _x_ <b>y</b>"
@@ -33,13 +30,8 @@ LINK_VALUE = "![p](http://host/px.png)"
 LIVE = ["![px](", "![p](", "![n](", "[t](", ":red[", ":blue[", "**x**", "$x^2$", "$5", "_x_", "<b>"]
 
 
-@pytest.fixture(scope="module")
-def hostile_data_dir(sample_data_dir, tmp_path_factory):
-    """The test sample with 'Standard' renamed PLAN and 'Bookkeeper' renamed CHANNEL, ingested as NAME into a data
-    folder of its own; BASSTORY_DATA_DIR points at it for this module."""
-    data_dir = tmp_path_factory.mktemp("hostile")
-    extracts = data_dir / "extracts"
-    shutil.copytree(sample_data_dir / "sample", extracts)
+def hostile_orgcard(extracts) -> None:
+    """'Standard' renamed PLAN and 'Bookkeeper' renamed CHANNEL in the org table."""
     orgcard = extracts / "orgcard.csv"
     with orgcard.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -50,11 +42,13 @@ def hostile_data_dir(sample_data_dir, tmp_path_factory):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    ingest(extracts, DatasetStore(data_dir / "store"), name=NAME, activate=True)
-    before = os.environ["BASSTORY_DATA_DIR"]
-    os.environ["BASSTORY_DATA_DIR"] = str(data_dir)
-    yield data_dir
-    os.environ["BASSTORY_DATA_DIR"] = before
+
+
+@pytest.fixture(scope="module")
+def hostile_data_dir(sample_data_dir, tmp_path_factory):
+    """The test sample with a hostile plan and channel type, named NAME, shown by the app for this module."""
+    with shown_dataset(sample_data_dir / "sample", tmp_path_factory.mktemp("hostile"), NAME, hostile_orgcard) as d:
+        yield d
 
 
 def markdown_sources(at) -> list[str]:
