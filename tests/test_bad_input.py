@@ -19,9 +19,9 @@ import basstory.ingest.build
 import basstory.ingest.scan
 import basstory.ingest.store
 from basstory.core.text import fmt_bytes
+from basstory.ingest.build import IngestResult, ingest
 from basstory.ingest.extracts import FileTooLarge, check_size
 from basstory.ingest.scan import ReadLimits
-from basstory.ingest.build import IngestResult, ingest
 from basstory.ingest.store import DatasetStore
 from basstory.ingest.validation import Finding, IngestError
 from tests.extract_fixtures import (
@@ -354,7 +354,8 @@ def test_one_crlf_or_cr_line_in_an_lf_file(tmp_path, store, line_end):
     """Accepted: LF, CRLF and lone CR all end a line, mixed in one file. Line 3 ends with `line_end`; the bad runtime
     on line 5 is reported as line 5 (an editor's count, each line end counted once) and no value keeps a '\\r'."""
     text = (FULLBAS_HEADER + "\n" + full_line("10:00:00Z") + "\n" + full_line("10:00:01Z") + line_end
-            + full_line("10:00:02Z") + "\n" + full_line("10:00:03Z", runtime="x") + "\n" + full_line("10:00:04Z") + "\n")
+            + full_line("10:00:02Z") + "\n" + full_line("10:00:03Z", runtime="x") + "\n"
+            + full_line("10:00:04Z") + "\n")
     result = accepted(store, write_extracts(tmp_path / "in", fullbas_rows=text))
     (warning,) = result.report.warnings
     assert (warning.file, warning.column, warning.rows) == ("fullbas.csv", "runtime", [5])

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from basstory.ingest.build import find_extracts, ingest
 from basstory.core.schema import ORGS_COLUMNS, RUNS_COLUMNS, SCOPE_REASONS
+from basstory.ingest.build import find_extracts, ingest
 from basstory.ingest.store import DatasetStore
 from tests.extract_fixtures import (
     ORG_ACTIVE,

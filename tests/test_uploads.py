@@ -11,13 +11,20 @@ import pytest
 from streamlit.proto.Common_pb2 import FileURLs
 from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
 
-from basstory.ingest import uploads
-from basstory.ingest import versions
+from basstory.ingest import uploads, versions
 from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
 from basstory.ingest.uploads import UploadRefused
-from tests.extract_fixtures import (ORG_ACTIVE, USER_A, csv_text, default_fullbas_rows, default_orgcard_rows,
-                                    default_simplebas_rows, fullbas_row, write_extracts)
+from tests.extract_fixtures import (
+    ORG_ACTIVE,
+    USER_A,
+    csv_text,
+    default_fullbas_rows,
+    default_orgcard_rows,
+    default_simplebas_rows,
+    fullbas_row,
+    write_extracts,
+)
 
 GB = 1024 ** 3
 

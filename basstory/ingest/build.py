@@ -35,6 +35,7 @@ from pathlib import Path
 
 from basstory.core.schema import EXTRACT_BY_SLOT, EXTRACTS
 from basstory.core.text import fmt_bytes
+from basstory.ingest.derive import derive_tables
 from basstory.ingest.extracts import (
     FileTooLarge,
     check_size,
@@ -65,7 +66,6 @@ from basstory.ingest.staging import (
     write_orgs,
     write_runs,
 )
-from basstory.ingest.derive import derive_tables
 from basstory.ingest.store import DatasetStore, Version, version_id, write_json
 from basstory.ingest.validation import IngestError, ValidationReport, empty_file_stats
 

@@ -4,7 +4,7 @@ Nothing here types or interprets values: every column is read as text (`all_varc
 coerced; `basstory.ingest.staging` does the typing and reports what does not parse.
 
 Line numbers are the file's physical lines, as an editor shows them: the header is line 1, and a quoted field that
-holds a line break moves every later row down by one (`basstory.ingest.staging.LineMap` counts them). A spreadsheet shows
+holds a line break moves every later row down by one (`basstory.ingest.lines.LineMap` counts them). A spreadsheet shows
 such a file with fewer rows than it has lines; the report follows the text file, where the offending line can be
 found. Parquet extracts have no lines: their rows are numbered as if they did (first row = 2).
 """

@@ -197,8 +197,8 @@ def _too_big(name: str, path: Path, read: int, max_bytes: int, limits: ReadLimit
                            f"({fmt_bytes(path.stat().st_size)} compressed, more than {fmt_bytes(max_bytes)} "
                            f"decompressed, where reading stopped). Real extracts compress 5 to 10 times; check the "
                            f"file, and compress the extract itself again.")
-    return FileRefused(f"the file holds more than {fmt_bytes(limits.max_bytes)} of text (decompressed), the most a file "
-                       f"may have; reading stopped there. Give a shorter period.")
+    return FileRefused(f"the file holds more than {fmt_bytes(limits.max_bytes)} of text (decompressed), the most a "
+                       f"file may have; reading stopped there. Give a shorter period.")
 
 
 def normalised_copy(path: Path, target: Path) -> Path:
@@ -226,20 +226,20 @@ def check_parquet(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> ParquetInf
     try:
         meta = pq.ParquetFile(path).metadata
     except Exception:  # pyarrow raises ArrowInvalid, OSError... for anything that is not a whole parquet file
-        raise FileRefused("the file is not a readable parquet file: it may be cut short (an interrupted copy or download) "
-                          "or be another format renamed .parquet. Export it again as parquet, or give the extract "
-                          "as .csv or .csv.gz.") from None
+        raise FileRefused("the file is not a readable parquet file: it may be cut short (an interrupted copy or "
+                          "download) or be another format renamed .parquet. Export it again as parquet, or give the "
+                          "extract as .csv or .csv.gz.") from None
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     info = ParquetInfo(rows=int(meta.num_rows), columns=int(meta.num_columns), bytes=int(size))
     if info.columns > limits.max_columns:
-        raise FileRefused(f"the file has {info.columns:,} columns; an extract has at most {limits.max_columns:,}. Check that "
-                          f"this is the right file.")
+        raise FileRefused(f"the file has {info.columns:,} columns; an extract has at most {limits.max_columns:,}. "
+                          f"Check that this is the right file.")
     if info.rows > limits.max_lines:
-        raise FileRefused(f"the file has {info.rows:,} rows, more than the {limits.max_lines:,} a file may have. Give a "
-                          f"shorter period.")
+        raise FileRefused(f"the file has {info.rows:,} rows, more than the {limits.max_lines:,} a file may have. "
+                          f"Give a shorter period.")
     if info.bytes > limits.max_bytes:
-        raise FileRefused(f"the file holds {fmt_bytes(info.bytes)} uncompressed, more than the {fmt_bytes(limits.max_bytes)} "
-                          f"a file may have. Give a shorter period.")
+        raise FileRefused(f"the file holds {fmt_bytes(info.bytes)} uncompressed, more than the "
+                          f"{fmt_bytes(limits.max_bytes)} a file may have. Give a shorter period.")
     return info
 
 
