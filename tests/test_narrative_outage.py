@@ -83,3 +83,16 @@ def test_metric_choice():
     simple = CHOICES.iloc[:3].assign(compute_s_mean=float("nan"))
     assert n.metric_choice_display(simple)["Compute-seconds (mean)"].tolist() == ["–", "–", "–"]
     assert n.metric_choice_display(CHOICES).iloc[3]["Rank by runs"] == 2
+
+
+def test_the_method_text_is_written_from_the_methods_constants(monkeypatch):
+    text = n.method_text()
+    assert "two hours long and starts on the hour or half hour, on one of days 1–28" in text
+    assert "(so 28 × 48 = 1,344 candidates; days 29–31 are left out" in text
+    assert text.endswith("A window always lasts 120 real minutes.")
+    monkeypatch.setattr(n, "WINDOW_DAYS", tuple(range(1, 21)))
+    monkeypatch.setattr(n, "STEP_MINUTES", 60)
+    monkeypatch.setattr(n, "WINDOW_MINUTES", 180)
+    text = n.method_text()
+    assert "three hours long and starts every 60 minutes, on one of days 1–20" in text
+    assert "(so 20 × 24 = 480 candidates; days 21–31" in text and "lasts 180 real minutes" in text

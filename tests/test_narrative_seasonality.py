@@ -138,3 +138,11 @@ def test_capacity_statement_and_forecast():
         "Next peak: November 2017, forecast 4 runs at once (80% interval 2.9–5.5); provision 7")
     assert "over 9 past months is σ = 0.25" in n.forecast_method(PLAN)
     assert "e^(±1.28σ)" in n.forecast_method(PLAN)
+
+
+def test_the_cycle_window_is_written_from_the_analyses(monkeypatch):
+    empty = pd.DataFrame(columns=["system", "offset_days", "vs_average", "due_dates"])
+    assert n.cycle_title(empty).subtitle == "A cycle runs from 30 days before a quarterly due date to 5 days after it."
+    monkeypatch.setattr(n, "CYCLE_DAYS_BEFORE", 21)
+    monkeypatch.setattr(n, "CYCLE_DAYS_AFTER", 3)
+    assert n.cycle_title(empty).subtitle == "A cycle runs from 21 days before a quarterly due date to 3 days after it."

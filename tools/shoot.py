@@ -35,8 +35,14 @@ IDLE_JS = """() => {
 MAIN_HEIGHT_JS = """() => {
   const m = document.querySelector('[data-testid="stMain"]'); return m ? m.scrollHeight : 0;
 }"""
+#: The navigation's pages as [title, href]; the icon's ligature text is taken out of the title (the sidebar may be
+#: hidden, as in presentation mode, so the text is read from the DOM, not from what is drawn).
 NAV_JS = r"""() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"],[data-testid="stTopNavLink"]')]
-  .map(e => [e.innerText.trim().split('\n').pop().trim(), e.getAttribute('href')])"""
+  .map(e => {
+    const c = e.cloneNode(true);
+    c.querySelectorAll('[data-testid="stIconMaterial"]').forEach(i => i.remove());
+    return [c.textContent.trim(), e.getAttribute('href')];
+  })"""
 
 
 def free_port() -> int:
