@@ -1,7 +1,9 @@
 """Ingest: raw extracts -> a validated, typed dataset version in the store (see `ingest`).
 
-Steps: resolve the three slots to files -> refuse any over `max_bytes` -> hash them (cache hit? done) -> check each
-file can be read (present, not empty, UTF-8, comma-separated, required columns) -> type each extract in one pass,
+Steps: resolve the three slots to files -> refuse any over `max_bytes` -> hash them (cache hit? done) -> read each
+once under `scan.ReadLimits` (decompressed size, lines, columns, row length; line ends made uniform) and check the
+disk can hold the decompressed text -> check each file can be read (present, not empty, UTF-8, comma-separated,
+required columns) -> type each extract in one pass,
 rejecting and counting bad rows -> write orgs.parquet and runs.parquet (org_key resolved) -> count runs by scope
 reason -> write manifest.json and report.json -> publish the folder atomically and, when asked (or when the store has
 no current version), activate it.
@@ -13,15 +15,21 @@ the rows are left out or kept as stated below, counted in the report and the man
 What is done with bad input (tests/test_bad_input.py holds each rule; lines are the file's physical lines):
 - refused, the file named: a file in the wrong slot (the message says which extract it looks like), a missing or
   renamed column (a close name is pointed out), a header with no rows, zero bytes, Latin-1 (line and column of the
-  first bad byte), UTF-16/32, a corrupt or cut .csv.gz, a file over `max_bytes` (judged by its size alone), and a
+  first bad byte), UTF-16/32, a corrupt or cut .csv.gz, a fake or cut .parquet (parquet advice), a file over
+  `max_bytes` (judged by its size alone), a file over a reading limit (`scan`: more decompressed text than allowed or
+  a .csv.gz expanding more than 100 times, too many lines or header columns, a row over 1 MB, named with the line it
+  starts on, which is also how a quote never closed shows), not enough disk for the decompressed text, and a
   semicolon-, tab- or pipe-delimited file: not sniffed, because such files usually carry decimal commas too;
-- accepted: a UTF-8 byte-order mark, CRLF line ends, quoted fields holding commas or line breaks;
+- accepted: a UTF-8 byte-order mark, LF, CRLF and lone-CR line ends (mixed too), quoted fields holding commas or line
+  breaks, BOOLEAN flag columns in parquet (read as 1 / 0), a file named like a glob pattern (read as itself);
 - rows left out and reported: rows that cannot be split into the header's columns (a last line cut short among
-  them), and rows whose date, time, user or organisation is unusable or whose runtime is not a number;
+  them), and rows whose date, time, user or organisation is unusable (empty, or holding a control character such as
+  a NUL byte) or whose runtime is not a number;
 - rows kept and reported: a negative runtime (emptied: a clock error should not lose the run) or a missing one
   (empty), run times after the ingest or before 2010 (kept as they are), and runs that repeat every staged value
   of an earlier row (kept: a report run twice within the same instant is real and cannot be told from a doubled
-  row). Repeated organisations keep their first row (see `staging.write_orgs`).
+  row). Repeated organisations keep their first row (see `marts.write_orgs`).
+No message names a server path (DuckDB's own error text is cut to the file's name).
 Two writers may ingest at once: versions are published and activated under the store's lock, so CURRENT always
 names one complete version.
 """
