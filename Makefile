@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 SAMPLE := data/sample/fullbas.csv
 PORT ?= 8501
 
-.PHONY: run test lint setup sample bench shots clean analyst
+.PHONY: run test lint setup sample bench shots clean analyst load
 
 run: setup sample ## start the app on the bundled sample data
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
@@ -17,6 +17,9 @@ ANALYST_ADDRESS ?= 127.0.0.1
 analyst: setup sample ## the analyst app (upload, activate, switch, delete) on 127.0.0.1:8502; needs the analyst password
 	$(PY) -m streamlit run analyst_app.py --server.port $(ANALYST_PORT) --server.address $(ANALYST_ADDRESS) \
 		--server.maxUploadSize 1024
+
+load: setup ## 20 reader sessions for 40 s on loopback while versions are activated, switched and deleted
+	BASSTORY_LOAD_TEST=1 $(PY) -m pytest -q -s tests/test_load.py
 
 test: setup lint ## lint, then run the whole test suite
 	$(PY) -m pytest
