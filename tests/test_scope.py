@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from basstory.ingest.build import ingest
-from basstory.ingest.scope import SCOPE_SQL
+from basstory.ingest.scope import SCOPE_SQL, scope_reason_sql
 from basstory.ingest.store import DatasetStore
 from tests.extract_fixtures import ORG_ACTIVE, default_orgcard_rows, write_extracts
 
@@ -26,6 +26,17 @@ def test_scope_reason(org_key, status, paying, reason):
     got = duckdb.connect().execute(
             f"SELECT {SCOPE_SQL} FROM (SELECT ?::VARCHAR AS org_key, ?::VARCHAR AS status, ?::BOOLEAN AS paying) o",
             [org_key, status, paying]).fetchone()[0]
+    assert got == reason
+
+
+@pytest.mark.parametrize(("known", "status", "reason"), [
+    (False, "Active", "org_unknown"), (True, None, "org_other_status"), (True, "Active", "in_scope"),
+])
+def test_scope_reason_with_another_unknown_condition(known, status, reason):
+    """A table that marks unknown organisations with a flag (no alias) uses the same rule."""
+    sql = scope_reason_sql("", unknown="NOT known")
+    got = duckdb.connect().execute(f"SELECT {sql} FROM (SELECT ?::BOOLEAN AS known, ?::VARCHAR AS status, "
+                                   f"true AS paying)", [known, status]).fetchone()[0]
     assert got == reason
 
 

@@ -13,10 +13,14 @@ layer's `runs` view uses it, so the three cannot disagree.
 from __future__ import annotations
 
 
-def scope_reason_sql(org: str = "o") -> str:
-    """The scope rule over the organisation columns of alias `org` ('' for unqualified columns)."""
+def scope_reason_sql(org: str = "o", unknown: str | None = None) -> str:
+    """The scope rule over the organisation columns `status` and `paying` of alias `org` ('' for unqualified
+    columns). `unknown` is the SQL condition for "this run has no organisation"; by default `<org>.org_key IS NULL`
+    (a LEFT JOIN that found none). A table that marks unknown organisations another way passes its own condition,
+    e.g. `scope_reason_sql("", unknown="NOT known")`."""
     p = f"{org}." if org else ""
-    return (f"CASE WHEN {p}org_key IS NULL THEN 'org_unknown' "
+    unknown = unknown or f"{p}org_key IS NULL"
+    return (f"CASE WHEN {unknown} THEN 'org_unknown' "
             f"WHEN {p}status = 'Deleted' THEN 'org_deleted' "
             f"WHEN {p}status = 'Suspended' THEN 'org_suspended' "
             f"WHEN {p}status IS DISTINCT FROM 'Active' THEN 'org_other_status' "
