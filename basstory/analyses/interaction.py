@@ -359,12 +359,12 @@ def _in_view_repeated_sql(f: StoryFilters) -> str:
 
 
 def _chain_inside_view_sql(f: StoryFilters) -> str:
-    """SQL over the fast `runs` view: the run's whole chain (see ingest.derive) lies inside the view's dates."""
+    """SQL over the `chain_runs` view (query.view): the whole chain lies inside the view's dates."""
     parts = []
     if f.start is not None:
-        parts.append(f"chain_first_date >= DATE '{f.start.isoformat()}'")
+        parts.append(f"first_date >= DATE '{f.start.isoformat()}'")
     if f.end is not None:
-        parts.append(f"chain_last_date <= DATE '{f.end.isoformat()}'")
+        parts.append(f"last_date <= DATE '{f.end.isoformat()}'")
     return " AND ".join(parts) or "true"
 
 
@@ -384,14 +384,22 @@ def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     """
     label, order = _bucket_sql("size", SESSION_BUCKETS)
     if is_fast(con):
-        # a chain wholly inside the view is one session of its full size (counted at its first run); a chain cut by
+        # a chain wholly inside the view is one session of its full size (ingest.derive's chains); a chain cut by
         # the view's first or last date keeps its runs inside the view as one session
         inside = _chain_inside_view_sql(f)
-        sizes = f"""
-            SELECT system, chain_size AS size FROM ({filtered_runs_sql(f)}) WHERE NOT is_repeat AND {inside}
+        whole = run_predicate(f.with_(start=None, end=None))
+        sizes = f"SELECT system, size FROM chain_runs WHERE ({whole}) AND {inside}"
+        if f.start is not None or f.end is not None:
+            overlaps = " AND ".join([*([f"last_date >= DATE '{f.start.isoformat()}'"] if f.start else []),
+                                     *([f"first_date <= DATE '{f.end.isoformat()}'"] if f.end else [])])
+            sizes += f"""
             UNION ALL
-            SELECT system, count(*) AS size FROM ({filtered_runs_sql(f)}) WHERE NOT ({inside})
-            GROUP BY system, user_key, org_id, chain_no"""
+            SELECT r.system, count(*) AS size
+            FROM ({filtered_runs_sql(f)}) r
+            JOIN (SELECT system, user_id, org_id, chain_no FROM chain_runs
+                  WHERE ({whole}) AND NOT ({inside}) AND {overlaps}) c
+              ON r.system = c.system AND r.user_key = c.user_id AND r.org_id = c.org_id AND r.chain_no = c.chain_no
+            GROUP BY r.system, r.user_key, r.org_id, r.chain_no"""
     else:
         sizes = f"SELECT system, count(*) AS size FROM ({_sessions_sql(f)}) GROUP BY system, user_key, org, session"
     return frame(con, f"""

@@ -17,8 +17,8 @@ Re-runs: within one (system, user, org), a run is a *repeat* when the previous r
 before it; a *chain* is a run that is not a repeat and the repeats that follow it. is_repeat / is_repeated say
 whether the previous / next run of the same (system, user, org) is at most REPEAT_MINUTES away, and
 repeat_crosses_day / repeated_crosses_day whether that run falls on another Sydney date; chain_no numbers the chains
-of a (system, user, org) in time order, chain_size counts the chain's runs and chain_first_date / chain_last_date
-are its first and last run's Sydney dates. A view's filters keep or drop whole (system, user, org) histories except
+of a (system, user, org) in time order. `chains.parquet` — grain: one row per chain; columns system, user_id,
+org_id, chain_no, profile_id, size (its runs), first_date and last_date (its first and last run's Sydney dates). A view's filters keep or drop whole (system, user, org) histories except
 for its date range, which is contiguous, so a view's repeats and sessions follow exactly from these columns
 (query.fast).
 """
@@ -36,9 +36,9 @@ from basstory.core.schema import CONTRACT_TZ
 
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
-                                  "slot_cube.parquet", "user_org_month.parquet")
+                                  "chains.parquet", "slot_cube.parquet", "user_org_month.parquet")
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-3"
+DERIVED_FORMAT = "basstory-derived-4"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -59,7 +59,7 @@ PROFILE_ATTRIBUTES = "status, paying, plan, plan_family, tax_period, channel_typ
 DERIVED_COLUMNS: tuple[str, ...] = (
     "system", "run_utc", "run_local", "run_local_date", "org_id", "profile_id", "user_id", "runtime_s", "statement_year",
     "statement_month", "cadence", "days_before", "is_repeat", "repeat_crosses_day", "is_repeated",
-    "repeated_crosses_day", "chain_no", "chain_size", "chain_first_date", "chain_last_date",
+    "repeated_crosses_day", "chain_no",
 )
 
 
@@ -91,6 +91,7 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         runs, orgs = _sql_path(runs_path), _sql_path(orgs_path)
         con.execute(f"CREATE VIEW staged_runs AS SELECT * FROM read_parquet('{runs}')")
         con.execute(f"CREATE TABLE orgs AS SELECT * FROM read_parquet('{orgs}')")
@@ -121,63 +122,59 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
             CREATE TABLE user_ids AS
             SELECT CAST(row_number() OVER (ORDER BY user_key) AS INTEGER) AS user_id, user_key
             FROM (SELECT DISTINCT user_key FROM staged_runs)""")
-        span = con.execute(f"SELECT min(CAST(timezone('{CONTRACT_TZ}', timezone('UTC', run_utc)) AS DATE)), "
-                           f"max(CAST(timezone('{CONTRACT_TZ}', timezone('UTC', run_utc)) AS DATE)) "
-                           f"FROM staged_runs").fetchone()
-        due_values = _due_dates_values(span[0], span[1])
+        con.execute(f"""
+            CREATE TABLE base AS
+            SELECT r.system, r.run_utc,
+                   timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
+                   CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
+                   coalesce(k.org_id, x.org_id) AS org_id, u.user_id, r.runtime_s,
+                   CAST(r.statement_year AS SMALLINT) AS statement_year,
+                   CAST(r.statement_month AS TINYINT) AS statement_month
+            FROM staged_runs r
+            LEFT JOIN org_ids k ON r.org_key IS NOT NULL AND k.org_key = r.org_key
+            LEFT JOIN (SELECT org_id, org_ref FROM org_ids WHERE org_key IS NULL) x
+                   ON r.org_key IS NULL AND x.org_ref = r.org_ref
+            JOIN user_ids u ON u.user_key = r.user_key""")
+        span = con.execute("SELECT min(run_local_date), max(run_local_date) FROM base").fetchone()
+        con.execute(f"CREATE TABLE days_to_due AS {_days_to_due_sql(span[0], span[1])}")
         repeat_us = REPEAT_MINUTES * 60 * 1_000_000
+        # one sort by (system, user, org, time) gives the gaps to the neighbouring runs and the chain numbers
         con.execute(f"""
             CREATE TABLE runs_derived AS
-            WITH base AS (
-                SELECT r.system, r.run_utc,
-                       timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
-                       CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
-                       coalesce(k.org_id, x.org_id) AS org_id, u.user_id, r.runtime_s,
-                       r.statement_year, r.statement_month,
-                       {CADENCE_SQL} AS cadence
-                FROM staged_runs r
-                LEFT JOIN orgs o ON o.org_key = r.org_key
-                LEFT JOIN org_ids k ON k.org_key = r.org_key
-                LEFT JOIN (SELECT org_id, org_ref FROM org_ids WHERE org_key IS NULL) x
-                       ON r.org_key IS NULL AND x.org_ref = r.org_ref
-                JOIN user_ids u ON u.user_key = r.user_key),
-            gaps AS (
+            WITH gaps AS (
                 SELECT *,
-                       epoch_us(run_utc) - epoch_us(lag(run_utc) OVER w) AS prev_gap_us,
-                       lag(run_local_date) OVER w AS prev_local_date,
-                       epoch_us(lead(run_utc) OVER w) - epoch_us(run_utc) AS next_gap_us,
-                       lead(run_local_date) OVER w AS next_local_date
+                       coalesce(epoch_us(run_utc) - epoch_us(lag(run_utc) OVER w) <= {repeat_us}, false) AS is_repeat,
+                       coalesce(lag(run_local_date) OVER w <> run_local_date, false) AS prev_other_day,
+                       coalesce(epoch_us(lead(run_utc) OVER w) - epoch_us(run_utc) <= {repeat_us}, false)
+                           AS is_repeated,
+                       coalesce(lead(run_local_date) OVER w <> run_local_date, false) AS next_other_day
                 FROM base WINDOW w AS (PARTITION BY system, user_id, org_id ORDER BY run_utc)),
             chains AS (
-                SELECT *, CAST(sum(CASE WHEN coalesce(prev_gap_us <= {repeat_us}, false) THEN 0 ELSE 1 END)
+                SELECT *, CAST(sum(CASE WHEN is_repeat THEN 0 ELSE 1 END)
                                OVER (PARTITION BY system, user_id, org_id ORDER BY run_utc
                                      ROWS UNBOUNDED PRECEDING) AS INTEGER) AS chain_no
-                FROM gaps),
-            sized AS (
-                SELECT *, CAST(count(*) OVER c AS INTEGER) AS chain_size,
-                       min(run_local_date) OVER c AS chain_first_date, max(run_local_date) OVER c AS chain_last_date
-                FROM chains WINDOW c AS (PARTITION BY system, user_id, org_id, chain_no)),
-            due AS (SELECT * FROM {due_values} AS d(cadence, due_date))
-            SELECT s.system, s.run_utc, s.run_local, s.run_local_date, s.org_id, op.profile_id, s.user_id, s.runtime_s,
-                   s.statement_year, s.statement_month, s.cadence,
-                   CAST(d.due_date - s.run_local_date AS SMALLINT) AS days_before,
-                   coalesce(s.prev_gap_us <= {repeat_us}, false) AS is_repeat,
-                   coalesce(s.prev_gap_us <= {repeat_us} AND s.prev_local_date <> s.run_local_date, false)
-                       AS repeat_crosses_day,
-                   coalesce(s.next_gap_us <= {repeat_us}, false) AS is_repeated,
-                   coalesce(s.next_gap_us <= {repeat_us} AND s.next_local_date <> s.run_local_date, false)
-                       AS repeated_crosses_day,
-                   s.chain_no, s.chain_size, s.chain_first_date, s.chain_last_date
-            FROM sized s ASOF LEFT JOIN due d ON s.cadence = d.cadence AND s.run_local_date <= d.due_date
-            JOIN org_profiles op ON op.org_id = s.org_id
-            """)
+                FROM gaps)
+            SELECT c.system, c.run_utc, c.run_local, c.run_local_date, c.org_id, op.profile_id, c.user_id,
+                   c.runtime_s, c.statement_year, c.statement_month, p.cadence, t.days_before,
+                   c.is_repeat, c.is_repeat AND c.prev_other_day AS repeat_crosses_day,
+                   c.is_repeated, c.is_repeated AND c.next_other_day AS repeated_crosses_day, c.chain_no
+            FROM chains c
+            JOIN org_profiles op ON op.org_id = c.org_id
+            JOIN profiles p ON p.profile_id = op.profile_id
+            LEFT JOIN days_to_due t ON t.cadence = p.cadence AND t.day = c.run_local_date""")
+        con.execute("""
+            CREATE TABLE chains AS
+            SELECT system, user_id, org_id, chain_no, any_value(profile_id) AS profile_id,
+                   CAST(count(*) AS INTEGER) AS size, min(run_local_date) AS first_date,
+                   max(run_local_date) AS last_date
+            FROM runs_derived GROUP BY system, user_id, org_id, chain_no""")
         _write(con, "org_ids", "SELECT i.org_id, i.org_key, i.org_ref, p.profile_id FROM org_ids i "
                                "JOIN org_profiles p USING (org_id) ORDER BY org_id", out_dir / "org_ids.parquet")
         _write(con, "profiles", "SELECT * FROM profiles ORDER BY profile_id", out_dir / "profiles.parquet")
         _write(con, "user_ids", "SELECT * FROM user_ids ORDER BY user_id", out_dir / "user_ids.parquet")
-        _write(con, "runs_derived",
-               f"SELECT {', '.join(DERIVED_COLUMNS)} FROM runs_derived ORDER BY run_local_date, run_utc",
+        _write(con, "runs_derived", f"SELECT {', '.join(DERIVED_COLUMNS)} FROM runs_derived ORDER BY run_utc",
                out_dir / "runs_derived.parquet")
+        _write(con, "chains", "SELECT * FROM chains ORDER BY first_date", out_dir / "chains.parquet")
         _write(con, "slot_cube", f"""
             SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date, days_before,
                    count(*) AS runs, sum(runtime_s) AS runtime_s, min(run_utc) AS first_utc, max(run_utc) AS last_utc
@@ -196,15 +193,23 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
         _remove_tree(spill)
 
 
-def _due_dates_values(first: date | None, last: date | None) -> str:
-    """A SQL VALUES list of (cadence, due_date) covering every run's next due date (at most about four months on)."""
+def _days_to_due_sql(first: date | None, last: date | None) -> str:
+    """SQL: one row per (cadence, Sydney date from `first` to `last`) with days_before, the days from that date to
+    the cadence's next BAS due date (0 on the due date itself; calendar_au.bas_due_dates)."""
+    empty = "SELECT NULL::VARCHAR AS cadence, NULL::DATE AS day, NULL::SMALLINT AS days_before WHERE false"
     if first is None:
-        return "(SELECT NULL::VARCHAR, NULL::DATE WHERE false)"
+        return empty
     due = bas_due_dates(first, last + timedelta(days=120))
     if due.empty:
-        return "(SELECT NULL::VARCHAR, NULL::DATE WHERE false)"
+        return empty
     rows = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"]))
-    return f"(VALUES {rows})"
+    return f"""
+        WITH due(cadence, due_date) AS (VALUES {rows}),
+        days AS (SELECT DISTINCT d.cadence, CAST(g.day AS DATE) AS day
+                 FROM due d, generate_series(DATE '{first.isoformat()}', DATE '{last.isoformat()}', INTERVAL 1 DAY)
+                      AS g(day))
+        SELECT days.cadence, days.day, CAST(due.due_date - days.day AS SMALLINT) AS days_before
+        FROM days ASOF JOIN due ON days.cadence = due.cadence AND days.day <= due.due_date"""
 
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, target: Path) -> None:

@@ -61,7 +61,7 @@ SELECT
     o.status, o.paying, o.plan, o.plan_family, o.tax_period, o.channel_type, o.managed_by_practice,
     o.scope,
     d.cadence, d.days_before, d.is_repeat, d.repeat_crosses_day, d.is_repeated, d.repeated_crosses_day,
-    d.chain_no, d.chain_size, d.chain_first_date, d.chain_last_date
+    d.chain_no
 FROM runs_derived d
 JOIN profiles o ON o.profile_id = d.profile_id
 """
@@ -94,7 +94,7 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
                     SELECT *, CASE WHEN known THEN 'known' END AS org_key,
                            {_SCOPE_SQL.replace('o.', '').format(unknown='NOT known')} AS scope
                     FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
-    for table in ("slot_cube", "user_org_month"):
+    for table in ("slot_cube", "user_org_month", "chains"):
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(f"CREATE {kind} runs_derived AS "
                 f"SELECT * FROM read_parquet('{_sql_path(folder / 'runs_derived.parquet')}')")

@@ -88,6 +88,15 @@ FROM user_org_month c JOIN profiles p USING (profile_id)
 """
 
 
+CHAIN_RUNS_VIEW = """
+CREATE OR REPLACE VIEW chain_runs AS
+SELECT c.system, c.user_id, c.org_id, c.chain_no, c.size, c.first_date, c.last_date,
+       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
+       p.org_key, p.scope
+FROM chains c JOIN profiles p USING (profile_id)
+"""
+
+
 def slots_sql(f: StoryFilters) -> str:
     """SQL: the view's runs per (system, UTC half hour). Columns: system, bucket (epoch seconds // 1800),
     run_local_date (Sydney), runs, runtime_s (summed; NULL when no run has one), first_utc, last_utc."""
@@ -172,6 +181,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     """Create the cube views on a fast-engine connection (query.tables calls this)."""
     con.execute(SLOT_RUNS_VIEW)
     con.execute(UOM_RUNS_VIEW)
+    con.execute(CHAIN_RUNS_VIEW)
 
 
 def memo_size(con: duckdb.DuckDBPyConnection) -> int:
