@@ -50,3 +50,15 @@ def test_normalised_copy_keeps_every_line(tmp_path, monkeypatch):
     (tmp_path / "x.csv").write_bytes(TEXT)
     copy = normalised_copy(tmp_path / "x.csv", tmp_path / "y.csv")
     assert copy.read_bytes() == b'a,b\n1,"x\ny"\n2,3\n4,"5\n6"\n7,8'
+
+
+def test_a_header_longer_than_a_piece_is_named_as_the_header(tmp_path, monkeypatch):
+    """A header of 300,000 columns ('c,' repeated: 600 KB) read in 64 KB pieces, with a row limit of 100 KB: refused
+    as the header once 100 KB are read, counting the columns seen so far (100 KB / 2 bytes a column, whole pieces)."""
+    monkeypatch.setattr(scan, "CHUNK_BYTES", 64 * 1024)
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"c," * 300_000 + b"c\n1\n")
+    with pytest.raises(FileRefused) as refused:
+        scan_csv(path, ReadLimits(max_row_bytes=100 * 1024))
+    assert refused.value.line == 1
+    assert "the header (line 1) is longer than 100.0 KB, with at least 65,537 columns so far" in str(refused.value)

@@ -168,6 +168,10 @@ def scan_csv(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> CsvScan:
         offset += len(a)
         lines_before += len(ends)
         if offset - row_start > limits.max_row_bytes:      # the row being read is already too long: stop here
+            if header_columns is None:
+                raise FileRefused(f"the header (line 1) is longer than {fmt_bytes(limits.max_row_bytes)}, with at "
+                                  f"least {header_commas + 1:,} columns so far; an extract's header is under 1 KB. "
+                                  f"Check that this is the right file and export it again.", line=1)
             raise _row_too_long(name, row_start_line, None, limits, unclosed=bool(parity))
         if offset > max_bytes:
             raise _too_big(name, path, offset, max_bytes, limits)
