@@ -22,6 +22,8 @@ import pandas as pd
 from basstory.core.calendar_au import bas_due_dates
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view, slots_sql
 from basstory.core.schema import CONTRACT_TZ
 
 MINUTE_US = 60 * 1_000_000
@@ -47,7 +49,8 @@ def concurrency_steps(starts_us: np.ndarray, ends_us: np.ndarray) -> tuple[np.nd
     starts_us = np.asarray(starts_us, dtype=np.int64)
     ends_us = np.asarray(ends_us, dtype=np.int64)
     keep = ends_us > starts_us
-    times = np.concatenate([starts_us[keep], ends_us[keep]])
+    # sorting each half first (runs come sorted by start, and ends nearly so) makes the merge below one pass
+    times = np.concatenate([np.sort(starts_us[keep], kind="stable"), np.sort(ends_us[keep], kind="stable")])
     deltas = np.concatenate([np.ones(keep.sum(), dtype=np.int64), -np.ones(keep.sum(), dtype=np.int64)])
     if times.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -109,6 +112,7 @@ def full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple
     return np.asarray(arrays["s"], dtype=np.int64), np.asarray(arrays["e"], dtype=np.int64)
 
 
+@per_view
 def peak_concurrency(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
     """The most Full BAS runs that overlapped at any instant: {"runs", "at_utc"} (the first instant it was
     reached, a naive UTC Timestamp); None without a kept Full BAS run with a runtime."""
@@ -120,11 +124,18 @@ def peak_concurrency(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | 
 
 
 def _hour_stats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
-    sql = f"""
-        SELECT epoch_us(date_trunc('hour', run_utc)) AS hour_us, count(*) AS runs, sum(runtime_s) AS runtime_sum,
-               median(runtime_s) AS runtime_median, quantile_cont(runtime_s, 0.95) AS runtime_p95
-        FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0 GROUP BY ALL
-    """
+    """Full BAS runs with a positive runtime starting in each UTC hour, and their summed runtime."""
+    if is_fast(con):  # two half hours make an hour; runtimes are positive or missing (ingest empties negatives)
+        sql = f"""
+            SELECT (bucket // 2) * {HOUR_US} AS hour_us, CAST(sum(runs - runtime_missing) AS BIGINT) AS runs,
+                   sum(runtime_s) AS runtime_sum
+            FROM ({slots_sql(f)}) WHERE system = 'full' GROUP BY ALL HAVING sum(runs - runtime_missing) > 0
+        """
+    else:
+        sql = f"""
+            SELECT epoch_us(date_trunc('hour', run_utc)) AS hour_us, count(*) AS runs, sum(runtime_s) AS runtime_sum
+            FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0 GROUP BY ALL
+        """
     return frame(con, sql)
 
 
@@ -136,6 +147,16 @@ def _quantile_of_counts(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q)) if values.size else 0.0
 
 
+def _quantile_per_month(values: np.ndarray, months: np.ndarray, wanted: pd.Series, q: float) -> list[float]:
+    """The q-quantile of `values` for each month in `wanted` (`months` gives each value's month), 0 when none."""
+    order = np.argsort(months, kind="stable")
+    ordered_months, ordered = months[order], values[order]
+    lo = np.searchsorted(ordered_months, wanted.to_numpy(), side="left")
+    hi = np.searchsorted(ordered_months, wanted.to_numpy(), side="right")
+    return [_quantile_of_counts(ordered[a:b], q) for a, b in zip(lo, hi, strict=True)]
+
+
+@per_view
 def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
     """Full BAS load weighted by runtime, from one sweep over the kept runs' intervals; None without such runs.
 
@@ -189,7 +210,7 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
     monthly = (hours.groupby("month", as_index=False)
                .agg(runs=("runs", "sum"), compute_s=("compute_s", "sum"), peak_concurrency=("peak_concurrency", "max"),
                     peak_hour_compute_s=("compute_s", "max")))
-    monthly["minute_p99"] = [_quantile_of_counts(minute_peaks[minute_month == m], 0.99) for m in monthly["month"]]
+    monthly["minute_p99"] = _quantile_per_month(minute_peaks, minute_month, monthly["month"], 0.99)
     monthly["month_start"] = pd.to_datetime(monthly["month"] + "-01")
     first_day, last_day = _local(pd.DatetimeIndex([pd.Timestamp(int(starts.min()), unit="us"),
                                                    pd.Timestamp(int(starts.max()), unit="us")])).normalize()
@@ -239,6 +260,7 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
             "runtime_by_load": runtime_by_load_decile(con, f)}
 
 
+@per_view
 def runtime_by_load_decile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """How Full BAS runtime changes with load: hours with at least one run are ranked by runs starting in them and
     cut into ten equal groups (deciles; fewer when there are fewer than ten such hours).
@@ -364,6 +386,7 @@ def capacity_plan(monthly: pd.DataFrame, headroom: float = HEADROOM, level: floa
     }
 
 
+@per_view
 def capacity_outlook(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's capacity answer for the pages: {"load": full_bas_load(...), "plan": capacity_plan(...)}; either
     may be None (no Full BAS runs with a runtime; too few whole months to forecast)."""

@@ -5,12 +5,15 @@ import duckdb
 
 from basstory.query.filters import StoryFilters, org_predicate
 from basstory.query.queries import filtered_runs_sql, frame, scalar
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view, slots_sql, uom_sql
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
     """The choices each sidebar filter offers, from the data: first_date/last_date (Sydney dates of the first and
     last run), statuses, plans, plan_families (most organisations first), tax_periods, channel_types."""
-    period = frame(con, "SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM runs").iloc[0]
+    table = "slot_runs" if is_fast(con) else "runs"
+    period = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last FROM {table}").iloc[0]
 
     def values(column: str) -> list[str]:
         df = frame(con, f"SELECT {column} AS v, count(*) AS n FROM orgs WHERE {column} IS NOT NULL "
@@ -28,12 +31,21 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+@per_view
 def coverage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The kept data's coverage: first and last run (Sydney dates), runs, orgs with runs, orgs in the org table
     that the filters keep, and users."""
-    row = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last, count(*) AS runs, "
-                     f"count(DISTINCT org_key) AS orgs_with_runs, count(DISTINCT user_key) AS users "
-                     f"FROM ({filtered_runs_sql(f)})").iloc[0]
+    if is_fast(con):
+        row = frame(con, f"""
+            WITH t AS (SELECT min(run_local_date) AS first, max(run_local_date) AS last, sum(runs) AS runs
+                       FROM ({slots_sql(f)})),
+            u AS (SELECT count(DISTINCT org_id) FILTER (WHERE known) AS orgs_with_runs,
+                         count(DISTINCT user_id) AS users FROM ({uom_sql(con, f)}))
+            SELECT t.first, t.last, coalesce(t.runs, 0) AS runs, u.orgs_with_runs, u.users FROM t, u""").iloc[0]
+    else:
+        row = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last, count(*) AS runs, "
+                         f"count(DISTINCT org_key) AS orgs_with_runs, count(DISTINCT user_key) AS users "
+                         f"FROM ({filtered_runs_sql(f)})").iloc[0]
     return {
         "first_date": None if row["runs"] == 0 else row["first"].date(),
         "last_date": None if row["runs"] == 0 else row["last"].date(),

@@ -26,6 +26,7 @@ from basstory.analyses.outage import (
     window_occurrences,
 )
 from basstory.query.queries import filtered_runs_sql, frame_with
+from basstory.query.view import per_view
 from basstory.core.schema import CONTRACT_TZ
 
 #: What a window's cost can be measured in: column prefix -> label.
@@ -48,6 +49,7 @@ def available_metrics(system: str) -> dict[str, str]:
 
 
 
+@per_view
 def system_occurrences(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
     """Every candidate window's occurrences for one system (outage.window_occurrences over its kept period), with
     the runs in each (outage.occurrence_runs). Grain: one row per (month, day, start_minute); columns month, day,
@@ -60,6 +62,7 @@ def system_occurrences(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
     return occ
 
 
+@per_view
 def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
                        windows: tuple[tuple[int, int], ...] | None = None) -> pd.DataFrame:
     """What each occurrence of the windows holds, from one DuckDB query joining the occurrences to the kept runs.
@@ -112,6 +115,7 @@ def _per_window(occ: pd.DataFrame, metric: str) -> pd.DataFrame:
     return agg.merge(worst.rename(columns={"month": f"{metric}_worst_month"}), on=["day", "start_minute"])
 
 
+@per_view
 def window_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
     """Every candidate window's cost measured four ways: runs (outage_window_costs, the default method), distinct
     users, distinct organisations and compute-seconds per occurrence.
@@ -176,8 +180,7 @@ def clock_changes(first_utc: pd.Timestamp, last_utc: pd.Timestamp, tz: str = CON
     hours = pd.date_range(pd.Timestamp(first_utc).floor("h"), pd.Timestamp(last_utc).ceil("h"), freq="h", tz="UTC")
     if len(hours) < 2:
         return pd.DataFrame(columns=columns)
-    offsets = np.array([h.utcoffset().total_seconds() if h.utcoffset() is not None else 0
-                        for h in hours.tz_convert(tz)])
+    offsets = (hours.tz_convert(tz).tz_localize(None) - hours.tz_localize(None)).total_seconds().to_numpy()
     change = np.flatnonzero(np.diff(offsets) != 0) + 1
     rows = []
     for i in change:
@@ -208,6 +211,7 @@ def _zone_times(occ: pd.DataFrame, tz: str) -> str:
     return " or ".join(order)
 
 
+@per_view
 def window_impact(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
                   windows: tuple[tuple[int, int], ...]) -> pd.DataFrame:
     """Who the given windows would disturb, and when they are on other clocks.
@@ -253,6 +257,7 @@ def window_impact(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
     return pd.DataFrame(rows, columns=columns)
 
 
+@per_view
 def best_windows(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str, n: int = 5) -> pd.DataFrame:
     """The `n` cheapest windows of the default method (outage_window_costs), with `window_impact`'s columns and a
     rank (1 = the recommendation). Empty without kept runs."""
@@ -272,6 +277,7 @@ def due_week_days(first: date, last: date, cadence: str) -> list[date]:
     return sorted(d for d in days if first <= d <= last)
 
 
+@per_view
 def due_week_costs(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
     """What windows cost when they fall in the week before a BAS due date, against the rest.
 

@@ -12,6 +12,9 @@ from basstory.analyses.outage_impact import clock_changes, due_week_costs, windo
 from basstory.query.filters import StoryFilters
 from basstory.analyses.outage import best_window, outage_window_costs, run_period
 from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view, slots_sql, uom_sql
+from basstory.analyses.kept import kept_runs
 from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 
 
@@ -31,6 +34,7 @@ def runner_up_index(costs: pd.DataFrame) -> int | None:
     return int(costs.index.get_loc(other_day[0])) if len(other_day) else 1
 
 
+@per_view
 def system_recommendation(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> dict | None:
     """The recommended two-hour window of one system with the evidence for it; None when the system has no
     complete window occurrence under the filters.
@@ -71,8 +75,9 @@ def system_recommendation(con: duckdb.DuckDBPyConnection, f: StoryFilters, syste
                                     kind="stable").index[0])
     worst = _window_row(costs, int(costs.index.get_loc(worst_i)))
     period = run_period(con, f, system)
-    monthly = frame(con, f"SELECT count(*) / count(DISTINCT strftime(run_local, '%Y-%m')) AS per_month "
-                         f"FROM ({filtered_runs_sql(f)}) WHERE system = $system", {"system": system}).iloc[0, 0]
+    kept = kept_runs(con, f)
+    monthly = frame(con, f"SELECT {kept.count} / count(DISTINCT strftime(run_local_date, '%Y-%m')) AS per_month "
+                         f"FROM ({kept.source}) WHERE system = $system", {"system": system}).iloc[0, 0]
     changes = clock_changes(*period, tz=CONTRACT_TZ) if period else pd.DataFrame(columns=["local_date", "kind"])
     return {
         "system": system,
@@ -88,21 +93,35 @@ def system_recommendation(con: duckdb.DuckDBPyConnection, f: StoryFilters, syste
     }
 
 
+@per_view
 def recommendations(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict | None]:
     """`system_recommendation` for every system (None where it has none)."""
     return {s: system_recommendation(con, f, s) for s in SYSTEMS}
 
 
+@per_view
 def data_caveats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """What the figures rest on, per system with kept runs: {"systems": {system: {first_date, last_date (Sydney),
     days, months (calendar months touched), runs, users, orgs, runtime_missing (Full BAS runs without a positive
     runtime)}}, "periods_differ": the systems' first or last dates differ by more than 31 days}."""
-    df = frame(con, f"""
-        SELECT system, min(run_local_date) AS first_date, max(run_local_date) AS last_date,
-               count(DISTINCT strftime(run_local, '%Y-%m')) AS months, count(*) AS runs,
-               count(DISTINCT user_key) AS users, count(DISTINCT org_id) AS orgs,
-               count(*) FILTER (WHERE system = 'full' AND coalesce(runtime_s, 0) <= 0) AS runtime_missing
-        FROM ({filtered_runs_sql(f)}) GROUP BY system ORDER BY system""")
+    if is_fast(con):
+        df = frame(con, f"""
+            WITH t AS (SELECT system, min(run_local_date) AS first_date, max(run_local_date) AS last_date,
+                              count(DISTINCT strftime(run_local_date, '%Y-%m')) AS months, sum(runs) AS runs,
+                              sum(runtime_missing) FILTER (WHERE system = 'full') AS runtime_missing
+                       FROM ({slots_sql(f)}) GROUP BY system),
+            u AS (SELECT system, count(DISTINCT user_id) AS users, count(DISTINCT org_id) AS orgs
+                  FROM ({uom_sql(con, f)}) GROUP BY system)
+            SELECT t.system, t.first_date, t.last_date, t.months, t.runs, u.users, u.orgs,
+                   coalesce(t.runtime_missing, 0) AS runtime_missing
+            FROM t JOIN u USING (system) ORDER BY t.system""")
+    else:
+        df = frame(con, f"""
+            SELECT system, min(run_local_date) AS first_date, max(run_local_date) AS last_date,
+                   count(DISTINCT strftime(run_local, '%Y-%m')) AS months, count(*) AS runs,
+                   count(DISTINCT user_key) AS users, count(DISTINCT org_id) AS orgs,
+                   count(*) FILTER (WHERE system = 'full' AND coalesce(runtime_s, 0) <= 0) AS runtime_missing
+            FROM ({filtered_runs_sql(f)}) GROUP BY system ORDER BY system""")
     systems = {}
     for row in df.itertuples(index=False):
         first, last = pd.Timestamp(row.first_date).date(), pd.Timestamp(row.last_date).date()

@@ -38,7 +38,7 @@ from basstory.core.schema import CONTRACT_TZ
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
                                   "chains.parquet", "slot_cube.parquet", "user_org_month.parquet")
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-4"
+DERIVED_FORMAT = "basstory-derived-5"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -177,7 +177,9 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
         _write(con, "chains", "SELECT * FROM chains ORDER BY first_date", out_dir / "chains.parquet")
         _write(con, "slot_cube", f"""
             SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date, days_before,
-                   count(*) AS runs, sum(runtime_s) AS runtime_s, min(run_utc) AS first_utc, max(run_utc) AS last_utc
+                   count(*) AS runs, sum(runtime_s) AS runtime_s,
+                   count(*) FILTER (WHERE coalesce(runtime_s, 0) <= 0) AS runtime_missing,
+                   min(run_utc) AS first_utc, max(run_utc) AS last_utc
             FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
                out_dir / "slot_cube.parquet")
         _write(con, "user_org_month", """
@@ -214,7 +216,7 @@ def _days_to_due_sql(first: date | None, last: date | None) -> str:
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, target: Path) -> None:
     tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    con.execute(f"COPY ({select}) TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+    con.execute(f"COPY ({select}) TO '{_sql_path(tmp)}' (FORMAT parquet, ROW_GROUP_SIZE 122880)")
     tmp.replace(target)
 
 

@@ -73,7 +73,8 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
 #: The slot cube joined to its profiles: a "runs" table whose rows weigh `runs` runs each (filters apply as is).
 SLOT_RUNS_VIEW = """
 CREATE OR REPLACE VIEW slot_runs AS
-SELECT c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.first_utc, c.last_utc, c.days_before,
+SELECT c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.runtime_missing, c.first_utc, c.last_utc,
+       c.days_before,
        p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
        p.cadence, p.org_key, p.scope
 FROM slot_cube c JOIN profiles p USING (profile_id)
@@ -99,8 +100,10 @@ FROM chains c JOIN profiles p USING (profile_id)
 
 def slots_sql(f: StoryFilters) -> str:
     """SQL: the view's runs per (system, UTC half hour). Columns: system, bucket (epoch seconds // 1800),
-    run_local_date (Sydney), runs, runtime_s (summed; NULL when no run has one), first_utc, last_utc."""
+    run_local_date (Sydney), runs, runtime_s (summed; NULL when no run has one), runtime_missing (runs without a
+    positive runtime), first_utc, last_utc."""
     return (f"SELECT system, bucket, run_local_date, sum(runs) AS runs, sum(runtime_s) AS runtime_s, "
+            f"sum(runtime_missing) AS runtime_missing, "
             f"min(first_utc) AS first_utc, max(last_utc) AS last_utc "
             f"FROM slot_runs WHERE {run_predicate(f)} GROUP BY system, bucket, run_local_date")
 
