@@ -6,7 +6,8 @@ The pass stops at the first limit crossed, so a small .csv.gz that expands to gi
 the limit, and it finds what DuckDB's reader does not report well:
 
 - **decompressed size**: more than `ReadLimits.max_bytes` of text, or, for a .csv.gz, more than
-  `ReadLimits.max_expansion` times its compressed size (a "zip bomb": real extracts compress 5 to 10 times);
+  `ReadLimits.max_expansion` times its compressed size once past `ReadLimits.expansion_floor` (a "zip bomb": real
+  extracts compress 5 to 10 times; a small file may compress more without harm);
 - **lines**: more than `ReadLimits.max_lines` (a row is at least one line, so this bounds the rows too);
 - **columns**: a header with more than `ReadLimits.max_columns` fields (the extracts have 5 to 21);
 - **row length**: a row longer than `ReadLimits.max_row_bytes` (rows of these extracts are under 1 KB). DuckDB's CSV
@@ -51,6 +52,7 @@ class ReadLimits:
     max_columns: int = 1_000
     max_row_bytes: int = 1024 ** 2
     max_expansion: int = 100
+    expansion_floor: int = 64 * 1024 ** 2
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -111,7 +113,7 @@ def scan_csv(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> CsvScan:
     name = path.name
     max_bytes = limits.max_bytes
     if extract_suffix(path) == ".csv.gz":
-        max_bytes = min(max_bytes, limits.max_expansion * max(path.stat().st_size, 1))
+        max_bytes = min(max_bytes, max(limits.max_expansion * path.stat().st_size, limits.expansion_floor))
     offset = 0            # bytes before this piece
     lines_before = 0      # line ends before this piece
     parity = 0            # 1 while inside double quotes
