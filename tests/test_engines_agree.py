@@ -58,8 +58,9 @@ def _inline_datasets(spec, datasets: dict):
 
 
 def same_number(a: float, b: float) -> bool:
-    """Equal, or equal but for the last bits of a float summed in another order (a relative 1e-12)."""
-    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    """Equal, or equal but for the last bits of a float summed in another order: within 1e-12 of the larger
+    magnitude (or of 1, for numbers that are rounding noise around zero)."""
+    return a == b or abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
 
 
 def differences(a, b, path: str = "") -> list[str]:
