@@ -83,7 +83,7 @@ def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: s
         f"avg({m}) OVER (PARTITION BY system ORDER BY period ROWS BETWEEN {window - 1} PRECEDING AND CURRENT ROW) "
         f"AS {m}_avg" for m in METRICS)
     if grain == "month":  # a month is whole in the user-org-months
-        kept, period = kept_user_orgs(con, f), "month"
+        kept, period = kept_user_orgs(con, f, months=True), "month"
     else:
         kept, period = KeptRuns(filtered_runs_sql(f), "1", ""), "CAST(date_trunc('week', run_local_date) AS DATE)"
     return frame(con, f"""
@@ -144,7 +144,8 @@ def usage_by_quarter(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
     ('Jul–Sep 2017'), usage, usage_label, orgs, share (of the quarter's active orgs).
     """
     df = frame(con, f"""
-        WITH q AS ({_orgs_with_usage_sql(kept_user_orgs(con, f), "CAST(date_trunc('quarter', month) AS DATE)")})
+        WITH q AS ({_orgs_with_usage_sql(kept_user_orgs(con, f, months=True),
+                                         "CAST(date_trunc('quarter', month) AS DATE)")})
         SELECT period AS quarter, {USAGE_SQL} AS usage, count(*) AS orgs,
                count(*) / sum(count(*)) OVER (PARTITION BY period) AS share
         FROM q GROUP BY quarter, usage ORDER BY quarter, usage""")
@@ -167,7 +168,8 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     """
     columns = ["quarter", "quarter_label", "direction", "direction_label", "system", "orgs"]
     df = frame(con, f"""
-        WITH k AS (SELECT {ORG_ID_SQL} AS org, system, first_utc, month FROM ({kept_user_orgs(con, f).source})),
+        WITH k AS (SELECT {ORG_ID_SQL} AS org, system, first_utc, month
+                   FROM ({kept_user_orgs(con, f, months=True).source})),
         first_runs AS (SELECT org,
                               min(first_utc) FILTER (WHERE system = 'full') AS first_full,
                               min(first_utc) FILTER (WHERE system = 'simple') AS first_simple

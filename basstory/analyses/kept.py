@@ -14,7 +14,7 @@ from basstory.analyses.outage import BUCKET_SECONDS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql
 from basstory.query.tables import is_fast
-from basstory.query.view import slots_sql, uom_sql
+from basstory.query.view import slots_sql, user_orgs_sql, uom_sql
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,22 @@ def kept_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> KeptRuns:
     return KeptRuns(filtered_runs_sql(f), "1", "run_display")
 
 
-def kept_user_orgs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> KeptRuns:
-    """The view's kept runs as an analysis reads them when only who ran them for which org, and when in months, matter.
+def kept_user_orgs(con: duckdb.DuckDBPyConnection, f: StoryFilters, *, months: bool = False) -> KeptRuns:
+    """The view's kept runs as an analysis reads them when only who ran them for which org matters (and, with
+    `months`, in which Sydney month).
 
-    Columns of `source`: system, user_key, org_id, org_key (NULL for an org not in the org table), month (first day
-    of the Sydney month), first_utc, last_utc (of the runs a row stands for) and the org attributes (status, paying,
-    plan, plan_family, tax_period, channel_type, managed_by_practice). On the fast engine, one row per (system, user,
-    org, month) of the view (query.view.uom_sql); on the reference engine, the runs.
+    Columns of `source`: system, user_key, org_id, org_key (NULL for an org not in the org table), first_utc,
+    last_utc (of the runs a row stands for), with `months` also month (first day of the Sydney month), and the org
+    attributes (status, paying, plan, plan_family, tax_period, channel_type, managed_by_practice). On the fast
+    engine, one row per (system, user, org) of the view, or per (system, user, org, month) with `months`
+    (query.view); on the reference engine, the runs.
     """
     if is_fast(con):
-        source = (f"SELECT u.system, u.user_id AS user_key, u.org_id, CASE WHEN p.known THEN u.org_id END AS org_key, "
-                  f"u.month, u.first_utc, u.last_utc, u.runs, p.status, p.paying, p.plan, p.plan_family, "
+        rows, month = (uom_sql(con, f), "u.month, ") if months else (user_orgs_sql(con, f), "")
+        source = (f"SELECT u.system, u.user_id AS user_key, u.org_id, CASE WHEN u.known THEN u.org_id END AS org_key, "
+                  f"{month}u.first_utc, u.last_utc, u.runs, p.status, p.paying, p.plan, p.plan_family, "
                   f"p.tax_period, p.channel_type, p.managed_by_practice "
-                  f"FROM ({uom_sql(con, f)}) u JOIN profiles p USING (profile_id)")
+                  f"FROM ({rows}) u JOIN profiles p USING (profile_id)")
         return KeptRuns(source, "runs", "NULL")
     source = (f"SELECT *, CAST(date_trunc('month', run_local_date) AS DATE) AS month, run_utc AS first_utc, "
               f"run_utc AS last_utc FROM ({filtered_runs_sql(f)})")

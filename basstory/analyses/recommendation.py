@@ -13,7 +13,7 @@ from basstory.query.filters import StoryFilters
 from basstory.analyses.outage import best_window, outage_window_costs, run_period
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, slots_sql, uom_sql
+from basstory.query.view import per_view, slots_sql, user_orgs_sql
 from basstory.analyses.kept import kept_runs
 from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 
@@ -111,7 +111,7 @@ def data_caveats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
                               sum(runtime_missing) FILTER (WHERE system = 'full') AS runtime_missing
                        FROM ({slots_sql(f)}) GROUP BY system),
             u AS (SELECT system, count(DISTINCT user_id) AS users, count(DISTINCT org_id) AS orgs
-                  FROM ({uom_sql(con, f)}) GROUP BY system)
+                  FROM ({user_orgs_sql(con, f)}) GROUP BY system)
             SELECT t.system, t.first_date, t.last_date, t.months, t.runs, u.users, u.orgs,
                    coalesce(t.runtime_missing, 0) AS runtime_missing
             FROM t JOIN u USING (system) ORDER BY t.system""")

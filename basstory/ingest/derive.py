@@ -36,9 +36,10 @@ from basstory.core.schema import CONTRACT_TZ
 
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
-                                  "chains.parquet", "slot_cube.parquet", "user_org_month.parquet")
+                                  "chains.parquet", "slot_cube.parquet", "user_org.parquet",
+                                  "user_org_month.parquet")
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-5"
+DERIVED_FORMAT = "basstory-derived-6"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -182,6 +183,10 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                    min(run_utc) AS first_utc, max(run_utc) AS last_utc
             FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
                out_dir / "slot_cube.parquet")
+        _write(con, "user_org", """
+            SELECT system, user_id, org_id, profile_id, count(*) AS runs, min(run_utc) AS first_utc,
+                   max(run_utc) AS last_utc
+            FROM runs_derived GROUP BY ALL ORDER BY system, org_id, user_id""", out_dir / "user_org.parquet")
         _write(con, "user_org_month", """
             SELECT system, user_id, org_id, profile_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
                    count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc

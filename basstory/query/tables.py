@@ -94,7 +94,7 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
                     SELECT *, CASE WHEN known THEN 'known' END AS org_key,
                            {_SCOPE_SQL.replace('o.', '').format(unknown='NOT known')} AS scope
                     FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
-    for table in ("slot_cube", "user_org_month", "chains"):
+    for table in ("slot_cube", "user_org", "user_org_month", "chains"):
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(f"CREATE {kind} runs_derived AS "
                 f"SELECT * FROM read_parquet('{_sql_path(folder / 'runs_derived.parquet')}')")

@@ -89,6 +89,14 @@ FROM user_org_month c JOIN profiles p USING (profile_id)
 """
 
 
+UO_RUNS_VIEW = """
+CREATE OR REPLACE VIEW uo_runs AS
+SELECT c.system, c.user_id, c.org_id, c.runs, c.first_utc, c.last_utc,
+       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
+       p.org_key, p.scope
+FROM user_org c JOIN profiles p USING (profile_id)
+"""
+
 CHAIN_RUNS_VIEW = """
 CREATE OR REPLACE VIEW chain_runs AS
 SELECT c.system, c.user_id, c.org_id, c.chain_no, c.size, c.first_date, c.last_date,
@@ -140,10 +148,23 @@ def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     return f"{cube} UNION ALL SELECT * FROM {_cut_months_table(con, f, cut)}"
 
 
-def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list[date]) -> str:
-    """A table (made once per view, dropped with the oldest views) of the user-org-months of the months the view's
-    dates cut, from their kept runs."""
-    name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+def user_orgs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: the view's runs per (system, user, org) over its whole period. Columns: system, user_id, org_id,
+    profile_id, known, runs, first_utc, last_utc. Without dates, the user-org cube's rows the filters keep; with
+    dates, the view's user-org-months summed (materialised once per view)."""
+    if f.start is None and f.end is None:
+        return (f"SELECT system, user_id, org_id, profile_id, org_key IS NOT NULL AS known, runs, first_utc, last_utc "
+                f"FROM uo_runs WHERE {run_predicate(f)}")
+    name = "view_uo_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    _materialise(con, name, f"""
+        SELECT system, user_id, org_id, any_value(profile_id) AS profile_id, bool_or(known) AS known,
+               sum(runs) AS runs, min(first_utc) AS first_utc, max(last_utc) AS last_utc
+        FROM ({uom_sql(con, f)}) GROUP BY system, user_id, org_id""")
+    return f"SELECT * FROM {name}"
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+    """Create table `name` from `select` once (concurrent callers wait for the first), remembered for eviction."""
     with _memo_lock:
         lock = _key_locks.setdefault((id(con), name), threading.Lock())
     with lock:
@@ -151,17 +172,23 @@ def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list
         try:
             exists = cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $1", [name]).fetchone()[0]
             if not exists:
-                months = ", ".join(f"DATE '{m.isoformat()}'" for m in cut)
-                cursor.execute(f"""
-                    CREATE TABLE IF NOT EXISTS {name} AS
-                    SELECT system, user_key AS user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
-                           count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
-                           any_value(profile_id) AS profile_id, any_value(org_key) IS NOT NULL AS known
-                    FROM runs WHERE ({run_predicate(f)}) AND date_trunc('month', run_local_date) IN ({months})
-                    GROUP BY ALL""")
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {name} AS {select}")
                 _remember_table(con, name)
         finally:
             cursor.close()
+
+
+def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list[date]) -> str:
+    """A table (made once per view, dropped with the oldest views) of the user-org-months of the months the view's
+    dates cut, from their kept runs."""
+    name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    months = ", ".join(f"DATE '{m.isoformat()}'" for m in cut)
+    _materialise(con, name, f"""
+        SELECT system, user_key AS user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
+               count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
+               any_value(profile_id) AS profile_id, any_value(org_key) IS NOT NULL AS known
+        FROM runs WHERE ({run_predicate(f)}) AND date_trunc('month', run_local_date) IN ({months})
+        GROUP BY ALL""")
     return name
 
 
@@ -184,6 +211,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     """Create the cube views on a fast-engine connection (query.tables calls this)."""
     con.execute(SLOT_RUNS_VIEW)
     con.execute(UOM_RUNS_VIEW)
+    con.execute(UO_RUNS_VIEW)
     con.execute(CHAIN_RUNS_VIEW)
 
 
