@@ -18,24 +18,19 @@ Every analysis queries these views through a cursor of the connection `connect()
 """
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import duckdb
 
 from basstory.core.schema import CONTRACT_TZ
 from basstory.ingest.derive import derive_tables, is_derived
+from basstory.ingest.scope import SCOPE_SQL, scope_reason_sql
 from basstory.query import view
 
 ENGINES: tuple[str, ...] = ("fast", "reference")
 
-_SCOPE_SQL = """CASE
-        WHEN {unknown} THEN 'org_unknown'
-        WHEN o.status = 'Deleted' THEN 'org_deleted'
-        WHEN o.status = 'Suspended' THEN 'org_suspended'
-        WHEN o.status <> 'Active' THEN 'org_other_status'
-        WHEN NOT o.paying THEN 'org_not_paying'
-        ELSE 'in_scope'
-    END"""
+
 
 _ORG_COLUMNS = "o.status, o.paying, o.plan, o.plan_family, o.tax_period, o.channel_type, o.managed_by_practice, " \
                "o.staff_users"
@@ -48,7 +43,7 @@ SELECT
     timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
     CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
     {_ORG_COLUMNS},
-    {_SCOPE_SQL.format(unknown="o.org_key IS NULL")} AS scope
+    {SCOPE_SQL} AS scope
 FROM staged_runs r
 LEFT JOIN orgs o ON o.org_key = r.org_key
 """
@@ -92,12 +87,14 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
                 f"JOIN read_parquet('{_sql_path(folder / 'org_ids.parquet')}') i ON i.org_key = o.org_key")
     con.execute(f"""CREATE TABLE profiles AS
                     SELECT *, CASE WHEN known THEN 'known' END AS org_key,
-                           {_SCOPE_SQL.replace('o.', '').format(unknown='NOT known')} AS scope
+                           {scope_reason_sql("", unknown="NOT known")} AS scope
                     FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
-    for table in ("slot_cube", "user_org", "user_org_month", "chains"):
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
-    con.execute(f"CREATE {kind} runs_derived AS "
-                f"SELECT * FROM read_parquet('{_sql_path(folder / 'runs_derived.parquet')}')")
+    # the cubes live in memory; the per-run table and the chains are read from parquet (sorted by date, so date
+    # filters read only their row groups), which keeps a 100x extract's server under a few GB
+    for table in ("slot_cube", "user_org", "user_org_month"):
+        con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
+    for table in ("runs_derived", "chains"):
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(FAST_RUNS_VIEW)
     view.install(con)
     return con
@@ -108,16 +105,21 @@ def connect_version(version, *, in_memory: bool = True, engine: str = "fast") ->
     return connect(version.runs_path, version.orgs_path, in_memory=in_memory, engine=engine)
 
 
+_engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def is_fast(con: duckdb.DuckDBPyConnection) -> bool:
     """True when `con` serves the fast engine's `runs` view (the derived per-run columns are there)."""
-    cursor = con.cursor()
-    try:
-        return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'runs_derived'")
-                    .fetchone()[0]
-                    or cursor.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'runs_derived'")
-                    .fetchone()[0])
-    finally:
-        cursor.close()
+    known = _engines.get(con)
+    if known is None:
+        cursor = con.cursor()
+        try:
+            known = bool(cursor.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'runs_derived'")
+                         .fetchone()[0])
+        finally:
+            cursor.close()
+        _engines[con] = known
+    return known
 
 
 def _sql_path(path: Path) -> str:
