@@ -165,3 +165,20 @@ def test_the_module_exits_with_2_and_writes_to_stderr(data_dir):
                           env={"BASSTORY_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 2 and done.stdout == ""
     assert "there is no dataset version 'ffffffffffffffff'" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["Bundled\u00a0sample", "bundled  SAMPLE", "Bundled\u200b sample"])
+def test_ingest_refuses_a_look_alike_of_the_bundled_sample(data_dir, tmp_path, capsys, name):
+    before = ids(data_dir)
+    write_extracts(tmp_path / "new")
+    code, out, err = run(capsys, "ingest", str(tmp_path / "new"), "--name", name)
+    assert code == 2 and out == ""
+    assert "error: --name:" in err and "reserved for the sample the app ships with" in err
+    assert ids(data_dir) == before
+
+
+def test_ingest_may_name_the_bundled_sample_itself(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BASSTORY_DATA_DIR", str(tmp_path))
+    write_extracts(tmp_path / "s")
+    code, out, err = run(capsys, "ingest", str(tmp_path / "s"), "--name", versions.BUNDLED_NAME)
+    assert code == 0 and f"({versions.BUNDLED_NAME})" in out, err

@@ -67,6 +67,7 @@ def pin_version():
         st.session_state["data_update_notice"] = f"Data updated: now showing extract {name} ({version.id})."
     st.session_state["dataset_version"] = version.id
     st.session_state["dataset"] = version
+    release_other_versions(version.id)
     return version
 
 
@@ -108,12 +109,29 @@ def current_version():
     return st.session_state["dataset"]
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def connection(version_id: str):
     """One DuckDB connection per dataset version, shared by all sessions (queries use their own cursors)."""
     from basstory.query.tables import connect_version
 
+    with _opened_lock:
+        _opened.add(version_id)
     return connect_version(dataset_store().get(version_id), in_memory=True)
+
+
+_opened: set[str] = set()
+_opened_lock = threading.Lock()
+
+
+def release_other_versions(current_id: str) -> None:
+    """Drop the connections (and so the memory) of every version but the current one. A run still using an old
+    connection keeps its own reference until it ends; a session that opens an old version again is released on the
+    next page run of any session."""
+    with _opened_lock:
+        stale = _opened - {current_id}
+        _opened.intersection_update({current_id})
+    for version_id in stale:
+        connection.clear(version_id)
 
 
 @st.cache_data(max_entries=2048, show_spinner=False)
