@@ -5,6 +5,14 @@ obvious way: `read_csv` the three files, normalise keys, `merge`, filter to the 
 fact. Both sides must produce the same facts; the table says so.
 
     python -m basstory bench [--scales 1,10,100] [--workdir /tmp/basstory-bench]
+
+`--pages` instead times the story's pages on the server (`run_page_benchmarks`): per scale, the ingest (wall time
+and peak memory, in its own process), then, in one fresh process per engine (the fast one the app uses and the
+reference per-run queries the tests compare it with), every chapter's build for the default view, the same view
+again (memoised), and three views nobody has opened yet (a date range, the commonest plan family, one system),
+with the chart data each page sends:
+
+    python -m basstory bench --pages [--scales 1,10,100] [--reference-scales 1,10] [--out bench.md]
 """
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 COMPARED_FACTS = ("orgs_in_scope", "fullbas_runs", "simplebas_runs", "busiest_month", "orgs_both", "users_either",
@@ -169,3 +178,322 @@ def run_benchmarks(scales: list[float], workdir: Path, keep: bool = False) -> li
             shutil.rmtree(sample, ignore_errors=True)
     shutil.rmtree(workdir / "store", ignore_errors=True)
     return rows
+
+
+# --- Pages: every chapter's server build per view, the fast engine beside the reference ------------------------------
+
+#: The views each page is built for, in the table's order. "cached" is the default view asked again on the same
+#: connection (memoised); the last three are views nobody has opened yet.
+PAGE_VIEWS: tuple[str, ...] = ("default", "cached", "dates", "plan", "system")
+NEW_VIEWS: tuple[str, ...] = ("default", "dates", "plan", "system")
+#: issue 8's targets for a page nobody has opened yet (server build only here; the browser adds the rendering).
+TARGET_NEW_S = {1.0: 1.0, 100.0: 2.0}
+TARGET_CACHED_S = 0.5
+TARGET_CHART_KB = 1024
+
+
+def off_month_edges(start: date, end: date) -> tuple[date, date]:
+    """`start` moved forward and `end` moved back until neither is the first or last day of a month (a range cut
+    inside months, not made of whole ones), unless that would leave fewer than two days."""
+    def edge(day: date) -> bool:
+        return day.day == 1 or (day + timedelta(days=1)).day == 1
+
+    s, e = start, end
+    while edge(s) and s < e - timedelta(days=2):
+        s += timedelta(days=1)
+    while edge(e) and e > s + timedelta(days=1):
+        e -= timedelta(days=1)
+    return s, e
+
+
+def bench_views(options: dict) -> dict[str, tuple[str, object]]:
+    """{view name: (description, StoryFilters)} from `filter_options(con)`: the default view, the middle half of the
+    data's period (not month-aligned), the plan family most organisations are on, and Simple BAS alone."""
+    from basstory.query.filters import StoryFilters
+
+    first, last = options["first_date"], options["last_date"]
+    span = (last - first).days
+    start, end = off_month_edges(first + timedelta(days=span // 4), first + timedelta(days=(3 * span) // 4))
+    views: dict[str, tuple[str, object]] = {
+        "default": ("default", StoryFilters()),
+        "cached": ("default, again", StoryFilters()),
+        "dates": (f"{start.isoformat()}..{end.isoformat()}", StoryFilters(start=start, end=end)),
+    }
+    if options.get("plan_families"):
+        family = options["plan_families"][0]
+        views["plan"] = (f"plan family {family}", StoryFilters(plan_families=(family,)))
+    views["system"] = ("Simple BAS only", StoryFilters(systems=("simple",)))
+    return views
+
+
+def _forget_views(con) -> None:
+    """Forget what earlier builds left on `con` for any view (the per-view memo and the per-view tables), so the
+    next build is timed as the first page anyone opens for its view."""
+    from basstory.query import view
+
+    for registry in ("_memos", "_tables"):
+        held = getattr(view, registry, None)
+        if held is not None:
+            held.pop(con, None)
+    cursor = con.cursor()
+    try:
+        names = [n for (n,) in cursor.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'view_')").fetchall()]
+        for name in names:
+            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+    finally:
+        cursor.close()
+
+
+def chart_bytes(blocks) -> int:
+    """The chart data a page sends: the summed length of its charts' Vega-Lite JSON (data inlined)."""
+    from basstory.story.blocks import charts
+
+    return sum(len(json.dumps(c.chart.to_dict(), separators=(",", ":"), default=str)) for c in charts(blocks))
+
+
+def _ingest_worker(sample: str, store_root: str) -> None:
+    """Child process: ingest `sample` into a fresh store at `store_root` (activated), as `ingest DIR --activate`."""
+    from basstory.ingest.build import ingest
+    from basstory.ingest.store import DatasetStore
+
+    started = time.perf_counter()
+    result = ingest(Path(sample), DatasetStore(Path(store_root)), name=f"bench {Path(sample).name}", activate=True)
+    took = time.perf_counter() - started
+    print(json.dumps({"ingest_s": took, "version": result.version.id, "rows": result.version.manifest.get("rows", {}),
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _pages_worker(engine: str, store_root: str) -> None:
+    """Child process: connect to the store's current version with `engine`, build every chapter for each view (the
+    default one twice), print one JSON object: connect and options time, the views, per page the seconds and chart
+    bytes, and the process's peak memory. Progress goes to stderr."""
+    import altair as alt
+
+    from basstory.analyses.dataset import filter_options
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.tables import connect_version
+    from basstory.story.registry import CHAPTERS
+
+    alt.data_transformers.disable_max_rows()    # measure what the app ships (st.altair_chart has no row limit)
+    version = DatasetStore(Path(store_root)).current()
+    started = time.perf_counter()
+    con = connect_version(version, engine=engine)
+    connected = time.perf_counter()
+    views = bench_views(filter_options(con))
+    options_s = time.perf_counter() - connected
+    pages = []
+
+    def build(view: str, chapter, filters) -> None:
+        began = time.perf_counter()
+        try:
+            blocks = chapter.module().build(con, filters, *chapter.default_choices())
+        except Exception as error:  # noqa: BLE001 - a failing page is reported in the table, the rest still run
+            pages.append({"view": view, "page": chapter.url_path, "error": f"{type(error).__name__}: {error}"[:200]})
+            print(f"[{engine}] {view:8s} {chapter.url_path:15s} failed: {error}", file=sys.stderr, flush=True)
+            return
+        took = time.perf_counter() - began
+        pages.append({"view": view, "page": chapter.url_path, "seconds": took, "chart_bytes": chart_bytes(blocks)})
+        print(f"[{engine}] {view:8s} {chapter.url_path:15s} {took:8.3f} s", file=sys.stderr, flush=True)
+
+    for view, (_, filters) in views.items():
+        if view == "cached":
+            continue
+        for chapter in CHAPTERS:
+            _forget_views(con)              # each page is the first one opened for its view
+            build(view, chapter, filters)
+            if view == "default":
+                build("cached", chapter, filters)   # the same page again: memoised
+    print(json.dumps({"engine": engine, "connect_s": connected - started, "options_s": options_s,
+                      "views": {v: d for v, (d, _) in views.items()}, "pages": pages,
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _child(function: str, *args: str, env: dict | None = None) -> dict:
+    """Run `basstory.bench.<function>(*args)` in a fresh interpreter; its last stdout line is JSON. Its stderr (the
+    progress) passes through."""
+    import os
+
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c",
+                           f"import sys; from basstory.bench import {function}; {function}(*sys.argv[1:])", *args],
+                          stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - started
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"error": f"exit {proc.returncode} (see the messages above)", "wall_s": wall}
+    result = json.loads(lines[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def _scale_text(scale: float) -> str:
+    return f"{scale:g}×"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" if value >= 0.095 else f"{value:.3f}"
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> str:
+    if numerator is None or denominator is None or denominator <= 0:
+        return "—"
+    ratio = numerator / denominator
+    return f"{ratio:.0f}×" if ratio >= 100 else f"{ratio:.1f}×"
+
+
+def _page_seconds(engine_result: dict | None) -> dict[tuple[str, str], float | None]:
+    """{(view, page): seconds, or None when the build failed} of one engine's run."""
+    if not engine_result or "pages" not in engine_result:
+        return {}
+    return {(p["view"], p["page"]): p.get("seconds") for p in engine_result["pages"]}
+
+
+def slowest_page(engine_result: dict | None, views: tuple[str, ...] = NEW_VIEWS) -> tuple[float, str, str] | None:
+    """(seconds, page, view) of the slowest build among `views` (by default every view nobody had opened)."""
+    timed = [(s, page, view) for (view, page), s in _page_seconds(engine_result).items()
+             if view in views and s is not None]
+    return max(timed) if timed else None
+
+
+def pages_report(results: list[dict]) -> str:
+    """The page benchmark as markdown: the per-page table, ingest and process figures, and a summary (slowest page
+    per scale, its growth with the data, the issue's targets). `results` as `run_page_benchmarks` collects them:
+    {"scale", "ingest": {ingest_s, peak_mb, rows} | {error}, "fast": worker result, "reference": worker result | None}.
+    """
+    lines = ["| scale | view | page | fast s | reference s | ratio | chart KB |", "|---:|---|---|---:|---:|---:|---:|"]
+    for r in results:
+        fast, ref = r.get("fast") or {}, r.get("reference")
+        fast_s, ref_s = _page_seconds(fast), _page_seconds(ref)
+        views = {**(ref or {}).get("views", {}), **fast.get("views", {})}
+        bytes_by = {(p["view"], p["page"]): p.get("chart_bytes")
+                    for source in (ref or {}, fast) for p in source.get("pages", [])}
+        keys = list(dict.fromkeys([*fast_s, *ref_s]))
+        keys.sort(key=lambda k: PAGE_VIEWS.index(k[0]) if k[0] in PAGE_VIEWS else len(PAGE_VIEWS))
+        if not keys:
+            why = fast.get("error") or "no pages"
+            lines.append(f"| {_scale_text(r['scale'])} | — | — | failed: {why} | | | |")
+            continue
+        for view, page in keys:
+            f = fast_s.get((view, page))
+            if ref is None:
+                reference = "not run"
+            elif "error" in ref and not ref_s:
+                reference = "failed"
+            else:
+                s = ref_s.get((view, page))
+                reference = _seconds(s) if s is not None else "failed"
+            fast_text = _seconds(f) if f is not None else ("failed" if (view, page) in fast_s else "—")
+            kb = bytes_by.get((view, page))
+            label = view if view in ("default", "cached") else f"{view}: {views.get(view, view)}"
+            lines.append(f"| {_scale_text(r['scale'])} | {label} | {page} | {fast_text} | {reference} | "
+                         f"{_ratio(ref_s.get((view, page)), f)} | {'—' if kb is None else f'{kb / 1024:,.1f}'} |")
+
+    lines += ["", "| scale | runs | ingest s | ingest peak MB | fast: connect s | fast: peak MB | "
+                  "reference: connect s | reference: peak MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ing, fast, ref = r.get("ingest") or {}, r.get("fast") or {}, r.get("reference")
+        rows = ing.get("rows") or {}
+        runs = rows.get("full", 0) + rows.get("simple", 0)
+
+        def proc(x: dict | None, key: str, digits: str) -> str:
+            if x is None:
+                return "not run"
+            if key not in x:
+                return "failed" if "error" in x else "—"
+            return format(x[key], digits)
+
+        lines.append(f"| {_scale_text(r['scale'])} | {runs:,} | {proc(ing, 'ingest_s', '.1f')} | "
+                     f"{proc(ing, 'peak_mb', ',.0f')} | {proc(fast, 'connect_s', '.2f')} | "
+                     f"{proc(fast, 'peak_mb', ',.0f')} | {proc(ref, 'connect_s', '.2f')} | "
+                     f"{proc(ref, 'peak_mb', ',.0f')} |")
+
+    lines += ["", "Summary (server build only; a page for a view nobody has opened = default, dates, plan, system):"]
+    slowest: dict[float, tuple[float, str, str]] = {}
+    for r in results:
+        s_fast, s_ref = slowest_page(r.get("fast")), slowest_page(r.get("reference"))
+        cached = slowest_page(r.get("fast"), ("cached",))
+        kbs = [p.get("chart_bytes") or 0 for p in (r.get("fast") or {}).get("pages", [])]
+        parts = []
+        if s_fast:
+            slowest[r["scale"]] = s_fast
+            parts.append(f"fast {_seconds(s_fast[0])} s ({s_fast[1]}, {s_fast[2]})")
+        if s_ref:
+            parts.append(f"reference {_seconds(s_ref[0])} s ({s_ref[1]}, {s_ref[2]}), "
+                         f"{_ratio(s_ref[0], s_fast[0] if s_fast else None)} the fast one")
+        elif r.get("reference") is None:
+            parts.append("reference not run at this scale (see --reference-scales)")
+        if cached:
+            parts.append(f"slowest cached page {_seconds(cached[0])} s")
+        if kbs:
+            parts.append(f"most chart data on a page {max(kbs) / 1024:,.0f} KB")
+        lines.append(f"- {_scale_text(r['scale'])}: slowest new-view page: " + "; ".join(parts))
+    scales = sorted(slowest)
+    if len(scales) > 1:
+        base = scales[0]
+        steps = [f"{_scale_text(a)}→{_scale_text(b)} {_ratio(slowest[b][0], slowest[a][0])}"
+                 for a, b in zip(scales, scales[1:])]
+        if len(scales) > 2:
+            steps.append(f"{_scale_text(base)}→{_scale_text(scales[-1])} "
+                         f"{_ratio(slowest[scales[-1]][0], slowest[base][0])}")
+        lines.append("- growth of the slowest fast page: " + ", ".join(steps)
+                     + " (target: ≤ 2× from 1× to 10×, ≤ 3× from 1× to 100×)")
+    checks = []
+    for scale, limit in TARGET_NEW_S.items():
+        if scale in slowest:
+            verdict = "meets" if slowest[scale][0] <= limit else "misses"
+            checks.append(f"{_scale_text(scale)} new view ≤ {limit:g} s: {verdict}")
+    for r in results:
+        cached = slowest_page(r.get("fast"), ("cached",))
+        if cached:
+            checks.append(f"{_scale_text(r['scale'])} cached ≤ {TARGET_CACHED_S:g} s: "
+                          f"{'meets' if cached[0] <= TARGET_CACHED_S else 'misses'}")
+    if checks:
+        lines.append("- targets (server side only): " + "; ".join(checks))
+    skipped = [r["scale"] for r in results if r.get("reference") is None]
+    if skipped:
+        lines.append(f"- the reference engine was not run at {', '.join(_scale_text(s) for s in skipped)} "
+                     f"(ask for it with --reference-scales; at 100× it takes minutes per page)")
+    return "\n".join(lines) + "\n"
+
+
+def run_page_benchmarks(scales: list[float], workdir: Path, reference_scales: list[float],
+                        out: Path | None = None, keep_stores: bool = False) -> list[dict]:
+    """Per scale: a sample (generated once into workdir/scale-N and reused), a cold ingest into a fresh store,
+    then one process per engine building every page for each view. Prints the markdown report (and writes it to
+    `out`)."""
+    from basstory.ingest.sample import generate_sample
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for scale in scales:
+        sample = workdir / f"scale-{scale:g}"
+        if not (sample / "orgcard.csv").exists():
+            began = time.perf_counter()
+            generate_sample(sample, scale=scale, seed=42)
+            print(f"[{_scale_text(scale)}] generated the sample in {sample} in {time.perf_counter() - began:.1f} s",
+                  file=sys.stderr, flush=True)
+        data = workdir / f"data-{scale:g}"
+        shutil.rmtree(data, ignore_errors=True)
+        env = {"BASSTORY_DATA_DIR": str(data)}
+        store = data / "store"
+        print(f"[{_scale_text(scale)}] ingesting {sample}", file=sys.stderr, flush=True)
+        ingested = _child("_ingest_worker", str(sample), str(store), env=env)
+        print(f"[{_scale_text(scale)}] ingest: {ingested}", file=sys.stderr, flush=True)
+        result = {"scale": scale, "ingest": ingested, "fast": None, "reference": None}
+        if "error" not in ingested:
+            result["fast"] = _child("_pages_worker", "fast", str(store), env=env)
+            if any(abs(scale - s) < 1e-9 for s in reference_scales):
+                result["reference"] = _child("_pages_worker", "reference", str(store), env=env)
+        results.append(result)
+        if not keep_stores:
+            shutil.rmtree(data, ignore_errors=True)
+    report = pages_report(results)
+    print(report)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report, encoding="utf-8")
+        out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    return results

@@ -1,6 +1,6 @@
 """The key facts end to end: tiny hand-made extracts → ingest → facts, answers worked out by hand.
 
-Covers the join quirks of DATA.md: org GUIDs in a different case on each side, shortcodes that differ only in case
+Covers the join quirks of docs/counting.md: org GUIDs in a different case on each side, shortcodes that differ only in case
 (two orgs), a user id in upper case in one system and lower in the other, runs of deleted / non-paying / unknown
 orgs, and a run whose UTC month differs from its Sydney month.
 """

@@ -1,4 +1,4 @@
-"""The two-hour outage window (DATA.md's default method), on hand-worked staged datasets."""
+"""The two-hour outage window (the default method, docs/outage-window.md), on hand-worked staged datasets."""
 import pandas as pd
 import pytest
 

@@ -1,4 +1,4 @@
-"""The generated sample: deterministic, in the extracts' exact formats, and realistic against DATA.md's figures.
+"""The generated sample: deterministic, in the extracts' exact formats, and realistic against the published figures (docs/sample.md).
 
 The realism checks compute the published figures from the CSV files themselves (duckdb, Sydney time), the way an
 analyst would, so they hold the generator to the data contract rather than to its own internals.
@@ -17,7 +17,7 @@ from basstory.core.calendar_au import bas_due_dates
 from basstory.ingest.sample import generate_sample
 from basstory.core.schema import FULLBAS, ORGCARD, SIMPLEBAS
 
-# Figures from DATA.md ("Figures from the real extracts"), copied by hand.
+# The published figures of the case study's extracts (docs/sample.md), copied by hand.
 FULL_RUNS = 239_862
 FULL_RUNS_BY_CALENDAR_MONTH = [19_356, 29_986, 12_412, 18_521, 22_684, 11_786,
                                21_529, 27_251, 12_286, 23_493, 27_764, 12_794]  # January..December
@@ -194,7 +194,7 @@ def test_org_table_formats(sample: Sample) -> None:
     assert org["nonpracticestaffusers"].astype(int).ge(0).all() and org["practicestaffusers"].astype(int).ge(0).all()
 
 
-# --- Realism at scale 1 (DATA.md) ------------------------------------------------------------------------------------
+# --- Realism at scale 1 (docs/sample.md) --------------------------------------------------------------------------------
 
 def test_row_counts(sample: Sample) -> None:
     assert within(sample.counts["fullbas"], FULL_RUNS, 0.10)

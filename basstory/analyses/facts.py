@@ -1,4 +1,4 @@
-"""The key data points of the brief, counted as DATA.md's contract says. The CLI and the story pages both call these.
+"""The key data points of the brief, counted as the counting contract says (docs/counting.md). The CLI and the story pages both call these.
 
 Every function takes a connection from `tables.connect()` and the filters; with default filters the figures are the
 contract's (active, paying organisations; Sydney months).

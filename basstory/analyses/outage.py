@@ -1,4 +1,4 @@
-"""The two-hour outage window (DATA.md's default method).
+"""The two-hour outage window (the default method, docs/outage-window.md).
 
 Candidate windows start every 30 minutes on days 1-28 of the month, Sydney wall-clock, and last 120 minutes (they may
 run past midnight). A window's occurrences are its concrete instances in each calendar month that lie wholly inside

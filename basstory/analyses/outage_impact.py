@@ -1,6 +1,6 @@
 """Chapter 4, the outage window: who a two-hour window would disturb, measured several ways.
 
-The windows, their occurrences and their cost in runs are outage.py's (DATA.md's default method); this module adds
+The windows, their occurrences and their cost in runs are outage.py's (the default method, docs/outage-window.md); this module adds
 what the PM asks next: how many distinct users and organisations an occurrence touches, how much runtime
 (compute-seconds) it holds, what the windows look like in UTC and in another zone, which windows cross a daylight
 saving change, and what the windows in the week before a BAS due date cost.

@@ -1,6 +1,6 @@
 """The Australian BAS calendar: national public holidays, business days and BAS due dates.
 
-The rules are the ones DATA.md states (from the ATO's due-date pages and its BAS agent lodgment program):
+The rules are the ones docs/bas-calendar.md states (from the ATO's due-date pages and its BAS agent lodgment program):
 
 - monthly BAS: the 21st of the month after the period;
 - quarterly BAS: the 28th of the month after the quarter, except Q2 (Oct–Dec), which is due 28 Feb;

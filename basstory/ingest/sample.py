@@ -1,6 +1,6 @@
 """A realistic, seeded sample of the three BAS extracts: fullbas.csv, simplebas.csv and orgcard.csv.
 
-The sample imitates the real extracts that DATA.md describes: the same columns, formats and quirks (GUID case,
+The sample imitates the real extracts that docs/data-formats.md describes: the same columns, formats and quirks (GUID case,
 fractional-second digits, the literal `None`, short codes that differ only in case), and, at scale 1, figures close to
 the published ones (runs per month, the org mix, about 5,200 users). It is built from a small world:
 
@@ -31,7 +31,7 @@ import pyarrow.csv as pa_csv
 from basstory.core.calendar_au import bas_due_dates, national_public_holidays
 from basstory.core.schema import FULLBAS, ORGCARD, SIMPLEBAS
 
-# --- Published figures the sample reproduces (DATA.md) ---------------------------------------------------------------
+# --- Published figures the sample reproduces (docs/sample.md) ---------------------------------------------------------
 
 #: Full BAS runs per Sydney calendar month (the extract covers twelve months from October 2016).
 FULL_BAS_RUNS_BY_MONTH: dict[str, int] = {
@@ -110,7 +110,7 @@ BOTH_SHARE_OF_SIMPLE = 0.55
 #: Orgs that run reports but are missing from the org table, as a share of the org table.
 GHOST_ORG_SHARE = 0.012
 #: Activity of out-of-scope (deleted, suspended, non-paying) and missing orgs relative to in-scope orgs; they exist in
-#: the extracts but run few reports (DATA.md: the story reports how many runs it left out).
+#: the extracts but run few reports (docs/counting.md: the story reports how many runs it left out).
 OUT_OF_SCOPE_ACTIVITY = 0.15
 GHOST_ACTIVITY = 0.5
 #: Quarterly lodgers that are practice-managed mostly lodge through their agent (later due dates).
@@ -291,7 +291,7 @@ def _negative_binomial(rng: np.random.Generator, mean: np.ndarray, dispersion: f
 
 
 def _build_orgs(rng: np.random.Generator, scale: float) -> _Orgs:
-    """Draw the organisations: the org table's attributes in the reference proportions, exact counts where DATA.md
+    """Draw the organisations: the org table's attributes in the reference proportions, exact counts where docs/sample.md
     gives them, plus the ghost orgs missing from the org table."""
     n_real = max(40, round(sum(ORG_STATUS_COUNTS.values()) * scale))
     n_ghost = max(1, round(n_real * GHOST_ORG_SHARE))
@@ -992,7 +992,7 @@ def generate_sample(out_dir: Path, scale: float = 1.0, seed: int = 42) -> dict[s
     {"fullbas": n, "simplebas": n, "orgcard": n}. Deterministic for (scale, seed).
 
     `scale` multiplies orgs, users and runs; the period covered stays the same (Full BAS Oct 2016 - Sep 2017, Simple
-    BAS Aug 2016 - Feb 2019). At scale 1 the figures resemble the published ones (DATA.md). Files are written with a
+    BAS Aug 2016 - Feb 2019). At scale 1 the figures resemble the published ones (docs/sample.md). Files are written with a
     header, comma-separated, UTF-8, '\\n' line ends, in the column order of `basstory.core.schema`.
     """
     if scale <= 0:

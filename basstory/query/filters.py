@@ -1,6 +1,6 @@
 """The story's filters: one value object, turned into a SQL predicate over the `runs` view (see tables.py).
 
-The defaults are the counting contract's scope (DATA.md): active, paying organisations, both systems, the whole period.
+The defaults are the counting contract's scope (docs/counting.md): active, paying organisations, both systems, the whole period.
 Every run that a filter leaves out is given the first reason that excludes it, so the story can say what was left
 out and why.
 """
