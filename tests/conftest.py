@@ -102,7 +102,8 @@ def browser(app_url):
 
 IDLE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
   return !!a && a.dataset.testScriptState === 'notRunning'
-    && !document.querySelector('[data-stale="true"],[data-testid="stSkeleton"],[data-testid="stAppSkeleton"],[data-testid="stSpinner"]'); }"""
+    && !document.querySelector('[data-stale="true"],[data-testid="stSkeleton"],'
+                               + '[data-testid="stAppSkeleton"],[data-testid="stSpinner"]'); }"""
 
 
 def wait_idle(page, timeout_ms: int = 60_000) -> None:

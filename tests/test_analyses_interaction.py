@@ -38,7 +38,7 @@ def test_a_run_lands_in_its_weekday_and_hour_in_the_display_zone(connect, local,
     grid = an.weekly_heatmap(con, DEFAULT.with_(tz=tz))
     assert len(grid) == 7 * 24                                    # the full grid, zeros filled
     hit = grid[grid["runs"] > 0]
-    assert list(zip(hit["weekday_name"], hit["hour"])) == [cell]
+    assert list(zip(hit["weekday_name"], hit["hour"], strict=False)) == [cell]
     assert hit["share"].tolist() == [1.0]
 
 

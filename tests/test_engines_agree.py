@@ -74,7 +74,7 @@ def differences(a, b, path: str = "") -> list[str]:
     if isinstance(a, list):
         if len(a) != len(b):
             return [f"{path}: length {len(a)} != {len(b)}"]
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")][:5]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=False)) for d in differences(x, y, f"{path}[{i}]")][:5]
     if isinstance(a, float) or isinstance(b, float):
         return [] if same_number(a, b) else [f"{path}: {a!r} != {b!r}"]
     return [] if a == b else [f"{path}: {a!r:.120} != {b!r:.120}"]

@@ -1,6 +1,7 @@
 """The key facts end to end: tiny hand-made extracts → ingest → facts, answers worked out by hand.
 
-Covers the join quirks of docs/counting.md: org GUIDs in a different case on each side, shortcodes that differ only in case
+Covers the join quirks of docs/counting.md: org GUIDs in a different case on each side, shortcodes that differ only
+in case
 (two orgs), a user id in upper case in one system and lower in the other, runs of deleted / non-paying / unknown
 orgs, and a run whose UTC month differs from its Sydney month.
 """
@@ -8,13 +9,23 @@ import json
 
 import pytest
 
-from basstory.cli import main
 from basstory.analyses.facts import key_facts
+from basstory.cli import main
 from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
 from basstory.query.tables import connect_version
-from tests.extract_fixtures import (ORG_ACTIVE, ORG_CASESAKE, ORG_DELETED, ORG_UNKNOWN, USER_A, USER_B, USER_C,
-                                    fullbas_row, simplebas_row, write_extracts)
+from tests.extract_fixtures import (
+    ORG_ACTIVE,
+    ORG_CASESAKE,
+    ORG_DELETED,
+    ORG_UNKNOWN,
+    USER_A,
+    USER_B,
+    USER_C,
+    fullbas_row,
+    simplebas_row,
+    write_extracts,
+)
 
 MIXED_CASE_ACTIVE = ORG_ACTIVE.lower()[:8] + ORG_ACTIVE[8:]
 FULLBAS = [

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from basstory.query.filters import StoryFilters
 from basstory.analyses.outage import best_window, outage_window_costs, window_occurrences
+from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
 ORGS = [org("A")]
@@ -69,7 +69,8 @@ def test_costs_by_hand(tmp_path):
     assert costs.loc[(10, "23:00"), ["runs_mean", "end"]].tolist() == [0.5, "01:00"]
     assert costs.loc[(1, "00:00"), "runs_mean"] == 0.5
     # cheapest: zero runs; ties go to the earliest day, then the earliest start
-    assert best_window(outage_window_costs(staged_connection(tmp_path / "again", runs, ORGS), StoryFilters(), "full")) == {
+    again = staged_connection(tmp_path / "again", runs, ORGS)
+    assert best_window(outage_window_costs(again, StoryFilters(), "full")) == {
         "day": 1, "start": "00:30", "end": "02:30", "runs_per_occurrence": 0.0, "occurrences": 2}
 
 
@@ -105,4 +106,5 @@ def test_spring_forward_night_counts(tmp_path):
 def test_no_runs_or_too_short_a_period_gives_no_window(tmp_path):
     single = [run("full", "u1", "A", local="2017-02-01 10:00")]
     assert costs_for(tmp_path, single).empty
-    assert best_window(outage_window_costs(staged_connection(tmp_path / "s", single, ORGS), StoryFilters(), "simple")) is None
+    one_run = staged_connection(tmp_path / "s", single, ORGS)
+    assert best_window(outage_window_costs(one_run, StoryFilters(), "simple")) is None

@@ -1,4 +1,5 @@
-"""The generated sample: deterministic, in the extracts' exact formats, and realistic against the published figures (docs/sample.md).
+"""The generated sample: deterministic, in the extracts' exact formats, and realistic against the published figures
+(docs/sample.md).
 
 The realism checks compute the published figures from the CSV files themselves (duckdb, Sydney time), the way an
 analyst would, so they hold the generator to the data contract rather than to its own internals.
@@ -14,8 +15,8 @@ import pandas as pd
 import pytest
 
 from basstory.core.calendar_au import bas_due_dates
-from basstory.ingest.sample import generate_sample
 from basstory.core.schema import FULLBAS, ORGCARD, SIMPLEBAS
+from basstory.ingest.sample import generate_sample
 
 # The published figures of the case study's extracts (docs/sample.md), copied by hand.
 FULL_RUNS = 239_862
@@ -28,7 +29,7 @@ SIMPLE_RUNS_BY_MONTH = dict(zip(
     [75, 1_192, 2_607, 2_190, 1_133,
      1_834, 2_761, 1_628, 3_891, 4_021, 2_365, 4_492, 3_907, 2_430, 4_762, 3_697, 1_599,
      2_808, 3_541, 1_806, 2_744, 2_629, 1_628, 3_259, 3_272, 1_888, 3_259, 2_590, 1_435,
-     2_011, 1_951],
+     2_011, 1_951], strict=False,
 ))
 ORGS = 1_471
 TOP_PLANS = {"Standard": 366, "Premium 5": 306, "Premium": 189, "Premium 20": 157, "GST Cashbook": 88,
@@ -194,7 +195,7 @@ def test_org_table_formats(sample: Sample) -> None:
     assert org["nonpracticestaffusers"].astype(int).ge(0).all() and org["practicestaffusers"].astype(int).ge(0).all()
 
 
-# --- Realism at scale 1 (docs/sample.md) --------------------------------------------------------------------------------
+# --- Realism at scale 1 (docs/sample.md) ---------------------------------------------------------------------------
 
 def test_row_counts(sample: Sample) -> None:
     assert within(sample.counts["fullbas"], FULL_RUNS, 0.10)
@@ -206,7 +207,7 @@ def test_full_bas_calendar_month_shape(sample: Sample) -> None:
     by_month = sample.df("select month(sydney) as month, count(*) as runs from runs where system = 'full' "
                          "group by 1 order by 1")
     assert list(by_month["month"]) == list(range(1, 13))
-    for month, runs, expected in zip(by_month["month"], by_month["runs"], FULL_RUNS_BY_CALENDAR_MONTH):
+    for month, runs, expected in zip(by_month["month"], by_month["runs"], FULL_RUNS_BY_CALENDAR_MONTH, strict=False):
         assert within(runs, expected, 0.10), (month, runs, expected)
     assert by_month.loc[by_month["runs"].idxmax(), "month"] == 2  # February: the most runs
 
@@ -214,8 +215,8 @@ def test_full_bas_calendar_month_shape(sample: Sample) -> None:
 def test_simple_bas_monthly_series(sample: Sample) -> None:
     by_month = sample.df("select strftime(sydney, '%Y-%m') as month, count(*) as runs from runs "
                          "where system = 'simple' group by 1 order by 1")
-    assert dict(zip(by_month["month"], by_month["runs"])).keys() == SIMPLE_RUNS_BY_MONTH.keys()
-    for month, runs in zip(by_month["month"], by_month["runs"]):
+    assert dict(zip(by_month["month"], by_month["runs"], strict=False)).keys() == SIMPLE_RUNS_BY_MONTH.keys()
+    for month, runs in zip(by_month["month"], by_month["runs"], strict=False):
         assert within(runs, SIMPLE_RUNS_BY_MONTH[month], 0.10), (month, runs)
 
 

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from basstory.core.calendar_au import bas_due_dates
+from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view, slots_sql
-from basstory.core.schema import CONTRACT_TZ
 
 MINUTE_US = 60 * 1_000_000
 HOUR_US = 60 * MINUTE_US

@@ -11,13 +11,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from basstory.analyses.interaction import ORG_ID_SQL
 from basstory.analyses.facts import popular_plans
+from basstory.analyses.interaction import ORG_ID_SQL
+from basstory.analyses.kept import KeptRuns, kept_user_orgs
+from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.view import per_view
-from basstory.analyses.kept import KeptRuns, kept_user_orgs
-from basstory.core.schema import CONTRACT_TZ
 
 GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.

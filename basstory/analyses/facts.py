@@ -1,4 +1,5 @@
-"""The key data points of the brief, counted as the counting contract says (docs/counting.md). The CLI and the story pages both call these.
+"""The key data points of the brief, counted as the counting contract says (docs/counting.md). The CLI and the
+story pages both call these.
 
 Every function takes a connection from `tables.connect()` and the filters; with default filters the figures are the
 contract's (active, paying organisations; Sydney months).
@@ -7,13 +8,13 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.query.filters import StoryFilters, exclusion_reason, org_predicate
 from basstory.analyses.kept import kept_runs
 from basstory.analyses.outage import best_window, outage_window_costs
+from basstory.core.schema import SYSTEMS
+from basstory.query.filters import StoryFilters, exclusion_reason, org_predicate
 from basstory.query.queries import filtered_runs_sql, frame, scalar
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view, user_orgs_sql
-from basstory.core.schema import SYSTEMS
 
 
 def orgs_in_scope(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
@@ -26,7 +27,7 @@ def runs_by_system(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str,
     """Kept runs per system, every system present (0 when none)."""
     kept = kept_runs(con, f)
     df = frame(con, f"SELECT system, {kept.count} AS runs FROM ({kept.source}) GROUP BY system")
-    counts = dict(zip(df["system"], df["runs"].astype(int)))
+    counts = dict(zip(df["system"], df["runs"].astype(int), strict=False))
     return {s: int(counts.get(s, 0)) for s in SYSTEMS}
 
 
@@ -39,7 +40,7 @@ def left_out(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, int]:
            f"FROM (SELECT {exclusion_reason(f)} AS reason, {runs} AS runs FROM {table}) "
            f"WHERE reason IS NOT NULL GROUP BY reason ORDER BY runs DESC, reason")
     df = frame(con, sql)
-    return {str(r): int(n) for r, n in zip(df["reason"], df["runs"])}
+    return {str(r): int(n) for r, n in zip(df["reason"], df["runs"], strict=False)}
 
 
 @per_view
@@ -92,13 +93,14 @@ def popular_plans(con: duckdb.DuckDBPyConnection, f: StoryFilters, limit: int | 
     """Plans (productoption) of the organisations with at least one kept run, counted per org, most first
     (ties by plan name): [{"plan", "orgs"}]."""
     if is_fast(con):
-        sql = (f"SELECT o.plan, count(*) AS orgs FROM (SELECT DISTINCT org_id FROM ({user_orgs_sql(con, f)}) WHERE known) u "
+        sql = (f"SELECT o.plan, count(*) AS orgs "
+               f"FROM (SELECT DISTINCT org_id FROM ({user_orgs_sql(con, f)}) WHERE known) u "
                f"JOIN orgs o USING (org_id) GROUP BY o.plan ORDER BY orgs DESC, o.plan")
     else:
         sql = (f"SELECT plan, count(*) AS orgs FROM (SELECT DISTINCT org_key, plan FROM ({filtered_runs_sql(f)}) "
                f"WHERE org_key IS NOT NULL) GROUP BY plan ORDER BY orgs DESC, plan")
     df = frame(con, sql)
-    rows = [{"plan": str(p), "orgs": int(n)} for p, n in zip(df["plan"], df["orgs"])]
+    rows = [{"plan": str(p), "orgs": int(n)} for p, n in zip(df["plan"], df["orgs"], strict=False)]
     return rows[:limit] if limit else rows
 
 

@@ -12,16 +12,15 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
+from basstory.analyses.kept import KeptRuns, kept_runs, kept_user_orgs
 from basstory.core.calendar_au import CADENCES, bas_due_dates
-from basstory.query.filters import StoryFilters
+from basstory.core.text import WEEKDAYS, ordinal
+from basstory.ingest.derive import CADENCE_SQL, REPEAT_MINUTES
+from basstory.query.filters import StoryFilters, run_predicate
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.filters import run_predicate
-from basstory.query.view import per_view, uom_sql
-from basstory.analyses.kept import KeptRuns, kept_runs, kept_user_orgs
-from basstory.ingest.derive import CADENCE_SQL, REPEAT_MINUTES
+from basstory.query.view import per_view
 
-WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: A user who ran reports for at least this many orgs is counted as an adviser (an accountant or bookkeeper working
 #: for clients); everyone else as an owner. Two is the contract's "users across multiple orgs".
 ADVISER_MIN_ORGS = 2
@@ -188,13 +187,8 @@ def due_day_marks(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
         cadences = [c for c in CADENCES if c in set(group["cadence"])]
         # a day that is both the self-lodged and an agent date (28 Feb for Q2) is named after the wider rule
         name = "monthly" if "monthly" in cadences else "quarterly" if "quarterly" in cadences else "agent"
-        rows.append({"day": int(day), "cadences": ",".join(cadences), "label": f"{_ordinal(int(day))} {name}"})
+        rows.append({"day": int(day), "cadences": ",".join(cadences), "label": f"{ordinal(int(day))} {name}"})
     return pd.DataFrame(rows, columns=columns)
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 # --- How close to the deadline --------------------------------------------------------------------------------------
@@ -209,7 +203,8 @@ def _due_dates_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | Non
     first, last = pd.Timestamp(span.loc[0, "first"]).date(), pd.Timestamp(span.loc[0, "last"]).date()
     # the next due date of any cadence is at most about three months after a run
     due = bas_due_dates(first, last + timedelta(days=120))
-    values = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"]))
+    values = ", ".join(f"('{c}', DATE '{d.isoformat()}')"
+                       for c, d in zip(due["cadence"], due["due_date"], strict=True))
     return f"(VALUES {values})"
 
 

@@ -14,7 +14,7 @@ from basstory.analyses.outage import BUCKET_SECONDS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql
 from basstory.query.tables import is_fast
-from basstory.query.view import slots_sql, user_orgs_sql, uom_sql
+from basstory.query.view import slots_sql, uom_sql, user_orgs_sql
 
 
 @dataclass(frozen=True)

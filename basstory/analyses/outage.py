@@ -15,11 +15,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view, slots_sql
-from basstory.core.schema import CONTRACT_TZ
 
 WINDOW_MINUTES = 120
 STEP_MINUTES = 30
@@ -74,7 +74,8 @@ def runs_per_bucket(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str
 
 
 @per_view
-def run_period(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def run_period(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str
+               ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last kept run (UTC) of one system, or None when it has none."""
     if is_fast(con):
         sql = f"SELECT min(first_utc) AS first, max(last_utc) AS last FROM ({slots_sql(f)}) WHERE system = $system"

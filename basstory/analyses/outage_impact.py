@@ -1,6 +1,7 @@
 """Chapter 4, the outage window: who a two-hour window would disturb, measured several ways.
 
-The windows, their occurrences and their cost in runs are outage.py's (the default method, docs/outage-window.md); this module adds
+The windows, their occurrences and their cost in runs are outage.py's (the default method,
+docs/outage-window.md); this module adds
 what the PM asks next: how many distinct users and organisations an occurrence touches, how much runtime
 (compute-seconds) it holds, what the windows look like in UTC and in another zone, which windows cross a daylight
 saving change, and what the windows in the week before a BAS due date cost.
@@ -13,8 +14,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from basstory.core.calendar_au import bas_due_dates
-from basstory.query.filters import StoryFilters
 from basstory.analyses.outage import (
     BUCKET_SECONDS,
     WINDOW_MINUTES,
@@ -25,9 +24,11 @@ from basstory.analyses.outage import (
     runs_per_bucket,
     window_occurrences,
 )
+from basstory.core.calendar_au import bas_due_dates
+from basstory.core.schema import CONTRACT_TZ
+from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame_with
 from basstory.query.view import per_view
-from basstory.core.schema import CONTRACT_TZ
 
 #: What a window's cost can be measured in: column prefix -> label.
 METRICS: dict[str, str] = {"runs": "runs", "users": "users", "orgs": "organisations", "compute_s": "compute-seconds"}

@@ -8,14 +8,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from basstory.analyses.outage_impact import clock_changes, due_week_costs, window_impact
-from basstory.query.filters import StoryFilters
+from basstory.analyses.kept import kept_runs
 from basstory.analyses.outage import best_window, outage_window_costs, run_period
+from basstory.analyses.outage_impact import clock_changes, due_week_costs, window_impact
+from basstory.core.schema import CONTRACT_TZ, SYSTEMS
+from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view, slots_sql, user_orgs_sql
-from basstory.analyses.kept import kept_runs
-from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 
 
 def _window_row(costs: pd.DataFrame, i: int) -> dict:

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from basstory.analyses.kept import KeptRuns, kept_runs
 from basstory.core.calendar_au import bas_due_dates
+from basstory.core.text import WEEKDAYS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import frame
 from basstory.query.view import per_view
-from basstory.analyses.kept import KeptRuns, kept_runs
 
 #: The quarterly cycle is read over these days relative to each quarterly due date.
 CYCLE_DAYS_BEFORE = 30
@@ -23,7 +24,7 @@ CYCLE_DAYS_AFTER = 5
 #: The trend is a centred moving average over four whole weeks, so the weekly cycle cancels out of it.
 TREND_DAYS = 28
 QUARTERLY_CADENCES = ("quarterly", "quarterly_agent")
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_NAMES = WEEKDAYS
 MONTH_OF_QUARTER_LABELS = {1: "1st month (Jan, Apr, Jul, Oct)", 2: "2nd month (Feb, May, Aug, Nov)",
                            3: "3rd month (Mar, Jun, Sep, Dec)"}
 

@@ -1,6 +1,7 @@
 """The extracts and the staged tables, declared once.
 
-Raw extracts are what the analyst receives (see docs/data-formats.md); staged tables are what ingest writes to the cache and what
+Raw extracts are what the analyst receives (see docs/data-formats.md); staged tables are what ingest writes to the
+cache and what
 every analysis reads. Other modules refer to these names instead of spelling columns again.
 """
 from __future__ import annotations

@@ -18,7 +18,8 @@ before it; a *chain* is a run that is not a repeat and the repeats that follow i
 whether the previous / next run of the same (system, user, org) is at most REPEAT_MINUTES away, and
 repeat_crosses_day / repeated_crosses_day whether that run falls on another Sydney date; chain_no numbers the chains
 of a (system, user, org) in time order. `chains.parquet` — grain: one row per chain; columns system, user_id,
-org_id, chain_no, profile_id, size (its runs), first_date and last_date (its first and last run's Sydney dates). A view's filters keep or drop whole (system, user, org) histories except
+org_id, chain_no, profile_id, size (its runs), first_date and last_date (its first and last run's Sydney dates).
+A view's filters keep or drop whole (system, user, org) histories except
 for its date range, which is contiguous, so a view's repeats and sessions follow exactly from these columns
 (query.fast).
 """
@@ -58,7 +59,8 @@ CADENCE_SQL = ("CASE WHEN tax_period = 'Monthly' THEN 'monthly' "
 PROFILE_ATTRIBUTES = "status, paying, plan, plan_family, tax_period, channel_type, managed_by_practice"
 
 DERIVED_COLUMNS: tuple[str, ...] = (
-    "system", "run_utc", "run_local", "run_local_date", "org_id", "profile_id", "user_id", "runtime_s", "statement_year",
+    "system", "run_utc", "run_local", "run_local_date", "org_id", "profile_id", "user_id", "runtime_s",
+    "statement_year",
     "statement_month", "cadence", "days_before", "is_repeat", "repeat_crosses_day", "is_repeated",
     "repeated_crosses_day", "chain_no",
 )
@@ -209,7 +211,7 @@ def _days_to_due_sql(first: date | None, last: date | None) -> str:
     due = bas_due_dates(first, last + timedelta(days=120))
     if due.empty:
         return empty
-    rows = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"]))
+    rows = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"], strict=False))
     return f"""
         WITH due(cadence, due_date) AS (VALUES {rows}),
         days AS (SELECT DISTINCT d.cadence, CAST(g.day AS DATE) AS day

@@ -1,6 +1,7 @@
 """A realistic, seeded sample of the three BAS extracts: fullbas.csv, simplebas.csv and orgcard.csv.
 
-The sample imitates the real extracts that docs/data-formats.md describes: the same columns, formats and quirks (GUID case,
+The sample imitates the real extracts that docs/data-formats.md describes: the same columns, formats and quirks
+(GUID case,
 fractional-second digits, the literal `None`, short codes that differ only in case), and, at scale 1, figures close to
 the published ones (runs per month, the org mix, about 5,200 users). It is built from a small world:
 
@@ -263,7 +264,7 @@ def _shortcodes(rng: np.random.Generator, n_real: int, n_ghost: int) -> np.ndarr
     n_ghost_variants = min(n_ghost, max(1, round(n_ghost * 0.3))) if n_ghost else 0
     picks = rng.choice(n_real, size=2 * n_case_pairs + n_ghost_variants, replace=False)
     sources, targets = picks[:n_case_pairs], picks[n_case_pairs:2 * n_case_pairs]
-    for source, target in zip(sources, targets):
+    for source, target in zip(sources, targets, strict=False):
         if _case_variant(codes[source]) in seen:
             continue
         seen.discard(codes[target])
@@ -291,7 +292,8 @@ def _negative_binomial(rng: np.random.Generator, mean: np.ndarray, dispersion: f
 
 
 def _build_orgs(rng: np.random.Generator, scale: float) -> _Orgs:
-    """Draw the organisations: the org table's attributes in the reference proportions, exact counts where docs/sample.md
+    """Draw the organisations: the org table's attributes in the reference proportions, exact counts where
+    docs/sample.md
     gives them, plus the ghost orgs missing from the org table."""
     n_real = max(40, round(sum(ORG_STATUS_COUNTS.values()) * scale))
     n_ghost = max(1, round(n_real * GHOST_ORG_SHARE))
@@ -992,7 +994,8 @@ def generate_sample(out_dir: Path, scale: float = 1.0, seed: int = 42) -> dict[s
     {"fullbas": n, "simplebas": n, "orgcard": n}. Deterministic for (scale, seed).
 
     `scale` multiplies orgs, users and runs; the period covered stays the same (Full BAS Oct 2016 - Sep 2017, Simple
-    BAS Aug 2016 - Feb 2019). At scale 1 the figures resemble the published ones (docs/sample.md). Files are written with a
+    BAS Aug 2016 - Feb 2019). At scale 1 the figures resemble the published ones (docs/sample.md). Files are written
+    with a
     header, comma-separated, UTF-8, '\\n' line ends, in the column order of `basstory.core.schema`.
     """
     if scale <= 0:

@@ -1,6 +1,7 @@
 """The story's filters: one value object, turned into a SQL predicate over the `runs` view (see tables.py).
 
-The defaults are the counting contract's scope (docs/counting.md): active, paying organisations, both systems, the whole period.
+The defaults are the counting contract's scope (docs/counting.md): active, paying organisations, both systems, the
+whole period.
 Every run that a filter leaves out is given the first reason that excludes it, so the story can say what was left
 out and why.
 """
@@ -48,7 +49,7 @@ class StoryFilters:
     managed: str = "all"
     tz: str = CONTRACT_TZ
 
-    def with_(self, **changes) -> "StoryFilters":
+    def with_(self, **changes) -> StoryFilters:
         return replace(self, **changes)
 
     def is_contract_scope(self) -> bool:
@@ -70,13 +71,16 @@ def _org_conditions(f: StoryFilters, prefix: str = "") -> list[tuple[str, str]]:
     elif f.paying == "not paying":
         conditions.append(("org_not_paying", f"coalesce(NOT {p}paying, true)"))
     if f.plan_families is not None:
-        conditions.append(("plan_not_selected", f"coalesce(list_contains({_list(f.plan_families)}, {p}plan_family), false)"))
+        conditions.append(("plan_not_selected",
+                           f"coalesce(list_contains({_list(f.plan_families)}, {p}plan_family), false)"))
     if f.plans is not None:
         conditions.append(("plan_not_selected", f"coalesce(list_contains({_list(f.plans)}, {p}plan), false)"))
     if f.tax_periods is not None:
-        conditions.append(("tax_period_not_selected", f"coalesce(list_contains({_list(f.tax_periods)}, {p}tax_period), false)"))
+        conditions.append(("tax_period_not_selected",
+                           f"coalesce(list_contains({_list(f.tax_periods)}, {p}tax_period), false)"))
     if f.channel_types is not None:
-        conditions.append(("channel_not_selected", f"coalesce(list_contains({_list(f.channel_types)}, {p}channel_type), false)"))
+        conditions.append(("channel_not_selected",
+                           f"coalesce(list_contains({_list(f.channel_types)}, {p}channel_type), false)"))
     if f.managed == "managed by a practice":
         conditions.append(("managed_not_selected", f"coalesce({p}managed_by_practice, false)"))
     elif f.managed == "not managed":

@@ -48,7 +48,7 @@ FROM staged_runs r
 LEFT JOIN orgs o ON o.org_key = r.org_key
 """
 
-FAST_RUNS_VIEW = f"""
+FAST_RUNS_VIEW = """
 CREATE OR REPLACE VIEW runs AS
 SELECT
     d.system, d.run_utc, d.user_id AS user_key, d.org_id, CASE WHEN o.known THEN d.org_id END AS org_key,
@@ -83,7 +83,8 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
     folder = runs_path.parent
     if not is_derived(folder, runs_path, orgs_path):
         derive_tables(runs_path, orgs_path, folder)
-    con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* FROM read_parquet('{_sql_path(orgs_path)}') o "
+    con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* "
+                f"FROM read_parquet('{_sql_path(orgs_path)}') o "
                 f"JOIN read_parquet('{_sql_path(folder / 'org_ids.parquet')}') i ON i.org_key = o.org_key")
     con.execute(f"""CREATE TABLE profiles AS
                     SELECT *, CASE WHEN known THEN 'known' END AS org_key,
@@ -92,7 +93,8 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
     # the cubes live in memory; the per-run table and the chains are read from parquet (sorted by date, so date
     # filters read only their row groups), which keeps a 100x extract's server under a few GB
     for table in ("slot_cube", "user_org", "user_org_month"):
-        con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
+        path = _sql_path(folder / f"{table}.parquet")
+        con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{path}')")
     for table in ("runs_derived", "chains"):
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(FAST_RUNS_VIEW)

@@ -129,7 +129,8 @@ def _months_cut(f: StoryFilters) -> tuple[date | None, date | None]:
 
 def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's runs per (system, user, org, Sydney month). Columns: system, user_id, org_id, month, runs,
-    first_utc, last_utc, profile_id, known (the org is in the org table). A month the view's dates cut is aggregated from its kept
+    first_utc, last_utc, profile_id, known (the org is in the org table). A month the view's dates cut is aggregated
+    from its kept
     runs (materialised once per view); the other months come from the cube."""
     start_cut, end_cut = _months_cut(f)
     cut = sorted({m for m in (start_cut, end_cut) if m is not None})
@@ -140,7 +141,8 @@ def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     if f.end is not None:
         month_conditions.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
     month_conditions += [f"month <> DATE '{m.isoformat()}'" for m in cut]
-    cube = f"SELECT system, user_id, org_id, month, runs, first_utc, last_utc, profile_id, org_key IS NOT NULL AS known " \
+    cube = f"SELECT system, user_id, org_id, month, runs, first_utc, last_utc, profile_id, " \
+           f"org_key IS NOT NULL AS known " \
            f"FROM uom_runs " \
            f"WHERE {' AND '.join([f'({whole})', *month_conditions])}"
     if not cut:
