@@ -12,13 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from basstory.app import links
+from basstory.app import links, presentation
 from basstory.core import paths
-from basstory.core.text import md_escape
-from basstory.app import presentation
-from basstory.story import theme
-from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import md_escape
+from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
+from basstory.story import theme
 from basstory.story.registry import CHAPTERS, DATA_PAGE, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
@@ -159,6 +158,9 @@ def warm_up(version_id: str) -> threading.Thread:
         default = StoryFilters()
         compute_for(version_id, filter_options, None)
         for chapter in CHAPTERS:              # the registry: every chapter, its choices at their defaults
+            current = dataset_store().current()
+            if current is None or current.id != version_id:
+                return                        # another version became current: its readers need the cores
             try:
                 compute_for(version_id, chapter.module().build, default, *chapter.default_choices())
             except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
