@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 COMPARED_FACTS = ("orgs_in_scope", "fullbas_runs", "simplebas_runs", "busiest_month", "orgs_both", "users_either",
@@ -50,8 +51,14 @@ def _baseline(sample: Path) -> dict:
     """Plain pandas: read_csv + merge + groupby, the way a notebook would do it."""
     import pandas as pd
 
-    from basstory.analyses.outage import (BUCKET_SECONDS, WINDOW_MINUTES, best_window, minutes_to_hhmm, occurrence_runs,
-                                 window_occurrences)
+    from basstory.analyses.outage import (
+        BUCKET_SECONDS,
+        WINDOW_MINUTES,
+        best_window,
+        minutes_to_hhmm,
+        occurrence_runs,
+        window_occurrences,
+    )
     from basstory.core.schema import CONTRACT_TZ
 
     started = time.perf_counter()
@@ -111,7 +118,7 @@ def _baseline(sample: Path) -> dict:
         "orgs_both": int((systems_per_org == 2).sum()),
         "users_either": int(runs["user_key"].nunique()),
         "users_multi_org": int((orgs_per_user >= 2).sum()),
-        "plans": [{"plan": p, "orgs": int(n)} for p, n in zip(plans["productoption"], plans["orgs"])],
+        "plans": [{"plan": p, "orgs": int(n)} for p, n in zip(plans["productoption"], plans["orgs"], strict=True)],
         "outage_window": windows,
     }
     done = time.perf_counter()
@@ -128,7 +135,8 @@ def _worker(kind: str, sample: str, store_root: str) -> None:
 def _measure(kind: str, sample: Path, store_root: Path) -> dict:
     shutil.rmtree(store_root, ignore_errors=True)
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", "import sys; from basstory.bench import _worker; _worker(*sys.argv[1:])",
+    proc = subprocess.run([sys.executable, "-c",
+                           "import sys; from basstory.bench import _worker; _worker(*sys.argv[1:])",
                            kind, str(sample), str(store_root)], capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1], "wall_s": time.perf_counter() - started}
@@ -434,7 +442,7 @@ def pages_report(results: list[dict]) -> str:
     if len(scales) > 1:
         base = scales[0]
         steps = [f"{_scale_text(a)}→{_scale_text(b)} {_ratio(slowest[b][0], slowest[a][0])}"
-                 for a, b in zip(scales, scales[1:])]
+                 for a, b in pairwise(scales)]
         if len(scales) > 2:
             steps.append(f"{_scale_text(base)}→{_scale_text(scales[-1])} "
                          f"{_ratio(slowest[scales[-1]][0], slowest[base][0])}")

@@ -25,7 +25,6 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from basstory.ingest.build import ingest
     from basstory.ingest.store import DatasetStore
     from basstory.ingest.validation import IngestError
-
     from basstory.ingest.versions import BUNDLED_NAME, check_upload_name
 
     # the bundled sample's own name is the operator's to give (make sample does); a look-alike of it is nobody's

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Time every story page in a real browser: how long a deep link takes until the page is idle.
+
+Starts the app (the router, streamlit_app.py) on a free loopback port with BASSTORY_DATA_DIR set to --data-dir,
+opens the first page once as a warm-up (the server loads the dataset version then; reported on its own line), and
+then opens each story page's deep link with --query, --repeat times in a row: the first visit is a view nobody has
+opened yet (unless the warm-up's default view is the same one), later visits find it cached. A visit is timed from
+the navigation until the app is idle: the script has stopped (`data-test-script-state="notRunning"`) and no stale
+element, skeleton or spinner is left, checked again after a short pause. Each visit is a fresh page load, so a
+fresh Streamlit session, as when a reader opens a link. Also counted per visit: the bytes the server sent over the
+websocket (the page's elements and chart data), and at the end the server's peak memory (VmHWM).
+
+    .venv/bin/python tools/time_pages.py --data-dir /tmp/s10 \
+        --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--width 1400] [--settle 0]
+
+Needs the `playwright` package and Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
+Exits 1 when a page shows an exception or does not become idle.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: True when a run has finished: script stopped, the page has drawn something, nothing stale, no skeleton, no spinner.
+PAGE_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
+  return !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"], '
+    + '[data-testid="stAppSkeleton"], [data-testid="stSpinner"]');
+}"""
+SETTLE_MS = 300
+
+
+def story_paths() -> list[tuple[str, str]]:
+    """(URL path, title) of every story page in reading order; the first chapter is served at '/'."""
+    from basstory.story.registry import CHAPTERS
+
+    return [("" if i == 0 else c.url_path, c.url_path) for i, c in enumerate(CHAPTERS)]
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch_server(app: str, port: int, data_dir: Path, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir)}
+    args = [sys.executable, "-m", "streamlit", "run", app,
+            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    log = log_path.open("w")
+    try:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def await_health(base: str, server: subprocess.Popen, limit_s: float = 90) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the app exited (code {server.returncode}) before it was healthy")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the app was not healthy within {limit_s:.0f} s")
+
+
+def timed_visit(page, url: str, timeout_ms: int) -> float:
+    """Seconds from navigating to `url` until the page is idle and still idle after a short pause (a rerun may
+    start right after the first idle moment; then the time runs on to the next idle moment)."""
+    began = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    while True:
+        page.wait_for_function(PAGE_IDLE, timeout=timeout_ms, polling=50)
+        idle_at = time.perf_counter()
+        page.wait_for_timeout(SETTLE_MS)
+        if page.evaluate(PAGE_IDLE):
+            return idle_at - began
+        if time.perf_counter() - began > timeout_ms / 1000:
+            raise TimeoutError(f"{url} did not stay idle")
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident memory (VmHWM), in MB; None where /proc does not say."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def format_table(rows: list[dict], repeat: int) -> str:
+    """Markdown: a row per page with each visit's seconds, the first visit's bytes over the websocket, charts and
+    exceptions."""
+    visits = " | ".join(["first s" if i == 0 else f"visit {i + 1} s" for i in range(repeat)])
+    lines = [f"| page | {visits} | sent KB | charts | exceptions |",
+             "|---|" + "---:|" * repeat + "---:|---:|---:|"]
+    for row in rows:
+        seconds = " | ".join("timeout" if s is None else f"{s:.2f}" for s in row["seconds"])
+        lines.append(f"| {row['page']} | {seconds} | {row['sent'] / 1024:,.0f} | {row['charts']} | "
+                     f"{row['exceptions']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", required=True, help="BASSTORY_DATA_DIR for the app (its store's current "
+                                                          "version is the one timed)")
+    parser.add_argument("--query", default="", help="query string of every page's deep link, e.g. "
+                                                    "'period=Custom+range&dates=2017-02-03&dates=2017-08-27'")
+    parser.add_argument("--repeat", type=int, default=2, help="visits per page in a row (2nd on: cached; default 2)")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--pages", default="", help="comma-separated url paths to time (default: every story page)")
+    parser.add_argument("--warmup-query", default="", help="query string of the warm-up visit (default: none, the "
+                                                           "default view)")
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="seconds to wait after the warm-up before timing (the app's background warm-up of the "
+                             "default view runs meanwhile; default 0: time the pages while it runs)")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds a page may take to become idle")
+    parser.add_argument("--app", default="streamlit_app.py", help="the router script, relative to the project")
+    parser.add_argument("--log", default="/tmp/time_pages-streamlit.log", help="the server's output")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    wanted = {p for p in args.pages.split(",") if p}
+    pages = [(path, name) for path, name in story_paths() if not wanted or name in wanted or path in wanted]
+    port = unused_port()
+    base = f"http://127.0.0.1:{port}"
+    query = f"?{args.query}" if args.query else ""
+    server = launch_server(args.app, port, Path(args.data_dir), Path(args.log))
+    rows: list[dict] = []
+    failed = False
+    try:
+        await_health(base, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            tab = browser.new_page(viewport={"width": args.width, "height": args.height})
+            received = [0]
+
+            def on_socket(ws) -> None:
+                ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+
+            tab.on("websocket", on_socket)
+            warm_query = f"?{args.warmup_query}" if args.warmup_query else ""
+            warm_s = timed_visit(tab, f"{base}/{warm_query}", args.timeout * 1000)
+            print(f"warm-up: first page ({warm_query or 'default view'}) idle after {warm_s:.2f} s "
+                  f"(server start to first page: includes loading the dataset version)", flush=True)
+            if args.settle:
+                tab.wait_for_timeout(args.settle * 1000)
+            for path, name in pages:
+                row = {"page": name, "seconds": [], "sent": 0, "charts": 0, "exceptions": 0}
+                for visit in range(args.repeat):
+                    received[0] = 0
+                    try:
+                        took = timed_visit(tab, f"{base}/{path}{query}", args.timeout * 1000)
+                    except Exception as error:  # noqa: BLE001 - a page that never settles is reported, not fatal
+                        print(f"{name}: visit {visit + 1} did not become idle: {error}", file=sys.stderr)
+                        took, failed = None, True
+                    row["seconds"].append(took)
+                    if visit == 0:
+                        row["sent"] = received[0]
+                        row["charts"] = tab.locator('[data-testid="stVegaLiteChart"]').count()
+                    row["exceptions"] = max(row["exceptions"],
+                                            tab.locator('[data-testid="stException"]').count())
+                print(f"{name:16s} " + "  ".join("timeout" if s is None else f"{s:6.2f}s" for s in row["seconds"])
+                      + f"  sent={row['sent'] / 1024:,.0f} KB charts={row['charts']} "
+                        f"exceptions={row['exceptions']}", flush=True)
+                failed = failed or row["exceptions"] > 0
+                rows.append(row)
+            browser.close()
+        peak = peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    print()
+    print(f"data dir {args.data_dir}; query {args.query or '(none)'}; warm-up {warm_s:.2f} s"
+          + (f"; server peak memory {peak:,.0f} MB" if peak else ""))
+    print(format_table(rows, args.repeat))
+    timed = [s for r in rows for s in r["seconds"][:1] if s is not None]
+    if timed:
+        print(f"\nslowest first visit: {max(timed):.2f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
