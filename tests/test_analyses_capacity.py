@@ -170,3 +170,24 @@ def test_capacity_plan_uses_whole_months_only():
     monthly = pd.DataFrame({"month": months.strftime("%Y-%m"), "month_start": months, "runs": 100,
                             "peak_concurrency": 3, "complete": [False, True, True, True, True, False]})
     assert capacity_plan(monthly) is None          # four whole months: one past error only
+
+
+@pytest.mark.parametrize("hours", [3, 10, 23, 57])
+def test_runtime_by_load_from_runs_cuts_hours_as_sql_ntile_does(tmp_path, hours):
+    """The numpy deciles (fast engine) equal the SQL ones (ntile over hours ranked by runs, then hour; quantile_cont)
+    for hour counts below, at and above ten that do not divide evenly, with ties in runs per hour."""
+    import random
+
+    from basstory.analyses.capacity import runtime_by_load_decile, runtime_by_load_from_runs
+
+    rng = random.Random(hours)
+    runs = [run("full", f"u{i % 7}", "A", utc=f"2017-03-{1 + h // 24:02d} {h % 24:02d}:{rng.randrange(60):02d}",
+                runtime=round(rng.uniform(0.1, 30.0), 6))
+            for h in range(hours) for i in range(rng.choice([1, 2, 2, 5, 9]))]
+    con = staged_connection(tmp_path / "ref", runs, [org("A")])
+    want = runtime_by_load_decile(con, StoryFilters())
+    starts = np.array([int(pd.Timestamp(r["run_utc"]).value // 1000) for r in runs], dtype=np.int64)
+    by_start = np.argsort(starts, kind="stable")
+    got = runtime_by_load_from_runs(starts[by_start], np.array([r["runtime_s"] for r in runs])[by_start])
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_exact=False,
+                                  rtol=1e-12)

@@ -49,16 +49,17 @@ def concurrency_steps(starts_us: np.ndarray, ends_us: np.ndarray) -> tuple[np.nd
     starts_us = np.asarray(starts_us, dtype=np.int64)
     ends_us = np.asarray(ends_us, dtype=np.int64)
     keep = ends_us > starts_us
-    # sorting each half first (runs come sorted by start, and ends nearly so) makes the merge below one pass
-    times = np.concatenate([np.sort(starts_us[keep], kind="stable"), np.sort(ends_us[keep], kind="stable")])
-    deltas = np.concatenate([np.ones(keep.sum(), dtype=np.int64), -np.ones(keep.sum(), dtype=np.int64)])
-    if times.size == 0:
+    if not keep.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.argsort(times, kind="stable")
-    times, deltas = times[order], deltas[order]
-    unique, first = np.unique(times, return_index=True)
-    net = np.add.reduceat(deltas, first)
-    return unique, np.cumsum(net)
+    # each event is one integer, its time doubled plus 1 for a start; both halves are sorted first (runs come sorted
+    # by start, and their ends nearly so), so sorting the two together is a single merge, not a full sort
+    events = np.concatenate([np.sort(starts_us[keep], kind="stable") * 2 + 1,
+                             np.sort(ends_us[keep], kind="stable") * 2])
+    events.sort(kind="stable")
+    times = events >> 1
+    deltas = (events & 1) * 2 - 1
+    first = np.concatenate([[0], np.flatnonzero(np.diff(times)) + 1])
+    return times[first], np.cumsum(np.add.reduceat(deltas, first))
 
 
 def peak_per_bucket(times: np.ndarray, level: np.ndarray, origin_us: int, bucket_us: int, n_buckets: int
@@ -102,14 +103,21 @@ def integral_per_bucket(times: np.ndarray, level: np.ndarray, origin_us: int, bu
 
 def full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (int64 epoch microseconds, UTC) of every kept Full BAS run with a positive runtime."""
-    sql = (f"SELECT epoch_us(run_utc) AS s, epoch_us(run_utc) + CAST(round(runtime_s * 1e6) AS BIGINT) AS e "
-           f"FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0")
+    starts, ends, _ = _full_bas_runs(con, f)
+    return starts, ends
+
+
+def _full_bas_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """full_bas_intervals' starts and ends, and each run's runtime_s."""
+    sql = (f"SELECT epoch_us(run_utc) AS s, epoch_us(run_utc) + CAST(round(runtime_s * 1e6) AS BIGINT) AS e, "
+           f"runtime_s AS r FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0")
     cursor = con.cursor()
     try:
         arrays = cursor.execute(sql).fetchnumpy()
     finally:
         cursor.close()
-    return np.asarray(arrays["s"], dtype=np.int64), np.asarray(arrays["e"], dtype=np.int64)
+    return (np.asarray(arrays["s"], dtype=np.int64), np.asarray(arrays["e"], dtype=np.int64),
+            np.asarray(arrays["r"], dtype=np.float64))
 
 
 @per_view
@@ -178,7 +186,7 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
       columns decile (1 = quietest), hours, runs_per_hour_min, runs_per_hour_max, runs, runtime_median_s,
       runtime_p95_s.
     """
-    starts, ends = full_bas_intervals(con, f)
+    starts, ends, runtimes = _full_bas_runs(con, f)
     if starts.size == 0:
         return None
     times, level = concurrency_steps(starts, ends)
@@ -257,7 +265,43 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
         "little_max_error": float(busiest_hours["relative_error"].abs().max()) if not busiest_hours.empty else None,
     }
     return {"summary": summary, "daily": daily, "monthly": monthly, "busiest_hours": busiest_hours,
-            "runtime_by_load": runtime_by_load_decile(con, f)}
+            "runtime_by_load": (runtime_by_load_from_runs(starts, runtimes) if is_fast(con)
+                                else runtime_by_load_decile(con, f))}
+
+
+DECILE_COLUMNS = ["decile", "hours", "runs_per_hour_min", "runs_per_hour_max", "runs", "runtime_median_s",
+                  "runtime_p95_s"]
+
+
+def runtime_by_load_from_runs(starts_us: np.ndarray, runtimes_s: np.ndarray) -> pd.DataFrame:
+    """`runtime_by_load_decile` from the runs themselves (start in epoch microseconds, runtime in seconds): hours
+    ranked by (runs starting, hour) and cut as SQL's ntile(10) cuts them (the first groups one larger when the hours
+    do not divide evenly), with each decile's median and 95th percentile runtime (linear interpolation)."""
+    if starts_us.size == 0:
+        return pd.DataFrame(columns=DECILE_COLUMNS)
+    hour_of_run = np.asarray(starts_us, dtype=np.int64) // HOUR_US
+    hours, run_hour_index, per_hour = np.unique(hour_of_run, return_inverse=True, return_counts=True)
+    rank = np.empty(hours.size, dtype=np.int64)
+    rank[np.lexsort((hours, per_hour))] = np.arange(hours.size)
+    groups = min(10, hours.size)
+    size, larger = divmod(hours.size, groups)
+    # rank r falls in group g: the first `larger` groups hold size + 1 ranks, the rest `size`
+    cut = larger * (size + 1)
+    decile_of_hour = np.where(rank < cut, rank // (size + 1), larger + (rank - cut) // max(size, 1)) + 1
+    decile_of_run = decile_of_hour[run_hour_index]
+    order = np.argsort(decile_of_run, kind="stable")
+    sorted_deciles, sorted_runtimes = decile_of_run[order], np.asarray(runtimes_s, dtype=np.float64)[order]
+    rows = []
+    for decile in range(1, groups + 1):
+        lo, hi = np.searchsorted(sorted_deciles, [decile, decile + 1])
+        in_hours = decile_of_hour == decile
+        values = sorted_runtimes[lo:hi]
+        rows.append({"decile": decile, "hours": int(in_hours.sum()), "runs_per_hour_min": int(per_hour[in_hours].min()),
+                     "runs_per_hour_max": int(per_hour[in_hours].max()), "runs": int(hi - lo),
+                     "runtime_median_s": float(np.quantile(values, 0.5)),
+                     "runtime_p95_s": float(np.quantile(values, 0.95))})
+    return pd.DataFrame(rows, columns=DECILE_COLUMNS).astype(
+        {c: "int64" for c in DECILE_COLUMNS[:5]})
 
 
 @per_view
