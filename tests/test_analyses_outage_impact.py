@@ -4,6 +4,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from basstory.analyses.outage import outage_window_costs
 from basstory.analyses.outage_impact import (
     METRICS,
     OUTSIDE_DUE_WEEKS,
@@ -18,7 +19,6 @@ from basstory.analyses.outage_impact import (
     window_metrics,
 )
 from basstory.query.filters import StoryFilters
-from basstory.analyses.outage import outage_window_costs
 from tests.staged_fixtures import org, run, staged_connection
 
 ORGS = [org("A"), org("B"), org("C", status="Deleted")]

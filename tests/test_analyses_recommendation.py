@@ -4,8 +4,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from basstory.analyses.recommendation import data_caveats, recommendations, runner_up_index, system_recommendation
 from basstory.analyses.facts import outage_windows
+from basstory.analyses.recommendation import data_caveats, recommendations, runner_up_index, system_recommendation
 from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 

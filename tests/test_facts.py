@@ -3,8 +3,17 @@ from datetime import date
 
 import pytest
 
-from basstory.analyses.facts import (busiest_month, key_facts, left_out, orgs_both, orgs_in_scope, popular_plans,
-                            runs_by_system, users_either, users_multi_org)
+from basstory.analyses.facts import (
+    busiest_month,
+    key_facts,
+    left_out,
+    orgs_both,
+    orgs_in_scope,
+    popular_plans,
+    runs_by_system,
+    users_either,
+    users_multi_org,
+)
 from basstory.query.filters import UNKNOWN_ORG_STATUS, StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 

@@ -1,10 +1,9 @@
 """Ingest of well-formed extracts: the staged tables value by value, scope counts, formats, re-use and the cache."""
 from __future__ import annotations
 
-import os
-
 import gzip
 import json
+import os
 import time
 from datetime import datetime
 from pathlib import Path
