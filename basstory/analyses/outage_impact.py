@@ -91,10 +91,12 @@ def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
     sql = f"""
         WITH ob AS (SELECT occurrence, first_bucket + unnest(range({width})) AS bucket
                     FROM occ_table),
-        r AS (SELECT CAST(floor(epoch(run_utc) / {BUCKET_SECONDS}) AS BIGINT) AS bucket, user_key,
-                     org_id AS org, count(*) AS runs,
-                     coalesce(sum(runtime_s), 0) AS runtime_s
-              FROM ({filtered_runs_sql(f)}) WHERE system = $system GROUP BY ALL)
+        r AS (SELECT bucket, user_key, org, count(*) AS runs, coalesce(sum(runtime_s), 0) AS runtime_s
+              FROM (SELECT CAST(floor(epoch(run_utc) / {BUCKET_SECONDS}) AS BIGINT) AS bucket, user_key,
+                           org_id AS org, runtime_s
+                    FROM ({filtered_runs_sql(f)}) WHERE system = $system)
+              {"" if windows is None else "WHERE bucket IN (SELECT bucket FROM ob)"}
+              GROUP BY ALL)
         SELECT ob.occurrence, coalesce(sum(r.runs), 0) AS runs, count(DISTINCT r.user_key) AS users,
                count(DISTINCT r.org) AS orgs, coalesce(sum(r.runtime_s), 0) AS compute_s
         FROM ob JOIN r USING (bucket) GROUP BY ob.occurrence
