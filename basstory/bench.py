@@ -260,6 +260,22 @@ def chart_bytes(blocks) -> int:
     return sum(len(json.dumps(c.chart.to_dict(), separators=(",", ":"), default=str)) for c in charts(blocks))
 
 
+#: Marks a worker's result on its stdout: DuckDB draws a progress bar there for long queries (without a newline).
+RESULT_MARK = "@@bench-result@@ "
+
+
+def _emit(result: dict) -> None:
+    print(f"\n{RESULT_MARK}{json.dumps(result, default=str)}", flush=True)
+
+
+def _parse_result(stdout: str) -> dict | None:
+    """The result a worker printed last (None when there is none)."""
+    at = stdout.rfind(RESULT_MARK)
+    if at < 0:
+        return None
+    return json.loads(stdout[at + len(RESULT_MARK):].splitlines()[0])
+
+
 def _ingest_worker(sample: str, store_root: str) -> None:
     """Child process: ingest `sample` into a fresh store at `store_root` (activated), as `ingest DIR --activate`."""
     from basstory.ingest.build import ingest
@@ -268,8 +284,8 @@ def _ingest_worker(sample: str, store_root: str) -> None:
     started = time.perf_counter()
     result = ingest(Path(sample), DatasetStore(Path(store_root)), name=f"bench {Path(sample).name}", activate=True)
     took = time.perf_counter() - started
-    print(json.dumps({"ingest_s": took, "version": result.version.id, "rows": result.version.manifest.get("rows", {}),
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    _emit({"ingest_s": took, "version": result.version.id, "rows": result.version.manifest.get("rows", {}),
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
 def _pages_worker(engine: str, store_root: str) -> None:
@@ -312,14 +328,14 @@ def _pages_worker(engine: str, store_root: str) -> None:
             build(view, chapter, filters)
             if view == "default":
                 build("cached", chapter, filters)   # the same page again: memoised
-    print(json.dumps({"engine": engine, "connect_s": connected - started, "options_s": options_s,
-                      "views": {v: d for v, (d, _) in views.items()}, "pages": pages,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    _emit({"engine": engine, "connect_s": connected - started, "options_s": options_s,
+           "views": {v: d for v, (d, _) in views.items()}, "pages": pages,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
 def _child(function: str, *args: str, env: dict | None = None) -> dict:
-    """Run `basstory.bench.<function>(*args)` in a fresh interpreter; its last stdout line is JSON. Its stderr (the
-    progress) passes through."""
+    """Run `basstory.bench.<function>(*args)` in a fresh interpreter and return the result it printed. Its stderr
+    (the progress) passes through."""
     import os
 
     started = time.perf_counter()
@@ -327,10 +343,9 @@ def _child(function: str, *args: str, env: dict | None = None) -> dict:
                            f"import sys; from basstory.bench import {function}; {function}(*sys.argv[1:])", *args],
                           stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     wall = time.perf_counter() - started
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
+    result = _parse_result(proc.stdout) if proc.returncode == 0 else None
+    if result is None:
         return {"error": f"exit {proc.returncode} (see the messages above)", "wall_s": wall}
-    result = json.loads(lines[-1])
     result["wall_s"] = wall
     return result
 

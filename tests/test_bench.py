@@ -1,7 +1,7 @@
 """The page benchmark: its report from hand-made figures, its views, and one real run at a tiny scale."""
 from datetime import date
 
-from basstory.bench import bench_views, off_month_edges, pages_report, slowest_page
+from basstory.bench import RESULT_MARK, _parse_result, bench_views, off_month_edges, pages_report, slowest_page
 from basstory.cli import main
 from basstory.query.filters import StoryFilters
 
@@ -78,6 +78,13 @@ def test_views_cut_months_and_pick_the_commonest_family():
     assert views["system"][1] == StoryFilters(systems=("simple",))
     assert "plan" not in bench_views({"first_date": date(2017, 1, 1), "last_date": date(2017, 12, 31),
                                       "plan_families": []})
+
+
+def test_a_worker_result_is_found_after_a_progress_bar():
+    stdout = f"100% ▕██████████▏ \n{RESULT_MARK}{{\"ingest_s\": 1.5}}\n"
+    assert _parse_result(stdout) == {"ingest_s": 1.5}
+    assert _parse_result(f" 42% ▕████{RESULT_MARK}{{\"a\": 1}}") == {"a": 1}
+    assert _parse_result("Traceback ...") is None
 
 
 def test_pages_bench_runs_at_a_tiny_scale(tmp_path, capsys):
