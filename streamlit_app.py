@@ -12,12 +12,13 @@ story = [st.Page(c.path, title=c.title, icon=c.icon, url_path=c.url_path, defaul
 data = [st.Page(DATA_PAGE.path, title=DATA_PAGE.title, icon=DATA_PAGE.icon, url_path=DATA_PAGE.url_path)]
 page = st.navigation({"The story": story, "Data": data})
 
-ui.pin_version()
-present = ui.open_view(page)                 # before any widget: the raw link, its notes, presentation mode
-render.dataset_banner(ui.current_version())  # every page: synthetic sample, or the extract's name
-st.session_state["filters"] = ui.sidebar_filters()
-share = ui.share_slot()
-link_notes = st.container()
-page.run()
-ui.close_view(page, present, share, link_notes)
+with ui.reader_run():                        # background work waits while a reader's page runs
+    ui.pin_version()
+    present = ui.open_view(page)             # before any widget: the raw link, its notes, presentation mode
+    render.dataset_banner(ui.current_version())  # every page: synthetic sample, or the extract's name
+    st.session_state["filters"] = ui.sidebar_filters()
+    share = ui.share_slot()
+    link_notes = st.container()
+    page.run()
+    ui.close_view(page, present, share, link_notes)
 ui.warm_up(ui.current_version().id)          # once per dataset version: the other chapters, in the background

@@ -30,3 +30,27 @@ def test_switching_versions_releases_the_old_connection(tmp_path):
         assert ui.connection(first) is not old
         ui.release_other_versions(second)
         assert ui._opened == {second}
+
+
+def test_the_warm_up_gives_way_to_readers():
+    """While a reader's page runs, an analysis the warm-up would compute waits; a reader's own never does."""
+    import threading
+    import time
+
+    from basstory.query import view
+
+    finished: list[str] = []
+
+    def background() -> None:
+        view._before_compute()
+        finished.append("warm-up")
+
+    with ui.reader_run():
+        assert ui.readers_running() == 1
+        view._before_compute()                          # the reader's thread is never held
+        thread = threading.Thread(target=background, name=f"{ui.WARM_UP_THREAD_PREFIX}test")
+        thread.start()
+        time.sleep(0.3)
+        assert finished == []                           # held while the reader's run lasts
+    thread.join(timeout=5)
+    assert finished == ["warm-up"] and ui.readers_running() == 0

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from basstory.app import links, presentation
 from basstory.core import paths
 from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import md_escape
+from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.story import theme
 from basstory.story.registry import CHAPTERS, DATA_PAGE, Chapter, neighbours
@@ -147,11 +149,49 @@ def compute_for(version_id: str, function: Callable, filters: StoryFilters | Non
     return _cached_call(version_id, f"{function.__module__}.{function.__qualname__}", filters, args)
 
 
+#: Readers' page runs in progress in this server process (`reader_run`); the warm-up waits while there are any.
+_readers = 0
+_readers_changed = threading.Condition()
+#: The longest the warm-up waits for readers before it goes on anyway (it must finish some time).
+WARM_UP_PATIENCE_S = 30.0
+WARM_UP_THREAD_PREFIX = "warm-up-"
+
+
+@contextmanager
+def reader_run() -> Iterator[None]:
+    """Mark a reader's page run (the router wraps each run in it), so background work gives way to it."""
+    global _readers
+    with _readers_changed:
+        _readers += 1
+    try:
+        yield
+    finally:
+        with _readers_changed:
+            _readers -= 1
+            _readers_changed.notify_all()
+
+
+def readers_running() -> int:
+    with _readers_changed:
+        return _readers
+
+
+def _give_way_to_readers() -> None:
+    """Before each analysis the warm-up computes: wait while readers' pages run (at most WARM_UP_PATIENCE_S)."""
+    if threading.current_thread().name.startswith(WARM_UP_THREAD_PREFIX):
+        with _readers_changed:
+            _readers_changed.wait_for(lambda: _readers == 0, timeout=WARM_UP_PATIENCE_S)
+
+
+view.set_before_compute(_give_way_to_readers)
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def warm_up(version_id: str) -> threading.Thread:
-    """Build every chapter for the default filters in the background, once per dataset version and server process,
-    so the first reader of each page finds it already computed. The router starts it after the page has run, so
-    the first page is not slowed by it."""
+    """Compute every chapter's analyses for the default filters in the background, once per dataset version and
+    server process, so the first reader of each page finds them already computed. The router starts it after the
+    page has run, and before each analysis it waits while any reader's page runs (`reader_run`), so it never takes
+    the cores from a reader for longer than one analysis."""
     from basstory.analyses.dataset import filter_options
 
     def build_all() -> None:
@@ -162,11 +202,14 @@ def warm_up(version_id: str) -> threading.Thread:
             if current is None or current.id != version_id:
                 return                        # another version became current: its readers need the cores
             try:
-                compute_for(version_id, chapter.module().build, default, *chapter.default_choices())
+                # the analyses land in the view's memo (query.view.per_view), which readers share; building outside
+                # Streamlit's cache means a reader asking for the same page never waits on a warm-up that is itself
+                # waiting for readers to finish
+                chapter.module().build(connection(version_id), default, *chapter.default_choices())
             except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
                 return
 
-    thread = threading.Thread(target=build_all, name=f"warm-up-{version_id}", daemon=True)
+    thread = threading.Thread(target=build_all, name=f"{WARM_UP_THREAD_PREFIX}{version_id}", daemon=True)
     thread.start()
     return thread
 

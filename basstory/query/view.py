@@ -35,8 +35,25 @@ T = TypeVar("T")
 MEMO_ENTRIES = 512
 
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Per thread: how many memoised analyses it is computing right now (nested ones call each other).
+_computing = threading.local()
 _memo_lock = threading.Lock()
 _key_locks: dict[tuple, threading.Lock] = {}
+
+
+def _no_wait() -> None:
+    return None
+
+
+#: Called before an analysis is computed (not when it is served from memory). The app sets it so that background
+#: work (the warm-up) waits while a reader's page runs: `set_before_compute`.
+_before_compute: Callable[[], None] = _no_wait
+
+
+def set_before_compute(hook: Callable[[], None] | None) -> None:
+    """Install the hook `per_view` calls before computing (None: no hook)."""
+    global _before_compute
+    _before_compute = hook or _no_wait
 
 
 def per_view(function: Callable[..., T]) -> Callable[..., T]:
@@ -52,12 +69,21 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
             if key in memo:
                 memo.move_to_end(key)
                 return copy.deepcopy(memo[key])
+        if not getattr(_computing, "depth", 0):
+            _before_compute()           # only outside every key lock: a waiting background job holds up no reader
+        with _memo_lock:
+            if key in memo:
+                return copy.deepcopy(memo[key])
             lock = _key_locks.setdefault((id(con), key), threading.Lock())
         with lock:
             with _memo_lock:
                 if key in memo:
                     return copy.deepcopy(memo[key])
-            result = function(con, f, *args, **kwargs)
+            _computing.depth = getattr(_computing, "depth", 0) + 1
+            try:
+                result = function(con, f, *args, **kwargs)
+            finally:
+                _computing.depth -= 1
             with _memo_lock:
                 memo[key] = result
                 while len(memo) > MEMO_ENTRIES:
