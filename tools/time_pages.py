@@ -3,15 +3,19 @@
 
 Starts the app (the router, streamlit_app.py) on a free loopback port with BASSTORY_DATA_DIR set to --data-dir,
 opens the first page once as a warm-up (the server loads the dataset version then; reported on its own line), and
-then opens each story page's deep link with --query, --repeat times in a row: the first visit is a view nobody has
-opened yet (unless the warm-up's default view is the same one), later visits find it cached. A visit is timed from
-the navigation until the app is idle: the script has stopped (`data-test-script-state="notRunning"`) and no stale
-element, skeleton or spinner is left, checked again after a short pause. Each visit is a fresh page load, so a
-fresh Streamlit session, as when a reader opens a link. Also counted per visit: the bytes the server sent over the
-websocket (the page's elements and chart data), and at the end the server's peak memory (VmHWM).
+then opens each story page's deep link with --query, in --repeat passes over the pages: in the first pass each page
+shows a view nobody has opened yet (unless the warm-up's default view is the same one), later passes find it cached.
+With --navigate only the first page is opened by its link; the others are reached by clicking their navigation link
+(the same session, no reload), as a reader does.
 
-    .venv/bin/python tools/time_pages.py --data-dir /tmp/s10 \
-        --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--width 1400] [--settle 0]
+A visit is timed from the navigation until the app is idle: the script has stopped
+(`data-test-script-state="notRunning"`), the page has drawn something and no stale element, skeleton or spinner is
+left, checked again after a short pause (after a click: once a run has started). A visit by link is a fresh page
+load, so a fresh Streamlit session, as when a reader opens a shared link. Also counted: the bytes the server sent
+over the websocket on the first visit (the page's elements and chart data), and the server's peak memory (VmHWM).
+
+    .venv/bin/python tools/time_pages.py --data-dir /tmp/s10 \\
+        --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--navigate] [--settle 0]
 
 Needs the `playwright` package and Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
 Exits 1 when a page shows an exception or does not become idle.
@@ -42,6 +46,25 @@ PAGE_IDLE = """() => {
     + '[data-testid="stAppSkeleton"], [data-testid="stSpinner"]');
 }"""
 SETTLE_MS = 300
+#: Before an in-app click: note (synchronously, on every change of the script state) that a run has started.
+WATCH_RUN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__timePagesRan = false;
+  if (window.__timePagesWatch) window.__timePagesWatch.disconnect();
+  window.__timePagesWatch = new MutationObserver(() => {
+    if (app.dataset.testScriptState !== 'notRunning') window.__timePagesRan = true;
+  });
+  window.__timePagesWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+#: Click the navigation link to a url path (the links may sit in a collapsed sidebar: a script click still works).
+CLICK_NAV = """(path) => {
+  const links = [...document.querySelectorAll('[data-testid="stSidebarNavLink"], [data-testid="stTopNavLink"]')];
+  const link = links.find(e => new URL(e.href, location.href).pathname.replace(/\\/+$/, '') === '/' + path
+                               || (path === '' && new URL(e.href, location.href).pathname === '/'));
+  if (!link) return false;
+  link.click();
+  return true;
+}"""
 
 
 def story_paths() -> list[tuple[str, str]]:
@@ -99,6 +122,24 @@ def timed_visit(page, url: str, timeout_ms: int) -> float:
             raise TimeoutError(f"{url} did not stay idle")
 
 
+def timed_click(page, path: str, timeout_ms: int) -> float:
+    """Seconds from clicking the navigation link to `path` (an in-app page change: same session, no reload) until
+    a run has started and ended and the page is idle, and still idle after a short pause."""
+    page.evaluate(WATCH_RUN)
+    began = time.perf_counter()
+    if not page.evaluate(CLICK_NAV, path):
+        raise LookupError(f"no navigation link to /{path}")
+    ran_and_idle = f"() => window.__timePagesRan === true && ({PAGE_IDLE})()"
+    while True:
+        page.wait_for_function(ran_and_idle, timeout=timeout_ms, polling=50)
+        idle_at = time.perf_counter()
+        page.wait_for_timeout(SETTLE_MS)
+        if page.evaluate(PAGE_IDLE):
+            return idle_at - began
+        if time.perf_counter() - began > timeout_ms / 1000:
+            raise TimeoutError(f"/{path} did not stay idle")
+
+
 def peak_rss_mb(pid: int) -> float | None:
     """The process's peak resident memory (VmHWM), in MB; None where /proc does not say."""
     try:
@@ -129,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                                                           "version is the one timed)")
     parser.add_argument("--query", default="", help="query string of every page's deep link, e.g. "
                                                     "'period=Custom+range&dates=2017-02-03&dates=2017-08-27'")
-    parser.add_argument("--repeat", type=int, default=2, help="visits per page in a row (2nd on: cached; default 2)")
+    parser.add_argument("--repeat", type=int, default=2, help="passes over the pages (2nd on: cached; default 2)")
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--pages", default="", help="comma-separated url paths to time (default: every story page)")
@@ -138,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=0.0,
                         help="seconds to wait after the warm-up before timing (the app's background warm-up of the "
                              "default view runs meanwhile; default 0: time the pages while it runs)")
+    parser.add_argument("--navigate", action="store_true",
+                        help="open only the first page by its deep link, then reach the others by clicking their "
+                             "navigation links (same session, no page reload), as a reader does")
     parser.add_argument("--timeout", type=int, default=300, help="seconds a page may take to become idle")
     parser.add_argument("--app", default="streamlit_app.py", help="the router script, relative to the project")
     parser.add_argument("--log", default="/tmp/time_pages-streamlit.log", help="the server's output")
@@ -152,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     server = launch_server(args.app, port, Path(args.data_dir), Path(args.log))
     rows: list[dict] = []
     failed = False
+    warm_s = peak = None
     try:
         await_health(base, server)
         with sync_playwright() as playwright:
@@ -169,26 +214,30 @@ def main(argv: list[str] | None = None) -> int:
                   f"(server start to first page: includes loading the dataset version)", flush=True)
             if args.settle:
                 tab.wait_for_timeout(args.settle * 1000)
-            for path, name in pages:
-                row = {"page": name, "seconds": [], "sent": 0, "charts": 0, "exceptions": 0}
-                for visit in range(args.repeat):
+            rows = [{"page": name, "seconds": [], "sent": 0, "charts": 0, "exceptions": 0} for _, name in pages]
+            here = None                         # the url path on screen (for --navigate)
+            for visit in range(args.repeat):    # pass after pass over the pages: from the 2nd on, cached
+                for (path, name), row in zip(pages, rows, strict=True):
                     received[0] = 0
+                    how = "click" if args.navigate and here is not None and here != path else "link"
                     try:
-                        took = timed_visit(tab, f"{base}/{path}{query}", args.timeout * 1000)
+                        if how == "click":
+                            took = timed_click(tab, path, args.timeout * 1000)
+                        else:
+                            took = timed_visit(tab, f"{base}/{path}{query}", args.timeout * 1000)
+                        here = path
                     except Exception as error:  # noqa: BLE001 - a page that never settles is reported, not fatal
                         print(f"{name}: visit {visit + 1} did not become idle: {error}", file=sys.stderr)
-                        took, failed = None, True
+                        took, failed, here = None, True, None
                     row["seconds"].append(took)
                     if visit == 0:
                         row["sent"] = received[0]
                         row["charts"] = tab.locator('[data-testid="stVegaLiteChart"]').count()
-                    row["exceptions"] = max(row["exceptions"],
-                                            tab.locator('[data-testid="stException"]').count())
-                print(f"{name:16s} " + "  ".join("timeout" if s is None else f"{s:6.2f}s" for s in row["seconds"])
-                      + f"  sent={row['sent'] / 1024:,.0f} KB charts={row['charts']} "
-                        f"exceptions={row['exceptions']}", flush=True)
-                failed = failed or row["exceptions"] > 0
-                rows.append(row)
+                    row["exceptions"] = max(row["exceptions"], tab.locator('[data-testid="stException"]').count())
+                    failed = failed or row["exceptions"] > 0
+                    print(f"visit {visit + 1} ({how}) {name:16s} "
+                          + ("timeout" if took is None else f"{took:6.2f} s")
+                          + f"  sent={received[0] / 1024:,.0f} KB exceptions={row['exceptions']}", flush=True)
             browser.close()
         peak = peak_rss_mb(server.pid)
     finally:
@@ -198,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
     print()
-    print(f"data dir {args.data_dir}; query {args.query or '(none)'}; warm-up {warm_s:.2f} s"
+    mode = "first page by its link, the others by clicking the navigation" if args.navigate else "each page by its link"
+    print(f"data dir {args.data_dir}; query {args.query or '(none)'}; {mode}; warm-up {warm_s:.2f} s"
           + (f"; server peak memory {peak:,.0f} MB" if peak else ""))
     print(format_table(rows, args.repeat))
     timed = [s for r in rows for s in r["seconds"][:1] if s is not None]
