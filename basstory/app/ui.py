@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -154,7 +155,11 @@ _readers = 0
 _readers_changed = threading.Condition()
 #: The longest the warm-up waits for readers before it goes on anyway (it must finish some time).
 WARM_UP_PATIENCE_S = 30.0
+#: The warm-up starts an analysis only after this long without a reader's page run: the reader's browser is still
+#: drawing the page it just got, and on a small server it may share the cores.
+WARM_UP_QUIET_S = 2.0
 WARM_UP_THREAD_PREFIX = "warm-up-"
+_last_reader_end = 0.0
 
 
 @contextmanager
@@ -166,8 +171,10 @@ def reader_run() -> Iterator[None]:
     try:
         yield
     finally:
+        global _last_reader_end
         with _readers_changed:
             _readers -= 1
+            _last_reader_end = time.monotonic()
             _readers_changed.notify_all()
 
 
@@ -177,10 +184,17 @@ def readers_running() -> int:
 
 
 def _give_way_to_readers() -> None:
-    """Before each analysis the warm-up computes: wait while readers' pages run (at most WARM_UP_PATIENCE_S)."""
-    if threading.current_thread().name.startswith(WARM_UP_THREAD_PREFIX):
-        with _readers_changed:
-            _readers_changed.wait_for(lambda: _readers == 0, timeout=WARM_UP_PATIENCE_S)
+    """Before each analysis the warm-up computes: wait while readers' pages run and for WARM_UP_QUIET_S after the
+    last one ended (in all at most WARM_UP_PATIENCE_S)."""
+    if not threading.current_thread().name.startswith(WARM_UP_THREAD_PREFIX):
+        return
+    deadline = time.monotonic() + WARM_UP_PATIENCE_S
+    with _readers_changed:
+        while (now := time.monotonic()) < deadline:
+            if _readers == 0 and now - _last_reader_end >= WARM_UP_QUIET_S:
+                return
+            wait = WARM_UP_QUIET_S - (now - _last_reader_end) if _readers == 0 else WARM_UP_PATIENCE_S
+            _readers_changed.wait(timeout=max(0.01, min(wait, deadline - now)))
 
 
 view.set_before_compute(_give_way_to_readers)
