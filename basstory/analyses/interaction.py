@@ -307,12 +307,25 @@ def repeat_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, di
     repeats (so sessions = runs - repeats, and a session has several runs when its first run is followed by a
     repeat)."""
     if is_fast(con):
+        # every day but the view's first and last from the slot cube's counts; on those two days a run's neighbour
+        # may fall outside the view, so they are counted run by run
+        edges = sorted({d.isoformat() for d in (f.start, f.end) if d is not None})
+        edge_list = ", ".join(f"DATE '{d}'" for d in edges)
+        inner = f"AND run_local_date NOT IN ({edge_list})" if edges else ""
+        runs_on_edges = (f"""
+            UNION ALL
+            SELECT system, count(*), count(*) FILTER (WHERE r), count(*) FILTER (WHERE NOT r AND d)
+            FROM (SELECT system, {_in_view_repeat_sql(f)} AS r, {_in_view_repeated_sql(f)} AS d
+                  FROM ({filtered_runs_sql(f)}) WHERE run_local_date IN ({edge_list}))
+            GROUP BY system""" if edges else "")
         df = frame(con, f"""
-            WITH g AS (SELECT system, {_in_view_repeat_sql(f)} AS is_repeat, {_in_view_repeated_sql(f)} AS repeated
-                       FROM ({filtered_runs_sql(f)}))
-            SELECT system, count(*) AS runs, count(*) FILTER (WHERE is_repeat) AS repeats,
-                   count(*) FILTER (WHERE NOT is_repeat AND repeated) AS multi_run_sessions
-            FROM g GROUP BY system ORDER BY system""")
+            WITH parts(system, runs, repeats, heads) AS (
+                SELECT system, sum(runs), sum(repeats), sum(repeated_heads) FROM slot_runs
+                WHERE ({run_predicate(f)}) {inner} GROUP BY system
+                {runs_on_edges})
+            SELECT system, CAST(sum(runs) AS BIGINT) AS runs, CAST(sum(repeats) AS BIGINT) AS repeats,
+                   CAST(sum(heads) AS BIGINT) AS multi_run_sessions
+            FROM parts GROUP BY system HAVING sum(runs) > 0 ORDER BY system""")
     else:
         df = _reference_repeat_counts(con, f)
     out = {}
@@ -383,25 +396,27 @@ def session_sizes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
         # the view's first or last date keeps its runs inside the view as one session
         inside = _chain_inside_view_sql(f)
         whole = run_predicate(f.with_(start=None, end=None))
-        sizes = f"SELECT system, size FROM chain_runs WHERE ({whole}) AND {inside}"
+        sizes = f"SELECT system, size, chains AS n FROM chain_cube_runs WHERE ({whole}) AND {inside}"
         if f.start is not None or f.end is not None:
             overlaps = " AND ".join([*([f"last_date >= DATE '{f.start.isoformat()}'"] if f.start else []),
                                      *([f"first_date <= DATE '{f.end.isoformat()}'"] if f.end else [])])
             sizes += f"""
             UNION ALL
-            SELECT r.system, count(*) AS size
+            SELECT r.system, count(*) AS size, 1 AS n
             FROM ({filtered_runs_sql(f)}) r
             JOIN (SELECT system, user_id, org_id, chain_no FROM chain_runs
                   WHERE ({whole}) AND NOT ({inside}) AND {overlaps}) c
               ON r.system = c.system AND r.user_key = c.user_id AND r.org_id = c.org_id AND r.chain_no = c.chain_no
             GROUP BY r.system, r.user_key, r.org_id, r.chain_no"""
     else:
-        sizes = f"SELECT system, count(*) AS size FROM ({_sessions_sql(f)}) GROUP BY system, user_key, org, session"
+        sizes = (f"SELECT system, count(*) AS size, 1 AS n FROM ({_sessions_sql(f)}) "
+                 f"GROUP BY system, user_key, org, session")
     return frame(con, f"""
         WITH sizes AS ({sizes})
-        SELECT system, {label} AS runs_in_session, {order} AS bucket_order, count(*) AS sessions,
-               count(*) / sum(count(*)) OVER (PARTITION BY system) AS share, CAST(sum(size) AS BIGINT) AS runs
-        FROM sizes GROUP BY system, runs_in_session, bucket_order ORDER BY system, bucket_order""")
+        SELECT system, {label} AS runs_in_session, {order} AS bucket_order, CAST(sum(n) AS BIGINT) AS sessions,
+               sum(n) / sum(sum(n)) OVER (PARTITION BY system) AS share, CAST(sum(size * n) AS BIGINT) AS runs
+        FROM sizes GROUP BY system, runs_in_session, bucket_order HAVING sum(n) > 0
+        ORDER BY system, bucket_order""")
 
 
 # --- Simple BAS: which period a run is for --------------------------------------------------------------------------
@@ -418,14 +433,18 @@ def statement_lag(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
     Grain: one row per lag_months with runs. Columns: lag_months, lag_label, runs, share (of Simple BAS runs with a
     period).
     """
-    df = frame(con, f"""
-        WITH lags AS (
+    if is_fast(con):      # the lag cube: Simple BAS runs per (org profile, Sydney date, lag)
+        lags = f"SELECT lag, runs AS w FROM lag_runs WHERE {run_predicate(f)}"
+    else:
+        lags = f"""
             SELECT (year(run_local_date) * 12 + month(run_local_date))
-                   - (statement_year * 12 + statement_month) AS lag
+                   - (statement_year * 12 + statement_month) AS lag, 1 AS w
             FROM ({filtered_runs_sql(f)})
-            WHERE system = 'simple' AND statement_year IS NOT NULL AND statement_month IS NOT NULL)
-        SELECT CAST(least(greatest(lag, {LAG_MIN}), {LAG_MAX}) AS INTEGER) AS lag_months, count(*) AS runs,
-               count(*) / sum(count(*)) OVER () AS share
+            WHERE system = 'simple' AND statement_year IS NOT NULL AND statement_month IS NOT NULL"""
+    df = frame(con, f"""
+        WITH lags AS ({lags})
+        SELECT CAST(least(greatest(lag, {LAG_MIN}), {LAG_MAX}) AS INTEGER) AS lag_months,
+               CAST(sum(w) AS BIGINT) AS runs, sum(w) / sum(sum(w)) OVER () AS share
         FROM lags GROUP BY lag_months ORDER BY lag_months""")
     df.insert(1, "lag_label", [_lag_label(int(m)) for m in df["lag_months"]])
     return df

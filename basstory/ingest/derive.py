@@ -37,10 +37,11 @@ from basstory.core.schema import CONTRACT_TZ
 
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
-                                  "chains.parquet", "slot_cube.parquet", "user_org.parquet",
+                                  "chains.parquet", "chain_cube.parquet", "lag_cube.parquet", "slot_cube.parquet",
+                                  "user_org.parquet",
                                   "user_org_month.parquet")
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-6"
+DERIVED_FORMAT = "basstory-derived-7"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -182,9 +183,21 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
             SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date, days_before,
                    count(*) AS runs, sum(runtime_s) AS runtime_s,
                    count(*) FILTER (WHERE coalesce(runtime_s, 0) <= 0) AS runtime_missing,
+                   count(*) FILTER (WHERE is_repeat) AS repeats,
+                   count(*) FILTER (WHERE NOT is_repeat AND is_repeated) AS repeated_heads,
                    min(run_utc) AS first_utc, max(run_utc) AS last_utc
             FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
                out_dir / "slot_cube.parquet")
+        _write(con, "lag_cube", """
+            SELECT profile_id, run_local_date,
+                   CAST((year(run_local_date) * 12 + month(run_local_date))
+                        - (statement_year * 12 + statement_month) AS INTEGER) AS lag, count(*) AS runs
+            FROM runs_derived
+            WHERE system = 'simple' AND statement_year IS NOT NULL AND statement_month IS NOT NULL
+            GROUP BY ALL ORDER BY run_local_date""", out_dir / "lag_cube.parquet")
+        _write(con, "chain_cube", """
+            SELECT profile_id, system, first_date, last_date, size, count(*) AS chains
+            FROM chains GROUP BY ALL ORDER BY first_date""", out_dir / "chain_cube.parquet")
         _write(con, "user_org", """
             SELECT system, user_id, org_id, profile_id, count(*) AS runs, min(run_utc) AS first_utc,
                    max(run_utc) AS last_utc

@@ -99,8 +99,8 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
 #: The slot cube joined to its profiles: a "runs" table whose rows weigh `runs` runs each (filters apply as is).
 SLOT_RUNS_VIEW = """
 CREATE OR REPLACE VIEW slot_runs AS
-SELECT c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.runtime_missing, c.first_utc, c.last_utc,
-       c.days_before,
+SELECT c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.runtime_missing, c.repeats, c.repeated_heads,
+       c.first_utc, c.last_utc, c.days_before,
        p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
        p.cadence, p.org_key, p.scope
 FROM slot_cube c JOIN profiles p USING (profile_id)
@@ -121,6 +121,22 @@ SELECT c.system, c.user_id, c.org_id, c.runs, c.first_utc, c.last_utc,
        p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
        p.org_key, p.scope
 FROM user_org c JOIN profiles p USING (profile_id)
+"""
+
+LAG_RUNS_VIEW = """
+CREATE OR REPLACE VIEW lag_runs AS
+SELECT 'simple' AS system, c.run_local_date, c.lag, c.runs,
+       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
+       p.org_key, p.scope
+FROM lag_cube c JOIN profiles p USING (profile_id)
+"""
+
+CHAIN_CUBE_RUNS_VIEW = """
+CREATE OR REPLACE VIEW chain_cube_runs AS
+SELECT c.system, c.first_date, c.last_date, c.size, c.chains,
+       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
+       p.org_key, p.scope
+FROM chain_cube c JOIN profiles p USING (profile_id)
 """
 
 CHAIN_RUNS_VIEW = """
@@ -241,6 +257,8 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(UOM_RUNS_VIEW)
     con.execute(UO_RUNS_VIEW)
     con.execute(CHAIN_RUNS_VIEW)
+    con.execute(LAG_RUNS_VIEW)
+    con.execute(CHAIN_CUBE_RUNS_VIEW)
 
 
 def memo_size(con: duckdb.DuckDBPyConnection) -> int:
