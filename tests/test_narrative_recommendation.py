@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from basstory.analyses.recommendation import due_week_table, window_comparison
 from basstory.story.narrative import recommendation as r
 
 
@@ -91,10 +92,11 @@ def test_finding():
 
 
 def test_comparison_and_due_weeks():
-    rows = r.comparison_rows({"full": REC, "simple": None})
+    rows = window_comparison({"full": REC, "simple": None})
     assert rows[["label", "runs_mean"]].values.tolist() == [
         ["Recommended", 0.5], ["Runner-up", 0.75], ["Median window", 42.29], ["Costliest window", 230.08]]
-    assert r.comparison_rows({}).empty
+    assert rows["window"].iloc[0] == "day 12, 02:00–04:00"
+    assert window_comparison({}).empty
     assert r.comparison_title({"full": REC}).text == (
         "The recommended windows disturb almost no one: Full BAS 0.50 runs against 42 for the median window")
     dear = copy.deepcopy(REC)
@@ -102,8 +104,8 @@ def test_comparison_and_due_weeks():
     assert r.comparison_title({"full": dear}).text.startswith("The recommended windows against the rest")
     assert r.due_week_title({"full": REC}).text == (
         "Windows in a BAS due week cost more: Full BAS 1.98× in quarterly BAS weeks")
-    assert r.due_week_rows({"full": REC})["system"].tolist() == ["full"] * 3
-    assert r.due_week_rows({}).empty
+    assert due_week_table({"full": REC})["system"].tolist() == ["full"] * 3
+    assert due_week_table({}).empty
 
 
 FACTS = {"busiest_month": {"month": "2017-02", "runs": 32141}, "users_either": 4838, "users_multi_org": 424,

@@ -12,7 +12,7 @@ SUMMARY = {"full": {
     "peak_month_of_quarter": 2, "peak_month_of_quarter_factor": 1.3684, "busiest_weekday": "Fri",
     "busiest_weekday_factor": 1.3557, "quietest_weekday": "Sun", "quietest_weekday_factor": 0.199}}
 PLAN = {"provision": 7, "due_date": date(2017, 11, 27), "due_label": "Q1 agent 25 Nov", "peak_month": "2017-11",
-        "forecast": 4.0, "lower": 2.8906, "upper": 5.5352, "level": 0.8, "headroom": 0.25, "sigma": 0.2535,
+        "forecast": 4.0, "lower": 2.8906, "upper": 5.5352, "level": 0.8, "z": 1.2816, "headroom": 0.25, "sigma": 0.2535,
         "errors": 9, "season_months": 3, "last_peak": {"month": "2017-08", "peak_concurrency": 4}}
 LOAD = {"runs": 235656, "mean_runtime_s": 1.4325, "peak_concurrency": 4,
         "peak_at_local": pd.Timestamp("2016-10-04 15:00:51"), "minutes": 524886, "minute_p50": 0.0,

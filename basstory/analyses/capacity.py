@@ -415,6 +415,7 @@ def capacity_plan(monthly: pd.DataFrame, headroom: float = HEADROOM, level: floa
     source = history.iloc[len(history) - SEASON_MONTHS + (int(top["step"]) - 1) % SEASON_MONTHS]
     return {
         "method": "seasonal-naive", "season_months": SEASON_MONTHS, "level": level, "headroom": headroom,
+        "z": normal_quantile(level),
         "history": history[["month", "month_start", "peak_concurrency", "runs"]],
         "forecasts": forecasts,
         "peak_month": str(top["month"]),

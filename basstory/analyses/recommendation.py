@@ -134,3 +134,34 @@ def data_caveats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
         differ = (abs((a["first_date"] - b["first_date"]).days) > 31
                   or abs((a["last_date"] - b["last_date"]).days) > 31)
     return {"systems": systems, "periods_differ": differ}
+
+
+def window_label(window: dict) -> str:
+    """'day 12, 02:00–04:00' for a window dict with day, start and end."""
+    return f"day {window['day']}, {window['start']}–{window['end']}"
+
+
+def window_comparison(recs: dict[str, dict | None]) -> pd.DataFrame:
+    """The frame behind the window comparison chart: per system, the recommended window, the runner-up, the median
+    window and the costliest window with their expected runs."""
+    rows = []
+    for system in SYSTEMS:
+        rec = recs.get(system)
+        if not rec:
+            continue
+        rows.append({"system": system, "label": "Recommended", "window": window_label(rec["best"]),
+                     "runs_mean": rec["best"]["runs_mean"]})
+        if rec["runner_up"]:
+            rows.append({"system": system, "label": "Runner-up", "window": window_label(rec["runner_up"]),
+                         "runs_mean": rec["runner_up"]["runs_mean"]})
+        rows.append({"system": system, "label": "Median window", "window": "half the windows cost more",
+                     "runs_mean": rec["median_runs"]})
+        rows.append({"system": system, "label": "Costliest window", "window": window_label(rec["worst"]),
+                     "runs_mean": rec["worst"]["runs_mean"]})
+    return pd.DataFrame(rows, columns=["system", "label", "window", "runs_mean"])
+
+
+def due_week_table(recs: dict[str, dict | None]) -> pd.DataFrame:
+    """The frame behind the due-week chart: each system's due_week_costs with a system column."""
+    frames = [pd.DataFrame(rec["due_weeks"]).assign(system=s) for s in SYSTEMS if (rec := recs.get(s))]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

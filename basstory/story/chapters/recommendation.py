@@ -27,9 +27,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [Heading("A two-hour outage window per system"),
                Columns(tuple(_window_column(system, recs[system], filters.tz)
                              for system in SYSTEMS if system in filters.systems))]
-    rows = narrative.comparison_rows(recs)
+    rows = recommendation.window_comparison(recs)
     if not rows.empty:
-        due = narrative.due_week_rows(recs)
+        due = recommendation.due_week_table(recs)
         blocks += [Chart("rec_compare", charts.window_comparison_chart(rows, *narrative.comparison_title(recs)), rows),
                    Chart("rec_due", charts.due_week_chart(due, *narrative.due_week_title(recs)), due)]
 

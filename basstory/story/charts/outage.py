@@ -51,7 +51,7 @@ def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric
 
 def window_comparison_chart(rows: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
     """Expected runs per month of the recommended window against the runner-up, the median and the costliest window,
-    bars side by side per system, from `narrative.recommendation.comparison_rows` (columns system, label, window,
+    bars side by side per system, from `analyses.recommendation.window_comparison` (columns system, label, window,
     runs_mean)."""
     data = with_system_labels(rows)
     base = alt.Chart(data).encode(

@@ -2,8 +2,6 @@
 (basstory.analyses.recommendation, .capacity, .seasonality and basstory.analyses.facts) passed in."""
 from __future__ import annotations
 
-import pandas as pd
-
 from basstory.analyses.outage import minutes_to_hhmm
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_day, fmt_int, fmt_month, md_escape, pct, plural, zone_name
@@ -99,26 +97,6 @@ def avoid_sentence(rec: dict) -> str:
     return "**Avoid:** " + "; and ".join(parts) + "."
 
 
-def comparison_rows(recs: dict[str, dict | None]) -> pd.DataFrame:
-    """Rows for the window comparison chart: per system, the recommended window, the runner-up, the median window
-    and the costliest window with their expected runs."""
-    rows = []
-    for system in SYSTEMS:
-        rec = recs.get(system)
-        if not rec:
-            continue
-        rows.append({"system": system, "label": "Recommended", "window": _window(rec["best"]),
-                     "runs_mean": rec["best"]["runs_mean"]})
-        if rec["runner_up"]:
-            rows.append({"system": system, "label": "Runner-up", "window": _window(rec["runner_up"]),
-                         "runs_mean": rec["runner_up"]["runs_mean"]})
-        rows.append({"system": system, "label": "Median window", "window": "half the windows cost more",
-                     "runs_mean": rec["median_runs"]})
-        rows.append({"system": system, "label": "Costliest window", "window": _window(rec["worst"]),
-                     "runs_mean": rec["worst"]["runs_mean"]})
-    return pd.DataFrame(rows, columns=["system", "label", "window", "runs_mean"])
-
-
 def comparison_title(recs: dict[str, dict | None]) -> ChartTitle:
     """Title of the window comparison chart."""
     parts, quiet = [], True
@@ -131,12 +109,6 @@ def comparison_title(recs: dict[str, dict | None]) -> ChartTitle:
     lead = "The recommended windows disturb almost no one" if quiet else "The recommended windows against the rest"
     return ChartTitle(f"{lead}: " + "; ".join(parts),
                       "Expected runs interrupted per month (mean over the months measured).")
-
-
-def due_week_rows(recs: dict[str, dict | None]) -> pd.DataFrame:
-    """Rows for the due-week chart: each system's due_week_costs with a system column."""
-    frames = [pd.DataFrame(rec["due_weeks"]).assign(system=s) for s in SYSTEMS if (rec := recs.get(s))]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def due_week_title(recs: dict[str, dict | None]) -> ChartTitle:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from basstory.analyses.capacity import normal_quantile
 from basstory.analyses.seasonality import CYCLE_DAYS_AFTER, CYCLE_DAYS_BEFORE, MONTH_OF_QUARTER_LABELS, TREND_DAYS
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_day, fmt_int, fmt_month, plural, weekday_name
@@ -282,12 +281,8 @@ def forecast_method(plan: dict) -> str:
             f"last quarter. The interval ({plan['level']:.0%}) comes from the spread of that rule's past errors: the "
             f"root mean square of ln(actual ÷ the value one season earlier) over "
             f"{plural(plan['errors'], 'past month')} is σ = {plan['sigma']:.2f}, so the interval is the forecast "
-            f"× e^(±{_z_text(plan['level'])}σ). Capacity = the interval's upper end plus {plan['headroom']:.0%} "
+            f"× e^(±{plan['z']:.2f}σ). Capacity = the interval's upper end plus {plan['headroom']:.0%} "
             f"headroom, rounded up.")
-
-
-def _z_text(level: float) -> str:
-    return f"{normal_quantile(level):.2f}"
 
 
 def forecast_title(plan: dict) -> ChartTitle:
