@@ -96,56 +96,22 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
 
 # --- The cubes as the view sees them --------------------------------------------------------------------------------
 
-#: The slot cube joined to its profiles: a "runs" table whose rows weigh `runs` runs each (filters apply as is).
-SLOT_RUNS_VIEW = """
-CREATE OR REPLACE VIEW slot_runs AS
-SELECT c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.runtime_missing, c.repeats, c.repeated_heads,
-       c.first_utc, c.last_utc, c.days_before,
-       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
-       p.cadence, p.org_key, p.scope
-FROM slot_cube c JOIN profiles p USING (profile_id)
-"""
+#: The org attributes every cube view carries from its org profile, so the story's filters apply to it as they
+#: apply to the runs.
+PROFILE_COLUMNS = ("p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, "
+                   "p.managed_by_practice, p.cadence, p.org_key, p.scope")
 
-UOM_RUNS_VIEW = """
-CREATE OR REPLACE VIEW uom_runs AS
-SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc,
-       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
-       p.org_key, p.scope
-FROM user_org_month c JOIN profiles p USING (profile_id)
-"""
-
-
-UO_RUNS_VIEW = """
-CREATE OR REPLACE VIEW uo_runs AS
-SELECT c.system, c.user_id, c.org_id, c.runs, c.first_utc, c.last_utc,
-       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
-       p.org_key, p.scope
-FROM user_org c JOIN profiles p USING (profile_id)
-"""
-
-LAG_RUNS_VIEW = """
-CREATE OR REPLACE VIEW lag_runs AS
-SELECT 'simple' AS system, c.run_local_date, c.lag, c.runs,
-       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
-       p.org_key, p.scope
-FROM lag_cube c JOIN profiles p USING (profile_id)
-"""
-
-CHAIN_CUBE_RUNS_VIEW = """
-CREATE OR REPLACE VIEW chain_cube_runs AS
-SELECT c.system, c.first_date, c.last_date, c.size, c.chains,
-       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
-       p.org_key, p.scope
-FROM chain_cube c JOIN profiles p USING (profile_id)
-"""
-
-CHAIN_RUNS_VIEW = """
-CREATE OR REPLACE VIEW chain_runs AS
-SELECT c.system, c.user_id, c.org_id, c.chain_no, c.size, c.first_date, c.last_date,
-       p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice,
-       p.org_key, p.scope
-FROM chains c JOIN profiles p USING (profile_id)
-"""
+#: Each cube joined to its profiles, as a view whose rows stand for `runs` (or `chains`) of one kind:
+#: view name -> (cube table, its own columns).
+CUBE_VIEWS: dict[str, tuple[str, str]] = {
+    "slot_runs": ("slot_cube", "c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.runtime_missing, "
+                               "c.repeats, c.repeated_heads, c.first_utc, c.last_utc, c.days_before"),
+    "uom_runs": ("user_org_month", "c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc"),
+    "uo_runs": ("user_org", "c.system, c.user_id, c.org_id, c.runs, c.first_utc, c.last_utc"),
+    "lag_runs": ("lag_cube", "'simple' AS system, c.run_local_date, c.lag, c.runs"),
+    "chain_cube_runs": ("chain_cube", "c.system, c.first_date, c.last_date, c.size, c.chains"),
+    "chain_runs": ("chains", "c.system, c.user_id, c.org_id, c.chain_no, c.size, c.first_date, c.last_date"),
+}
 
 
 def slots_sql(f: StoryFilters) -> str:
@@ -252,13 +218,10 @@ def _remember_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the cube views on a fast-engine connection (query.tables calls this)."""
-    con.execute(SLOT_RUNS_VIEW)
-    con.execute(UOM_RUNS_VIEW)
-    con.execute(UO_RUNS_VIEW)
-    con.execute(CHAIN_RUNS_VIEW)
-    con.execute(LAG_RUNS_VIEW)
-    con.execute(CHAIN_CUBE_RUNS_VIEW)
+    """Create the cube views (CUBE_VIEWS) on a fast-engine connection (query.tables calls this)."""
+    for name, (table, columns) in CUBE_VIEWS.items():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns}, {PROFILE_COLUMNS} "
+                    f"FROM {table} c JOIN profiles p USING (profile_id)")
 
 
 def memo_size(con: duckdb.DuckDBPyConnection) -> int:
