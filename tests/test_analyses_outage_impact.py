@@ -1,25 +1,29 @@
 """Who an outage window would disturb (analyses.outage_impact), on hand-worked staged datasets."""
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from basstory.analyses.outage import outage_window_costs
+from basstory.analyses.outage import BUCKET_SECONDS, outage_window_costs
 from basstory.analyses.outage_impact import (
     METRICS,
     OUTSIDE_DUE_WEEKS,
+    WINDOW_BUCKETS,
     available_metrics,
     best_windows,
     choice_by_metric,
     clock_changes,
+    distinct_per_window,
     due_week_costs,
     due_week_days,
     occurrence_metrics,
     window_impact,
     window_metrics,
 )
-from basstory.query.filters import StoryFilters
-from tests.staged_fixtures import org, run, staged_connection
+from basstory.query.filters import UNKNOWN_ORG_STATUS, StoryFilters
+from basstory.query.tables import connect, is_fast
+from tests.staged_fixtures import org, run, staged_connection, write_staged
 
 ORGS = [org("A"), org("B"), org("C", status="Deleted")]
 # February and March 2017 (AEDT, UTC+11 throughout); window (day 10, 14:00-16:00) holds:
@@ -45,6 +49,8 @@ def test_users_and_orgs_in_each_occurrence(con):
     assert occ.loc["2017-02", ["runs", "users", "orgs", "compute_s"]].tolist() == [3, 2, 2, 60]
     assert occ.loc["2017-03", ["runs", "users", "orgs", "compute_s"]].tolist() == [1, 1, 1, 5]
     assert occ.loc["2017-02", "start_utc"] == pd.Timestamp("2017-02-10 03:00")
+    quiet = occurrence_metrics(con, StoryFilters(), "full", ((5, 0),))             # no run in either occurrence
+    assert quiet[["runs", "users", "orgs", "compute_s"]].values.tolist() == [[0, 0, 0, 0], [0, 0, 0, 0]]
 
 
 def test_window_metrics_agree_with_the_default_method(con):
@@ -137,3 +143,77 @@ def test_due_week_costs_by_hand(tmp_path):
         "15–21", "day 21, 09:00–11:00", 1]
     assert costs.loc["quarterly", "days"] == "22–28"
     assert costs.loc["", "group"] == OUTSIDE_DUE_WEEKS
+
+
+def test_distinct_per_window_by_brute_force():
+    rng = np.random.default_rng(7)
+    n_buckets = 40
+    buckets = np.concatenate([rng.integers(0, n_buckets, 300), [0, 4, 8, 20, 24, 39]])
+    ids = np.concatenate([rng.integers(0, 12, 300), [50, 50, 50, 51, 51, 51]])    # gaps of exactly 4 buckets
+    expected = [len(set(ids[(buckets >= b) & (buckets < b + WINDOW_BUCKETS)])) for b in range(n_buckets)]
+    order = np.argsort(buckets, kind="stable")
+    assert distinct_per_window(buckets[order], ids[order], n_buckets).tolist() == expected
+    assert distinct_per_window(buckets, ids, n_buckets).tolist() == expected           # any order
+    assert distinct_per_window(buckets[:0], ids[:0], n_buckets).tolist() == [0] * n_buckets
+
+
+def _random_runs(seed: int) -> tuple[list[dict], list[dict]]:
+    """Runs of 8 users for 6 orgs (one deleted, one not paying) and orgs not in the org table, both systems, 1 Feb
+    to 30 Apr 2017 (across the clocks going back on 2 Apr): bursts of runs a few half hours apart around 30 busy
+    half hours, so users and orgs recur in overlapping and adjacent buckets, with gaps of exactly WINDOW_BUCKETS
+    buckets; a user runs for up to three orgs."""
+    rng = np.random.default_rng(seed)
+    orgs = [org("A"), org("B"), org("C", plan="Premium"), org("D", status="Deleted"), org("E", paying=False),
+            org("F", tax_period="Monthly")]
+    user_orgs = {f"u{i}": list(rng.choice(["A", "B", "C", "D", "E", "F", None], size=rng.integers(1, 4),
+                                          replace=False)) for i in range(8)}
+    first, last = pd.Timestamp("2017-01-31 13:00"), pd.Timestamp("2017-04-30 13:00")     # Sydney midnights (UTC)
+    half_hour = pd.Timedelta(seconds=BUCKET_SECONDS)
+    runs = [run(system, "u0", "A", utc=str(when)) for system in ("full", "simple") for when in (first, last)]
+    busy = rng.integers(10, (last - first) // half_hour - 10, size=30)      # half hours around which bursts start
+    for _ in range(240):
+        user = f"u{rng.integers(0, 8)}"
+        system = ("full", "simple")[rng.integers(0, 2)]
+        bucket = first + half_hour * int(busy[rng.integers(0, len(busy))] + rng.integers(-6, 7))
+        for gap in rng.choice([0, 0, 1, 2, 3, WINDOW_BUCKETS, WINDOW_BUCKETS, 5], size=rng.integers(1, 6)):
+            bucket += half_hour * int(gap)
+            if bucket >= last:
+                break
+            org_key = user_orgs[user][rng.integers(0, len(user_orgs[user]))]
+            when = bucket + pd.Timedelta(seconds=int(rng.integers(0, BUCKET_SECONDS)))
+            runs.append(run(system, user, org_key, utc=str(when), runtime=float(rng.integers(1, 10_000)) / 7,
+                            org_ref=None if org_key else f"gone{rng.integers(0, 2)}"))
+    return runs, orgs
+
+
+@pytest.fixture(scope="module")
+def random_engines(tmp_path_factory):
+    runs_path, orgs_path = write_staged(tmp_path_factory.mktemp("random_impact"), *_random_runs(2017))
+    return connect(runs_path, orgs_path), connect(runs_path, orgs_path, engine="reference")
+
+
+@pytest.mark.parametrize("filters", [
+    StoryFilters(),
+    StoryFilters(start=date(2017, 2, 10), end=date(2017, 4, 3)),
+    StoryFilters(statuses=("Active", "Deleted", UNKNOWN_ORG_STATUS), paying="all", tz="UTC"),
+    StoryFilters(plan_families=("Standard",), start=date(2017, 3, 1)),
+], ids=["contract", "dates", "every org", "plan and start"])
+@pytest.mark.parametrize("system", ["full", "simple"])
+@pytest.mark.parametrize("some_windows", [False, True], ids=["all windows", "some windows"])
+def test_fast_engine_counts_every_occurrence_as_the_reference(random_engines, filters, system, some_windows):
+    fast, reference = random_engines
+    assert is_fast(fast) and not is_fast(reference)
+    windows = None
+    if some_windows:    # the three windows holding the most users somewhere, the night of 2 Apr and a quiet one
+        every = occurrence_metrics(reference, filters, system).sort_values("users", ascending=False, kind="stable")
+        busiest = every.drop_duplicates(["day", "start_minute"]).head(3)
+        windows = tuple((int(d), int(m)) for d, m in zip(busiest["day"], busiest["start_minute"], strict=True))
+        windows += ((2, 120), (1, 0))
+    got = occurrence_metrics(fast, filters, system, windows)
+    expected = occurrence_metrics(reference, filters, system, windows)
+    assert not expected.empty and (expected["users"] >= 2).any() and (expected["orgs"] >= 2).any()
+    assert got.drop(columns="compute_s").equals(expected.drop(columns="compute_s"))
+    assert got["compute_s"].dtype == expected["compute_s"].dtype
+    assert np.allclose(got["compute_s"], expected["compute_s"], rtol=1e-12, atol=0)
+    if system == "simple":
+        assert (got["compute_s"] == 0).all()

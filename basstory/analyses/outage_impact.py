@@ -26,9 +26,10 @@ from basstory.analyses.outage import (
 )
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
-from basstory.query.filters import StoryFilters
-from basstory.query.queries import filtered_runs_sql, frame_with
-from basstory.query.view import per_view
+from basstory.query.filters import StoryFilters, org_predicate
+from basstory.query.queries import filtered_runs_sql, frame, frame_with
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view, slots_sql
 
 #: What a window's cost can be measured in: column prefix -> label.
 METRICS: dict[str, str] = {"runs": "runs", "users": "users", "orgs": "organisations", "compute_s": "compute-seconds"}
@@ -63,13 +64,20 @@ def system_occurrences(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
     return occ
 
 
+#: The UTC half-hour buckets an occurrence covers (its start is always on a bucket edge).
+WINDOW_BUCKETS = WINDOW_MINUTES * 60 // BUCKET_SECONDS
+
+
 @per_view
 def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
                        windows: tuple[tuple[int, int], ...] | None = None) -> pd.DataFrame:
-    """What each occurrence of the windows holds, from one DuckDB query joining the occurrences to the kept runs.
+    """What each occurrence of the windows holds.
 
     `windows` limits the answer to those (day, start_minute) windows; None means all 1,344. An occurrence covers
-    four UTC half-hour buckets (its start is always on a bucket edge), so the join is on the bucket.
+    WINDOW_BUCKETS UTC half-hour buckets (its start is always on a bucket edge). On the fast engine runs and
+    compute-seconds are the view's slots summed over those buckets and distinct users and orgs come from
+    `distinct_per_window` over the kept runs (`_fast_counts`); the reference engine joins the occurrences to the
+    kept runs in one DuckDB query.
     Grain: one row per occurrence. Columns: month, day, start_minute, start_utc, end_utc, runs, users (distinct),
     orgs (distinct organisations; a run whose org is not in the org table counts by its reference), compute_s (sum
     of runtime; 0 for Simple BAS, which has none).
@@ -87,7 +95,10 @@ def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
     occ = occ.reset_index(drop=True)
     occ["occurrence"] = np.arange(len(occ))
     occ["first_bucket"] = occ["start_utc"].astype("int64") // 1_000_000 // BUCKET_SECONDS
-    width = WINDOW_MINUTES * 60 // BUCKET_SECONDS
+    if is_fast(con):
+        counts = _fast_counts(con, f, system, occ["first_bucket"].to_numpy(dtype=np.int64))
+        return occ.assign(**counts)[columns]
+    width = WINDOW_BUCKETS
     sql = f"""
         WITH ob AS (SELECT occurrence, first_bucket + unnest(range({width})) AS bucket
                     FROM occ_table),
@@ -107,6 +118,108 @@ def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
         out[column] = out[column].fillna(0).astype("int64")
     out["compute_s"] = out["compute_s"].fillna(0.0).astype("float64")
     return out[columns]
+
+
+def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
+                 first_bucket: np.ndarray) -> dict[str, np.ndarray]:
+    """runs, users, orgs and compute_s of the occurrences starting at `first_bucket` (epoch // BUCKET_SECONDS), on
+    the fast engine. Runs and runtime are the view's slots summed over each occurrence's buckets; distinct users and
+    orgs come from `distinct_per_window` over the kept runs' (bucket, user, org), read from `runs_derived` in its
+    time order: only those columns, and only the half hours the occurrences cover."""
+    low = int(first_bucket.min())
+    n_buckets = int(first_bucket.max()) - low + WINDOW_BUCKETS
+    start = first_bucket - low
+
+    slots = frame(con, f"SELECT bucket - {low} AS bucket, CAST(sum(runs) AS BIGINT) AS runs, "
+                       f"coalesce(sum(runtime_s), 0) AS runtime_s FROM ({slots_sql(f)}) "
+                       f"WHERE system = $system AND bucket BETWEEN {low} AND {low + n_buckets - 1} GROUP BY bucket",
+                  {"system": system})
+    runs = np.zeros(n_buckets, dtype=np.int64)
+    runtime = np.zeros(n_buckets, dtype=np.float64)
+    runs[slots["bucket"].to_numpy(dtype=np.int64)] = slots["runs"].to_numpy(dtype=np.int64)
+    runtime[slots["bucket"].to_numpy(dtype=np.int64)] = slots["runtime_s"].to_numpy(dtype=np.float64)
+
+    # the half hours the occurrences cover, as ranges of run_utc (the scan skips the row groups outside them)
+    covered = np.zeros(n_buckets + 2, dtype=np.int8)
+    for k in range(WINDOW_BUCKETS):
+        covered[start + k + 1] = 1
+    edges = np.flatnonzero(np.diff(covered))        # alternately the first bucket of a range and one past its last
+
+    def instant(offset: int) -> str:
+        return f"TIMESTAMP '{pd.Timestamp((low + int(offset)) * BUCKET_SECONDS, unit='s')}'"
+
+    ranges = [f"(run_utc >= {instant(a)} AND run_utc < {instant(b)})" for a, b in zip(edges[0::2], edges[1::2],
+                                                                                      strict=True)]
+    # the view's filters: those on the org are a set of org profiles; dates and the system are columns of runs
+    profiles = frame(con, f"SELECT profile_id FROM profiles WHERE {org_predicate(f)}")["profile_id"].tolist()
+    conditions = ["system = $system", f"list_contains({[int(p) for p in profiles]}::INTEGER[], profile_id)",
+                  "(" + " OR ".join(ranges) + ")"]
+    if f.start is not None:
+        conditions.append(f"run_local_date >= DATE '{f.start.isoformat()}'")
+    if f.end is not None:
+        conditions.append(f"run_local_date <= DATE '{f.end.isoformat()}'")
+    # a plain filtered scan keeps the file's time order, so the runs come grouped by bucket
+    sql = (f"SELECT CAST(epoch_us(run_utc) // {BUCKET_SECONDS * 1_000_000} - {low} AS INTEGER) AS bucket, user_id, "
+           f"org_id FROM runs_derived WHERE {' AND '.join(conditions)}")
+    cursor = con.cursor()
+    try:
+        kept = cursor.execute(sql, {"system": system}).fetchnumpy()
+    finally:
+        cursor.close()
+    return {"runs": sum(runs[start + k] for k in range(WINDOW_BUCKETS)),
+            "users": distinct_per_window(kept["bucket"], kept["user_id"], n_buckets)[start],
+            "orgs": distinct_per_window(kept["bucket"], kept["org_id"], n_buckets)[start],
+            "compute_s": sum(runtime[start + k] for k in range(WINDOW_BUCKETS))}
+
+
+def distinct_per_window(buckets: np.ndarray, ids: np.ndarray, n_buckets: int) -> np.ndarray:
+    """How many distinct ids the rows of each window hold, for a window (WINDOW_BUCKETS buckets) starting at every
+    bucket 0 .. n_buckets - 1.
+
+    `buckets` (offsets in [0, n_buckets)) and `ids` (non-negative integers) are one row each, in any order (in
+    bucket order is fastest: no sort). A distinct (bucket t, id) pair whose id was last seen in bucket p < t (or
+    never) holds the first of that id in exactly the windows starting at b with max(p + 1, t - WINDOW_BUCKETS + 1)
+    <= b <= t; a difference array over the buckets (+1 at the low end, -1 after t) summed cumulatively counts them.
+    Returns an int64 array of length n_buckets.
+    """
+    width = WINDOW_BUCKETS
+    buckets = np.asarray(buckets)
+    ids = np.asarray(ids)
+    if len(buckets) == 0:
+        return np.zeros(n_buckets, dtype=np.int64)
+    if np.any(buckets[1:] < buckets[:-1]):
+        order = np.argsort(buckets, kind="stable")
+        buckets, ids = buckets[order], ids[order]
+    per_bucket = np.bincount(buckets, minlength=n_buckets)
+    occupied = np.flatnonzero(per_bucket)
+    ends = np.cumsum(per_bucket)[occupied]
+    starts = ends - per_bucket[occupied]
+    last = np.full(int(ids.max()) + 1, -width, dtype=np.int32)     # never seen: every gap is at least `width`
+    mark = np.zeros(len(last), dtype=np.int32)
+    positions = np.arange(int(per_bucket.max()), dtype=np.int32)
+    gaps = np.empty(len(ids), dtype=np.int32)
+    distinct = np.empty(len(occupied), dtype=np.int64)
+    done = 0
+    for i, (s, e, t) in enumerate(zip(starts.tolist(), ends.tolist(), occupied.tolist(), strict=True)):
+        x = ids[s:e]
+        # one row per distinct id of the bucket: the row whose position its mark kept
+        here = positions[:e - s]
+        mark[x] = here
+        first = x[mark[x] == here]
+        n = len(first)
+        np.subtract(t, last[first], out=gaps[done:done + n])
+        last[first] = t
+        distinct[i] = n
+        done += n
+    gaps = np.minimum(gaps[:done], width)
+    # pairs per (bucket, gap): a pair of gap g adds 1 to the windows starting at t - g + 1 .. t
+    pairs = np.bincount(np.repeat(occupied * width - 1, distinct) + gaps,
+                        minlength=n_buckets * width).reshape(n_buckets, width)
+    change = np.zeros(n_buckets + width, dtype=np.int64)           # index b + width - 1 is window start b
+    for g in range(1, width + 1):
+        change[width - g:width - g + n_buckets] += pairs[:, g - 1]
+    change[width:width + n_buckets] -= pairs.sum(axis=1)
+    return np.cumsum(change)[width - 1:width - 1 + n_buckets]
 
 
 def _per_window(occ: pd.DataFrame, metric: str) -> pd.DataFrame:
