@@ -114,3 +114,17 @@ def test_summary_and_due_dates(tmp_path):
     assert due["label"].tolist() == ["Q2 28 Feb / Q2 agent 28 Feb"]
     assert seasonality_summary(con, StoryFilters(statuses=())) == {}
     assert due_dates_in_view(con, StoryFilters(statuses=())).empty
+
+
+def test_factors_equal_but_for_float_noise_tie():
+    """Two factors that differ only in their last bits (the order threads summed them in) tie: the earlier day wins,
+    whichever of the two came out a hair larger."""
+    import pandas as pd
+
+    from basstory.analyses.seasonality import first_by_factor
+
+    for noise in (4e-15, -4e-15):
+        rows = pd.DataFrame({"system": ["full"] * 3, "day_of_month": [12, 21, 5],
+                             "factor": [16.0, 16.0 + noise, 0.5]})
+        assert first_by_factor(rows, "day_of_month")["day_of_month"] == 12
+        assert first_by_factor(rows, "day_of_month", highest=False)["day_of_month"] == 5

@@ -199,6 +199,18 @@ def daily_decomposition(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict
     }
 
 
+#: Factors equal to this many decimals are a tie (they are averages of ratios, and the last bits of a float sum
+#: depend on the order DuckDB's threads add them in).
+FACTOR_DECIMALS = 9
+
+
+def first_by_factor(rows: pd.DataFrame, tie: str, highest: bool = True) -> pd.Series:
+    """The row with the highest (or lowest) factor; factors equal to FACTOR_DECIMALS decimals tie, and ties go to
+    the smallest `tie`."""
+    ranked = rows.assign(_factor=rows["factor"].astype("float64").round(FACTOR_DECIMALS))
+    return rows.loc[ranked.sort_values(["_factor", tie], ascending=[not highest, True]).index[0]]
+
+
 @per_view
 def seasonality_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's headline numbers per system, for the narrative: {system: {...}} for each system with runs.
@@ -229,14 +241,13 @@ def seasonality_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict
         q = parts["month_of_quarter"]
         q = q[q["system"] == system]
         if not q.empty:
-            top_q = q.sort_values(["factor", "month_of_quarter"], ascending=[False, True]).iloc[0]
+            top_q = first_by_factor(q, "month_of_quarter")
             info.update(peak_month_of_quarter=int(top_q["month_of_quarter"]),
                         peak_month_of_quarter_factor=float(top_q["factor"]))
         w = parts["weekly"]
         w = w[w["system"] == system]
         if not w.empty:
-            hi = w.sort_values(["factor", "weekday"], ascending=[False, True]).iloc[0]
-            lo = w.sort_values(["factor", "weekday"], ascending=[True, True]).iloc[0]
+            hi, lo = first_by_factor(w, "weekday"), first_by_factor(w, "weekday", highest=False)
             info.update(busiest_weekday=str(hi["weekday_name"]), busiest_weekday_factor=float(hi["factor"]),
                         quietest_weekday=str(lo["weekday_name"]), quietest_weekday_factor=float(lo["factor"]))
         summary[str(system)] = info

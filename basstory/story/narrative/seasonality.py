@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from basstory.analyses.seasonality import CYCLE_DAYS_AFTER, CYCLE_DAYS_BEFORE, MONTH_OF_QUARTER_LABELS, TREND_DAYS
+from basstory.analyses.seasonality import (
+    CYCLE_DAYS_AFTER,
+    CYCLE_DAYS_BEFORE,
+    MONTH_OF_QUARTER_LABELS,
+    TREND_DAYS,
+    first_by_factor,
+)
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_day, fmt_int, fmt_month, plural, weekday_name
 from basstory.story.narrative.common import ChartTitle
@@ -27,15 +33,13 @@ def times(x: float) -> str:
 
 
 def _extremes(frame: pd.DataFrame, tie: str) -> Iterator[tuple[str, pd.Series, pd.Series]]:
-    """Per system in the frame: (system, its row with the highest factor, its row with the lowest); ties go to the
-    smallest `tie`."""
+    """Per system in the frame: (system, its row with the highest factor, its row with the lowest); factors equal to
+    analyses.seasonality.FACTOR_DECIMALS decimals tie, and ties go to the smallest `tie`."""
     for system in SYSTEMS:
         rows = frame[frame["system"] == system]
         if rows.empty:
             continue
-        high = rows.sort_values(["factor", tie], ascending=[False, True]).iloc[0]
-        low = rows.sort_values(["factor", tie], ascending=[True, True]).iloc[0]
-        yield system, high, low
+        yield system, first_by_factor(rows, tie), first_by_factor(rows, tie, highest=False)
 
 
 def days_phrase(offset: int) -> str:
