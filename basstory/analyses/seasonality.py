@@ -25,6 +25,9 @@ CYCLE_DAYS_AFTER = 5
 TREND_DAYS = 28
 QUARTERLY_CADENCES = ("quarterly", "quarterly_agent")
 WEEKDAY_NAMES = WEEKDAYS
+#: Seasonal factors are kept to this many decimals (they are averages of ratios, and the last bits of a float sum
+#: depend on the order DuckDB's threads add them in); factors equal to them tie.
+FACTOR_DECIMALS = 9
 MONTH_OF_QUARTER_LABELS = {1: "1st month (Jan, Apr, Jul, Oct)", 2: "2nd month (Feb, May, Aug, Nov)",
                            3: "3rd month (Mar, Jun, Sep, Dec)"}
 
@@ -191,17 +194,16 @@ def daily_decomposition(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict
     month_of_quarter["month_of_quarter"] = month_of_quarter["month_of_quarter"].astype("int64")
     month_of_quarter["months"] = month_of_quarter["months"].astype("int64")
     month_of_quarter["label"] = month_of_quarter["month_of_quarter"].map(MONTH_OF_QUARTER_LABELS)
+    for factors in (weekly, day_of_month, month_of_quarter):
+        # the last bits of an average depend on the order threads add it up in: without them the factors, the
+        # extremes named and the "16×" written from them are the same on every run
+        factors["factor"] = factors["factor"].astype("float64").round(FACTOR_DECIMALS)
     return {
         "daily": daily,
         "weekly": weekly[empty["weekly"].columns],
         "day_of_month": day_of_month[empty["day_of_month"].columns],
         "month_of_quarter": month_of_quarter[empty["month_of_quarter"].columns],
     }
-
-
-#: Factors equal to this many decimals are a tie (they are averages of ratios, and the last bits of a float sum
-#: depend on the order DuckDB's threads add them in).
-FACTOR_DECIMALS = 9
 
 
 def first_by_factor(rows: pd.DataFrame, tie: str, highest: bool = True) -> pd.Series:
