@@ -23,7 +23,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 
@@ -230,4 +230,5 @@ def memo_size(con: duckdb.DuckDBPyConnection) -> int:
         return len(_memos.get(con, ()))
 
 
-__all__ = ["per_view", "slots_sql", "uom_sql", "install", "memo_size", "Any"]
+__all__ = ["CUBE_VIEWS", "install", "memo_size", "per_view", "set_before_compute", "slots_sql", "user_orgs_sql",
+           "uom_sql"]
