@@ -235,22 +235,11 @@ def bench_views(options: dict) -> dict[str, tuple[str, object]]:
 
 
 def _forget_views(con) -> None:
-    """Forget what earlier builds left on `con` for any view (the per-view memo and the per-view tables), so the
-    next build is timed as the first page anyone opens for its view."""
+    """Forget what earlier builds left on `con` for any view, so the next build is timed as the first page anyone
+    opens for its view."""
     from basstory.query import view
 
-    for registry in ("_memos", "_tables"):
-        held = getattr(view, registry, None)
-        if held is not None:
-            held.pop(con, None)
-    cursor = con.cursor()
-    try:
-        names = [n for (n,) in cursor.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'view_')").fetchall()]
-        for name in names:
-            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
-    finally:
-        cursor.close()
+    view.forget(con)
 
 
 def chart_bytes(blocks) -> int:

@@ -186,6 +186,8 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
                 _remember_table(con, name)
         finally:
             cursor.close()
+            with _memo_lock:
+                _key_locks.pop((id(con), name), None)
 
 
 def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list[date]) -> str:
@@ -213,8 +215,16 @@ def _remember_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
         names.append(name)
         dropped = names[:-VIEW_TABLES]
         del names[:-VIEW_TABLES]
-    for old in dropped:
-        con.cursor().execute(f"DROP TABLE IF EXISTS {old}")
+    _drop_tables(con, dropped)
+
+
+def _drop_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    cursor = con.cursor()
+    try:
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    finally:
+        cursor.close()
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
@@ -224,11 +234,14 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
                     f"FROM {table} c JOIN profiles p USING (profile_id)")
 
 
-def memo_size(con: duckdb.DuckDBPyConnection) -> int:
-    """How many results are memoised for `con` (for tests)."""
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget every view's memoised results and per-view tables on `con`: its next build of any view is computed as
+    the first (the page benchmark times new views this way)."""
     with _memo_lock:
-        return len(_memos.get(con, ()))
+        _memos.pop(con, None)
+        names = _tables.pop(con, [])
+    _drop_tables(con, names)
 
 
-__all__ = ["CUBE_VIEWS", "install", "memo_size", "per_view", "set_before_compute", "slots_sql", "user_orgs_sql",
+__all__ = ["CUBE_VIEWS", "forget", "install", "per_view", "set_before_compute", "slots_sql", "user_orgs_sql",
            "uom_sql"]
