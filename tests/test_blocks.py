@@ -12,6 +12,7 @@ from basstory.story.blocks import (
     Chart,
     Choice,
     Columns,
+    Details,
     Heading,
     Metric,
     Metrics,
@@ -36,6 +37,12 @@ def test_walk_goes_through_columns_and_tabs_in_reading_order():
     assert [type(b).__name__ for b in walk(content)] == ["Heading", "Columns", "Chart", "Text", "Chart", "Tabs",
                                                          "Chart", "Note", "Chart"]
     assert [c.key for c in charts(content)] == ["left", "right", "tab1", "last"]
+
+
+def test_walk_goes_into_a_details_fold():
+    content = [a_chart("lead"), Details("Details", (Text("method"), a_chart("more"), Details("inner", (Note("n"),))))]
+    assert [type(b).__name__ for b in walk(content)] == ["Chart", "Details", "Text", "Chart", "Details", "Note"]
+    assert [c.key for c in charts(content)] == ["lead", "more"]
 
 
 @pytest.mark.parametrize("data", [None, FRAME.iloc[0:0]])

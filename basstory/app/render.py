@@ -3,6 +3,7 @@ story's HTML export button. The content itself comes from the chapter builders (
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -16,6 +17,8 @@ from basstory.story.registry import chapter_at
 
 #: Streamlit's icons for the note tones.
 NOTE_BOXES = {"info": st.info, "success": st.success, "warning": st.warning}
+#: Whether the blocks being drawn are inside a Details fold (an expander).
+_FOLDED: ContextVar[bool] = ContextVar("folded", default=False)
 
 
 # --- The data the story shows ---------------------------------------------------------------------------------------
@@ -114,6 +117,17 @@ def draw(block: B.Block) -> None:
             for tab, (_, content) in zip(st.tabs([label for label, _ in block.tabs]), block.tabs, strict=True):
                 with tab:
                     chapter(content)
+        case B.Details():
+            if _FOLDED.get():       # Streamlit does not nest expanders: a fold inside a fold is drawn open
+                st.markdown(f"**{block.title}**")
+                chapter(block.blocks)
+            else:
+                token = _FOLDED.set(True)
+                try:
+                    with st.expander(block.title, icon=":material/unfold_more:"):
+                        chapter(block.blocks)
+                finally:
+                    _FOLDED.reset(token)
         case B.Outline():
             query = ui.current_query()
             for link in block.links:
@@ -140,7 +154,9 @@ def _metric(metric: B.Metric) -> None:
 
 def _table(block: B.Table) -> None:
     config = {name: _column_config(column) for name, column in block.columns.items()}
-    with st.expander(block.collapsed) if block.collapsed else st.container():
+    if block.collapsed and _FOLDED.get():   # already in a fold: a title, not a second expander
+        st.markdown(f"**{block.collapsed}**")
+    with st.expander(block.collapsed) if block.collapsed and not _FOLDED.get() else st.container():
         st.dataframe(block.data, hide_index=True, column_config=config or None)
 
 

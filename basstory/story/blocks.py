@@ -148,6 +148,15 @@ class Tabs:
 
 
 @dataclass(frozen=True)
+class Details:
+    """Secondary content (method text, further charts, check tables) in a closed fold titled `title`: an expander
+    in the app, a <details> element in the export. A chapter leads with its finding and at most three charts; the
+    rest of what a reader might want goes in a fold."""
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
 class ChapterLink:
     path: str
     title: str
@@ -162,14 +171,16 @@ class Outline:
 
 
 Block = (Headline | Scope | Heading | Text | Bullets | Caption | Note | Metrics | Chart | Table | Choice | Columns
-         | Tabs | Outline)
+         | Tabs | Details | Outline)
 
 
 def walk(blocks: Iterable[Block]) -> Iterator[Block]:
-    """Every block, depth first, through columns and tabs."""
+    """Every block, depth first, through columns, tabs and folds."""
     for block in blocks:
         yield block
-        if isinstance(block, Columns):
+        if isinstance(block, Details):
+            yield from walk(block.blocks)
+        elif isinstance(block, Columns):
             for column in block.columns:
                 yield from walk(column)
         elif isinstance(block, Tabs):
