@@ -3,14 +3,15 @@ synthetic-sample notice), the shared sidebar filters, the page, then the link to
 import streamlit as st
 
 from basstory.app import render, ui
-from basstory.story.registry import CHAPTERS, DATA_PAGE
+from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE
 
 st.set_page_config(page_title="basstory · BAS usage", page_icon=":material/auto_stories:", layout="wide")
 
 story = [st.Page(c.path, title=c.title, icon=c.icon, url_path=c.url_path, default=(i == 0))
          for i, c in enumerate(CHAPTERS)]
 data = [st.Page(DATA_PAGE.path, title=DATA_PAGE.title, icon=DATA_PAGE.icon, url_path=DATA_PAGE.url_path)]
-page = st.navigation({"The story": story, "Data": data})
+slides = [st.Page(SLIDES_PAGE.path, title=SLIDES_PAGE.title, icon=SLIDES_PAGE.icon, url_path=SLIDES_PAGE.url_path)]
+page = st.navigation({"The story": story, "Present": slides, "Data": data})
 
 with ui.reader_run():                        # background work waits while a reader's page runs
     ui.pin_version()

@@ -168,6 +168,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from basstory.ingest.versions import find_version
     from basstory.query.tables import connect_version
 
+    if args.pdf is not None and not args.slides:
+        print("error: --pdf prints the slide deck: add --slides", file=sys.stderr)
+        return 2
     filters = parse_filters(start=args.start, end=args.end, systems=args.systems, statuses=args.statuses,
                             paying=args.paying, plan_families=args.plan_families, plans=args.plans,
                             tax_periods=args.tax_periods, channel_types=args.channel_types, managed=args.managed,
@@ -183,6 +186,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
               f"--activate`", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    if args.slides:
+        return _export_slides(args, filters, version, started)
     page = story_html(connect_version(version), filters, version, datetime.now(UTC)).encode("utf-8")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +196,37 @@ def _cmd_export(args: argparse.Namespace) -> int:
     partial.replace(out)        # a scheduled reader never sees half a file
     took = time.perf_counter() - started
     print(f"wrote {out} ({len(page) / 1e6:.1f} MB) in {took:.1f} s: dataset {version.id} ({version.name})")
+    print(f"filters: {filters_sentence(filters)}")
+    return 0
+
+
+def _export_slides(args: argparse.Namespace, filters, version, started: float) -> int:
+    """`export --slides`: the deck as one offline HTML file at --out and, with --pdf, printed to PDF beside it
+    (or at --pdf's path) by headless Chromium."""
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    from basstory.export.html import filters_sentence
+    from basstory.export.slides import PdfUnavailable, deck_pdf, slides_html
+    from basstory.query.tables import connect_version
+
+    page = slides_html(connect_version(version), filters, version, datetime.now(UTC))
+    out = Path(args.out)
+    written = [(out, page.encode("utf-8"))]
+    if args.pdf is not None:
+        try:
+            written.append((Path(args.pdf) if args.pdf else out.with_suffix(".pdf"), deck_pdf(page)))
+        except PdfUnavailable as error:
+            print(f"error: {error}. Nothing was written.", file=sys.stderr)
+            return 2
+    for path, content in written:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(content)
+        partial.replace(path)
+        print(f"wrote {path} ({len(content) / 1e6:.1f} MB)")
+    print(f"in {time.perf_counter() - started:.1f} s: dataset {version.id} ({version.name})")
     print(f"filters: {filters_sentence(filters)}")
     return 0
 
@@ -239,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="with --pages: also write the markdown report here (and .json)")
     p.set_defaults(run=_cmd_bench)
 
-    p = sub.add_parser("export", help="write the whole story, as filtered, to one offline HTML file")
+    p = sub.add_parser("export", help="write the whole story (or, with --slides, the slide deck), as filtered, to one "
+                                      "offline HTML file")
     p.add_argument("--out", required=True, help="the HTML file to write (replaced if it exists)")
     p.add_argument("--dataset", default="current", metavar="ID", help="dataset version id or prefix (default: current)")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first Sydney date (default: the data's first)")
@@ -253,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel-types", metavar="LIST", help="channel types, comma-separated (default: all)")
     p.add_argument("--managed", metavar="CHOICE", help="all, managed or not-managed by a practice (default: all)")
     p.add_argument("--tz", metavar="ZONE", help="zone times are shown in, e.g. Perth or UTC (default: Sydney)")
+    p.add_argument("--slides", action="store_true",
+                   help="write the slide deck instead of the story (one slide a screen, speaker notes on 'n')")
+    p.add_argument("--pdf", nargs="?", const="", default=None, metavar="PATH",
+                   help="with --slides: also print the deck to PDF with headless Chromium (default: --out with .pdf)")
     p.set_defaults(run=_cmd_export)
     return parser
 

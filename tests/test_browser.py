@@ -2,7 +2,7 @@
 exception shown on a page or raised in the browser."""
 import pytest
 
-from basstory.story.registry import CHAPTERS, DATA_PAGE
+from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE
 from tests.conftest import wait_idle
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,7 @@ def test_walk_the_story(browser, app_url):
     wait_idle(page)
     links = page.locator('[data-testid="stSidebarNavLink"]')
     titles = [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]
-    assert titles == [c.title for c in CHAPTERS] + [DATA_PAGE.title]
+    assert titles == [c.title for c in CHAPTERS] + [SLIDES_PAGE.title, DATA_PAGE.title]
     for chapter in [*CHAPTERS, DATA_PAGE]:
         # the cover is the default page, served at '/'
         page.goto(f"{app_url}/" + ("" if chapter is CHAPTERS[0] else chapter.url_path))

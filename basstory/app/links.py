@@ -22,6 +22,7 @@ from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_
 
 CUSTOM_RANGE = "Custom range"
 PRESENT = "present"
+SLIDE = "slide"
 #: Words a link may use to switch presentation mode on or off (`?present=1` is the canonical form).
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -79,6 +80,14 @@ def page_params() -> tuple[Param, ...]:
                  for chapter in CHAPTERS for choice in chapter.choices)
 
 
+def slide_param() -> Param:
+    """`?slide=N` on the slides page: which slide it opens at (1 to the longest deck; a shorter deck shows its last)."""
+    from basstory.story.registry import SLIDES_PAGE
+    from basstory.story.slides import PLAN
+
+    return Param(SLIDE, "slide", choices=tuple(str(n) for n in range(1, len(PLAN) + 1)), page=SLIDES_PAGE.path)
+
+
 def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:
     """Every parameter a link may carry, for one dataset.
 
@@ -105,6 +114,7 @@ def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:
         Param("tz", "time zone", choices=_fixed(DISPLAY_TZS, tz_label)),
         Param(PRESENT, "presentation mode", kind="switch"),
         *page_params(),
+        slide_param(),
     ]
     return {p.key: p for p in params}
 

@@ -21,7 +21,7 @@ from basstory.core.text import md_escape
 from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.story import theme
-from basstory.story.registry import CHAPTERS, DATA_PAGE, Chapter, neighbours
+from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
 
@@ -347,7 +347,7 @@ def headline(title: str, finding: str) -> None:
 
 LINK_NOTES = "link_notes"
 PRESENT = links.PRESENT
-_PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DATA_PAGE)}
+_PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DATA_PAGE, SLIDES_PAGE)}
 
 
 def page_chapter(page) -> Chapter | None:

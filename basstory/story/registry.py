@@ -70,6 +70,9 @@ CHAPTERS: tuple[Chapter, ...] = (
 
 DATA_PAGE = Chapter("pages/data.py", "Data", "data", ":material/database:",
                     "Which extract is the story showing, and how is a new one loaded?")
+#: The story as a slide deck for a presenter (basstory.story.slides): one slide at a time, `?slide=N` in the link.
+SLIDES_PAGE = Chapter("pages/slides.py", "Slides", "slides", ":material/slideshow:",
+                      "The story as slides: one headline and one chart a slide, with speaker notes.")
 
 
 def chapter_at(path: str) -> Chapter:
