@@ -36,8 +36,8 @@ CHART_KEYS = {
                     "int_channel_type", "int_managed"],
     "comparison": ["cmp_activity", "cmp_usage", "cmp_quarters", "cmp_take_up", "cmp_per_entity", "cmp_repeats",
                    "cmp_plan_family", "cmp_tax_period", "cmp_channel_type", "cmp_plans"],
-    "seasonality": ["sea_months", "sea_cycle", "sea_daily_full", "sea_daily_simple", "sea_weekly", "sea_quarter",
-                    "sea_dom", "sea_load", "sea_concurrency", "sea_runtime", "sea_forecast"],
+    "seasonality": ["sea_months", "sea_cycle", "sea_forecast", "sea_daily_full", "sea_daily_simple", "sea_weekly",
+                    "sea_quarter", "sea_dom", "sea_load", "sea_concurrency", "sea_runtime"],
     "outage": ["out_heatmap"],
     "recommendation": ["rec_compare", "rec_due"],
 }
@@ -174,10 +174,10 @@ def test_recommendation_one_column_per_selected_system(build_on_sample):
 
 def test_seasonality_states_its_method_and_capacity(build_on_sample):
     blocks = build_on_sample("seasonality", StoryFilters())
-    text = " ".join(b.markdown for b in blocks if isinstance(b, Text))
+    text = " ".join(b.markdown for b in walk(blocks) if isinstance(b, Text))
     assert "centred 28-day moving average" in text and "Little's law" in text
     assert any(b.tone == "success" and b.text.startswith("Provision for **") for b in blocks if isinstance(b, Note))
-    hours = next(b for b in blocks if isinstance(b, Table))
+    hours = next(b for b in walk(blocks) if isinstance(b, Table))
     assert hours.collapsed and set(hours.columns) <= set(hours.data.columns)
 
 

@@ -1,6 +1,7 @@
 """Chapter 1's sentences: exact text for given numbers, including nothing at all and one system missing."""
 import pytest
 
+from basstory.core.text import hour_range, ordinal
 from basstory.story.narrative import interaction as n
 
 WEEK = {
@@ -36,19 +37,19 @@ def test_zone_name(tz, name):
 @pytest.mark.parametrize("value, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (11, "11th"), (12, "12th"), (21, "21st"),
                                          (22, "22nd"), (28, "28th")])
 def test_ordinal(value, text):
-    assert n.ordinal(value) == text
+    assert ordinal(value) == text
 
 
 def test_hour_range_wraps_at_midnight():
-    assert (n.hour_range(9), n.hour_range(23)) == ("09:00–10:00", "23:00–00:00")
+    assert (hour_range(9), hour_range(23)) == ("09:00–10:00", "23:00–00:00")
 
 
 @pytest.mark.parametrize("week, due, tz, sentence", [
-    (WEEK, DUE, "Australia/Sydney", "67% of BAS runs happen in weekday business hours (08:00–18:00 Sydney time), "
-                                    "busiest on Tuesdays 10:00–11:00, and 47% come in the last week before a BAS due "
-                                    "date."),
-    (WEEK, {}, "UTC", "67% of BAS runs happen in weekday business hours (08:00–18:00 UTC), busiest on Tuesdays "
-                      "10:00–11:00."),
+    (WEEK, DUE, "Australia/Sydney", "67% of BAS runs happen in weekday business hours (08:00–18:00 Sydney time); "
+                                    "they are busiest on Tuesdays, and the busiest hour of the day is 10:00–11:00; "
+                                    "47% come in the last week before a BAS due date."),
+    (WEEK, {}, "UTC", "67% of BAS runs happen in weekday business hours (08:00–18:00 UTC); they are busiest on "
+                      "Tuesdays, and the busiest hour of the day is 10:00–11:00."),
     ({}, {}, "UTC", "No report runs match these filters."),
 ])
 def test_interaction_finding(week, due, tz, sentence):
@@ -57,19 +58,25 @@ def test_interaction_finding(week, due, tz, sentence):
 
 def test_heatmap_title():
     assert n.heatmap_title(WEEK, "Australia/Sydney") == (
-        "Full BAS peaks on Tuesdays 10:00–11:00 and Simple BAS peaks on Mondays 15:00–16:00 (Sydney time)",
-        "Share of each system's runs by weekday and hour. Runs in business hours (Mon–Fri 08:00–18:00): "
-        "Full BAS 71%; Simple BAS 50%.")
+        "Full BAS is busiest on Tuesdays; Simple BAS is busiest on Mondays; Full BAS: the busiest hour of the day is "
+        "10:00–11:00; Simple BAS: the busiest hour of the day is 15:00–16:00 (Sydney time)",
+        "Share of each system's runs by weekday and hour; darker = more. Busiest weekday and hour: the row and the "
+        "column with the most runs. Runs in business hours (Mon–Fri 08:00–18:00): Full BAS 71%; Simple BAS 50%.")
     one = n.heatmap_title({"full": WEEK["full"], "all": WEEK["all"]}, "UTC")
-    assert one.text == "Full BAS peaks on Tuesdays 10:00–11:00 (UTC)"
+    assert one.text == "Full BAS is busiest on Tuesdays; for it the busiest hour of the day is 10:00–11:00 (UTC)"
+    same_hour = {"full": WEEK["full"], "simple": {**WEEK["simple"], "hour": 10}}
+    assert n.heatmap_title(same_hour, "UTC").text == (
+        "Full BAS is busiest on Tuesdays; Simple BAS is busiest on Mondays; for both the busiest hour of the day is "
+        "10:00–11:00 (UTC)")
     assert n.heatmap_title({}, "UTC") == ("No runs in this view", "")
 
 
 def test_day_of_month_title():
-    month = {"full": {"busiest_day": 21, "busiest_runs_per_day": 30.0, "median_runs_per_day": 10.0, "peak_ratio": 3.0},
-             "simple": {"busiest_day": 28, "busiest_runs_per_day": 2.0, "median_runs_per_day": 0.0, "peak_ratio": 0.0}}
+    month = {"full": {"day": 21, "runs_per_day": 30.0, "median_runs_per_day": 10.0, "ratio": 3.0},
+             "simple": {"day": 28, "runs_per_day": 2.0, "median_runs_per_day": 0.0, "ratio": 0.0}}
     assert n.day_of_month_title(month, ["21st monthly", "28th quarterly"]) == (
-        "Full BAS peaks on the 21st (3.0× a typical day) and Simple BAS peaks on the 28th",
+        "Full BAS: the busiest day of the month is the 21st (3.0× the median day of the month); Simple BAS: the "
+        "busiest day of the month is the 28th",
         "Average runs on each day of the month, Sydney dates; dashed lines mark BAS due dates (21st monthly, "
         "28th quarterly).")
     assert n.day_of_month_title({"simple": month["simple"]}, []).subtitle == \

@@ -61,8 +61,11 @@ def test_heatmap_title():
                             "end": ["04:00", "12:00"], "occurrences": [12, 12], "runs_mean": [0.0, 230.08],
                             "rank_runs": [1, 2]})
     title = n.heatmap_title("full", metrics, "runs")
-    assert title.text == ("Full BAS: the cheapest window, day 12, 02:00–04:00, costs 0 runs a month; the costliest, "
-                          "day 21, 10:00–12:00, 230")
+    assert title.text == ("Full BAS: the cheapest window, day 12, 02:00–04:00, costs 0 runs a month, and the costliest "
+                          "window, day 21, 10:00–12:00, 230 runs a month")
+    claimed = {"day": 3, "start": "07:30", "end": "09:30", "runs_mean": 230.08}   # a tie broken the claims' way
+    assert n.heatmap_title("full", metrics, "runs", claimed).text.endswith(
+        "the costliest window, day 3, 07:30–09:30, 230 runs a month")
     assert "mean over up to 12 months" in title.subtitle
 
 

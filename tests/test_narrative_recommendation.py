@@ -2,6 +2,7 @@
 import copy
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from basstory.analyses.recommendation import due_week_table, window_comparison
@@ -47,16 +48,20 @@ def test_system_lines():
     assert lines == [
         "**When:** **day 12, 02:00–04:00 Sydney time** — in UTC 15:00–17:00 (day before) or 16:00–18:00 (day "
         "before); in Perth time 00:00–02:00 or 23:00–01:00 (day before).",
-        "**Why:** over 12 months it interrupted 0.50 runs a month on average, against 42 for the median window and "
-        "230 for the costliest (day 21, 10:00–12:00), out of 1,344 windows compared.",
+        "**Why:** over 12 months of Full BAS it interrupted 0.50 runs a month on average, against 42 runs a month "
+        "for the median window and the costliest window, day 21, 10:00–12:00, 230 runs a month, out of 1,344 "
+        "windows compared.",
         "**Expected impact:** about 0.50 runs (under 0.1% of a month's Full BAS runs) by 0.50 users of 0.25 "
         "organisations a month; in the worst month (February 2017) 2 runs by 2 users of 1 organisation.",
         "**Runner-up** (a different day): day 5, 02:00–04:00 Sydney time, 0.75 runs and 0.75 users a month (worst "
         "month 3 runs).",
-        "**Avoid:** the BAS due weeks — quarterly BAS (mostly days 22–28): 81 runs per window on average, up to 293 "
-        "on day 28, 14:00–16:00; monthly BAS (mostly days 15–21): 74 runs per window on average, up to 275 on day "
-        "23, 14:00–16:00, against 41 outside them; and the daylight-saving nights (2 Oct 2016, 2 Apr 2017) — the "
-        "recommended window never spans a clock change.",
+        "**Avoid:** the BAS due weeks — quarterly BAS (mostly days 22–28): 81 runs per window on average; in its "
+        "due-week months only, day 28, 14:00–16:00 averaged 293; monthly BAS (mostly days 15–21): 74 runs per window "
+        "on average; in its due-week months only, day 23, 14:00–16:00 averaged 275, against 41 runs per window "
+        "outside them (a due-week figure averages only the months whose due week holds that window, so it can "
+        "exceed Full BAS's costliest window, day 21, 10:00–12:00, 230 runs a month, an average over all months); "
+        "and the daylight-saving nights (2 Oct 2016, 2 Apr 2017) — the recommended window never spans a clock "
+        "change.",
     ]
     assert r.system_lines(REC, "UTC")[0] == (
         "**When:** **day 12, 02:00–04:00 Sydney time** — in UTC 15:00–17:00 (day before) or 16:00–18:00 (day before).")
@@ -113,15 +118,20 @@ FACTS = {"busiest_month": {"month": "2017-02", "runs": 32141}, "users_either": 4
 SUMMARY = {"full": {"peak_month_of_quarter": 2, "peak_month_of_quarter_factor": 1.3684}}
 LOAD = {"summary": {"peak_to_median_hour": 78.9, "peak_concurrency": 4}}
 PLAN = {"provision": 7, "due_date": date(2017, 11, 27), "peak_month": "2017-11"}
+CLAIMS = {"quarter": {"full": {"month_of_quarter": 2, "factor": 1.3684}},
+          "load": {"hour_by_compute": {"at": pd.Timestamp("2017-02-23 14:00"), "compute_s": 726.35, "ratio": 78.9},
+                   "peak_concurrency": 4}}
 
 
 def test_key_findings():
-    findings = r.key_findings(FACTS, SUMMARY, LOAD, PLAN, {"full": REC, "simple": None})
+    findings = r.key_findings(FACTS, SUMMARY, LOAD, PLAN, {"full": REC, "simple": None}, CLAIMS)
     assert findings == [
-        "**February 2017 was the busiest month** with 32,141 runs: the second month of each quarter, when quarterly "
-        "BAS falls due, runs 1.37× an average month for Full BAS.",
-        "**Full BAS load is bursty:** the busiest hour held 79× the median hour's compute-seconds and at most 4 runs "
-        "overlapped; provision for 7 concurrent Full BAS runs in the week before 27 Nov 2017.",
+        "**February 2017 was the busiest month** with 32,141 runs: for Full BAS the second month of each quarter "
+        "(Feb, May, Aug, Nov) runs 1.37× an average month, when quarterly BAS lodged through an agent falls due "
+        "(25 Nov, 28 Feb, 26 May, 25 Aug); self-lodged quarterly BAS is due 28 Oct, 28 Feb, 28 Apr, 28 Jul.",
+        "**Full BAS load is bursty:** the busiest hour by compute-seconds, 23 Feb 2017 14:00 Sydney time, held 726 "
+        "compute-seconds of Full BAS runtime, 79× the median hour's, and at most 4 Full BAS runs ran at once; "
+        "provision for 7 concurrent Full BAS runs in the week before 27 Nov 2017.",
         "**Outage windows:** Full BAS day 12, 02:00–04:00 (0.50 runs a month), all starting before 06:00 Sydney time.",
         "**4,838 users** ran a report; 424 (8.8%) ran reports for more than one organisation, and 165 organisations "
         "used both reports.",

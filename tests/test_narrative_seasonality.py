@@ -35,7 +35,8 @@ def test_days_phrase(offset, text):
 
 def test_finding():
     assert n.seasonality_finding(SUMMARY, PLAN) == (
-        "Full BAS load follows the BAS quarter: the second month of each quarter runs 1.37× an average month; "
+        "Full BAS load follows the BAS quarter: the second month of each quarter (Feb, May, Aug, Nov) runs 1.37× an "
+        "average month, when quarterly BAS lodged through an agent falls due (25 Nov, 28 Feb, 26 May, 25 Aug); "
         "provision for 7 concurrent Full BAS runs in the week before 27 Nov 2017.")
     one = {"simple": {**SUMMARY["full"], "peak_month_of_quarter": None}}
     assert n.seasonality_finding(one, None) == "Simple BAS's busiest month was February 2017 (29,521 runs)."
@@ -56,8 +57,8 @@ def test_cycle_title():
                           "runs_mean": [10, 5, 3, 4], "vs_average": [1.95, 1.2, 0.9, 1.99],
                           "due_dates": [6, 6, 16, 16]})
     title = n.cycle_title(cycle)
-    assert title.text == ("Full BAS peaks 7 days before the due date (1.95× an average day); "
-                          "Simple BAS peaks on the due date (1.99× an average day)")
+    assert title.text == ("Full BAS peaks 7 days before the due date (1.95× an average day of the cycle); "
+                          "Simple BAS peaks on the due date (1.99× an average day of the cycle)")
     assert "(Full BAS 6, Simple BAS 16)" in title.subtitle
     assert n.cycle_title(cycle.iloc[0:0]).text == "The period is too short to hold a whole quarterly cycle"
 
@@ -66,17 +67,26 @@ def test_decomposition_titles():
     weekly = pd.DataFrame({"system": ["full", "full", "simple", "simple"], "weekday": [5, 7, 4, 7],
                            "weekday_name": ["Fri", "Sun", "Thu", "Sun"], "factor": [1.36, 0.2, 1.35, 0.2]})
     assert n.weekly_title(weekly).text == (
-        "Weekdays carry the load: Full BAS Friday 1.36×, Sunday 0.20×; Simple BAS Thursday 1.35×, Sunday 0.20×")
+        "Weekdays carry the load: Full BAS, busiest on Fridays, runs 1.36× its trend then and 0.20× on Sundays; "
+        "Simple BAS, busiest on Thursdays, runs 1.35× its trend then and 0.20× on Sundays")
+    # the busiest weekday is the claims' (most runs); its factor is read from the cycle
+    claimed = {"full": {"weekday": 7}, "simple": {"weekday": 4}}
+    assert n.weekly_title(weekly, claimed).text.startswith(
+        "The week's rhythm: Full BAS, busiest on Sundays, runs 0.20× its trend then")
     weekend = weekly.assign(factor=[0.5, 1.5, 1.35, 0.2])
-    assert n.weekly_title(weekend).text.startswith("The week's rhythm: Full BAS Sunday 1.50×, Friday 0.50×")
+    assert n.weekly_title(weekend).text.startswith("The week's rhythm: Full BAS, busiest on Sundays, runs 1.50×")
     dom = pd.DataFrame({"system": ["full", "full"], "day_of_month": [21, 1], "factor": [1.66, 0.7]})
     assert n.day_of_month_title(dom).text == (
-        "Within the month, runs crowd towards the due days: highest Full BAS on day 21 (1.66×)")
+        "Within the month, runs crowd towards the due days: Full BAS's busiest day, the 21st, still runs 1.66× what "
+        "trend and weekday predict")
+    assert n.day_of_month_title(dom, {"full": {"day": 1}}).text == (
+        "Within the month: Full BAS's busiest day, the 1st, still runs 0.70× what trend and weekday predict")
     early = dom.assign(day_of_month=[3, 1])
-    assert n.day_of_month_title(early).text == "Within the month: highest Full BAS on day 3 (1.66×)"
+    assert n.day_of_month_title(early).text.startswith("Within the month: Full BAS's busiest day, the 3rd")
     moq = pd.DataFrame({"system": ["full"] * 3, "month_of_quarter": [1, 2, 3], "factor": [1.02, 1.37, 0.61]})
     assert n.month_of_quarter_title(moq).text == (
-        "The quarter sets the season: Full BAS 1.37× in the 2nd month, 0.61× in the 3rd month")
+        "The quarter sets the season: for Full BAS the second month of each quarter (Feb, May, Aug, Nov) runs 1.37× "
+        "an average month, the third 0.61×")
     flat = moq.assign(factor=[1.0, 1.05, 0.95])
     assert n.month_of_quarter_title(flat).text.startswith("The quarter barely shows")
     daily = pd.DataFrame({"day": pd.to_datetime(["2017-02-15", "2017-01-01", "2017-03-01"]), "runs": 1,
@@ -87,42 +97,55 @@ def test_decomposition_titles():
     assert n.weekly_title(weekly.iloc[0:0]).text == "Too few days to read a weekly cycle"
 
 
+CLAIMED_LOAD = {"hour_by_compute": {"at": pd.Timestamp("2017-02-23 14:00"), "compute_s": 726.35, "median_s": 9.205,
+                                    "ratio": 78.9},
+                "hour_by_runs": {"at": pd.Timestamp("2017-08-21 11:00"), "runs": 229}, "peak_concurrency": 4,
+                "peak_at": pd.Timestamp("2016-10-04 15:00:51"), "minute_p99": 2.0, "provision": 7}
+
+
 def test_load_sentences():
-    assert n.load_title(LOAD).text == (
-        "The busiest hour, 23 Feb 2017 14:00, held 726 compute-seconds of Full BAS — 79× the median hour")
-    assert n.concurrency_title(LOAD).text == (
-        "At most 4 Full BAS runs ran at once (4 Oct 2016 15:00 Sydney); in 99% of minutes no more than 2")
-    assert n.load_sentences(LOAD) == [
+    assert n.load_title(CLAIMED_LOAD).text == (
+        "The busiest hour by compute-seconds, 23 Feb 2017 14:00 Sydney time, held 726 compute-seconds of Full BAS "
+        "runtime — 79× the median hour")
+    assert n.concurrency_title(LOAD, CLAIMED_LOAD).text == (
+        "At most 4 Full BAS runs ran at once (4 Oct 2016 15:00 Sydney time); in 99% of minutes no more than 2 runs")
+    assert n.load_sentences(LOAD, CLAIMED_LOAD) == [
         "**235,656 Full BAS runs** averaging **1.43 s** each.",
-        "Per minute, the most runs under way at once is 0 at the median, **1 at the 95th percentile and 2 at the "
-        "99th** (over all 524,886 minutes of the period; over minutes with a run under way: 1 and 2); the peak was "
-        "**4**.",
-        "Peak-to-median: the busiest hour held 726 compute-seconds against 9.2 in the median hour (**79×**); the "
+        "Per minute, the most runs under way at once is 0 at the median minute, **1 in 95% of minutes and 2 in 99%** "
+        "(over all 524,886 minutes of the period; over minutes with a run under way: 1 and 2); at most 4 Full BAS "
+        "runs ran at once.",
+        "Peak-to-median: the busiest hour by compute-seconds, 23 Feb 2017 14:00 Sydney time, held 726 "
+        "compute-seconds of Full BAS runtime, against 9.2 in the median hour (**79× the median hour**); the "
         "busiest day had 2,029 runs against 536 on the median day (**3.8×**).",
     ]
     no_median = {**LOAD, "peak_to_median_hour": None, "median_hour_compute_s": 0.0}
-    assert "(**" not in n.load_sentences(no_median)[2].split(";")[0]
+    idle = {**CLAIMED_LOAD, "hour_by_compute": {**CLAIMED_LOAD["hour_by_compute"], "ratio": None}}
+    assert "(**" not in n.load_sentences(no_median, idle)[2].split(";")[0]
 
 
 def test_littles_law_sentence():
     hours = pd.DataFrame({"arrivals_per_s": [0.0636], "mean_runtime_s": [2.98], "littles_l": [0.1897],
                           "measured_l": [0.1897], "peak_concurrency": [3]})
-    assert n.littles_law_sentence(LOAD, hours) == (
-        "**Check (Little's law, L = λ·W).** In the busiest hour, arrivals per second × mean runtime predicts the mean "
-        "number of runs under way; the sweep measures it as compute-seconds ÷ 3,600. They agree within 0.1% "
-        "(busiest hour: λ = 0.0636/s, W = 2.98 s, λ·W = 0.190, measured 0.190). The peak concurrency in those hours "
-        "(3) is well above their mean: bursts, not the average, size the capacity.")
-    assert n.littles_law_sentence(LOAD, hours.iloc[0:0]) == "No busy hour to check against Little's law."
+    assert n.littles_law_sentence(LOAD, hours, CLAIMED_LOAD) == (
+        "**Check (Little's law, L = λ·W).** In the hour with the most runs starting, arrivals per second (λ) × mean "
+        "runtime in seconds (W) predicts the average number of runs under way (L); the sweep measures it as "
+        "compute-seconds ÷ 3,600. They agree within 0.1%. In the busiest hour by runs starting, 21 Aug 2017 11:00 "
+        "Sydney time (229 runs): λ = 0.0636 runs a second, W = 2.98 s, λ·W = 0.190, measured 0.190 runs under way "
+        "on average. It differs from the busiest hour by compute-seconds because that one counts how long the runs "
+        "took, not how many started. The peak concurrency in those hours (3 runs) is well above their average: "
+        "bursts, not the average, size the capacity.")
+    assert n.littles_law_sentence(LOAD, hours.iloc[0:0], CLAIMED_LOAD) == "No busy hour to check against Little's law."
 
 
 def test_runtime_title():
     degrades = pd.DataFrame({"runtime_median_s": [0.53, 1.03], "runtime_p95_s": [2.02, 4.13]})
     assert n.runtime_title(degrades).text == (
-        "Runtime degrades at peak: in the busiest hours the median run takes 1.94× and the 95th percentile 2.0× as "
-        "long as in the quietest")
+        "Runtime degrades at peak: in the tenth of hours with the most runs starting the median run takes 1.94× and "
+        "the 95th percentile 2.0× as long as in the quietest tenth")
     steady = pd.DataFrame({"runtime_median_s": [1.0, 1.02], "runtime_p95_s": [2.0, 2.1]})
     assert n.runtime_title(steady).text == (
-        "Runtime holds up under load: the busiest hours' median run takes 1.02× the quietest hours'")
+        "Runtime holds up under load: in the tenth of hours with the most runs starting the median run takes 1.02× "
+        "as long as in the quietest tenth")
     assert n.runtime_title(steady.iloc[:1]).text.startswith("Too few busy hours")
 
 

@@ -56,7 +56,7 @@ def test_default_filters(sample_data_dir, page, n_charts, heading):
 
 def test_interaction_default_charts_state_their_findings(sample_data_dir):
     specs = charts(open_page(INTERACTION))
-    assert "(Sydney time)" in title_text(specs[0]) and "peaks on" in title_text(specs[0])
+    assert "(Sydney time)" in title_text(specs[0]) and "busiest on" in title_text(specs[0])
     assert specs[0]["spec"]["encoding"]["x"]["title"] == "Hour of day (Sydney time)"
     assert "last week before the BAS is due" in title_text(specs[2])
     assert "re-runs within 30 minutes" in title_text(specs[3])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import interaction as analyses
+from basstory.analyses.claims import story_claims
 from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Caption, Heading, Text, chart_or_note
 from basstory.story.chapters.common import opening
@@ -21,7 +22,8 @@ DUE_DATES_NOTE = ("The due date that applies to a run is the next one for its or
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     zone = narrative.zone_name(filters.tz)
     heatmap = analyses.weekly_heatmap(con, filters)
-    week = analyses.week_summary(heatmap)
+    claims = story_claims(con, filters)
+    week = claims["week"]
     days_before = analyses.days_before_due(con, filters)
     due = analyses.due_summary(days_before)
     blocks, runs = opening(con, filters, TITLE, narrative.interaction_finding(week, due, filters.tz))
@@ -34,7 +36,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
 
     profile = analyses.day_of_month_profile(con, filters)
     marks = analyses.due_day_marks(con, filters)
-    title = narrative.day_of_month_title(analyses.month_summary(profile), list(marks["label"]))
+    title = narrative.day_of_month_title(claims["month_day"], list(marks["label"]))
     blocks += [Heading("When in the month"),
                chart_or_note("int_month", profile, lambda: charts.day_of_month_chart(profile, marks, *title))]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import outage_impact
+from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Caption, Chart, Columns, Heading, Note, Table, Text
@@ -38,8 +39,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | N
     if metrics.empty:
         return [*blocks, Note(f"No whole two-hour window of {SYSTEM_LABELS[system]} fits in this period: widen the "
                               f"dates.")]
+    costliest = (story_claims(con, filters)["windows"].get(system) or {}).get("costliest")
     heatmap = charts.window_heatmap_chart(metrics, system, metric, outage_impact.METRICS[metric],
-                                          *narrative.heatmap_title(system, metrics, metric))
+                                          *narrative.heatmap_title(system, metrics, metric, costliest))
     top = best[system]
     choices = outage_impact.choice_by_metric(metrics)
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import capacity, facts, recommendation, seasonality
+from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Bullets, Chart, Columns, Heading, Metric, Metrics, Note, Text
@@ -38,7 +39,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
 
     key = facts.key_facts(con, filters)
     summary = seasonality.seasonality_summary(con, filters)
-    findings = narrative.key_findings(key, summary, outlook["load"], outlook["plan"], recs)
+    findings = narrative.key_findings(key, summary, outlook["load"], outlook["plan"], recs,
+                                      story_claims(con, filters))
     blocks += [Heading("Key findings"), Bullets(tuple(findings), ordered=True)]
 
     caveats = recommendation.data_caveats(con, filters)

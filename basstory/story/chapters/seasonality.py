@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from basstory.analyses import capacity, seasonality
+from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.story.blocks import (
@@ -13,6 +14,7 @@ from basstory.story.blocks import (
     Bullets,
     Chart,
     Column,
+    Details,
     Heading,
     Metric,
     Metrics,
@@ -43,15 +45,18 @@ BUSIEST_HOURS_COLUMNS = {
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """The finding, runs per month, the quarterly cycle and the capacity forecast; the decomposition, the load
+    measures and the methods in Details folds."""
     summary = seasonality.seasonality_summary(con, filters)
     outlook = capacity.capacity_outlook(con, filters)
     load, plan = outlook["load"], outlook["plan"]
-    blocks, runs = opening(con, filters, TITLE, narrative.seasonality_finding(summary, plan))
+    claims = story_claims(con, filters)
+    blocks, runs = opening(con, filters, TITLE, narrative.seasonality_finding(summary, plan, claims))
     if runs is None:
         return blocks
 
     months = seasonality.runs_per_month(con, filters)
-    title = narrative.monthly_title(months)
+    title = narrative.monthly_title(months, claims["month"])
     blocks += [Heading("Runs per month"),
                chart_or_note("sea_months", months, lambda: charts.monthly_runs_chart(months, *title))]
 
@@ -60,10 +65,41 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [Heading("The quarterly cycle"),
                chart_or_note("sea_cycle", cycle, lambda: charts.quarterly_cycle_chart(cycle, *title), title.text + ".")]
 
-    parts = seasonality.daily_decomposition(con, filters)
     due = seasonality.due_dates_in_view(con, filters)
+    blocks.append(Heading("Full BAS capacity"))
+    if load is None:
+        blocks.append(Note(NO_LOAD_NOTE))
+    elif plan is None:
+        blocks.append(Note(narrative.capacity_statement(None)))
+    else:
+        history = plan["history"]
+        forecast = pd.concat([history.assign(series="monthly peak"), plan["forecasts"].assign(series="forecast")],
+                             ignore_index=True)
+        blocks += [Chart("sea_forecast", charts.forecast_chart(history, plan["forecasts"], plan["provision"],
+                                                               *narrative.forecast_title(plan)), forecast),
+                   Note(narrative.capacity_statement(plan), tone="success", icon=":material/dns:")]
+    blocks += _capacity_rule_blocks(con, filters, load)
+    blocks.append(Details("Details: trend, week, month and quarter", tuple(_decomposition_blocks(
+        con, filters, claims, due))))
+    if load is not None:
+        blocks.append(Details("Details: Full BAS load, concurrency and the Little's law check",
+                              tuple(_load_blocks(load, due, claims["load"]))))
+    if plan is not None:
+        blocks.append(Details("Details: how the forecast is made", (Text(narrative.forecast_method(plan)),)))
+    return blocks
+
+
+def _capacity_rule_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters, load: dict | None) -> list[Block]:
+    """Capacity as a rule that repeats (filled in by the capacity rule analysis)."""
+    return []
+
+
+def _decomposition_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters, claims: dict,
+                          due: pd.DataFrame) -> list[Block]:
+    """The method, each system's daily series with its trend, and the weekly, quarterly and monthly cycles."""
+    parts = seasonality.daily_decomposition(con, filters)
     daily = parts["daily"]
-    blocks += [Heading("Trend, week, month and quarter"), Text(narrative.decomposition_method())]
+    blocks: list[Block] = [Text(narrative.decomposition_method())]
     for system in SYSTEMS:
         if system in filters.systems:
             one = daily[daily["system"] == system]
@@ -72,36 +108,21 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                 lambda one=one, system=system: charts.daily_trend_chart(one, due, *narrative.daily_title(system, one)),
                 f"{SYSTEM_LABELS[system]}: fewer than 28 days of runs, too few for a trend."))
     weekly, moq, dom = parts["weekly"], parts["month_of_quarter"], parts["day_of_month"]
-    blocks += [
-        chart_or_note("sea_weekly", weekly, lambda: charts.weekly_cycle_chart(weekly, *narrative.weekly_title(weekly)),
+    weekly_title = narrative.weekly_title(weekly, claims["week"])
+    quarter_title = narrative.month_of_quarter_title(moq, claims["quarter"])
+    dom_title = narrative.day_of_month_title(dom, claims["month_day"])
+    return [
+        *blocks,
+        chart_or_note("sea_weekly", weekly, lambda: charts.weekly_cycle_chart(weekly, *weekly_title),
                       "Too few days to read a weekly cycle."),
-        chart_or_note("sea_quarter", moq,
-                      lambda: charts.month_of_quarter_chart(moq, *narrative.month_of_quarter_title(moq)),
+        chart_or_note("sea_quarter", moq, lambda: charts.month_of_quarter_chart(moq, *quarter_title),
                       "No whole month in this view to read a quarterly cycle."),
-        chart_or_note("sea_dom", dom, lambda: charts.day_of_month_cycle_chart(dom, *narrative.day_of_month_title(dom)),
+        chart_or_note("sea_dom", dom, lambda: charts.day_of_month_cycle_chart(dom, *dom_title),
                       "Too few days to read a monthly cycle."),
     ]
 
-    blocks.append(Heading("Full BAS load and capacity"))
-    if load is None:
-        return [*blocks, Note(NO_LOAD_NOTE)]
-    blocks += _load_blocks(load, due)
-    blocks.append(Heading("The next peak and the capacity it needs"))
-    if plan is None:
-        return [*blocks, Note(narrative.capacity_statement(None))]
-    history = plan["history"]
-    forecast = pd.concat([history.assign(series="monthly peak"), plan["forecasts"].assign(series="forecast")],
-                         ignore_index=True)
-    return [
-        *blocks,
-        Chart("sea_forecast", charts.forecast_chart(history, plan["forecasts"], plan["provision"],
-                                                    *narrative.forecast_title(plan)), forecast),
-        Text(narrative.forecast_method(plan)),
-        Note(narrative.capacity_statement(plan), tone="success", icon=":material/dns:"),
-    ]
 
-
-def _load_blocks(load: dict, due: pd.DataFrame) -> list[Block]:
+def _load_blocks(load: dict, due: pd.DataFrame, said: dict) -> list[Block]:
     """The load cards, their sentences, the daily load and concurrency charts, Little's law and runtime by load."""
     s = load["summary"]
     ratio = s["peak_to_median_hour"]
@@ -110,19 +131,22 @@ def _load_blocks(load: dict, due: pd.DataFrame) -> list[Block]:
                help="The most Full BAS runs under way at the same instant."),
         Metric("99th percentile, per minute", f"{s['minute_p99']:g} at once",
                help="Per-minute peak concurrency, 99th percentile over every minute of the period."),
-        Metric("Busiest hour", f"{s['peak_hour_compute_s']:,.0f} s",
-               help="Seconds of Full BAS runtime inside the busiest clock hour."),
+        Metric("Busiest hour by compute-seconds", f"{s['peak_hour_compute_s']:,.0f} compute-seconds",
+               f"{s['peak_hour_local']:%-d %b %Y %H:00} Sydney time",
+               help="Seconds of Full BAS runtime inside the busiest clock hour (3,600 = one run under way all hour)."),
         Metric("Busiest ÷ median hour", narrative.times(ratio) if ratio else "–",
+               "by compute-seconds",
                help="Compute-seconds in the busiest hour over those in the median hour of the period."),
     ))
     deciles = load["runtime_by_load"]
     return [
         cards,
-        Bullets(tuple(narrative.load_sentences(s))),
-        Chart("sea_load", charts.daily_load_chart(load["daily"], due, *narrative.load_title(s)), load["daily"]),
-        Chart("sea_concurrency", charts.daily_concurrency_chart(load["daily"], due, *narrative.concurrency_title(s)),
+        Bullets(tuple(narrative.load_sentences(s, said))),
+        Chart("sea_load", charts.daily_load_chart(load["daily"], due, *narrative.load_title(said)), load["daily"]),
+        Chart("sea_concurrency", charts.daily_concurrency_chart(load["daily"], due,
+                                                                *narrative.concurrency_title(s, said)),
               load["daily"]),
-        Text(narrative.littles_law_sentence(s, load["busiest_hours"])),
+        Text(narrative.littles_law_sentence(s, load["busiest_hours"], said)),
         Table("sea_busiest_hours", load["busiest_hours"], BUSIEST_HOURS_COLUMNS,
               collapsed="The busiest hours, checked against Little's law"),
         chart_or_note("sea_runtime", deciles,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS, BUSINESS_HOURS, REPEAT_MINUTES
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_int, hour_range, join_words, ordinal, pct, plural, weekday_name, zone_name
+from basstory.core.text import fmt_int, join_words, pct, plural, zone_name
+from basstory.story.narrative import claims as said
 from basstory.story.narrative.common import ChartTitle
 
 #: Business hours as the analyses count them (Monday to Friday, from the first hour to the end of the last).
@@ -21,43 +22,45 @@ def _systems(summary: dict) -> list[str]:
 
 
 def interaction_finding(week: dict, due: dict, tz: str) -> str:
-    """The chapter's finding, from `week_summary` and `due_summary` ('all' entries); hours are in the zone `tz`."""
+    """The chapter's finding, from the week claims (analyses.claims, 'all' entry) and `due_summary`; hours are in
+    the zone `tz`."""
     if "all" not in week:
         return "No report runs match these filters."
     w = week["all"]
     sentence = (f"{pct(w['business_hours_share'], 1)} of BAS runs happen in weekday business hours "
-                f"({BUSINESS_HOURS_TEXT} {zone_name(tz)}), busiest on {weekday_name(w['weekday'])}s "
-                f"{hour_range(w['hour'])}")
+                f"({BUSINESS_HOURS_TEXT} {zone_name(tz)}); they are {said.busiest_weekday(w)}, and "
+                f"{said.busiest_hour_of_day(w)}")
     if "all" in due and due["all"]["runs"]:
-        sentence += (f", and {pct(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
+        sentence += (f"; {pct(due['all']['final_week_share'], 1)} come in the last week before a BAS due "
                      f"date")
     return sentence + "."
 
 
 def heatmap_title(week: dict, tz: str) -> ChartTitle:
-    """Title of the weekday × hour heatmap, from `week_summary`."""
-    peaks = [f"{SYSTEM_LABELS[s]} peaks on {weekday_name(week[s]['weekday'])}s {hour_range(week[s]['hour'])}"
-             for s in _systems(week)]
-    if not peaks:
+    """Title of the weekday × hour heatmap, from the week claims (analyses.claims)."""
+    systems = _systems(week)
+    if not systems:
         return ChartTitle("No runs in this view", "")
-    shares = "; ".join(f"{SYSTEM_LABELS[s]} {pct(week[s]['business_hours_share'], 1)}" for s in _systems(week))
-    return ChartTitle(f"{join_words(peaks)} ({zone_name(tz)})",
-                      f"Share of each system's runs by weekday and hour. Runs in business hours "
+    days = "; ".join(f"{SYSTEM_LABELS[s]} is {said.busiest_weekday(week[s])}" for s in systems)
+    if len({week[s]["hour"] for s in systems}) == 1:
+        hours = f"; for {'both' if len(systems) > 1 else 'it'} {said.busiest_hour_of_day(week[systems[0]])}"
+    else:
+        hours = "".join(f"; {SYSTEM_LABELS[s]}: {said.busiest_hour_of_day(week[s])}" for s in systems)
+    shares = "; ".join(f"{SYSTEM_LABELS[s]} {pct(week[s]['business_hours_share'], 1)}" for s in systems)
+    return ChartTitle(f"{days}{hours} ({zone_name(tz)})",
+                      f"Share of each system's runs by weekday and hour; darker = more. Busiest weekday and hour: "
+                      f"the row and the column with the most runs. Runs in business hours "
                       f"(Mon–Fri {BUSINESS_HOURS_TEXT}): {shares}.")
 
 
 def day_of_month_title(month: dict, due_labels: list[str]) -> ChartTitle:
-    """Title of the day-of-month profile, from `month_summary` and the due-date marks' labels."""
+    """Title of the day-of-month profile, from the month-day claims (analyses.claims)."""
     systems = _systems(month)
     if not systems:
         return ChartTitle("No runs in this view", "")
-    peaks = []
-    for s in systems:
-        m = month[s]
-        ratio = f" ({m['peak_ratio']:.1f}× a typical day)" if m["median_runs_per_day"] else ""
-        peaks.append(f"{SYSTEM_LABELS[s]} peaks on the {ordinal(m['busiest_day'])}{ratio}")
+    peaks = [f"{SYSTEM_LABELS[s]}: {said.busiest_day_of_month(month[s])}" for s in systems]
     marks = f"; dashed lines mark BAS due dates ({', '.join(due_labels)})" if due_labels else ""
-    return ChartTitle(join_words(peaks), f"Average runs on each day of the month, Sydney dates{marks}.")
+    return ChartTitle("; ".join(peaks), f"Average runs on each day of the month, Sydney dates{marks}.")
 
 
 def days_before_due_title(due: dict) -> ChartTitle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from basstory.analyses.outage import minutes_to_hhmm
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_day, fmt_int, fmt_month, md_escape, pct, plural, zone_name
+from basstory.story.narrative import claims as said
 from basstory.story.narrative.common import ChartTitle, left_out_sentence
 from basstory.story.narrative.outage import number, window_name
 from basstory.story.narrative.seasonality import capacity_phrase, times
@@ -50,9 +51,10 @@ def system_lines(rec: dict, tz: str) -> list[str]:
     lines = [f"**When:** {when}."]
     share = share_text(b["runs_mean"], rec["monthly_runs_mean"])
     lines.append(
-        f"**Why:** over {plural(b['occurrences'], 'month')} it interrupted {number(b['runs_mean'])} runs a month on "
-        f"average, against {number(rec['median_runs'])} for the median window and {number(worst['runs_mean'])} for "
-        f"the costliest ({_window(worst)}), out of {rec['windows']:,} windows compared.")
+        f"**Why:** over {plural(b['occurrences'], 'month')} of {SYSTEM_LABELS[rec['system']]} it interrupted "
+        f"{number(b['runs_mean'])} runs a month on average, against {number(rec['median_runs'])} runs a month for "
+        f"the median window and {said.costliest_window({'costliest': worst}, number)}, out of "
+        f"{rec['windows']:,} windows compared.")
     if b["runs_max"] == 0:
         lines.append(f"**Expected impact:** none seen — not one run fell in this window in any of the "
                      f"{plural(b['occurrences'], 'month')} measured.")
@@ -81,9 +83,14 @@ def avoid_sentence(rec: dict) -> str:
         costly = sorted(due, key=lambda d: -d["runs_mean"])
         parts.append("the BAS due weeks — " + "; ".join(
             f"{group_name(d['group'])} (mostly days {d['days']}): {number(d['runs_mean'])} runs per window "
-            f"on average, up to {number(d['worst_runs_mean'])} on {d['worst_window']}" for d in costly if d["days"]))
+            f"on average; in its due-week months only, {d['worst_window']} averaged {number(d['worst_runs_mean'])}"
+            for d in costly if d["days"]))
         if outside:
-            parts[-1] += f", against {number(outside['runs_mean'])} outside them"
+            parts[-1] += f", against {number(outside['runs_mean'])} runs per window outside them"
+        parts[-1] += (f" (a due-week figure averages only the months whose due week holds that window, so it can "
+                      f"exceed {SYSTEM_LABELS[rec['system']]}'s "
+                      f"{said.costliest_window({'costliest': rec['worst']}, number).removeprefix('the ')}, an "
+                      f"average over all months)")
     nights = rec["clock_changes"]
     best = rec["best"]
     if nights:
@@ -132,28 +139,27 @@ def due_week_title(recs: dict[str, dict | None]) -> ChartTitle:
 
 
 def key_findings(facts: dict, summary: dict, load: dict | None, plan: dict | None,
-                 recs: dict[str, dict | None]) -> list[str]:
-    """Three to five findings, most important first, from the key facts and the chapters' analyses."""
+                 recs: dict[str, dict | None], claims: dict | None = None) -> list[str]:
+    """Three to five findings, most important first, from the key facts, the chapters' analyses and the claims
+    (analyses.claims)."""
     findings = []
+    claims = claims or {}
     busiest = facts.get("busiest_month")
     lead = "full" if "full" in summary else next(iter(summary), None)
     if busiest:
-        s = summary.get(lead) if lead else None
+        q = claims.get("quarter", {}).get(lead) if lead else None
         quarter = ""
-        if s and s["peak_month_of_quarter"] == 2 and s["peak_month_of_quarter_factor"] > 1:
-            quarter = (f": the second month of each quarter, when quarterly BAS falls due, runs "
-                       f"{times(s['peak_month_of_quarter_factor'])} an average month for {SYSTEM_LABELS[lead]}")
-        elif s and s["peak_month_of_quarter"]:
-            quarter = (f": month {s['peak_month_of_quarter']} of each quarter runs "
-                       f"{times(s['peak_month_of_quarter_factor'])} an average month for {SYSTEM_LABELS[lead]}")
+        if q and q["factor"] > 1:
+            due = said.month_of_quarter_due(q["month_of_quarter"])
+            quarter = (f": for {SYSTEM_LABELS[lead]} {said.quarter_phrase(q)}" + (f", {due}" if due else ""))
         findings.append(f"**{fmt_month(busiest['month'])} was the busiest month** with "
                         f"{plural(busiest['runs'], 'run')}{quarter}.")
-    if load:
-        s = load["summary"]
-        findings.append(f"**Full BAS load is bursty:** the busiest hour held {times(s['peak_to_median_hour'])} the "
-                        f"median hour's compute-seconds and at most {s['peak_concurrency']} runs overlapped"
-                        if s["peak_to_median_hour"] else
-                        f"**Full BAS concurrency is low:** at most {s['peak_concurrency']} runs overlapped")
+    lc = claims.get("load")
+    if load and lc:
+        ratio = said.hour_by_compute_ratio(lc)
+        findings.append(f"**Full BAS load is bursty:** {said.hour_by_compute(lc)}, {ratio}'s, and "
+                        f"{said.peak_concurrency(lc)}" if ratio else
+                        f"**Full BAS concurrency is low:** {said.peak_concurrency(lc)}")
         findings[-1] += (f"; {capacity_phrase(plan)}." if plan else ".")
     chosen = [(s, r["best"]) for s in SYSTEMS if (r := recs.get(s))]
     if chosen:

@@ -9,27 +9,19 @@ import pandas as pd
 from basstory.analyses.seasonality import (
     CYCLE_DAYS_AFTER,
     CYCLE_DAYS_BEFORE,
-    MONTH_OF_QUARTER_LABELS,
     TREND_DAYS,
     first_by_factor,
 )
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_day, fmt_int, fmt_month, plural, weekday_name
+from basstory.core.text import fmt_day, fmt_int, fmt_month, ordinal, plural, weekday_name
+from basstory.story.narrative import claims as said
+from basstory.story.narrative.claims import times
 from basstory.story.narrative.common import ChartTitle
 
 #: Days of the month from which the BAS due dates (21st, 25th, 26th, 28th) and their weeks begin.
 DUE_DAYS_FROM = 15
 #: A cycle factor at least this far above 1 is called a season.
 STRONG_FACTOR = 1.1
-MONTH_OF_QUARTER_PHRASES = {1: "the first month of each quarter (Jan, Apr, Jul, Oct)",
-                            2: "the second month of each quarter (Feb, May, Aug, Nov)",
-                            3: "the third month of each quarter (Mar, Jun, Sep, Dec)"}
-
-
-
-def times(x: float) -> str:
-    """1.234 -> '1.23×'; 12.5 -> '12×'."""
-    return f"{x:.0f}×" if x >= 10 else f"{x:.1f}×" if x >= 2 else f"{x:.2f}×"
 
 
 def _extremes(frame: pd.DataFrame, tie: str) -> Iterator[tuple[str, pd.Series, pd.Series]]:
@@ -55,17 +47,21 @@ def _one_decimal(x: float) -> str:
 
 # --- Headline ---------------------------------------------------------------------------------------------------------
 
-def seasonality_finding(summary: dict[str, dict], plan: dict | None) -> str:
-    """The chapter's finding in one sentence, from `seasonality_summary` and `capacity_plan`."""
+def seasonality_finding(summary: dict[str, dict], plan: dict | None, claims: dict | None = None) -> str:
+    """The chapter's finding in one sentence, from `seasonality_summary`, `capacity_plan` and the quarter claims
+    (analyses.claims)."""
     if not summary:
         return "No report runs in this view, so there is no season to read."
     lead = "full" if "full" in summary else next(iter(summary))
     s = summary[lead]
+    quarter = ((claims or {}).get("quarter", {}).get(lead) if claims is not None else
+               {"month_of_quarter": s["peak_month_of_quarter"], "factor": s["peak_month_of_quarter_factor"]}
+               if s["peak_month_of_quarter"] is not None else None)
     parts = []
-    if s["peak_month_of_quarter"] is not None and s["peak_month_of_quarter_factor"] > 1:
-        parts.append(f"{SYSTEM_LABELS[lead]} load follows the BAS quarter: "
-                     f"{MONTH_OF_QUARTER_PHRASES[s['peak_month_of_quarter']].split(' (')[0]} runs "
-                     f"{times(s['peak_month_of_quarter_factor'])} an average month")
+    if quarter and quarter["factor"] > 1:
+        due = said.month_of_quarter_due(quarter["month_of_quarter"])
+        parts.append(f"{SYSTEM_LABELS[lead]} load follows the BAS quarter: {said.quarter_phrase(quarter)}"
+                     + (f", {due.split(';')[0]}" if due else ""))
     else:
         parts.append(f"{SYSTEM_LABELS[lead]}'s busiest month was {fmt_month(s['busiest_month'])} "
                      f"({plural(s['busiest_runs'], 'run')})")
@@ -83,17 +79,22 @@ def _due_week_phrase(plan: dict) -> str:
 
 # --- Runs per month ---------------------------------------------------------------------------------------------------
 
-def monthly_title(months: pd.DataFrame) -> ChartTitle:
-    """Title of the runs-per-month chart, from `runs_per_month`."""
+def monthly_title(months: pd.DataFrame, month: dict | None = None) -> ChartTitle:
+    """Title of the runs-per-month chart, from `runs_per_month` and the month claims (analyses.claims: the
+    busiest month, both systems and each)."""
     subtitle = ("Report runs per calendar month (Sydney time), stacked by system: the bar's height is both systems "
                 "together. The busiest month is outlined.")
     if months.empty:
         return ChartTitle("No runs in this view", subtitle)
-    busiest = months[months["busiest"]].iloc[0]
-    per_system = months[months["busiest_for_system"]]
-    others = [f"{SYSTEM_LABELS[r.system]} peaks in {fmt_month(r.month)}" for r in per_system.itertuples()
-              if r.month != busiest["month"]]
-    text = (f"{fmt_month(busiest['month'])} was the busiest month: {plural(int(busiest['month_total']), 'run')}"
+    if month is None:
+        busiest = months[months["busiest"]].iloc[0]
+        month = {"all": {"month": busiest["month"], "runs": int(busiest["month_total"])}}
+        month |= {r.system: {"month": r.month, "runs": int(r.runs)}
+                  for r in months[months["busiest_for_system"]].itertuples()}
+    top = month["all"]
+    others = [f"{SYSTEM_LABELS[s]} peaks in {fmt_month(month[s]['month'])}" for s in SYSTEMS
+              if month.get(s) and month[s]["month"] != top["month"]]
+    text = (f"{fmt_month(top['month'])} was the busiest month: {plural(int(top['runs']), 'run')}"
             + (f"; {', '.join(others)}" if others else ""))
     return ChartTitle(text, subtitle)
 
@@ -113,7 +114,7 @@ def cycle_title(cycle: pd.DataFrame) -> ChartTitle:
             continue
         peak = c.sort_values(["vs_average", "offset_days"], ascending=[False, True]).iloc[0]
         parts.append(f"{SYSTEM_LABELS[system]} peaks {days_phrase(int(peak['offset_days']))} the due date "
-                     f"({times(float(peak['vs_average']))} an average day)")
+                     f"({times(float(peak['vs_average']))} an average day of the cycle)")
     counts = ", ".join(f"{SYSTEM_LABELS[s]} {int(c['due_dates'].iloc[0])}" for s, c in cycle.groupby("system"))
     subtitle = ("Runs per day around each quarterly BAS due date (self-lodged and agent dates), averaged over the due "
                 f"dates whose whole cycle lies inside the period ({counts}), as a multiple of the cycle's average day.")
@@ -150,109 +151,127 @@ def daily_title(system: str, daily: pd.DataFrame) -> ChartTitle:
     return ChartTitle(text, subtitle)
 
 
-def weekly_title(weekly: pd.DataFrame) -> ChartTitle:
-    """Title of the weekly-cycle chart, from `daily_decomposition(...)["weekly"]`."""
-    subtitle = f"Runs on each day of the week ÷ the {TREND_DAYS}-day trend, per system; 1 = the trend."
+def weekly_title(weekly: pd.DataFrame, week: dict | None = None) -> ChartTitle:
+    """Title of the weekly-cycle chart, from `daily_decomposition(...)["weekly"]` and the week claims
+    (analyses.claims): the factor is read on each system's busiest weekday (the weekday with the most runs) and its
+    quietest."""
+    subtitle = (f"Runs on each day of the week ÷ the {TREND_DAYS}-day trend, per system; 1 = the trend. A weekday's "
+                f"factor takes out the season, so it can differ a little from its share of runs.")
     if weekly.empty:
         return ChartTitle("Too few days to read a weekly cycle", subtitle)
     parts, weekday_peaks = [], True
     for system, hi, lo in _extremes(weekly, "weekday"):
-        weekday_peaks &= int(hi["weekday"]) <= 5
-        parts.append(f"{SYSTEM_LABELS[system]} {weekday_name(int(hi['weekday']))} {times(float(hi['factor']))}, "
-                     f"{weekday_name(int(lo['weekday']))} {times(float(lo['factor']))}")
+        w = (week or {}).get(system)
+        day = int(w["weekday"]) if w else int(hi["weekday"])
+        on_day = weekly[(weekly["system"] == system) & (weekly["weekday"] == day)]
+        factor = float(on_day["factor"].iloc[0]) if not on_day.empty else float(hi["factor"])
+        weekday_peaks &= day <= 5
+        busiest = said.busiest_weekday({"weekday": day})
+        parts.append(f"{SYSTEM_LABELS[system]}, {busiest}, runs {times(factor)} its trend then and "
+                     f"{times(float(lo['factor']))} on {weekday_name(int(lo['weekday']))}s")
     lead = "Weekdays carry the load" if weekday_peaks else "The week's rhythm"
     return ChartTitle(f"{lead}: " + "; ".join(parts), subtitle)
 
 
-def day_of_month_title(day_of_month: pd.DataFrame) -> ChartTitle:
-    """Title of the monthly-cycle chart, from `daily_decomposition(...)["day_of_month"]`."""
+def day_of_month_title(day_of_month: pd.DataFrame, month_day: dict | None = None) -> ChartTitle:
+    """Title of the monthly-cycle chart, from `daily_decomposition(...)["day_of_month"]` and the month-day claims
+    (analyses.claims): the factor is read on each system's busiest day of the month."""
     subtitle = ("What is left after trend and weekly cycle — runs ÷ (trend × weekday factor) — averaged by day of "
                 "the month; 1 = as trend and weekday predict.")
     if day_of_month.empty:
         return ChartTitle("Too few days to read a monthly cycle", subtitle)
     parts, late = [], True
     for system, hi, _ in _extremes(day_of_month, "day_of_month"):
-        late &= int(hi["day_of_month"]) >= DUE_DAYS_FROM
-        parts.append(f"{SYSTEM_LABELS[system]} on day {int(hi['day_of_month'])} ({times(float(hi['factor']))})")
+        m = (month_day or {}).get(system)
+        day = int(m["day"]) if m else int(hi["day_of_month"])
+        on_day = day_of_month[(day_of_month["system"] == system) & (day_of_month["day_of_month"] == day)]
+        factor = float(on_day["factor"].iloc[0]) if not on_day.empty else float(hi["factor"])
+        late &= day >= DUE_DAYS_FROM
+        parts.append(f"{SYSTEM_LABELS[system]}'s busiest day, the {ordinal(day)}, still runs {times(factor)} what "
+                     f"trend and weekday predict")
     lead = "Within the month, runs crowd towards the due days" if late else "Within the month"
-    return ChartTitle(f"{lead}: highest " + ", ".join(parts), subtitle)
+    return ChartTitle(f"{lead}: " + "; ".join(parts), subtitle)
 
 
-def month_of_quarter_title(month_of_quarter: pd.DataFrame) -> ChartTitle:
-    """Title of the quarterly-cycle chart, from `daily_decomposition(...)["month_of_quarter"]`."""
+def month_of_quarter_title(month_of_quarter: pd.DataFrame, quarter: dict | None = None) -> ChartTitle:
+    """Title of the quarterly-cycle chart, from `daily_decomposition(...)["month_of_quarter"]` and the quarter claims
+    (analyses.claims)."""
     subtitle = ("Average runs per day in the 1st, 2nd and 3rd month of a calendar quarter ÷ the average over all "
                 "whole months, per system.")
     if month_of_quarter.empty:
         return ChartTitle("No whole month in this view to read a quarterly cycle", subtitle)
     parts, strong = [], False
     for system, hi, lo in _extremes(month_of_quarter, "month_of_quarter"):
-        strong = strong or float(hi["factor"]) >= STRONG_FACTOR
-        parts.append(f"{SYSTEM_LABELS[system]} {times(float(hi['factor']))} in the "
-                     f"{MONTH_OF_QUARTER_LABELS[int(hi['month_of_quarter'])].split(' (')[0]}, "
-                     f"{times(float(lo['factor']))} in the "
-                     f"{MONTH_OF_QUARTER_LABELS[int(lo['month_of_quarter'])].split(' (')[0]}")
+        q = (quarter or {}).get(system) or {"month_of_quarter": int(hi["month_of_quarter"]),
+                                            "factor": float(hi["factor"])}
+        strong = strong or q["factor"] >= STRONG_FACTOR
+        parts.append(f"for {SYSTEM_LABELS[system]} {said.quarter_phrase(q)}, the "
+                     f"{said.MONTHS_OF_QUARTER[int(lo['month_of_quarter'])][0]} {times(float(lo['factor']))}")
     lead = "The quarter sets the season" if strong else "The quarter barely shows"
     return ChartTitle(f"{lead}: " + "; ".join(parts), subtitle)
 
 
 # --- Capacity ---------------------------------------------------------------------------------------------------------
 
-def load_title(summary: dict) -> ChartTitle:
-    """Title of the busiest-hour-per-day chart, from `full_bas_load(...)["summary"]`."""
-    ratio = summary["peak_to_median_hour"]
-    text = (f"The busiest hour, {summary['peak_hour_local']:%-d %b %Y %H:00}, held "
-            f"{fmt_int(summary['peak_hour_compute_s'])} compute-seconds of Full BAS"
-            + (f" — {times(ratio)} the median hour" if ratio else ""))
-    subtitle = ("Seconds of Full BAS runtime inside each day's busiest hour (a run's seconds count in the hour they "
-                "fall in). Dashed: quarterly BAS due dates.")
+def load_title(load: dict) -> ChartTitle:
+    """Title of the busiest-hour-per-day chart, from the load claims (analyses.claims)."""
+    ratio = said.hour_by_compute_ratio(load)
+    text = said.hour_by_compute(load)[:1].upper() + said.hour_by_compute(load)[1:] + (f" — {ratio}" if ratio else "")
+    subtitle = ("Seconds of Full BAS runtime inside each day's busiest hour by compute-seconds (a run's seconds "
+                "count in the hour they fall in; 3,600 compute-seconds = one run under way all hour long). Dashed: "
+                "quarterly BAS due dates.")
     return ChartTitle(text, subtitle)
 
 
-def concurrency_title(summary: dict) -> ChartTitle:
-    """Title of the peak-concurrency-per-day chart, from `full_bas_load(...)["summary"]`."""
-    text = (f"At most {plural(summary['peak_concurrency'], 'Full BAS run')} ran at once "
-            f"({summary['peak_at_local']:%-d %b %Y %H:%M} Sydney); in 99% of minutes no more than "
-            f"{fmt_int(summary['minute_p99'])}")
+def concurrency_title(summary: dict, load: dict) -> ChartTitle:
+    """Title of the peak-concurrency-per-day chart, from `full_bas_load(...)["summary"]` and the load claims."""
+    text = (f"{said.peak_concurrency(load)[:1].upper()}{said.peak_concurrency(load)[1:]} "
+            f"({load['peak_at']:%-d %b %Y %H:%M} Sydney time); in 99% of minutes no more than "
+            f"{plural(round(summary['minute_p99']), 'run')}")
     subtitle = ("The most runs under way at the same instant each day; a run occupies [start, start + runtime).")
     return ChartTitle(text, subtitle)
 
 
-def load_sentences(summary: dict) -> list[str]:
-    """Peak-to-median ratios and per-minute percentiles as sentences, from `full_bas_load(...)["summary"]`."""
+def load_sentences(summary: dict, load: dict) -> list[str]:
+    """Peak-to-median ratios and per-minute percentiles as sentences, from `full_bas_load(...)["summary"]` and the
+    load claims."""
     lines = [
         f"**{fmt_int(summary['runs'])} Full BAS runs** averaging **{summary['mean_runtime_s']:.2f} s** each.",
-        f"Per minute, the most runs under way at once is {_one_decimal(summary['minute_p50'])} at the median, "
-        f"**{_one_decimal(summary['minute_p95'])} at the 95th percentile and {_one_decimal(summary['minute_p99'])} "
-        f"at the 99th** (over all {fmt_int(summary['minutes'])} minutes of the period; over minutes with a run under "
-        f"way: {_one_decimal(summary['busy_minute_p95'])} and {_one_decimal(summary['busy_minute_p99'])}); the peak "
-        f"was **{summary['peak_concurrency']}**.",
+        f"Per minute, the most runs under way at once is {_one_decimal(summary['minute_p50'])} at the median "
+        f"minute, **{_one_decimal(summary['minute_p95'])} in 95% of minutes and {_one_decimal(summary['minute_p99'])} "
+        f"in 99%** (over all {fmt_int(summary['minutes'])} minutes of the period; over minutes with a run under "
+        f"way: {_one_decimal(summary['busy_minute_p95'])} and {_one_decimal(summary['busy_minute_p99'])}); "
+        f"{said.peak_concurrency(load)}.",
     ]
-    hour = summary["peak_to_median_hour"]
+    ratio = said.hour_by_compute_ratio(load)
     day = summary["peak_to_median_day"]
     lines.append(
-        f"Peak-to-median: the busiest hour held {fmt_int(summary['peak_hour_compute_s'])} compute-seconds against "
+        f"Peak-to-median: {said.hour_by_compute(load)}, against "
         f"{_one_decimal(round(summary['median_hour_compute_s'], 1))} in the median hour"
-        + (f" (**{times(hour)}**)" if hour else "")
+        + (f" (**{ratio}**)" if ratio else "")
         + f"; the busiest day had {plural(summary['peak_day_runs'], 'run')} against "
         f"{_one_decimal(summary['median_day_runs'])} on the median day" + (f" (**{times(day)}**)." if day else "."))
     return lines
 
 
-def littles_law_sentence(summary: dict, busiest_hours: pd.DataFrame) -> str:
-    """Whether the sweep agrees with Little's law over the busiest hours."""
-    if busiest_hours.empty or summary["little_max_error"] is None:
+def littles_law_sentence(summary: dict, busiest_hours: pd.DataFrame, load: dict) -> str:
+    """Whether the sweep agrees with Little's law over the hours with the most runs starting."""
+    if busiest_hours.empty or summary["little_max_error"] is None or not load.get("hour_by_runs"):
         return "No busy hour to check against Little's law."
     n = len(busiest_hours)
     top = busiest_hours.iloc[0]
-    hours = "the busiest hour" if n == 1 else f"the {fmt_int(n)} busiest hours"
+    hours = "the hour" if n == 1 else f"the {fmt_int(n)} hours"
     peak = int(busiest_hours["peak_concurrency"].max())
-    text = (f"**Check (Little's law, L = λ·W).** In {hours}, arrivals per second × mean runtime predicts the mean "
-            f"number of runs under way; the sweep measures it as compute-seconds ÷ 3,600. They agree within "
-            f"{summary['little_max_error']:.1%} (busiest hour: λ = {top['arrivals_per_s']:.4f}/s, "
-            f"W = {top['mean_runtime_s']:.2f} s, λ·W = {top['littles_l']:.3f}, measured {top['measured_l']:.3f}).")
+    text = (f"**Check (Little's law, L = λ·W).** In {hours} with the most runs starting, arrivals per second (λ) × "
+            f"mean runtime in seconds (W) predicts the average number of runs under way (L); the sweep measures it "
+            f"as compute-seconds ÷ 3,600. They agree within {summary['little_max_error']:.1%}. In "
+            f"{said.hour_by_runs(load)}: λ = {top['arrivals_per_s']:.4f} runs a second, "
+            f"W = {top['mean_runtime_s']:.2f} s, λ·W = {top['littles_l']:.3f}, measured {top['measured_l']:.3f} runs "
+            f"under way on average. It differs from the busiest hour by compute-seconds because that one counts how "
+            f"long the runs took, not how many started.")
     if peak >= 2 * float(busiest_hours["measured_l"].max()):
-        text += (f" The peak concurrency in those hours ({peak}) is well above their mean: bursts, not the average, "
-                 f"size the capacity.")
+        text += (f" The peak concurrency in those hours ({plural(peak, 'run')}) is well above their average: "
+                 f"bursts, not the average, size the capacity.")
     return text
 
 
@@ -268,11 +287,11 @@ def runtime_title(deciles: pd.DataFrame) -> ChartTitle:
     if change is None or p95 is None:
         return ChartTitle("Runtime by hourly load", subtitle)
     if change >= 1.1 or p95 >= 1.1:
-        text = (f"Runtime degrades at peak: in the busiest hours the median run takes {times(change)} and the 95th "
-                f"percentile {times(p95)} as long as in the quietest")
+        text = (f"Runtime degrades at peak: in the tenth of hours with the most runs starting the median run "
+                f"takes {times(change)} and the 95th percentile {times(p95)} as long as in the quietest tenth")
     else:
-        text = (f"Runtime holds up under load: the busiest hours' median run takes {times(change)} the quietest "
-                f"hours'")
+        text = (f"Runtime holds up under load: in the tenth of hours with the most runs starting the median run "
+                f"takes {times(change)} as long as in the quietest tenth")
     return ChartTitle(text, subtitle)
 
 
