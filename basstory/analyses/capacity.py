@@ -13,6 +13,8 @@ contract zone's offsets are whole hours, so they are Sydney hours too); days and
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -21,10 +23,11 @@ import pandas as pd
 
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
-from basstory.query.filters import StoryFilters
+from basstory.query.filters import StoryFilters, run_predicate
+from basstory.query.intervals import FullBasIntervals, kept_full_bas_intervals
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, slots_sql
+from basstory.query.view import per_view
 
 MINUTE_US = 60 * 1_000_000
 HOUR_US = 60 * MINUTE_US
@@ -99,16 +102,116 @@ def integral_per_bucket(times: np.ndarray, level: np.ndarray, origin_us: int, bu
     return np.diff(integral_to(edges)) / 1_000_000
 
 
+@dataclass(frozen=True)
+class Steps:
+    """What the load needs from the concurrency step function of a set of intervals (times in epoch microseconds).
+
+    runs / first_start / last_start / last_end / mean_runtime_s: over every interval (zero-length ones too);
+    peak_runs and peak_at_us: the highest concurrency and the first instant it is reached (0 and first_start when no
+    interval has a length); minute_peaks / hour_peaks: peak concurrency per minute / hour from first_minute /
+    first_hour to last_end; hour_compute_s: seconds of runtime inside each of those hours.
+    """
+    runs: int
+    first_start: int
+    last_start: int
+    last_end: int
+    mean_runtime_s: float
+    peak_runs: int
+    peak_at_us: int
+    first_minute: int
+    minute_peaks: np.ndarray
+    first_hour: int
+    hour_peaks: np.ndarray
+    hour_compute_s: np.ndarray
+
+
+def _grid(first_start: int, last_end: int, bucket_us: int) -> tuple[int, int]:
+    """The first bucket's start and how many buckets cover [first_start, last_end)."""
+    origin = first_start // bucket_us * bucket_us
+    return origin, int(-(-(last_end - origin) // bucket_us))
+
+
+def steps_by_sweep(starts_us: np.ndarray, ends_us: np.ndarray) -> Steps:
+    """Steps from intervals in any order, by one sweep over their start and end events (concurrency_steps)."""
+    times, level = concurrency_steps(starts_us, ends_us)
+    first_start, last_end = int(starts_us.min()), int(ends_us.max())
+    first_minute, n_minutes = _grid(first_start, last_end, MINUTE_US)
+    first_hour, n_hours = _grid(first_start, last_end, HOUR_US)
+    peak_i = int(np.argmax(level)) if level.size else None
+    return Steps(
+        runs=int(starts_us.size), first_start=first_start, last_start=int(starts_us.max()), last_end=last_end,
+        mean_runtime_s=float((ends_us - starts_us).mean() / 1_000_000),
+        peak_runs=int(level[peak_i]) if peak_i is not None else 0,
+        peak_at_us=int(times[peak_i]) if peak_i is not None else first_start,
+        first_minute=first_minute, minute_peaks=peak_per_bucket(times, level, first_minute, MINUTE_US, n_minutes),
+        first_hour=first_hour, hour_peaks=peak_per_bucket(times, level, first_hour, HOUR_US, n_hours),
+        hour_compute_s=integral_per_bucket(times, level, first_hour, HOUR_US, n_hours))
+
+
+def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: pd.DataFrame) -> Steps:
+    """Steps from a view's intervals already sorted by start and by end (query.intervals), without a sort, and from
+    what is additive per hour (`_timed_hours`, `_hour_spill`).
+
+    Concurrency only rises at a start, so its maximum over a bucket is the level at the bucket's start or the level
+    just after one of the starts inside it. The level just after the i-th start (0-based, in start order, among the
+    intervals with a length) is (i + 1) - (ends at or before it); at a tie of starts the last one holds the level
+    after all of them, which is the one the maximum sees. The runtime inside an hour is, in whole microseconds, the
+    part of each interval inside the hour it starts in (summed at ingest) plus what the intervals that run past
+    that hour put into the hours after it.
+    """
+    live, ends = intervals.live_starts_us, intervals.ends_us
+    runs = int(hours["runs"].sum())
+    first_start, last_start = int(hours["timed_first_us"].min()), int(hours["timed_last_us"].max())
+    last_end = int(hours["timed_last_end_us"].max())
+    level = np.searchsorted(ends, live, side="right").astype(np.int64, copy=False)
+    np.subtract(np.arange(1, live.size + 1, dtype=np.int64), level, out=level)
+    first_minute, n_minutes = _grid(first_start, last_end, MINUTE_US)
+    first_hour, n_hours = _grid(first_start, last_end, HOUR_US)
+    peak_i = int(np.argmax(level)) if level.size else None
+    compute_us = np.zeros(n_hours, dtype=np.int64)
+    np.add.at(compute_us, (hours["hour_us"].to_numpy(np.int64) - first_hour) // HOUR_US,
+              hours["compute_us"].to_numpy(np.int64))
+    if not spill.empty:
+        start, end = spill["start_us"].to_numpy(np.int64), spill["end_us"].to_numpy(np.int64)
+        after = (start - first_hour) // HOUR_US + 1                      # the hour after the one it starts in
+        last = (end - 1 - first_hour) // HOUR_US                          # the hour it ends in
+        np.add.at(compute_us, last, end - (first_hour + last * HOUR_US))
+        whole = np.zeros(n_hours + 1, dtype=np.int64)                     # hours in between, wholly covered
+        np.add.at(whole, after, 1)
+        np.add.at(whole, last, -1)
+        compute_us += np.cumsum(whole[:n_hours]) * HOUR_US
+    return Steps(
+        runs=runs, first_start=first_start, last_start=last_start, last_end=last_end,
+        mean_runtime_s=int(hours["length_us"].sum()) / runs / 1_000_000,
+        peak_runs=int(level[peak_i]) if peak_i is not None else 0,
+        peak_at_us=int(live[peak_i]) if peak_i is not None else first_start,
+        first_minute=first_minute,
+        minute_peaks=_peaks_from_starts(live, level, ends, first_minute, MINUTE_US, n_minutes),
+        first_hour=first_hour, hour_peaks=_peaks_from_starts(live, level, ends, first_hour, HOUR_US, n_hours),
+        hour_compute_s=compute_us / 1_000_000)
+
+
+def _peaks_from_starts(starts: np.ndarray, level: np.ndarray, ends: np.ndarray, origin_us: int, bucket_us: int,
+                       n_buckets: int) -> np.ndarray:
+    """peak_per_bucket from sorted starts, the level just after each, and sorted ends."""
+    edges = origin_us + bucket_us * np.arange(n_buckets, dtype=np.int64)
+    peaks = (np.searchsorted(starts, edges, side="right") - np.searchsorted(ends, edges, side="right")).astype(np.int64)
+    if starts.size == 0:
+        return peaks
+    first = np.searchsorted(starts, edges, side="left")
+    after = np.append(first[1:], starts.size)
+    occupied = after > first
+    if occupied.any():
+        inside = np.maximum.reduceat(level, first[occupied])
+        peaks[occupied] = np.maximum(peaks[occupied], inside)
+    return peaks
+
+
 # --- From the data --------------------------------------------------------------------------------------------------
 
-def full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (int64 epoch microseconds, UTC) of every kept Full BAS run with a positive runtime."""
-    starts, ends, _ = _full_bas_runs(con, f)
-    return starts, ends
-
-
 def _full_bas_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """full_bas_intervals' starts and ends, and each run's runtime_s."""
+    """Start and end (int64 epoch microseconds, UTC) of every kept Full BAS run with a positive runtime, and its
+    runtime_s, from the runs themselves (the reference engine's way)."""
     sql = (f"SELECT epoch_us(run_utc) AS s, epoch_us(run_utc) + CAST(round(runtime_s * 1e6) AS BIGINT) AS e, "
            f"runtime_s AS r FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0")
     cursor = con.cursor()
@@ -124,27 +227,38 @@ def _full_bas_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.
 def peak_concurrency(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
     """The most Full BAS runs that overlapped at any instant: {"runs", "at_utc"} (the first instant it was
     reached, a naive UTC Timestamp); None without a kept Full BAS run with a runtime."""
-    times, level = concurrency_steps(*full_bas_intervals(con, f))
-    if times.size == 0:
+    load = full_bas_load(con, f)
+    if load is None:
         return None
-    i = int(np.argmax(level))
-    return {"runs": int(level[i]), "at_utc": pd.Timestamp(int(times[i]), unit="us")}
+    return {"runs": load["summary"]["peak_concurrency"], "at_utc": load["summary"]["peak_at_utc"]}
 
 
 def _hour_stats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
-    """Full BAS runs with a positive runtime starting in each UTC hour, and their summed runtime."""
-    if is_fast(con):  # two half hours make an hour; runtimes are positive or missing (ingest empties negatives)
-        sql = f"""
-            SELECT (bucket // 2) * {HOUR_US} AS hour_us, CAST(sum(runs - runtime_missing) AS BIGINT) AS runs,
-                   sum(runtime_s) AS runtime_sum
-            FROM ({slots_sql(f)}) WHERE system = 'full' GROUP BY ALL HAVING sum(runs - runtime_missing) > 0
-        """
-    else:
-        sql = f"""
-            SELECT epoch_us(date_trunc('hour', run_utc)) AS hour_us, count(*) AS runs, sum(runtime_s) AS runtime_sum
-            FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0 GROUP BY ALL
-        """
+    """Full BAS runs with a positive runtime starting in each UTC hour, and their summed runtime, from the runs."""
+    sql = f"""
+        SELECT epoch_us(date_trunc('hour', run_utc)) AS hour_us, count(*) AS runs, sum(runtime_s) AS runtime_sum
+        FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0 GROUP BY ALL
+    """
     return frame(con, sql)
+
+
+def _timed_hours(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """From the view's half-hour slots (two make an hour): per UTC hour with a kept Full BAS run with a positive
+    runtime, those runs (runs), their summed runtime_s (runtime_sum) and interval lengths (length_us), the part of
+    their intervals inside the hour (compute_us), their earliest and latest start and latest end
+    (timed_first_us, timed_last_us, timed_last_end_us)."""
+    return frame(con, f"""
+        SELECT (bucket // 2) * {HOUR_US} AS hour_us, CAST(sum(runs - runtime_missing) AS BIGINT) AS runs,
+               sum(runtime_s) AS runtime_sum, CAST(sum(length_us) AS BIGINT) AS length_us,
+               CAST(sum(compute_us) AS BIGINT) AS compute_us, min(timed_first_us) AS timed_first_us,
+               max(timed_last_us) AS timed_last_us, max(timed_last_end_us) AS timed_last_end_us
+        FROM slot_runs WHERE ({run_predicate(f)}) AND system = 'full'
+        GROUP BY ALL HAVING sum(runs - runtime_missing) > 0 ORDER BY hour_us""")
+
+
+def _hour_spill(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """The view's Full BAS intervals that run past the end of the UTC hour they start in: start_us, end_us."""
+    return frame(con, f"SELECT start_us, end_us FROM spill_runs WHERE {run_predicate(f)}")
 
 
 def _local(utc: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -185,22 +299,30 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
     - "runtime_by_load": one row per decile of hourly load (hours with at least one run, ranked by runs starting);
       columns decile (1 = quietest), hours, runs_per_hour_min, runs_per_hour_max, runs, runtime_median_s,
       runtime_p95_s.
+    - "hour_of_day": one row per Sydney hour of the day (0–23) in the period; columns hour, peak_concurrency_mean
+      (the mean over the period's hours at that hour of the day of their peak concurrency).
     """
-    starts, ends, runtimes = _full_bas_runs(con, f)
-    if starts.size == 0:
-        return None
-    times, level = concurrency_steps(starts, ends)
-    first_minute = int(starts.min() // MINUTE_US * MINUTE_US)
-    n_minutes = int(-(-(int(ends.max()) - first_minute) // MINUTE_US))
-    minute_peaks = peak_per_bucket(times, level, first_minute, MINUTE_US, n_minutes)
-    first_hour = int(starts.min() // HOUR_US * HOUR_US)
-    n_hours = int(-(-(int(ends.max()) - first_hour) // HOUR_US))
-    hour_peaks = peak_per_bucket(times, level, first_hour, HOUR_US, n_hours)
-    hour_compute = integral_per_bucket(times, level, first_hour, HOUR_US, n_hours)
-
+    if is_fast(con):
+        stats = _timed_hours(con, f)
+        if stats.empty:
+            return None
+        intervals = kept_full_bas_intervals(con, f)
+        with ThreadPoolExecutor(max_workers=1) as pool:    # the deciles use the other core meanwhile
+            deciles = pool.submit(runtime_by_load_from_runs, intervals.starts_us, intervals.runtimes_s)
+            steps = steps_from_sorted(intervals, stats, _hour_spill(con, f))
+            by_load = deciles.result()
+        stats = stats[["hour_us", "runs", "runtime_sum"]]
+    else:
+        starts, ends, _ = _full_bas_runs(con, f)
+        if starts.size == 0:
+            return None
+        steps = steps_by_sweep(starts, ends)
+        by_load = runtime_by_load_decile(con, f)
+        stats = _hour_stats(con, f)
+    first_hour, hour_peaks, hour_compute = steps.first_hour, steps.hour_peaks, steps.hour_compute_s
+    n_hours, n_minutes, minute_peaks = hour_peaks.size, steps.minute_peaks.size, steps.minute_peaks
     hours = pd.DataFrame({"hour_us": first_hour + HOUR_US * np.arange(n_hours, dtype=np.int64),
                           "peak_concurrency": hour_peaks, "compute_s": hour_compute})
-    stats = _hour_stats(con, f)
     hours = hours.merge(stats, on="hour_us", how="left")
     hours["runs"] = hours["runs"].fillna(0).astype("int64")
     hours["runtime_sum"] = hours["runtime_sum"].fillna(0.0).astype("float64")
@@ -220,12 +342,15 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
                     peak_hour_compute_s=("compute_s", "max")))
     monthly["minute_p99"] = _quantile_per_month(minute_peaks, minute_month, monthly["month"], 0.99)
     monthly["month_start"] = pd.to_datetime(monthly["month"] + "-01")
-    first_day, last_day = _local(pd.DatetimeIndex([pd.Timestamp(int(starts.min()), unit="us"),
-                                                   pd.Timestamp(int(starts.max()), unit="us")])).normalize()
+    first_day, last_day = _local(pd.DatetimeIndex([pd.Timestamp(steps.first_start, unit="us"),
+                                                   pd.Timestamp(steps.last_start, unit="us")])).normalize()
     month_end = monthly["month_start"] + pd.offsets.MonthEnd(0)
     monthly["complete"] = (monthly["month_start"] >= first_day) & (month_end <= last_day)
     monthly = monthly[["month", "month_start", "runs", "compute_s", "peak_concurrency", "minute_p99",
                        "peak_hour_compute_s", "complete"]]
+
+    hour_of_day = (hours.assign(hour=hours["hour_local"].dt.hour).groupby("hour", as_index=False)
+                   .agg(peak_concurrency_mean=("peak_concurrency", "mean")))
 
     busy = hours[hours["runs"] > 0].copy()
     top = busy.sort_values(["runs", "hour_us"], ascending=[False, True]).head(LITTLE_HOURS).copy()
@@ -237,16 +362,15 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
     busiest_hours = top[["hour_utc", "hour_local", "runs", "mean_runtime_s", "arrivals_per_s", "littles_l",
                          "measured_l", "relative_error", "peak_concurrency"]].reset_index(drop=True)
 
-    peak_i = int(np.argmax(level))
-    peak_at = pd.Timestamp(int(times[peak_i]), unit="us")
+    peak_at = pd.Timestamp(steps.peak_at_us, unit="us")
     peak_hour = hours.loc[hours["compute_s"].idxmax()]
     median_hour = float(np.median(hours["compute_s"]))
     busy_minutes = minute_peaks[minute_peaks > 0]
     median_day = float(daily["runs"].median())
     summary = {
-        "runs": int(starts.size),
-        "mean_runtime_s": float((ends - starts).mean() / 1_000_000),
-        "peak_concurrency": int(level[peak_i]),
+        "runs": steps.runs,
+        "mean_runtime_s": steps.mean_runtime_s,
+        "peak_concurrency": steps.peak_runs,
         "peak_at_utc": peak_at,
         "peak_at_local": _local(pd.DatetimeIndex([peak_at]))[0],
         "minutes": int(n_minutes),
@@ -265,8 +389,7 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
         "little_max_error": float(busiest_hours["relative_error"].abs().max()) if not busiest_hours.empty else None,
     }
     return {"summary": summary, "daily": daily, "monthly": monthly, "busiest_hours": busiest_hours,
-            "runtime_by_load": (runtime_by_load_from_runs(starts, runtimes) if is_fast(con)
-                                else runtime_by_load_decile(con, f))}
+            "runtime_by_load": by_load, "hour_of_day": hour_of_day}
 
 
 DECILE_COLUMNS = ["decile", "hours", "runs_per_hour_min", "runs_per_hour_max", "runs", "runtime_median_s",
@@ -280,15 +403,22 @@ def runtime_by_load_from_runs(starts_us: np.ndarray, runtimes_s: np.ndarray) -> 
     if starts_us.size == 0:
         return pd.DataFrame(columns=DECILE_COLUMNS)
     hour_of_run = np.asarray(starts_us, dtype=np.int64) // HOUR_US
-    hours, run_hour_index, per_hour = np.unique(hour_of_run, return_inverse=True, return_counts=True)
+    if hour_of_run.size > 1 and bool((hour_of_run[1:] >= hour_of_run[:-1]).all()):   # sorted: runs of equal hours
+        first = np.concatenate([[0], np.flatnonzero(hour_of_run[1:] != hour_of_run[:-1]) + 1])
+        hours, per_hour = hour_of_run[first], np.diff(np.append(first, hour_of_run.size))
+        run_hour_index = None
+    else:
+        hours, run_hour_index, per_hour = np.unique(hour_of_run, return_inverse=True, return_counts=True)
     rank = np.empty(hours.size, dtype=np.int64)
     rank[np.lexsort((hours, per_hour))] = np.arange(hours.size)
     groups = min(10, hours.size)
     size, larger = divmod(hours.size, groups)
     # rank r falls in group g: the first `larger` groups hold size + 1 ranks, the rest `size`
     cut = larger * (size + 1)
-    decile_of_hour = np.where(rank < cut, rank // (size + 1), larger + (rank - cut) // max(size, 1)) + 1
-    decile_of_run = decile_of_hour[run_hour_index]
+    group = np.where(rank < cut, rank // (size + 1), larger + (rank - cut) // max(size, 1))
+    decile_of_hour = (group + 1).astype(np.int8)
+    decile_of_run = (np.repeat(decile_of_hour, per_hour) if run_hour_index is None
+                     else decile_of_hour[run_hour_index])
     order = np.argsort(decile_of_run, kind="stable")
     sorted_deciles, sorted_runtimes = decile_of_run[order], np.asarray(runtimes_s, dtype=np.float64)[order]
     rows = []

@@ -22,15 +22,33 @@ org_id, chain_no, profile_id, size (its runs), first_date and last_date (its fir
 A view's filters keep or drop whole (system, user, org) histories except
 for its date range, which is contiguous, so a view's repeats and sessions follow exactly from these columns
 (query.fast).
+
+Full BAS load (analyses.capacity) is measured on the intervals [start, start + length) of the Full BAS runs with a
+positive runtime, the length being round(runtime_s × 10⁶) microseconds. What is additive over runs is in the cubes:
+`slot_cube` also sums each half hour's interval lengths (`length_us`) and the part of each interval inside the UTC
+hour it starts in (`compute_us`), with the earliest and latest start and the latest end of those intervals
+(`timed_first_us`, `timed_last_us`, `timed_last_end_us`); `hour_spill.parquet` (grain: one row per interval that runs
+past the end of the hour it starts in; columns profile_id, run_local_date, start_us, end_us) holds the rest.
+Concurrency is not additive, so the intervals themselves are kept as plain arrays (numpy .npy, read memory-mapped:
+a view reads only the slice its dates select), in two orders:
+- by start (FULL_STARTS): `full_starts_us` (epoch microseconds UTC, ascending), `full_starts_runtime_s` (as staged)
+  and `full_starts_profile` (profile_id);
+- by end (FULL_ENDS), for the intervals with a positive length: `full_ends_us` (ascending) and `full_ends_run` (the
+  interval's position in the start order).
+`full_zero_length_run` lists the positions of the intervals of length zero (a runtime under half a microsecond), which
+never overlap anything, and `full_intervals.json` their count and the longest length, which bounds where a date
+range's ends can lie.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
@@ -38,15 +56,25 @@ from basstory.core.schema import CONTRACT_TZ
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
                                   "chains.parquet", "chain_cube.parquet", "lag_cube.parquet", "slot_cube.parquet",
-                                  "user_org.parquet",
-                                  "user_org_month.parquet")
+                                  "user_org.parquet", "user_org_month.parquet")
+#: The Full BAS intervals by start and by end (see the module docstring), and their summary.
+FULL_STARTS: tuple[str, ...] = ("full_starts_us", "full_starts_runtime_s", "full_starts_profile")
+FULL_ENDS: tuple[str, ...] = ("full_ends_us", "full_ends_run")
+#: Positions (in the start order) of the intervals of length zero: a runtime under half a microsecond.
+FULL_ZERO_LENGTH = "full_zero_length_run"
+FULL_INTERVALS_SUMMARY = "full_intervals.json"
+DERIVED_FILES += ("hour_spill.parquet", *(f"{name}.npy" for name in (*FULL_STARTS, *FULL_ENDS, FULL_ZERO_LENGTH)),
+                  FULL_INTERVALS_SUMMARY)
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-7"
+DERIVED_FORMAT = "basstory-derived-8"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
 #: of UTC is one half hour of wall-clock time in each of them (one date, one hour, one weekday).
 BUCKET_US = 30 * 60 * 1_000_000
+HOUR_US = 2 * BUCKET_US
+#: A Full BAS run's interval length in microseconds (the load's unit), as SQL over a run's runtime_s.
+LENGTH_US_SQL = "CAST(round(runtime_s * 1e6) AS BIGINT)"
 
 #: A run is a repeat when the same user ran the same system for the same org at most this long before.
 REPEAT_MINUTES = 30
@@ -55,6 +83,9 @@ REPEAT_MINUTES = 30
 CADENCE_SQL = ("CASE WHEN tax_period = 'Monthly' THEN 'monthly' "
                "WHEN tax_period = 'Quarterly' AND managed_by_practice THEN 'quarterly_agent' "
                "WHEN tax_period = 'Quarterly' THEN 'quarterly' END")
+
+#: SQL over runs_derived: a Full BAS run with a runtime, whose interval the load measures.
+TIMED = "system = 'full' AND runtime_s > 0"
 
 #: The org attributes the story filters and splits by; orgs alike in all of them share a profile.
 PROFILE_ATTRIBUTES = "status, paying, plan, plan_family, tax_period, channel_type, managed_by_practice"
@@ -185,9 +216,21 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                    count(*) FILTER (WHERE coalesce(runtime_s, 0) <= 0) AS runtime_missing,
                    count(*) FILTER (WHERE is_repeat) AS repeats,
                    count(*) FILTER (WHERE NOT is_repeat AND is_repeated) AS repeated_heads,
-                   min(run_utc) AS first_utc, max(run_utc) AS last_utc
+                   min(run_utc) AS first_utc, max(run_utc) AS last_utc,
+                   sum({LENGTH_US_SQL}) FILTER (WHERE {TIMED}) AS length_us,
+                   sum(least(epoch_us(run_utc) + {LENGTH_US_SQL}, (epoch_us(run_utc) // {HOUR_US} + 1) * {HOUR_US})
+                       - epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS compute_us,
+                   min(epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS timed_first_us,
+                   max(epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS timed_last_us,
+                   max(epoch_us(run_utc) + {LENGTH_US_SQL}) FILTER (WHERE {TIMED}) AS timed_last_end_us
             FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
                out_dir / "slot_cube.parquet")
+        _write(con, "hour_spill", f"""
+            SELECT profile_id, run_local_date, epoch_us(run_utc) AS start_us,
+                   epoch_us(run_utc) + {LENGTH_US_SQL} AS end_us
+            FROM runs_derived
+            WHERE {TIMED} AND epoch_us(run_utc) + {LENGTH_US_SQL} > (epoch_us(run_utc) // {HOUR_US} + 1) * {HOUR_US}
+            ORDER BY run_local_date, start_us""", out_dir / "hour_spill.parquet")
         _write(con, "lag_cube", """
             SELECT profile_id, run_local_date,
                    CAST((year(run_local_date) * 12 + month(run_local_date))
@@ -207,6 +250,9 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                    count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc
             FROM runs_derived GROUP BY ALL ORDER BY month, system, org_id, user_id""",
                out_dir / "user_org_month.parquet")
+        con.execute("DROP TABLE runs_derived")
+        con.execute("DROP TABLE base")
+        _write_full_intervals(con, out_dir / "runs_derived.parquet", out_dir)
         marker = out_dir / f"{FORMAT_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
         marker.write_text(_marker_text(runs_path, orgs_path), encoding="utf-8")
         marker.replace(out_dir / FORMAT_FILE)
@@ -232,6 +278,43 @@ def _days_to_due_sql(first: date | None, last: date | None) -> str:
                       AS g(day))
         SELECT days.cadence, days.day, CAST(due.due_date - days.day AS SMALLINT) AS days_before
         FROM days ASOF JOIN due ON days.cadence = due.cadence AND days.day <= due.due_date"""
+
+
+def _write_full_intervals(con: duckdb.DuckDBPyConnection, runs_derived: Path, out_dir: Path) -> None:
+    """Write FULL_STARTS, FULL_ENDS and FULL_INTERVALS_SUMMARY from the derived per-run table."""
+    cursor = con.cursor()
+    try:
+        arrays = cursor.execute(f"""
+            SELECT epoch_us(run_utc) AS start_us, {LENGTH_US_SQL} AS length_us, runtime_s, profile_id
+            FROM read_parquet('{_sql_path(runs_derived)}')
+            WHERE {TIMED}
+            ORDER BY start_us, length_us, runtime_s, profile_id""").fetchnumpy()
+    finally:
+        cursor.close()
+    starts = np.ascontiguousarray(arrays.pop("start_us"), dtype=np.int64)
+    lengths = np.ascontiguousarray(arrays.pop("length_us"), dtype=np.int64)
+    runtimes = np.ascontiguousarray(arrays.pop("runtime_s"), dtype=np.float64)
+    profiles = np.ascontiguousarray(arrays.pop("profile_id"), dtype=np.int32)
+    ends = starts + lengths
+    with_length = np.flatnonzero(lengths > 0)
+    by_end = with_length[np.argsort(ends[with_length], kind="stable")]
+    run_dtype = np.int32 if starts.size < 2**31 else np.int64
+    for name, values in (("full_starts_us", starts), ("full_starts_runtime_s", runtimes),
+                         ("full_starts_profile", profiles), ("full_ends_us", ends[by_end]),
+                         ("full_ends_run", by_end.astype(run_dtype)),
+                         (FULL_ZERO_LENGTH, np.flatnonzero(lengths == 0).astype(run_dtype))):
+        _save_array(values, out_dir / f"{name}.npy")
+    summary = {"intervals": int(starts.size), "longest_us": int(lengths.max()) if lengths.size else 0}
+    tmp = out_dir / f"{FULL_INTERVALS_SUMMARY}.{os.getpid()}-{threading.get_ident()}.tmp"
+    tmp.write_text(json.dumps(summary), encoding="utf-8")
+    tmp.replace(out_dir / FULL_INTERVALS_SUMMARY)
+
+
+def _save_array(values: np.ndarray, target: Path) -> None:
+    tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    with open(tmp, "wb") as handle:
+        np.save(handle, values, allow_pickle=False)
+    tmp.replace(target)
 
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, target: Path) -> None:

@@ -26,7 +26,7 @@ import duckdb
 from basstory.core.schema import CONTRACT_TZ
 from basstory.ingest.derive import derive_tables, is_derived
 from basstory.ingest.scope import SCOPE_SQL, scope_reason_sql
-from basstory.query import view
+from basstory.query import intervals, view
 
 ENGINES: tuple[str, ...] = ("fast", "reference")
 
@@ -92,13 +92,14 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
                     FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
     # the cubes live in memory; the per-run table and the chains are read from parquet (sorted by date, so date
     # filters read only their row groups), which keeps a 100x extract's server under a few GB
-    for table in ("slot_cube", "user_org", "user_org_month", "lag_cube", "chain_cube"):
+    for table in ("slot_cube", "user_org", "user_org_month", "lag_cube", "chain_cube", "hour_spill"):
         path = _sql_path(folder / f"{table}.parquet")
         con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{path}')")
     for table in ("runs_derived", "chains"):
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(FAST_RUNS_VIEW)
     view.install(con)
+    intervals.attach(con, folder)
     return con
 
 

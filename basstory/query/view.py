@@ -105,7 +105,9 @@ PROFILE_COLUMNS = ("p.profile_id, p.status, p.paying, p.plan, p.plan_family, p.t
 #: view name -> (cube table, its own columns).
 CUBE_VIEWS: dict[str, tuple[str, str]] = {
     "slot_runs": ("slot_cube", "c.system, c.bucket, c.run_local_date, c.runs, c.runtime_s, c.runtime_missing, "
-                               "c.repeats, c.repeated_heads, c.first_utc, c.last_utc, c.days_before"),
+                               "c.repeats, c.repeated_heads, c.first_utc, c.last_utc, c.days_before, c.length_us, "
+                               "c.compute_us, c.timed_first_us, c.timed_last_us, c.timed_last_end_us"),
+    "spill_runs": ("hour_spill", "'full' AS system, c.run_local_date, c.start_us, c.end_us"),
     "uom_runs": ("user_org_month", "c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc"),
     "uo_runs": ("user_org", "c.system, c.user_id, c.org_id, c.runs, c.first_utc, c.last_utc"),
     "lag_runs": ("lag_cube", "'simple' AS system, c.run_local_date, c.lag, c.runs"),
