@@ -116,6 +116,10 @@ def test_system_take_up(con):
     assert take_up[["quarter_label", "direction", "system", "orgs"]].values.tolist() == [
         ["Jan–Mar 2017", "full_to_simple", "simple", 0], ["Jan–Mar 2017", "simple_to_full", "full", 1],   # B
         ["Apr–Jun 2017", "full_to_simple", "simple", 1], ["Apr–Jun 2017", "simple_to_full", "full", 0]]   # A
+    # Simple BAS starts 9 Jan, + 92 days = 11 Apr, after Full BAS's last day (2 Feb): no take-up can be told apart
+    # from an extract starting
+    assert an.switch_window(con, DEFAULT) is None
+    assert take_up["observed"].tolist() == [0, 0, 0, 0]
     # filtered to February onwards, A's Full BAS runs are out of view: its Simple BAS run is no take-up
     later = an.system_take_up(con, DEFAULT.with_(start=date(2017, 2, 1), end=date(2017, 6, 30)))
     assert later.empty

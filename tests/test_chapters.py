@@ -101,7 +101,7 @@ def test_cover_has_the_five_key_data_points_and_the_outline(build_on_sample):
 
 @pytest.mark.parametrize("name, missing, note", [
     ("interaction", ["int_lag"], "No Simple BAS runs with a statement period in this view."),
-    ("comparison", ["cmp_take_up"], "No organisation took up the other report"),
+    ("comparison", ["cmp_take_up"], "Switching needs both systems in view"),
     ("seasonality", ["sea_daily_simple"], None),
     ("outage", [], None),
     ("recommendation", [], None),

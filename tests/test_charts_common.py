@@ -18,3 +18,21 @@ def test_system_labels_and_colours():
     assert list(frame["system_label"]) == ["Full BAS", "Simple BAS"]
     scale = common.system_color().to_dict()["scale"]
     assert scale == {"domain": ["Full BAS", "Simple BAS"], "range": [SYSTEM_COLORS["full"], SYSTEM_COLORS["simple"]]}
+
+
+def test_extract_edges_inside_the_chart_only():
+    from datetime import date
+    spans = {"full": (date(2016, 10, 1), date(2017, 9, 30)), "simple": (date(2016, 8, 1), date(2019, 2, 28))}
+    edges = common.extract_edges(spans, pd.Timestamp("2016-08-01"), pd.Timestamp("2019-02-01"))
+    # Simple BAS starts on the chart's first day and ends after its last: only Full BAS's two edges are inside
+    assert edges[["system", "label"]].values.tolist() == [["full", "Full BAS extract starts 1 Oct 2016"],
+                                                          ["full", "Full BAS extract ends 30 Sep 2017"]]
+    assert list(edges["system_label"]) == ["Full BAS", "Full BAS"]
+    layers = common.extract_edge_rules(spans, pd.Series(pd.to_datetime(["2016-08-01", "2019-02-01"])), 300)
+    rule, label = layers[0].to_dict()["layer"]
+    assert rule["mark"]["type"] == "rule" and rule["encoding"]["x"]["field"] == "edge_date"
+    assert rule["encoding"]["color"]["scale"]["range"] == [SYSTEM_COLORS["full"], SYSTEM_COLORS["simple"]]
+    assert label["encoding"]["text"]["field"] == "label" and label["encoding"]["y"] == {"value": 300}
+    # a chart inside one extract's span marks nothing
+    assert common.extract_edge_rules(spans, pd.Series(pd.to_datetime(["2017-01-01", "2017-06-01"])), 300) == []
+    assert common.extract_edge_rules(None, pd.Series(pd.to_datetime(["2017-01-01"])), 300) == []

@@ -93,10 +93,13 @@ def test_take_up_chart(con):
     bar = main_unit(spec, "bar")
     assert encoding(bar, "x") == ("quarter_label", "ordinal")
     assert encoding(bar, "xOffset") == ("system_label", "nominal")
-    assert encoding(bar, "y") == ("orgs", "quantitative") and bar["encoding"]["y"]["title"] == "Organisations"
+    assert encoding(bar, "y") == ("count", "quantitative") and bar["encoding"]["y"]["title"] == "Organisations"
     assert_system_colors(bar)
     assert bar["encoding"]["color"]["title"] == "Report taken up"
-    assert {"orgs", "direction_label"} <= tooltip_fields(bar)
+    # take-ups seen where both extracts ran are solid; the rest (maybe an extract starting) faded
+    assert encoding(bar, "opacity") == ("seen_label", "nominal")
+    assert bar["encoding"]["opacity"]["scale"]["range"] == [1.0, 0.3]
+    assert {"count", "direction_label", "seen_label"} <= tooltip_fields(bar)
     assert_small(spec)
 
 

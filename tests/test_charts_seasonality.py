@@ -152,3 +152,15 @@ def test_forecast_chart(frames):
     assert rule["mark"]["color"] == ACCENT_COLOR
     assert_system_colours(line)
 
+
+
+def test_monthly_runs_chart_marks_an_extract_ending_inside_it(frames):
+    months = frames["months"]
+    first, last = pd.to_datetime(months["month_start"]).min(), pd.to_datetime(months["month_start"]).max()
+    inside = (first + (last - first) / 2).date()
+    spans = {"full": (first.date(), inside)}
+    spec = charts.monthly_runs_chart(months, "February was busiest", "Runs per month", spans).to_dict()
+    edge = [u for u in units(spec) if u["encoding"].get("x", {}).get("field") == "edge_date"]
+    assert [mark_type(u) for u in edge] == ["rule", "text"]
+    labels = [r["label"] for data in spec["datasets"].values() for r in data if "label" in r and "edge_date" in r]
+    assert labels == [f"Full BAS extract ends {inside.day} {inside:%b %Y}"]

@@ -61,6 +61,11 @@ CLAIMS = [
      lambda c, s: str(c["load"]["peak_concurrency"]) if c["load"] else None),
     ("capacity to provision", r"[Pp]rovision(?: for)? (\d+)\b",
      lambda c, s: str(c["load"]["provision"]) if c["load"] else None),
+    ("share of runs over the months both cover", r"carries (\d+(?:\.\d)?%) of the runs \(([\d,]+) of ([\d,]+)\)",
+     lambda c, s: ((f"{100 * max(c['share']['share'].values()):.0f}%" if max(c['share']['share'].values()) >= 0.1
+                    else f"{100 * max(c['share']['share'].values()):.1f}%"),
+                   fmt_int(max(c["share"]["runs"].values())), fmt_int(sum(c["share"]["runs"].values())))
+     if c["share"] else None),
     ("costliest window", r"costliest window, (day \d+, \d\d:\d\d–\d\d:\d\d), ([\d.,]+) runs a month",
      lambda c, s: ((f"day {w['day']}, {w['start']}–{w['end']}", number(w["runs_mean"]))
                    if (w := (c["windows"].get(s) or {}).get("costliest")) else None)),

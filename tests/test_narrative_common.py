@@ -52,8 +52,16 @@ FACTS = {"fullbas_runs": 300, "simplebas_runs": 100, "busiest_month": {"month": 
 
 
 def test_cover_finding():
-    assert cover_finding(FACTS) == ("Full BAS carries 75% of 400 report runs; the busiest month was February 2017 "
-                                    "with 90 runs.")
+    # the share is stated only over the months both extracts cover
+    common = {"first": "2017-01", "last": "2017-06", "months": 6, "runs": {"full": 150, "simple": 50},
+              "share": {"full": 0.75, "simple": 0.25}}
+    assert cover_finding(FACTS, common) == (
+        "Over the 6 months both extracts cover (January 2017 to June 2017), Full BAS carries 75% of the runs "
+        "(150 of 200); the busiest month was February 2017 with 90 runs.")
+    assert cover_finding(FACTS) == ("400 report runs; the two extracts share no whole month, so their totals are not "
+                                    "compared; the busiest month was February 2017 with 90 runs.")
+    assert cover_finding({**FACTS, "simplebas_runs": 0}) == (
+        "Only Full BAS is in view: 300 report runs; the busiest month was February 2017 with 90 runs.")
     assert cover_finding({**FACTS, "fullbas_runs": 0, "simplebas_runs": 0}) == "No report runs match these filters."
 
 

@@ -23,7 +23,8 @@ PER_ENTITY = {"full": {"user": {"count": 4, "median": 1, "p90": 2, "mean": 1.25}
 
 @pytest.mark.parametrize("totals, usage, sentence", [
     (TOTALS, USAGE,
-     "Full BAS carries 62% of the runs and reaches 3 organisations to Simple BAS's 3; 2 (50%) use both."),
+     "The two extracts share no whole month, so their runs are not compared. Over each extract's own period Full "
+     "BAS reaches 3 organisations to Simple BAS's 3; 2 (50%) use both."),
     ({"simple": TOTALS["simple"], "all": TOTALS["simple"]}, NO_USAGE,
      "Only Simple BAS is in view: 3 runs by 3 users of 3 organisations."),
     ({"full": {"runs": 1, "users": 1, "orgs": 1}, "all": {"runs": 1, "users": 1, "orgs": 1}}, NO_USAGE,
@@ -32,6 +33,14 @@ PER_ENTITY = {"full": {"user": {"count": 4, "median": 1, "p90": 2, "mean": 1.25}
 ])
 def test_comparison_finding(totals, usage, sentence):
     assert n.comparison_finding(totals, usage) == sentence
+
+
+def test_comparison_finding_compares_runs_over_the_months_both_cover():
+    common = {"first": "2017-02", "last": "2017-02", "months": 1, "runs": {"full": 2, "simple": 3},
+              "share": {"full": 0.4, "simple": 0.6}}
+    assert n.comparison_finding(TOTALS, USAGE, common) == (
+        "Over the 1 month both extracts cover (February 2017), Simple BAS carries 60% of the runs (3 of 5). Over "
+        "each extract's own period Full BAS reaches 3 organisations to Simple BAS's 3; 2 (50%) use both.")
 
 
 def test_activity_title_per_month():
@@ -69,16 +78,6 @@ def test_usage_split_title():
 ])
 def test_quarter_usage_title(peak, text):
     assert n.quarter_usage_title({"peak_both": peak, "take_up": {}}).text == text
-
-
-@pytest.mark.parametrize("to_simple, to_full, text", [
-    (127, 32, "127 organisations took up Simple BAS after using Full BAS; 32 went the other way"),
-    (1, 0, "1 organisation took up Simple BAS after using Full BAS; none went the other way"),
-    (0, 0, "No organisation took up the other report in this period"),
-])
-def test_take_up_title(to_simple, to_full, text):
-    quarters = {"peak_both": None, "take_up": {"full_to_simple": to_simple, "simple_to_full": to_full}}
-    assert n.take_up_title(quarters).text == text
 
 
 def test_runs_per_entity():

@@ -84,7 +84,7 @@ def test_one_system_only(sample_data_dir, system, other):
     assert all(other not in title_text(spec) for spec in charts(at))
     at = open_page(COMPARISON, systems=[system])
     assert_healthy(at, COMPARISON_CHARTS - 1)          # nobody can take up the other report: a note instead
-    assert any("No organisation took up the other report" in i.value for i in at.info)
+    assert any("Switching needs both systems in view" in i.value for i in at.info)
     assert at.markdown[0].value.startswith(f"#### Only {system} is in view")
 
 

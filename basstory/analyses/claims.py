@@ -22,13 +22,15 @@ busiest hour *by runs starting*, which Little's law checks).
   "provision_month", "provision_due_date"} (capacity.capacity_outlook).
 - "windows": {system: None or {"best", "runner_up", "median_runs", "costliest", "monthly_runs_mean"}} where each
   window is {"day", "start", "end", "runs_mean"} (recommendation.recommendations).
+- "share": None, or the runs of each system over the whole months both extracts cover and their shares
+  (like_for_like.common_months): the only share of runs the story states, so unlike periods are never compared.
 """
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
-from basstory.analyses import capacity, facts, interaction, recommendation, seasonality
+from basstory.analyses import capacity, facts, interaction, like_for_like, recommendation, seasonality
 from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.view import per_view
@@ -119,4 +121,5 @@ def story_claims(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
                         if v["peak_month_of_quarter"] is not None else None) for s, v in summary.items()},
         "load": load_claims(capacity.capacity_outlook(con, f)),
         "windows": window_claims(recommendation.recommendations(con, f)),
+        "share": like_for_like.common_months(con, f),
     }

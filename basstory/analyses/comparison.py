@@ -8,13 +8,16 @@ periods (`run_local_date`), as the contract says. Re-runs and the org-attribute 
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import duckdb
 import pandas as pd
 
 from basstory.analyses.facts import popular_plans
 from basstory.analyses.interaction import ORG_ID_SQL
 from basstory.analyses.kept import KeptRuns, kept_user_orgs
-from basstory.core.schema import CONTRACT_TZ
+from basstory.analyses.recommendation import data_caveats
+from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.view import per_view
@@ -36,6 +39,9 @@ TAKE_UP: dict[str, tuple[str, str]] = {
     "full_to_simple": ("Took up Simple BAS after Full BAS", "simple"),
     "simple_to_full": ("Took up Full BAS after Simple BAS", "full"),
 }
+#: A take-up is told apart from an extract starting only when the new report's extract had already run this long (one
+#: BAS quarter: an org that lodges quarterly may go that long between runs) and the other extract was still running.
+SWITCH_MARGIN_DAYS = 92
 #: Buckets of runs per user or org over the period: (label, lowest, highest).
 RUNS_PER_ENTITY_BUCKETS: tuple[tuple[str, int, int], ...] = (
     ("1", 1, 1), ("2–5", 2, 5), ("6–10", 6, 10), ("11–25", 11, 25), ("26–50", 26, 50), ("51–100", 51, 100),
@@ -155,18 +161,35 @@ def usage_by_quarter(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
 
 
 @per_view
+def switch_window(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[date, date] | None:
+    """The Sydney dates on which a first run of one report can be told from an extract starting: from the later
+    extract's first kept day + SWITCH_MARGIN_DAYS to the earlier extract's last kept day. None without both systems
+    or when that span is empty."""
+    systems = data_caveats(con, f)["systems"]
+    if not all(s in systems for s in SYSTEMS):
+        return None
+    start = max(systems[s]["first_date"] for s in SYSTEMS) + timedelta(days=SWITCH_MARGIN_DAYS)
+    end = min(systems[s]["last_date"] for s in SYSTEMS)
+    return (start, end) if start <= end else None
+
+
+@per_view
 def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """Orgs that started using one system after they had used the other, by the quarter of that first run.
 
     An org 'took up Simple BAS after Full BAS' in the quarter of its first kept Simple BAS run when its first kept
     Full BAS run came earlier (and the other way round). Only the filtered period is seen: an org's earlier history
-    does not count.
+    does not count. A take-up is *observed* when its Sydney date lies in `switch_window`; elsewhere the first run may
+    only be where an extract starts (or the other extract may have ended).
 
     Grain: one row per (quarter, direction) for every quarter with kept runs (zeros filled); empty when no org took
     up the other system at all. Columns: quarter, quarter_label, direction (TAKE_UP keys), direction_label, system
-    (the system taken up), orgs.
+    (the system taken up), orgs, observed (of those orgs, the take-ups in the switch window).
     """
-    columns = ["quarter", "quarter_label", "direction", "direction_label", "system", "orgs"]
+    columns = ["quarter", "quarter_label", "direction", "direction_label", "system", "orgs", "observed"]
+    window = switch_window(con, f)
+    in_window = (f"moved_date BETWEEN DATE '{window[0]:%Y-%m-%d}' AND DATE '{window[1]:%Y-%m-%d}'" if window
+                 else "false")
     df = frame(con, f"""
         WITH k AS (SELECT {ORG_ID_SQL} AS org, system, first_utc, month
                    FROM ({kept_user_orgs(con, f, months=True).source})),
@@ -183,9 +206,10 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
                                 AND first_full <> first_simple),
         quarters AS (SELECT DISTINCT CAST(date_trunc('quarter', month) AS DATE) AS quarter FROM k),
         directions AS (SELECT unnest(['full_to_simple', 'simple_to_full']) AS direction),
-        counts AS (SELECT CAST(date_trunc('quarter', moved_date) AS DATE) AS quarter, direction, count(*) AS orgs
+        counts AS (SELECT CAST(date_trunc('quarter', moved_date) AS DATE) AS quarter, direction, count(*) AS orgs,
+                          count(*) FILTER (WHERE {in_window}) AS observed
                    FROM moves GROUP BY ALL)
-        SELECT q.quarter, d.direction, coalesce(c.orgs, 0) AS orgs
+        SELECT q.quarter, d.direction, coalesce(c.orgs, 0) AS orgs, coalesce(c.observed, 0) AS observed
         FROM quarters q CROSS JOIN directions d
         LEFT JOIN counts c ON c.quarter = q.quarter AND c.direction = d.direction
         ORDER BY q.quarter, d.direction""")
@@ -195,6 +219,7 @@ def system_take_up(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     df["direction_label"] = df["direction"].map(lambda d: TAKE_UP[d][0])
     df["system"] = df["direction"].map(lambda d: TAKE_UP[d][1])
     df["orgs"] = df["orgs"].astype("int64")
+    df["observed"] = df["observed"].astype("int64")
     return df[columns]
 
 

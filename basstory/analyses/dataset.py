@@ -54,3 +54,16 @@ def coverage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
         "orgs_in_scope": int(scalar(con, f"SELECT count(*) FROM orgs WHERE {org_predicate(f)}")),
         "users": int(row["users"]),
     }
+
+
+@per_view
+def extract_spans(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """Where each extract starts and ends: {system: (first, last)} Sydney dates of its first and last run of any
+    org, whatever the filters keep (the filters only choose the systems), for the systems in `f` with runs. Time
+    charts mark these, so a line that stops where an extract stops is not read as usage collapsing."""
+    table = "slot_runs" if is_fast(con) else "runs"
+    df = frame(con, f"SELECT system, min(run_local_date) AS first, max(run_local_date) AS last FROM {table} "
+                    f"GROUP BY system ORDER BY system")
+    return {str(r.system): (r.first.date() if hasattr(r.first, "date") else r.first,
+                            r.last.date() if hasattr(r.last, "date") else r.last)
+            for r in df.itertuples(index=False) if r.system in f.systems}

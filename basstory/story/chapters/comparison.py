@@ -6,6 +6,9 @@ import duckdb
 
 from basstory.analyses import comparison as analyses
 from basstory.analyses import interaction as interaction_analyses
+from basstory.analyses import like_for_like
+from basstory.analyses.claims import story_claims
+from basstory.analyses.dataset import extract_spans
 from basstory.query.filters import StoryFilters
 from basstory.story.blocks import Block, Columns, Heading, Tabs, Text, chart_or_note
 from basstory.story.chapters.common import opening
@@ -13,6 +16,7 @@ from basstory.story.charts import comparison as charts
 from basstory.story.charts.interaction import org_split_chart
 from basstory.story.narrative import comparison as narrative
 from basstory.story.narrative.interaction import split_title
+from basstory.story.narrative.like_for_like import switches_sentence, switches_title
 from basstory.story.registry import CMP_GRAIN, CMP_METRIC
 
 TITLE = "Full BAS vs Simple BAS"
@@ -27,7 +31,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, metric: str = M
     totals = analyses.activity_totals(con, filters)
     usage_split = analyses.system_usage_split(con, filters)
     usage = analyses.usage_summary(usage_split)
-    blocks, runs = opening(con, filters, TITLE, narrative.comparison_finding(totals, usage))
+    blocks, runs = opening(con, filters, TITLE,
+                           narrative.comparison_finding(totals, usage, story_claims(con, filters)["share"]))
     if runs is None:
         return blocks
 
@@ -35,20 +40,23 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, metric: str = M
     title = narrative.activity_title(analyses.activity_summary(activity, metric), metric, grain)
     blocks += [Heading("Activity over time"),
                Columns(((METRIC.chosen(metric),), (GRAIN.chosen(grain),)), widths=(2, 1)),
-               chart_or_note("cmp_activity", activity, lambda: charts.activity_chart(activity, metric, grain, *title))]
+               chart_or_note("cmp_activity", activity, lambda: charts.activity_chart(activity, metric, grain, *title,
+                                                                                  extract_spans(con, filters)))]
 
     by_quarter = analyses.usage_by_quarter(con, filters)
     take_up = analyses.system_take_up(con, filters)
     quarters = analyses.quarter_summary(by_quarter, take_up)
     usage_title = narrative.usage_split_title(usage)
     quarter_title = narrative.quarter_usage_title(quarters)
-    take_up_title = narrative.take_up_title(quarters)
+    switches = like_for_like.observed_switches(con, filters)
+    take_up_title = switches_title(switches)
     blocks += [Heading("One report, the other, or both"),
                chart_or_note("cmp_usage", usage_split, lambda: charts.usage_split_chart(usage_split, *usage_title)),
                chart_or_note("cmp_quarters", by_quarter,
                              lambda: charts.quarter_usage_chart(by_quarter, *quarter_title)),
                chart_or_note("cmp_take_up", take_up, lambda: charts.take_up_chart(take_up, *take_up_title),
-                             take_up_title.text + ".")]
+                             take_up_title.text + "."),
+               Text(switches_sentence(switches, analyses.SWITCH_MARGIN_DAYS))]
 
     per_entity = analyses.runs_per_entity(con, filters)
     per_entity_summary = analyses.runs_per_entity_summary(con, filters)

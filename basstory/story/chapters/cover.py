@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
+from basstory.analyses.claims import story_claims
 from basstory.analyses.dataset import coverage
 from basstory.analyses.facts import key_facts
 from basstory.query.filters import StoryFilters
@@ -16,7 +17,7 @@ TITLE = "How Australian organisations use Full BAS and Simple BAS"
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     facts = key_facts(con, filters)
-    blocks, runs = opening(con, filters, TITLE, cover_finding(facts))
+    blocks, runs = opening(con, filters, TITLE, cover_finding(facts, story_claims(con, filters)["share"]))
     if runs is None:
         return blocks
     cov = coverage(con, filters)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.analyses import outage_impact
+from basstory.analyses import like_for_like, outage_impact
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Caption, Chart, Columns, Heading, Note, Table, Text
+from basstory.story.blocks import Block, Caption, Chart, Columns, Details, Heading, Note, Table, Text
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
 from basstory.story.narrative import outage as narrative
+from basstory.story.narrative.like_for_like import shared_window_sentence
 from basstory.story.registry import OUTAGE_METRIC, OUTAGE_SYSTEM
 
 TITLE = "The outage window"
@@ -29,7 +30,10 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | N
     if runs is None:
         return blocks
 
-    blocks += [Text(narrative.method_text()), Columns(((SYSTEM.chosen(system),), (METRIC.chosen(metric),)))]
+    shared = shared_window_sentence(like_for_like.shared_window(con, filters))
+    blocks += [*([Text(shared)] if shared else []),
+               Columns(((SYSTEM.chosen(system),), (METRIC.chosen(metric),))),
+               Details("Details: how the windows are scored", (Text(narrative.method_text()),))]
     if metric not in outage_impact.available_metrics(system):
         blocks.append(Note(f"{SYSTEM_LABELS[system]} records no runtime, so its windows are measured by runs here."))
         metric = "runs"
@@ -51,7 +55,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | N
         Text(narrative.best_windows_sentence(top)),
         Table("out_best", narrative.best_windows_display(top, filters.tz)),
         Caption(narrative.times_note(filters.tz)),
-        Heading("Does the measure change the choice?"),
-        Text(narrative.metric_choice_sentence(choices)),
-        Table("out_choice", narrative.metric_choice_display(choices)),
+        Details("Details: does measuring by users, organisations or compute-seconds change the choice?",
+                (Text(narrative.metric_choice_sentence(choices)),
+                 Table("out_choice", narrative.metric_choice_display(choices)))),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.analyses import capacity, facts, recommendation, seasonality
+from basstory.analyses import capacity, facts, like_for_like, recommendation, seasonality
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
@@ -12,6 +12,7 @@ from basstory.story.blocks import Block, Bullets, Chart, Columns, Heading, Metri
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
 from basstory.story.narrative import recommendation as narrative
+from basstory.story.narrative.like_for_like import shared_window_sentence
 from basstory.story.narrative.seasonality import capacity_statement
 
 TITLE = "Recommendation"
@@ -28,6 +29,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [Heading("A two-hour outage window per system"),
                Columns(tuple(_window_column(system, recs[system], filters.tz)
                              for system in SYSTEMS if system in filters.systems))]
+    shared = shared_window_sentence(like_for_like.shared_window(con, filters))
+    if shared:
+        blocks.append(Text(shared))
     rows = recommendation.window_comparison(recs)
     if not rows.empty:
         due = recommendation.due_week_table(recs)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from basstory.analyses import capacity, seasonality
+from basstory.analyses import capacity, like_for_like, seasonality
 from basstory.analyses.claims import story_claims
+from basstory.analyses.dataset import extract_spans
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.story.blocks import (
@@ -26,6 +27,7 @@ from basstory.story.blocks import (
 from basstory.story.chapters.common import opening
 from basstory.story.charts import seasonality as charts
 from basstory.story.narrative import seasonality as narrative
+from basstory.story.narrative.like_for_like import capacity_rule_sentence
 
 TITLE = "Seasonality and capacity"
 NO_LOAD_NOTE = ("No Full BAS runs with a runtime in this view: load and capacity are measured on Full BAS only "
@@ -55,10 +57,11 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     if runs is None:
         return blocks
 
+    spans = extract_spans(con, filters)
     months = seasonality.runs_per_month(con, filters)
     title = narrative.monthly_title(months, claims["month"])
     blocks += [Heading("Runs per month"),
-               chart_or_note("sea_months", months, lambda: charts.monthly_runs_chart(months, *title))]
+               chart_or_note("sea_months", months, lambda: charts.monthly_runs_chart(months, *title, spans))]
 
     cycle = seasonality.quarterly_cycle(con, filters)
     title = narrative.cycle_title(cycle)
@@ -76,26 +79,37 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
         forecast = pd.concat([history.assign(series="monthly peak"), plan["forecasts"].assign(series="forecast")],
                              ignore_index=True)
         blocks += [Chart("sea_forecast", charts.forecast_chart(history, plan["forecasts"], plan["provision"],
-                                                               *narrative.forecast_title(plan)), forecast),
+                                                               *narrative.forecast_title(plan), spans), forecast),
                    Note(narrative.capacity_statement(plan), tone="success", icon=":material/dns:")]
     blocks += _capacity_rule_blocks(con, filters, load)
     blocks.append(Details("Details: trend, week, month and quarter", tuple(_decomposition_blocks(
-        con, filters, claims, due))))
+        con, filters, claims, due, spans))))
     if load is not None:
         blocks.append(Details("Details: Full BAS load, concurrency and the Little's law check",
-                              tuple(_load_blocks(load, due, claims["load"]))))
+                              tuple(_load_blocks(load, due, claims["load"], spans))))
     if plan is not None:
         blocks.append(Details("Details: how the forecast is made", (Text(narrative.forecast_method(plan)),)))
     return blocks
 
 
+#: The capacity rule's table.
+RULE_COLUMNS = {"dimension": Column("When", "text"), "bucket": Column("Which", "text"),
+                "peak": Column("Peak runs at once (mean)", format="%.1f"),
+                "ratio": Column("× the median", format="%.2f")}
+
+
 def _capacity_rule_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters, load: dict | None) -> list[Block]:
-    """Capacity as a rule that repeats (filled in by the capacity rule analysis)."""
-    return []
+    """Capacity as a rule that repeats: a sentence and its table (like_for_like.capacity_rule)."""
+    rule = like_for_like.capacity_rule(load)
+    sentence = capacity_rule_sentence(rule)
+    if sentence is None:
+        return []
+    return [Text(sentence), Table("sea_capacity_rule", rule.drop(columns="order"), RULE_COLUMNS,
+                                  collapsed="Capacity by day of the month, month of the quarter and hour of the day")]
 
 
 def _decomposition_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters, claims: dict,
-                          due: pd.DataFrame) -> list[Block]:
+                          due: pd.DataFrame, spans: dict) -> list[Block]:
     """The method, each system's daily series with its trend, and the weekly, quarterly and monthly cycles."""
     parts = seasonality.daily_decomposition(con, filters)
     daily = parts["daily"]
@@ -105,7 +119,8 @@ def _decomposition_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters,
             one = daily[daily["system"] == system]
             blocks.append(chart_or_note(
                 f"sea_daily_{system}", one,
-                lambda one=one, system=system: charts.daily_trend_chart(one, due, *narrative.daily_title(system, one)),
+                lambda one=one, system=system: charts.daily_trend_chart(one, due, *narrative.daily_title(system, one),
+                                                                        spans),
                 f"{SYSTEM_LABELS[system]}: fewer than 28 days of runs, too few for a trend."))
     weekly, moq, dom = parts["weekly"], parts["month_of_quarter"], parts["day_of_month"]
     weekly_title = narrative.weekly_title(weekly, claims["week"])
@@ -122,7 +137,7 @@ def _decomposition_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters,
     ]
 
 
-def _load_blocks(load: dict, due: pd.DataFrame, said: dict) -> list[Block]:
+def _load_blocks(load: dict, due: pd.DataFrame, said: dict, spans: dict) -> list[Block]:
     """The load cards, their sentences, the daily load and concurrency charts, Little's law and runtime by load."""
     s = load["summary"]
     ratio = s["peak_to_median_hour"]
@@ -142,9 +157,10 @@ def _load_blocks(load: dict, due: pd.DataFrame, said: dict) -> list[Block]:
     return [
         cards,
         Bullets(tuple(narrative.load_sentences(s, said))),
-        Chart("sea_load", charts.daily_load_chart(load["daily"], due, *narrative.load_title(said)), load["daily"]),
+        Chart("sea_load", charts.daily_load_chart(load["daily"], due, *narrative.load_title(said), spans),
+              load["daily"]),
         Chart("sea_concurrency", charts.daily_concurrency_chart(load["daily"], due,
-                                                                *narrative.concurrency_title(s, said)),
+                                                                *narrative.concurrency_title(s, said), spans),
               load["daily"]),
         Text(narrative.littles_law_sentence(s, load["busiest_hours"], said)),
         Table("sea_busiest_hours", load["busiest_hours"], BUSIEST_HOURS_COLUMNS,

@@ -10,8 +10,8 @@ from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.story import theme  # noqa: F401  (registers and enables the theme)
 from basstory.story.theme import ACCENT_COLOR, system_color
 
-__all__ = ["MAX_POINTS", "PERCENT", "SYSTEM_ORDER", "due_date_rules", "grouped_share_bars", "in_order",
-           "system_color", "title_params", "with_system_labels"]
+__all__ = ["MAX_POINTS", "PERCENT", "SYSTEM_ORDER", "due_date_rules", "extract_edge_rules", "grouped_share_bars",
+           "in_order", "system_color", "title_params", "with_system_labels"]
 
 #: The systems in legend and bar order, by label.
 SYSTEM_ORDER = [SYSTEM_LABELS[s] for s in SYSTEMS]
@@ -71,3 +71,35 @@ def due_date_rules(days: pd.DataFrame, x_field: str, label_field: str = "label")
     labels = base.mark_text(color=ACCENT_COLOR, align="left", dx=3, dy=-4, baseline="bottom", fontSize=11).encode(
         x=x_field, y=alt.value(0), text=f"{label_field}:N")
     return rules + labels
+
+
+def extract_edges(spans: dict, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """The extract starts and ends (`dataset.extract_spans`: {system: (first, last)}) strictly inside a chart's x
+    range [first, last]: one row each, columns system, system_label, edge_date, label ('Simple BAS extract starts
+    1 Aug 2016'). An edge at the chart's own start or end needs no mark."""
+    rows = []
+    for system, (start, end) in spans.items():
+        for when, what in ((start, "starts"), (end, "ends")):
+            day = pd.Timestamp(when)
+            if first < day < last:
+                rows.append({"system": system, "edge_date": day,
+                             "label": f"{SYSTEM_LABELS[system]} extract {what} {day.day} {day:%b %Y}"})
+    return with_system_labels(pd.DataFrame(rows, columns=["system", "edge_date", "label"]))
+
+
+def extract_edge_rules(spans: dict | None, days: pd.Series, height: int) -> list[alt.LayerChart]:
+    """Dotted rules in each system's colour where its extract starts or ends inside the range of `days` (a chart's
+    temporal x values), labelled along the foot of a plot `height` pixels high; [] when none falls inside (so
+    layering them never widens the axis)."""
+    if not spans or days.empty:
+        return []
+    edges = extract_edges(spans, pd.to_datetime(days).min(), pd.to_datetime(days).max())
+    if edges.empty:
+        return []
+    base = alt.Chart(edges)
+    rules = base.mark_rule(strokeDash=[2, 2], strokeWidth=1.5).encode(
+        x="edge_date:T", color=system_color(legend=False),
+        tooltip=[alt.Tooltip("label:N", title="Extract")])
+    labels = base.mark_text(align="left", dx=3, dy=-3, baseline="bottom", fontSize=10, fontStyle="italic").encode(
+        x="edge_date:T", y=alt.value(height), text="label:N", color=system_color(legend=False))
+    return [alt.layer(rules, labels)]

@@ -11,6 +11,7 @@ from basstory.analyses.interaction import REPEAT_MINUTES
 from basstory.story.charts.common import (
     PERCENT,
     SYSTEM_ORDER,
+    extract_edge_rules,
     grouped_share_bars,
     in_order,
     system_color,
@@ -31,9 +32,11 @@ def usage_color(title: str = "Reports used") -> alt.Color:
                      legend=alt.Legend(orient="top"))
 
 
-def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtitle: str) -> alt.LayerChart:
+def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtitle: str,
+                   spans: dict | None = None) -> alt.LayerChart:
     """Runs, active users or active orgs (`metric`) per week or month (`grain`) per system, from
-    `activity_over_time`: a thin line per period and a thick trailing rolling average."""
+    `activity_over_time`: a thin line per period and a thick trailing rolling average; where an extract starts or
+    ends inside the periods (`dataset.extract_spans`), a dotted rule."""
     data = with_system_labels(df)
     label = f"{METRIC_LABELS[metric]} per {grain}"
     base = alt.Chart(data).encode(
@@ -50,7 +53,8 @@ def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtit
         y=alt.Y(f"{metric}:Q", title=label))
     rolling = base.mark_line(strokeWidth=3).encode(y=alt.Y(f"{metric}_avg:Q", title=label))
     # the rolling average first, so the legend shows its solid line
-    return alt.layer(rolling, raw).properties(title=title_params(title, subtitle), height=340)
+    edges = extract_edge_rules(spans, data["period"], 340)
+    return alt.layer(rolling, raw, *edges).properties(title=title_params(title, subtitle), height=340)
 
 
 def usage_split_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
@@ -84,19 +88,30 @@ def quarter_usage_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Char
     ).properties(title=title_params(title, subtitle), height=380)
 
 
+#: How a take-up shows on the take-up chart: seen where both extracts were running, or possibly an extract starting.
+TAKE_UP_SEEN = {True: "Seen: both extracts running", False: "Cannot tell: an extract starts or ends"}
+
+
 def take_up_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
     """Orgs taking up one report after using the other, per quarter, coloured by the report taken up, from
-    `system_take_up`."""
-    data = with_system_labels(df)
+    `system_take_up`: the take-ups seen where both extracts were running solid, the others faded on top."""
+    long = pd.concat([df.assign(seen=True, count=df["observed"]),
+                      df.assign(seen=False, count=df["orgs"] - df["observed"])], ignore_index=True)
+    data = with_system_labels(long.assign(seen_label=long["seen"].map(TAKE_UP_SEEN)))
     quarters = list(dict.fromkeys(data.sort_values("quarter")["quarter_label"]))
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("quarter_label:O", sort=quarters, title="Quarter of the first run of the new report",
                 axis=alt.Axis(labelAngle=-40)),
         xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
-        y=alt.Y("orgs:Q", title="Organisations", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("count:Q", title="Organisations", stack="zero", axis=alt.Axis(tickMinStep=1)),
         color=system_color(title="Report taken up"),
+        opacity=alt.Opacity("seen_label:N", title="Take-up", sort=list(TAKE_UP_SEEN.values()),
+                            scale=alt.Scale(domain=list(TAKE_UP_SEEN.values()), range=[1.0, 0.3]),
+                            legend=alt.Legend(orient="top")),
+        order=alt.Order("seen:N", sort="descending"),
         tooltip=[alt.Tooltip("quarter_label:N", title="Quarter"), alt.Tooltip("direction_label:N", title="Move"),
-                 alt.Tooltip("orgs:Q", title="Organisations", format=",")],
+                 alt.Tooltip("seen_label:N", title="Take-up"),
+                 alt.Tooltip("count:Q", title="Organisations", format=",")],
     ).properties(title=title_params(title, subtitle), height=340)
 
 

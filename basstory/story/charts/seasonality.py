@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 
 from basstory.core.text import WEEKDAYS
-from basstory.story.charts.common import system_color, title_params, with_system_labels
+from basstory.story.charts.common import extract_edge_rules, system_color, title_params, with_system_labels
 from basstory.story.theme import ACCENT_COLOR, MUTED_COLOR
 
 MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True)
@@ -36,9 +36,10 @@ def due_rules(due: pd.DataFrame, field: str = "due_date") -> alt.LayerChart:
     return alt.layer(rules, *labels)
 
 
-def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
+def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str, spans: dict | None = None) -> alt.LayerChart:
     """Runs per Sydney month, stacked by system (the stack's height is both systems together), from
-    `runs_per_month`; the busiest month outlined and labelled in the accent colour."""
+    `runs_per_month`; the busiest month outlined and labelled in the accent colour; where an extract starts or ends
+    inside the months (`dataset.extract_spans`), a dotted rule."""
     data = with_system_labels(months)
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("yearmonth(month_start):T", title="Month (Sydney time)", axis=MONTH_AXIS),
@@ -55,7 +56,8 @@ def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str) -> alt.L
         x="yearmonth(month_start):T", y="month_total:Q")
     note = alt.Chart(busiest).mark_text(color=ACCENT_COLOR, dy=-8, fontWeight="bold", fontSize=12).encode(
         x="yearmonth(month_start):T", y="month_total:Q", text="note:N")
-    return alt.layer(bars, outline, note).properties(title=title_params(title, subtitle), height=320)
+    edges = extract_edge_rules(spans, data["month_start"], 320)
+    return alt.layer(bars, outline, note, *edges).properties(title=title_params(title, subtitle), height=320)
 
 
 def quarterly_cycle_chart(cycle: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
@@ -81,10 +83,11 @@ def quarterly_cycle_chart(cycle: pd.DataFrame, title: str, subtitle: str) -> alt
     return alt.layer(lines, rule, text).properties(title=title_params(title, subtitle), height=300)
 
 
-def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
+def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str,
+                      spans: dict | None = None) -> alt.LayerChart:
     """One system's runs per Sydney day (thin line) and its centred 28-day trend (thick line), from
     `daily_decomposition(...)["daily"]` filtered to that system, with the quarterly due dates (`due_dates_in_view`)
-    marked."""
+    and where that system's extract starts or ends (`dataset.extract_spans`) marked."""
     data = with_system_labels(daily)
     base = alt.Chart(data).encode(
         x=alt.X("day:T", title="Day (Sydney time)", axis=MONTH_AXIS),
@@ -97,6 +100,7 @@ def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtit
     trend = base.mark_line(strokeWidth=3).encode(y="trend:Q")
     due = in_range(due, data["day"])
     layers = [runs, trend] + ([due_rules(due)] if not due.empty else [])
+    layers += extract_edge_rules(_own(spans, data), data["day"], 260)
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
 
 
@@ -146,7 +150,13 @@ def _full_bas(df: pd.DataFrame) -> pd.DataFrame:
     return with_system_labels(df.assign(system="full"))
 
 
-def daily_load_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
+def _own(spans: dict | None, data: pd.DataFrame) -> dict | None:
+    """The extract spans of the systems a chart's data shows."""
+    return {s: span for s, span in spans.items() if s in set(data["system"])} if spans else None
+
+
+def daily_load_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str,
+                     spans: dict | None = None) -> alt.LayerChart:
     """Full BAS compute-seconds in each Sydney day's busiest hour, from `full_bas_load(...)["daily"]`, with the
     quarterly due dates marked."""
     data = _full_bas(daily)
@@ -162,10 +172,12 @@ def daily_load_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitl
     )
     due = in_range(due, data["day"])
     layers = [line] + ([due_rules(due)] if not due.empty else [])
+    layers += extract_edge_rules(_own(spans, data), data["day"], 300)
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=300)
 
 
-def daily_concurrency_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
+def daily_concurrency_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str,
+                            spans: dict | None = None) -> alt.LayerChart:
     """The most Full BAS runs under way at one instant, per Sydney day, from `full_bas_load(...)["daily"]`, with
     the quarterly due dates marked."""
     data = _full_bas(daily)
@@ -179,6 +191,7 @@ def daily_concurrency_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, 
     )
     due = in_range(due, data["day"])
     layers = [bars] + ([due_rules(due)] if not due.empty else [])
+    layers += extract_edge_rules(_own(spans, data), data["day"], 260)
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
 
 
@@ -206,8 +219,8 @@ def runtime_by_load_chart(deciles: pd.DataFrame, title: str, subtitle: str) -> a
     ).properties(title=title_params(title, subtitle), height=300)
 
 
-def forecast_chart(history: pd.DataFrame, forecasts: pd.DataFrame, provision: int, title: str, subtitle: str
-                   ) -> alt.LayerChart:
+def forecast_chart(history: pd.DataFrame, forecasts: pd.DataFrame, provision: int, title: str, subtitle: str,
+                   spans: dict | None = None) -> alt.LayerChart:
     """Monthly peak concurrency of Full BAS (solid), the seasonal-naive forecast for the next quarter (points with
     the interval as error bars) and the capacity to provision (accent rule), from `capacity_plan`."""
     hist = _full_bas(history)
@@ -236,4 +249,6 @@ def forecast_chart(history: pd.DataFrame, forecasts: pd.DataFrame, provision: in
         y="provision:Q", tooltip=[alt.Tooltip("label:N", title="Capacity")])
     text = alt.Chart(level).mark_text(color=ACCENT_COLOR, align="left", baseline="bottom", dy=-3, x=4,
                                       fontWeight="bold").encode(y="provision:Q", text="label:N")
-    return alt.layer(line, bars, points, rule, text).properties(title=title_params(title, subtitle), height=320)
+    edges = extract_edge_rules(_own(spans, hist), hist["month_start"], 320)
+    return alt.layer(line, bars, points, rule, text, *edges).properties(title=title_params(title, subtitle),
+                                                                       height=320)

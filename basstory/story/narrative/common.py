@@ -148,14 +148,22 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
     ]
 
 
-def cover_finding(facts: dict) -> str:
-    """The cover's one-sentence finding: how the runs split between the systems and when they peak."""
+def cover_finding(facts: dict, common: dict | None = None) -> str:
+    """The cover's one-sentence finding: how the runs split between the systems over the months both extracts cover
+    (like_for_like.common_months; never over unlike periods), and when they peak."""
+    from basstory.story.narrative.like_for_like import share_sentence
+
     full, simple = facts["fullbas_runs"], facts["simplebas_runs"]
     total = full + simple
     if not total:
         return "No report runs match these filters."
     busiest = facts["busiest_month"]
-    lead = "Full BAS" if full >= simple else "Simple BAS"
-    share = pct(max(full, simple), total)
-    return (f"{lead} carries {share} of {plural(total, 'report run')}; the busiest month was "
-            f"{fmt_month(busiest['month'])} with {plural(busiest['runs'], 'run')}.")
+    peak = f"the busiest month was {fmt_month(busiest['month'])} with {plural(busiest['runs'], 'run')}"
+    share = share_sentence(common)
+    if share:
+        return f"{share}; {peak}."
+    only = [SYSTEM_LABELS[s] for s, n in (("full", full), ("simple", simple)) if n]
+    lead = (f"Only {only[0]} is in view: {plural(total, 'report run')}" if len(only) == 1
+            else f"{plural(total, 'report run')}; the two extracts share no whole month, so their totals are not "
+                 f"compared")
+    return f"{lead}; {peak}."

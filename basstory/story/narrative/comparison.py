@@ -23,8 +23,9 @@ def fmt_period(start: date, grain: str) -> str:
     return f"week of {start:%-d %b %Y}" if grain == "week" else f"{start:%B %Y}"
 
 
-def comparison_finding(totals: dict, usage: dict) -> str:
-    """The chapter's finding, from `activity_totals` and `usage_summary`."""
+def comparison_finding(totals: dict, usage: dict, common: dict | None = None) -> str:
+    """The chapter's finding, from `activity_totals`, `usage_summary` and the runs over the months both extracts
+    cover (like_for_like.common_months)."""
     systems = _systems(totals)
     if not systems:
         return "No report runs match these filters."
@@ -33,10 +34,14 @@ def comparison_finding(totals: dict, usage: dict) -> str:
         t = totals[s]
         return (f"Only {SYSTEM_LABELS[s]} is in view: {plural(t['runs'], 'run')} by {plural(t['users'], 'user')} "
                 f"of {plural(t['orgs'], 'organisation')}.")
+    from basstory.story.narrative.like_for_like import share_sentence
+
     full, simple, both = totals["full"], totals["simple"], usage["orgs"]["both"]
-    return (f"Full BAS carries {pct(full['runs'], totals['all']['runs'])} of the runs and reaches "
-            f"{plural(full['orgs'], 'organisation')} to Simple BAS's {fmt_int(simple['orgs'])}; "
-            f"{fmt_int(both['count'])} ({pct(both['share'], 1)}) use both.")
+    share = share_sentence(common)
+    lead = (f"{share}" if share else
+            "The two extracts share no whole month, so their runs are not compared")
+    return (f"{lead}. Over each extract's own period Full BAS reaches {plural(full['orgs'], 'organisation')} to "
+            f"Simple BAS's {fmt_int(simple['orgs'])}; {fmt_int(both['count'])} ({pct(both['share'], 1)}) use both.")
 
 
 def activity_title(summary: dict, metric: str, grain: str) -> ChartTitle:
@@ -82,19 +87,6 @@ def quarter_usage_title(quarters: dict) -> ChartTitle:
         return ChartTitle("No organisation used both reports in the same quarter", subtitle)
     return ChartTitle(f"At most {pct(peak['both'], 1)} of active organisations used both reports in the same quarter "
                       f"({fmt_int(peak['both_orgs'])} of {fmt_int(peak['orgs'])} in {peak['quarter_label']})", subtitle)
-
-
-def take_up_title(quarters: dict) -> ChartTitle:
-    """Title of the take-up chart, from `quarter_summary`."""
-    t = quarters["take_up"]
-    to_simple, to_full = t["full_to_simple"], t["simple_to_full"]
-    if not to_simple and not to_full:
-        return ChartTitle("No organisation took up the other report in this period",
-                          "Orgs whose first run of one system came after they had used the other, by quarter.")
-    return ChartTitle(f"{plural(to_simple, 'organisation')} took up Simple BAS after using Full BAS; "
-                      f"{fmt_int(to_full) if to_full else 'none'} went the other way",
-                      "Orgs whose first run of one system in the period came after they had used the other, by the "
-                      "quarter of that first run; colour: the report taken up.")
 
 
 def runs_per_entity_title(summary: dict) -> ChartTitle:
