@@ -6,7 +6,8 @@ per view), by one rule written down here, so two pages cannot pick differently. 
 they are kept apart under different names (the busiest hour *by compute-seconds*, which sizes capacity, and the
 busiest hour *by runs starting*, which Little's law checks).
 
-`story_claims(con, f)` returns a plain dict (picklable, JSON-like):
+`story_claims(con, f)` returns a read-only mapping whose values are plain dicts (picklable, JSON-like); each is
+chosen when first asked for, once per view, so a page pays only for the claims it states:
 
 - "week": {system or "all": {"weekday" (1 = Monday), "weekday_runs", "hour" (0-23, display zone), "hour_runs",
   "business_hours_share", "weekday_share", "runs"}}: the weekday and the hour of the day with the most runs
@@ -26,6 +27,8 @@ busiest hour *by runs starting*, which Little's law checks).
   (like_for_like.common_months): the only share of runs the story states, so unlike periods are never compared.
 """
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
 
 import duckdb
 import pandas as pd
@@ -107,19 +110,46 @@ def window_claims(recs: dict[str, dict | None]) -> dict[str, dict | None]:
     return out
 
 
+#: Each claim of the story and how it is chosen: claim -> function(con, filters) returning its value.
+CLAIM_SOURCES: dict[str, Callable[[duckdb.DuckDBPyConnection, StoryFilters], object]] = {
+    "week": lambda con, f: week_claims(interaction.weekly_heatmap(con, f)),
+    "month_day": lambda con, f: month_day_claims(interaction.day_of_month_profile(con, f)),
+    "month": lambda con, f: {"all": (k := facts.key_facts(con, f))["busiest_month"], **k["busiest_month_by_system"]},
+    "quarter": lambda con, f: {
+        s: ({"month_of_quarter": v["peak_month_of_quarter"], "factor": v["peak_month_of_quarter_factor"]}
+            if v["peak_month_of_quarter"] is not None else None)
+        for s, v in seasonality.seasonality_summary(con, f).items()},
+    "load": lambda con, f: load_claims(capacity.capacity_outlook(con, f)),
+    "windows": lambda con, f: window_claims(recommendation.recommendations(con, f)),
+    "share": lambda con, f: like_for_like.common_months(con, f),
+}
+
+
 @per_view
-def story_claims(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
-    """The view's key claims (see the module's docstring), each picked once from the chapters' analyses."""
-    summary = seasonality.seasonality_summary(con, f)
-    key = facts.key_facts(con, f)
-    return {
-        "week": week_claims(interaction.weekly_heatmap(con, f)),
-        "month_day": month_day_claims(interaction.day_of_month_profile(con, f)),
-        "month": {"all": key["busiest_month"], **key["busiest_month_by_system"]},
-        "quarter": {s: ({"month_of_quarter": v["peak_month_of_quarter"],
-                         "factor": v["peak_month_of_quarter_factor"]}
-                        if v["peak_month_of_quarter"] is not None else None) for s, v in summary.items()},
-        "load": load_claims(capacity.capacity_outlook(con, f)),
-        "windows": window_claims(recommendation.recommendations(con, f)),
-        "share": like_for_like.common_months(con, f),
-    }
+def claim(con: duckdb.DuckDBPyConnection, f: StoryFilters, name: str) -> object:
+    """One of the view's claims (CLAIM_SOURCES), chosen once per view."""
+    return CLAIM_SOURCES[name](con, f)
+
+
+class StoryClaims(Mapping):
+    """The view's key claims (see the module's docstring) as a read-only mapping that chooses each claim when it is
+    first asked for: a page pays only for the claims it states (the cover does not build the load sweep)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, f: StoryFilters) -> None:
+        self._con, self._filters = con, f
+
+    def __getitem__(self, name: str) -> object:
+        if name not in CLAIM_SOURCES:
+            raise KeyError(name)
+        return claim(self._con, self._filters, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CLAIM_SOURCES)
+
+    def __len__(self) -> int:
+        return len(CLAIM_SOURCES)
+
+
+def story_claims(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> StoryClaims:
+    """The view's key claims, each chosen once per view and only when asked for (StoryClaims)."""
+    return StoryClaims(con, f)
