@@ -13,7 +13,7 @@ def download_keys(at: AppTest) -> list[str]:
 
 
 def test_comparison_choices_from_a_deep_link(sample_data_dir):
-    at = open_page("pages/comparison.py", cmp_metric="Active users", cmp_grain="Week")
+    at = open_page("pages/comparison.py", cmp_metric="Users with a run", cmp_grain="Week")
     assert not at.exception, at.exception
     assert at.segmented_control(key="cmp_metric").value == "users"
     assert at.segmented_control(key="cmp_grain").value == "week"

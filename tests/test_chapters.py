@@ -14,19 +14,23 @@ from basstory.query.tables import connect_version
 from basstory.story import chapters
 from basstory.story.blocks import (
     Bullets,
+    Chart,
     Choice,
     Columns,
+    Details,
     Headline,
     Metrics,
     Note,
     Outline,
     Scope,
     Table,
+    Tabs,
     Text,
     charts,
     walk,
 )
 from basstory.story.charts.common import MAX_POINTS
+from basstory.story.narrative.glossary import GLOSSARY
 from basstory.story.registry import CHAPTERS
 from tests.staged_fixtures import org, run, staged_connection
 
@@ -34,8 +38,8 @@ CHART_KEYS = {
     "cover": [],
     "interaction": ["int_heatmap", "int_month", "int_due", "int_sessions", "int_lag", "int_users",
                     "int_channel_type", "int_managed"],
-    "comparison": ["cmp_activity", "cmp_usage", "cmp_quarters", "cmp_take_up", "cmp_per_entity", "cmp_repeats",
-                   "cmp_plan_family", "cmp_tax_period", "cmp_channel_type", "cmp_plans"],
+    "comparison": ["cmp_activity", "cmp_usage", "cmp_plans", "cmp_quarters", "cmp_take_up", "cmp_per_entity",
+                   "cmp_repeats", "cmp_plan_family", "cmp_tax_period", "cmp_channel_type"],
     "seasonality": ["sea_months", "sea_cycle", "sea_forecast", "sea_daily_full", "sea_daily_simple", "sea_weekly",
                     "sea_quarter", "sea_dom", "sea_load", "sea_concurrency", "sea_runtime"],
     "outage": ["out_heatmap"],
@@ -87,8 +91,47 @@ def test_default_filters(build_on_sample, name):
     assert blocks[1].text.startswith("**Active, paying organisations**")
 
 
-def test_cover_has_the_five_key_data_points_and_the_outline(build_on_sample):
+def charts_outside_folds(blocks) -> list[str]:
+    """The keys of the charts a reader sees without opening a Details fold."""
+    found = []
+    for block in blocks:
+        if isinstance(block, Details):
+            continue
+        if isinstance(block, (Columns, Tabs)):
+            inner = block.columns if isinstance(block, Columns) else [content for _, content in block.tabs]
+            found += [k for content in inner for k in charts_outside_folds(content)]
+        elif isinstance(block, Chart):
+            found.append(block.key)
+    return found
+
+
+MAIN_CHARTS = {"cover": [], "interaction": ["int_heatmap", "int_month", "int_due"],
+               "comparison": ["cmp_activity", "cmp_usage", "cmp_plans"],
+               "seasonality": ["sea_months", "sea_cycle", "sea_forecast"], "outage": ["out_heatmap"],
+               "recommendation": ["rec_compare", "rec_due"]}
+
+
+@pytest.mark.parametrize("name", list(CHART_KEYS))
+def test_each_chapter_leads_with_at_most_three_charts_and_folds_the_rest(build_on_sample, name):
+    """The finding, then the charts that carry it; every other chart is in a Details fold, none is dropped."""
+    blocks = build_on_sample(name, StoryFilters())
+    assert charts_outside_folds(blocks) == MAIN_CHARTS[name]
+    folded = [c.key for b in blocks if isinstance(b, Details) for c in charts(b.blocks)]
+    assert sorted(MAIN_CHARTS[name] + folded) == sorted(CHART_KEYS[name])
+    assert all(b.title for b in walk(blocks) if isinstance(b, Details))
+
+
+def test_cover_has_the_five_key_data_points_the_summary_and_the_outline(build_on_sample):
     blocks = build_on_sample("cover", StoryFilters())
+    summary = next(b for b in blocks if isinstance(b, Bullets))
+    assert [line.split(".** ")[0] for line in summary.items] == [
+        "**How and when users run the reports", "**How the two systems compare",
+        "**The seasonality that should drive compute capacity", "**The two-hour outage window"]
+    assert "busiest on" in summary.items[0] and "carries" in summary.items[1]
+    assert "Schedule the outage for Full BAS on day" in summary.items[3] and "Simple BAS on day" in summary.items[3]
+    glossary = blocks[-1]
+    assert isinstance(glossary, Details) and glossary.title.startswith("Glossary")
+    assert len(glossary.blocks[0].items) == len(GLOSSARY)
     cards = next(b for b in blocks if isinstance(b, Metrics))
     assert [m.label for m in cards.items] == ["Busiest month", "Orgs using both", "Users of either",
                                               "Multi-org users", "Top plan"]

@@ -44,8 +44,8 @@ def assert_usage_colors(unit: dict) -> None:
 
 @pytest.mark.parametrize("metric, grain, y_title, x_title", [
     ("runs", "month", "Runs per month", "Month (Sydney dates)"),
-    ("users", "week", "Active users per week", "Week (Sydney dates)"),
-    ("orgs", "month", "Active orgs per month", "Month (Sydney dates)"),
+    ("users", "week", "Users with a run per week", "Week (Sydney dates)"),
+    ("orgs", "month", "Orgs with a run per month", "Month (Sydney dates)"),
 ])
 def test_activity_chart(con, metric, grain, y_title, x_title):
     df = an.activity_over_time(con, DEFAULT, grain)
@@ -82,7 +82,7 @@ def test_quarter_usage_chart(con):
     bar = main_unit(spec, "bar")
     assert encoding(bar, "x") == ("quarter_label", "ordinal")
     assert bar["encoding"]["x"]["sort"] == ["Jan–Mar 2017", "Apr–Jun 2017"]
-    assert encoding(bar, "y") == ("orgs", "quantitative") and "organisations" in bar["encoding"]["y"]["title"]
+    assert encoding(bar, "y") == ("orgs", "quantitative") and "rganisations with a run" in bar["encoding"]["y"]["title"]
     assert_usage_colors(bar)
     assert {"orgs", "share"} <= tooltip_fields(bar)
     assert_small(spec)

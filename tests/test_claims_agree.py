@@ -1,8 +1,8 @@
 """The story never says one thing twice in two ways: every chapter is built (the registry's builders, default
 choices) for several datasets and filter sets, every sentence, title, subtitle and tile is read, and each statement
 of a key claim (busiest weekday, hour of the day, day of the month and month, the quarter's peak month and its ratio,
-the busiest hour by compute-seconds and by runs starting, peak concurrency, capacity, the costliest window, the
-share of runs over the months both systems cover) must equal the one value `analyses.claims.story_claims` chose for
+the busiest hour by compute-seconds and by runs starting, peak concurrency, capacity, the recommended and the
+costliest window, the share of runs over the months both systems cover) must equal the one value `analyses.claims.story_claims` chose for
 its subject (a system, or both together). Phrasings that hid two measures under one name fail outright."""
 from __future__ import annotations
 
@@ -66,6 +66,9 @@ CLAIMS = [
                     else f"{100 * max(c['share']['share'].values()):.1f}%"),
                    fmt_int(max(c["share"]["runs"].values())), fmt_int(sum(c["share"]["runs"].values())))
      if c["share"] else None),
+    ("recommended window", r"\bon (day \d+, \d\d:\d\d–\d\d:\d\d) Sydney time",
+     lambda c, s: f"day {w['day']}, {w['start']}–{w['end']}" if (w := (c["windows"].get(s) or {}).get("best"))
+     else None),
     ("costliest window", r"costliest window, (day \d+, \d\d:\d\d–\d\d:\d\d), ([\d.,]+) runs a month",
      lambda c, s: ((f"day {w['day']}, {w['start']}–{w['end']}", number(w["runs_mean"]))
                    if (w := (c["windows"].get(s) or {}).get("costliest")) else None)),
@@ -187,3 +190,13 @@ def test_a_contradiction_is_caught():
     assert subject_of("76% of BAS runs; they are busiest on Fridays", 30) == "all"
     assert any(re.search(p, "the busiest hour, 23 Feb 2017 14:00") for p, _ in AMBIGUOUS)
     assert any(re.search(p, "1.9× a typical day") for p, _ in AMBIGUOUS)
+
+
+def test_the_cover_summary_states_the_claims_it_shares_with_the_chapters(sample_con):
+    """The executive summary is checked like every chapter: it states the week, the month, the quarter, the share
+    and the recommended windows, in the chapters' phrases."""
+    cover = next(c for c in CHAPTERS if c.url_path == "cover")
+    stated = {(name, subject) for name, subject, _, _ in statements(cover.module().build(sample_con, StoryFilters()))}
+    assert {("busiest weekday", "all"), ("busiest hour of the day", "all"), ("busiest day of the month", "full"),
+            ("the quarter's peak month", "full"), ("share of runs over the months both cover", "full"),
+            ("recommended window", "full"), ("recommended window", "simple")} <= stated

@@ -134,10 +134,10 @@ def test_notes_keep_the_links_order_and_good_values_stay():
 
 
 @pytest.mark.parametrize("page, query, clean, notes", [
-    ("pages/comparison.py", {"cmp_metric": ["Active users"], "cmp_grain": ["Week"]},
-     {"cmp_metric": ["Active users"], "cmp_grain": ["Week"]}, []),
+    ("pages/comparison.py", {"cmp_metric": ["Users with a run"], "cmp_grain": ["Week"]},
+     {"cmp_metric": ["Users with a run"], "cmp_grain": ["Week"]}, []),
     ("pages/comparison.py", {"cmp_metric": ["users"]}, {},
-     ["measure 'users' is not one of Runs, Active users, Active orgs"]),
+     ["measure 'users' is not one of Runs, Users with a run, Orgs with a run"]),
     ("pages/comparison.py", {"cmp_grain": ["Day"]}, {}, ["time grain 'Day' is not one of Week, Month"]),
     ("pages/outage.py", {"outage_system": ["Simple BAS"], "outage_metric": ["Compute-seconds"]},
      {"outage_system": ["Simple BAS"], "outage_metric": ["Compute-seconds"]}, []),
@@ -145,7 +145,7 @@ def test_notes_keep_the_links_order_and_good_values_stay():
      ["measure 'Minutes' is not one of Runs, Users, Organisations, Compute-seconds"]),
     # another page's choice does nothing here: not used, not noted (its own page checks it)
     ("pages/cover.py", {"cmp_metric": ["Bogus"], "outage_system": ["Simple BAS"]}, {}, []),
-    (None, {"cmp_metric": ["Active users"]}, {"cmp_metric": ["Active users"]}, []),
+    (None, {"cmp_metric": ["Users with a run"]}, {"cmp_metric": ["Users with a run"]}, []),
 ])
 def test_page_level_choices_are_checked_on_their_page(page, query, clean, notes):
     assert check(query, page) == (clean, notes)
@@ -196,10 +196,10 @@ def test_view_url(app_url, url_path, query, default, expected):
 
 
 def test_link_query_keeps_what_applies_here_in_the_apps_order():
-    url_now = {"tz": ["Perth"], "cmp_metric": ["Active users"], "systems": ["Simple BAS"], "foo": ["1"],
+    url_now = {"tz": ["Perth"], "cmp_metric": ["Users with a run"], "systems": ["Simple BAS"], "foo": ["1"],
                "outage_system": ["Simple BAS"], "present": ["1"]}
     assert links.link_query(url_now, PARAMS, "pages/comparison.py") == {
-        "systems": ["Simple BAS"], "tz": ["Perth"], "present": ["1"], "cmp_metric": ["Active users"]}
+        "systems": ["Simple BAS"], "tz": ["Perth"], "present": ["1"], "cmp_metric": ["Users with a run"]}
 
 
 def test_the_sidebars_choices_are_the_widgets_labels():

@@ -53,8 +53,8 @@ def test_activity_title_per_month():
 def test_activity_title_per_week_one_system():
     summary = {"simple": {"peak_period": date(2017, 2, 20), "peak": 120, "mean": 40.4, "periods": 20}}
     assert n.activity_title(summary, "orgs", "week") == (
-        "Active orgs per week: Simple BAS peaks in the week of 20 Feb 2017 (120)",
-        "Thin line: active orgs per week (Sydney dates); thick line: 4-week rolling average. Average per week: "
+        "Orgs with a run per week: Simple BAS peaks in the week of 20 Feb 2017 (120)",
+        "Thin line: orgs with a run per week (Sydney dates); thick line: 4-week rolling average. Average per week: "
         "Simple BAS 40.")
     assert n.activity_title({}, "runs", "week").text == "No runs in this view"
 
@@ -71,7 +71,7 @@ def test_usage_split_title():
 @pytest.mark.parametrize("peak, text", [
     ({"quarter_label": "Jan–Mar 2017", "orgs": 4, "both_orgs": 1, "full_only": 0.5, "simple_only": 0.25,
       "both": 0.25},
-     "At most 25% of active organisations used both reports in the same quarter (1 of 4 in Jan–Mar 2017)"),
+     "At most 25% of organisations with a run used both reports in the same quarter (1 of 4 in Jan–Mar 2017)"),
     ({"quarter_label": "Jan–Mar 2017", "orgs": 4, "both_orgs": 0, "full_only": 1.0, "simple_only": 0.0, "both": 0.0},
      "No organisation used both reports in the same quarter"),
     (None, "No organisations in this view"),
@@ -82,10 +82,11 @@ def test_quarter_usage_title(peak, text):
 
 def test_runs_per_entity():
     assert n.runs_per_entity_title(PER_ENTITY).text == \
-        "Median runs per user in the period: Full BAS 1 (90th percentile 2), Simple BAS 12 (90th percentile 40)"
+        ("Median runs per user in the period: Full BAS 1 (the busiest 10% of users ran 2 or more), Simple BAS 12 "
+         "(the busiest 10% of users ran 40 or more)")
     assert n.runs_per_entity_sentence(PER_ENTITY) == (
-        "Runs per organisation in the period: Full BAS median 1, 90th percentile 3 (over 3 orgs); Simple BAS median "
-        "2, 90th percentile 2 (over 1 org).")
+        "Runs per organisation in the period: Full BAS median 1 run, and the busiest 10% ran 3 or more (over 3 "
+        "orgs); Simple BAS median 2 runs, and the busiest 10% ran 2 or more (over 1 org).")
     assert n.runs_per_entity_title({}).text == "No users in this view"
     assert n.runs_per_entity_sentence({}) == "No organisations in this view."
 
@@ -98,7 +99,7 @@ def test_repeat_rate_title():
 @pytest.mark.parametrize("plans, text", [
     ({"orgs": 4, "plans": [{"plan": "Premium 5", "orgs": 2}, {"plan": "Standard", "orgs": 1},
                            {"plan": "Starter", "orgs": 1}]},
-     "Premium 5 is the most popular plan among BAS organisations (2 orgs, 50%), then Standard and Starter"),
+     "Premium 5 is the most popular plan among BAS organisations (2 orgs, 50%); then Standard: 1 org and Starter: 1 org"),
     ({"orgs": 1, "plans": [{"plan": "Premium 5", "orgs": 1}]},
      "Premium 5 is the most popular plan among BAS organisations (1 org, 100%)"),
     ({"orgs": 0, "plans": []}, "No organisations in this view"),

@@ -102,7 +102,9 @@ def test_repeat_title_and_sentence():
     assert n.repeat_sentence(REPEATS) == (
         "A re-run is the same report run again by the same user for the same org within 30 minutes, for example to "
         "check or correct figures; the extracts do not record why. Full BAS: 4 sessions, 50% with more than one "
-        "run; Simple BAS: 1 session, 0% with more than one run.")
+        "run; Simple BAS: 1 session, 0% with more than one run. The share of runs that are re-runs and the share "
+        "of sessions with more than one run count different things: a session of four runs is one session with a "
+        "re-run but three re-run runs, so the two shares differ.")
 
 
 def test_the_method_constants_are_written_from_the_analyses(monkeypatch):

@@ -27,7 +27,8 @@ def test_zone_name(tz, text):
 
 def test_finding():
     assert n.outage_finding({"full": BEST, "simple": BEST.iloc[0:0]}) == (
-        "The quietest two hours of the month: Full BAS on day 12, 02:00–04:00 Sydney time (0 runs expected, 0 users).")
+        "The quietest two hours of the month: Full BAS on day 12, 02:00–04:00 Sydney time (0 runs and 0 users a "
+        "month expected).")
     assert n.outage_finding({}) == (
         "No system has a whole window occurrence in this view, so there is no window to recommend.")
 
@@ -41,9 +42,9 @@ def test_best_windows_sentence_and_table():
     assert perth.iloc[1].to_dict() == {
         "Rank": 2, "Window (Sydney)": "day 5, 02:00–04:00",
         "UTC": "15:00–17:00 (day before) or 16:00–18:00 (day before)",
-        "In Perth time": "00:00–02:00 or 23:00–01:00 (day before)", "Runs (mean)": "0.08",
-        "Runs (worst month)": "1 (April 2017)", "Users (mean)": "0.08", "Users (worst month)": "1 (April 2017)",
-        "Orgs (mean)": "0.08", "Orgs (worst month)": "1 (April 2017)", "Months measured": 12,
+        "In Perth time": "00:00–02:00 or 23:00–01:00 (day before)", "Runs a month (mean)": "0.08",
+        "Runs (worst month)": "1 (April 2017)", "Users a month (mean)": "0.08", "Users (worst month)": "1 (April 2017)",
+        "Orgs a month (mean)": "0.08", "Orgs (worst month)": "1 (April 2017)", "Months measured": 12,
         "Clock-change nights": 1}
     # in the contract zone or UTC the extra column would repeat one already shown
     assert "In Sydney time" not in n.best_windows_display(BEST, "Australia/Sydney")
@@ -79,12 +80,12 @@ CHOICES = pd.DataFrame({
 def test_metric_choice():
     assert n.metric_choice_sentence(CHOICES) == (
         "Measured by users or organisations, the choice stays day 12, 02:00–04:00; measured by compute-seconds it "
-        "moves to day 5, 02:00–04:00, which is number 2 by runs (0.08 runs against 0).")
+        "moves to day 5, 02:00–04:00, which is number 2 by runs (0.08 runs a month against 0).")
     assert n.metric_choice_sentence(CHOICES.iloc[:1]) == (
         "Only runs can be measured here: the choice is day 12, 02:00–04:00.")
     assert n.metric_choice_sentence(CHOICES.iloc[0:0]) == "No window to compare."
     simple = CHOICES.iloc[:3].assign(compute_s_mean=float("nan"))
-    assert n.metric_choice_display(simple)["Compute-seconds (mean)"].tolist() == ["–", "–", "–"]
+    assert n.metric_choice_display(simple)["Compute-seconds a month (mean)"].tolist() == ["–", "–", "–"]
     assert n.metric_choice_display(CHOICES).iloc[3]["Rank by runs"] == 2
 
 

@@ -103,44 +103,58 @@ def test_comparison_and_due_weeks():
     assert rows["window"].iloc[0] == "day 12, 02:00–04:00"
     assert window_comparison({}).empty
     assert r.comparison_title({"full": REC}).text == (
-        "The recommended windows disturb almost no one: Full BAS 0.50 runs against 42 for the median window")
+        "The recommended windows disturb almost no one: Full BAS 0.50 runs a month against 42 runs a month for the "
+        "median window")
     dear = copy.deepcopy(REC)
     dear["best"]["runs_mean"] = 30.0
     assert r.comparison_title({"full": dear}).text.startswith("The recommended windows against the rest")
     assert r.due_week_title({"full": REC}).text == (
-        "Windows in a BAS due week cost more: Full BAS 1.98× in quarterly BAS weeks")
+        "Windows in a BAS due week cost more: Full BAS 1.98× the runs per window outside due weeks, in the due weeks "
+        "of quarterly BAS")
     assert due_week_table({"full": REC})["system"].tolist() == ["full"] * 3
     assert due_week_table({}).empty
 
 
 FACTS = {"busiest_month": {"month": "2017-02", "runs": 32141}, "users_either": 4838, "users_multi_org": 424,
          "orgs_both": 165, "plans": [{"plan": "Standard", "orgs": 366}]}
-SUMMARY = {"full": {"peak_month_of_quarter": 2, "peak_month_of_quarter_factor": 1.3684}}
 LOAD = {"summary": {"peak_to_median_hour": 78.9, "peak_concurrency": 4}}
 PLAN = {"provision": 7, "due_date": date(2017, 11, 27), "peak_month": "2017-11"}
 CLAIMS = {"quarter": {"full": {"month_of_quarter": 2, "factor": 1.3684}},
           "load": {"hour_by_compute": {"at": pd.Timestamp("2017-02-23 14:00"), "compute_s": 726.35, "ratio": 78.9},
                    "peak_concurrency": 4}}
+WEEK = {"all": {"weekday": 5, "hour": 10, "business_hours_share": 0.76}}
+MONTH_DAY = {"full": {"day": 21, "ratio": 1.9, "median_runs_per_day": 100.0}}
+SHARE = {"first": "2016-10", "last": "2017-09", "months": 12, "runs": {"full": 150, "simple": 50},
+         "share": {"full": 0.75, "simple": 0.25}}
+DUE = {"all": {"final_week_share": 0.24}}
 
 
-def test_key_findings():
-    findings = r.key_findings(FACTS, SUMMARY, LOAD, PLAN, {"full": REC, "simple": None}, CLAIMS)
+def test_key_findings_answer_the_four_questions_in_order():
+    claims = {**CLAIMS, "week": WEEK, "month_day": MONTH_DAY, "share": SHARE}
+    findings = r.key_findings(FACTS, LOAD, PLAN, {"full": REC, "simple": None}, claims, DUE,
+                              {"full": 300, "simple": 100})
     assert findings == [
-        "**February 2017 was the busiest month** with 32,141 runs: for Full BAS the second month of each quarter "
-        "(Feb, May, Aug, Nov) runs 1.37× an average month, when quarterly BAS lodged through an agent falls due "
-        "(25 Nov, 28 Feb, 26 May, 25 Aug); self-lodged quarterly BAS is due 28 Oct, 28 Feb, 28 Apr, 28 Jul.",
-        "**Full BAS load is bursty:** the busiest hour by compute-seconds, 23 Feb 2017 14:00 Sydney time, held 726 "
-        "compute-seconds of Full BAS runtime, 79× the median hour's, and at most 4 Full BAS runs ran at once; "
+        "**How and when users run the reports:** 76% of BAS runs happen in weekday business hours (08:00–18:00 "
+        "Sydney time); they are busiest on Fridays, and the busiest hour of the day is 10:00–11:00; for Full BAS the "
+        "busiest day of the month is the 21st (1.9× the median day of the month); 24% of runs by monthly and "
+        "quarterly lodgers come in the last week before a BAS due date.",
+        "**How the two systems compare:** Over the 12 months both extracts cover (October 2016 to September 2017), "
+        "Full BAS carries 75% of the runs (150 of 200); 165 organisations used both reports.",
+        "**The seasonality that should drive compute capacity:** Full BAS load follows the BAS quarter: the second "
+        "month of each quarter (Feb, May, Aug, Nov) runs 1.37× an average month, when quarterly BAS lodged through "
+        "an agent falls due (25 Nov, 28 Feb, 26 May, 25 Aug); the busiest month was February 2017 with 32,141 runs; "
         "provision for 7 concurrent Full BAS runs in the week before 27 Nov 2017.",
-        "**Outage windows:** Full BAS day 12, 02:00–04:00 (0.50 runs a month), all starting before 06:00 Sydney time.",
-        "**4,838 users** ran a report; 424 (8.8%) ran reports for more than one organisation, and 165 organisations "
-        "used both reports.",
-        "**Standard** is the most common plan among organisations using BAS (366 organisations).",
+        "**Full BAS load is bursty:** the busiest hour by compute-seconds, 23 Feb 2017 14:00 Sydney time, held 726 "
+        "compute-seconds of Full BAS runtime, 79× the median hour's, and at most 4 Full BAS runs ran at once.",
+        "**The two-hour outage window:** Full BAS day 12, 02:00–04:00 (0.50 runs a month), all starting before 06:00 "
+        "Sydney time.",
+        "**4,838 users** ran a report; 424 (8.8%) ran reports for more than one organisation; the most common plan "
+        "among organisations using BAS is **Standard** (366 organisations).",
     ]
     daytime = copy.deepcopy(REC)
     daytime["best"]["start_minute"] = 600
-    few = r.key_findings({}, {}, None, None, {"full": daytime})
-    assert few == ["**Outage windows:** Full BAS day 12, 02:00–04:00 (0.50 runs a month) Sydney time."]
+    few = r.key_findings({}, None, None, {"full": daytime})
+    assert few == ["**The two-hour outage window:** Full BAS day 12, 02:00–04:00 (0.50 runs a month) Sydney time."]
 
 
 def test_caveats():

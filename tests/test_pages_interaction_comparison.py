@@ -146,5 +146,5 @@ def test_comparison_metric_and_grain(sample_data_dir, metric, grain, field, x_ti
     raw = activity["layer"][1]
     assert raw["encoding"]["y"]["field"] == field
     assert raw["encoding"]["x"]["title"] == x_title
-    expected = {"users": "active users", "orgs": "active orgs", "runs": "runs"}[metric]
+    expected = {"users": "users with a run", "orgs": "orgs with a run", "runs": "runs"}[metric]
     assert title_text(activity).lower().startswith(expected)

@@ -26,7 +26,7 @@ GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.
 ROLLING_PERIODS: dict[str, int] = {"week": 4, "month": 3}
 METRICS: tuple[str, ...] = ("runs", "users", "orgs")
-METRIC_LABELS: dict[str, str] = {"runs": "Runs", "users": "Active users", "orgs": "Active orgs"}
+METRIC_LABELS: dict[str, str] = {"runs": "Runs", "users": "Users with a run", "orgs": "Orgs with a run"}
 GRAIN_LABELS: dict[str, str] = {"week": "Week", "month": "Month"}
 ROLLING_LABELS: dict[str, str] = {g: f"{n}-{g}" for g, n in ROLLING_PERIODS.items()}
 
@@ -76,7 +76,7 @@ def _sydney_date(utc_sql: str) -> str:
 
 @per_view
 def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: str = "month") -> pd.DataFrame:
-    """Runs, active users and active orgs per week (Monday start) or calendar month, Sydney dates.
+    """Runs, users with a run and orgs with a run per week (Monday start) or calendar month, Sydney dates.
 
     Grain: one row per (system, period) from the system's first to its last kept period (empty periods filled with
     zeros). Columns: system, period (date of the period's first day), runs, users, orgs (distinct, with a run in the
@@ -144,10 +144,10 @@ def system_usage_split(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Da
 
 @per_view
 def usage_by_quarter(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
-    """Orgs active in each calendar quarter (= BAS quarter), by the systems they used in that quarter.
+    """Orgs with a run in each calendar quarter (= BAS quarter), by the systems they used in that quarter.
 
     Grain: one row per (quarter, usage) with orgs. Columns: quarter (date of its first day), quarter_label
-    ('Jul–Sep 2017'), usage, usage_label, orgs, share (of the quarter's active orgs).
+    ('Jul–Sep 2017'), usage, usage_label, orgs, share (of the quarter's orgs with a run).
     """
     df = frame(con, f"""
         WITH q AS ({_orgs_with_usage_sql(kept_user_orgs(con, f, months=True),

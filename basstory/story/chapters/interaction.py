@@ -1,5 +1,5 @@
-"""Chapter 1: how and when users interact — the week, the month, the BAS deadline, re-runs, the statement period and
-who runs the reports."""
+"""Chapter 1: how and when users interact — the finding and the three charts that carry it (the week, the month,
+the BAS deadline); re-runs, the Simple BAS statement period and who runs the reports in Details folds."""
 from __future__ import annotations
 
 import duckdb
@@ -7,16 +7,17 @@ import duckdb
 from basstory.analyses import interaction as analyses
 from basstory.analyses.claims import story_claims
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Caption, Heading, Text, chart_or_note
+from basstory.story.blocks import Block, Details, Heading, Text, chart_or_note
 from basstory.story.chapters.common import opening
 from basstory.story.charts import interaction as charts
 from basstory.story.narrative import interaction as narrative
+from basstory.story.narrative.glossary import plain_values
 
 TITLE = "How and when users interact"
 DUE_DATES_NOTE = ("The due date that applies to a run is the next one for its org's cadence: monthly lodgers the 21st "
-                  "of the next month; practice-managed quarterly orgs the agent dates (25 Nov, 28 Feb, 26 May, "
-                  "25 Aug); other quarterly orgs the 28th (28 Oct, 28 Feb, 28 Apr, 28 Jul); moved to the next "
-                  "business day. Annual lodgers are left out.")
+                  "of the next month; quarterly orgs managed by a practice the dates for BAS lodged through an "
+                  "agent (25 Nov, 28 Feb, 26 May, 25 Aug); other quarterly orgs the 28th (28 Oct, 28 Feb, 28 Apr, "
+                  "28 Jul); moved to the next business day. Annual lodgers are left out.")
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
@@ -45,35 +46,38 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [Heading("How close to the due date"),
                chart_or_note("int_due", before, lambda: charts.weeks_before_due_chart(before, *title),
                              "No runs of monthly or quarterly lodgers in this view."),
-               Caption(DUE_DATES_NOTE)]
+               Details("Details: which due date a run counts against", (Text(DUE_DATES_NOTE),))]
+    return blocks + _details_blocks(con, filters)
 
+
+def _details_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """What supports the finding without carrying it, one fold each: re-runs, the Simple BAS statement period, and
+    who runs the reports (roles, channel type, practice management)."""
     repeats = analyses.repeat_runs(con, filters)
     sessions = analyses.session_sizes(con, filters)
     title = narrative.repeat_title(repeats)
-    blocks += [Heading("Re-runs"),
-               chart_or_note("int_sessions", sessions, lambda: charts.session_sizes_chart(sessions, *title)),
-               Text(narrative.repeat_sentence(repeats))]
+    reruns = Details("Details: re-runs", (
+        chart_or_note("int_sessions", sessions, lambda: charts.session_sizes_chart(sessions, *title)),
+        Text(narrative.repeat_sentence(repeats))))
 
     lags = analyses.statement_lag(con, filters)
     title = narrative.statement_lag_title(analyses.statement_lag_summary(lags))
-    blocks += [Heading("Simple BAS: which period a run is for"),
-               chart_or_note("int_lag", lags, lambda: charts.statement_lag_chart(lags, *title),
-                             "No Simple BAS runs with a statement period in this view.")]
+    lag = Details("Details: Simple BAS, which period a run is for", (
+        chart_or_note("int_lag", lags, lambda: charts.statement_lag_chart(lags, *title),
+                      "No Simple BAS runs with a statement period in this view."),))
 
     roles = analyses.user_roles(con, filters)
     per_user = analyses.orgs_per_user(con, filters)
     title = narrative.who_runs_title(roles)
-    blocks += [Heading("Who runs the reports"),
-               chart_or_note("int_users", per_user, lambda: charts.orgs_per_user_chart(per_user, *title)),
-               Text(narrative.who_runs_sentence(roles))]
-    channels = analyses.split_by_org_attribute(con, filters, "channel_type")
+    channels = plain_values(analyses.split_by_org_attribute(con, filters, "channel_type"))
     channel_title = narrative.split_title(analyses.split_summary(channels), "channel type")
     managed = analyses.split_by_org_attribute(con, filters, "managed_by_practice")
     managed_title = narrative.managed_title(analyses.split_summary(managed))
-    blocks += [
+    who = Details("Details: who runs the reports", (
+        chart_or_note("int_users", per_user, lambda: charts.orgs_per_user_chart(per_user, *title)),
+        Text(narrative.who_runs_sentence(roles)),
         chart_or_note("int_channel_type", channels,
                       lambda: charts.org_split_chart(channels, *channel_title, "Channel type")),
         chart_or_note("int_managed", managed,
-                      lambda: charts.org_split_chart(managed, *managed_title, "Practice management")),
-    ]
-    return blocks
+                      lambda: charts.org_split_chart(managed, *managed_title, "Practice management"))))
+    return [reruns, lag, who]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.analyses import capacity, facts, like_for_like, recommendation, seasonality
+from basstory.analyses import capacity, facts, interaction, like_for_like, recommendation
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
@@ -42,9 +42,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [Heading("Capacity"), Text(capacity_statement(outlook["plan"]))]
 
     key = facts.key_facts(con, filters)
-    summary = seasonality.seasonality_summary(con, filters)
-    findings = narrative.key_findings(key, summary, outlook["load"], outlook["plan"], recs,
-                                      story_claims(con, filters))
+    due = interaction.due_summary(interaction.days_before_due(con, filters))
+    findings = narrative.key_findings(key, outlook["load"], outlook["plan"], recs, story_claims(con, filters), due,
+                                      runs, filters.tz)
     blocks += [Heading("Key findings"), Bullets(tuple(findings), ordered=True)]
 
     caveats = recommendation.data_caveats(con, filters)

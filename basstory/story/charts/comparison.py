@@ -34,7 +34,7 @@ def usage_color(title: str = "Reports used") -> alt.Color:
 
 def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtitle: str,
                    spans: dict | None = None) -> alt.LayerChart:
-    """Runs, active users or active orgs (`metric`) per week or month (`grain`) per system, from
+    """Runs, users with a run or orgs with a run (`metric`) per week or month (`grain`) per system, from
     `activity_over_time`: a thin line per period and a thick trailing rolling average; where an extract starts or
     ends inside the periods (`dataset.extract_spans`), a dotted rule."""
     data = with_system_labels(df)
@@ -74,12 +74,12 @@ def usage_split_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
 
 
 def quarter_usage_chart(df: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
-    """Active orgs per quarter by the reports they used that quarter, stacked bars, from `usage_by_quarter`."""
+    """Orgs with a run per quarter by the reports they used that quarter, stacked bars, from `usage_by_quarter`."""
     data = df.assign(order=df["usage"].map({u: i for i, u in enumerate(USAGE_LABELS)}))
     quarters = list(dict.fromkeys(data.sort_values("quarter")["quarter_label"]))
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("quarter_label:O", sort=quarters, title="Quarter (Sydney dates)", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("orgs:Q", title="Active organisations"),
+        y=alt.Y("orgs:Q", title="Organisations with a run"),
         color=usage_color(),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("quarter_label:N", title="Quarter"), alt.Tooltip("usage_label:N", title="Reports used"),

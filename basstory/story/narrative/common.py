@@ -22,24 +22,6 @@ class ChartTitle(NamedTuple):
     subtitle: str
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 #: What the app and the export say when the story shows the bundled sample.
 SAMPLE_NOTICE = ("**Synthetic data.** This story is showing the bundled sample: data generated to resemble the case "
                  "study's extracts, not real usage. Its findings illustrate the method; they say nothing about how "
@@ -99,8 +81,6 @@ def facts_summary_lines(facts: dict) -> list[str]:
     return lines
 
 
-
-
 def coverage_sentence(cov: dict, runs: dict[str, int]) -> str:
     """'The data covers 1 Aug 2016 to 27 Feb 2019: 312,000 runs (…) by 5,100 users of 1,300 organisations.'"""
     if not cov["runs"]:
@@ -113,12 +93,12 @@ def coverage_sentence(cov: dict, runs: dict[str, int]) -> str:
 
 
 def cover_metrics(facts: dict, cov: dict) -> list[dict]:
-    """The five key data points as metric cards: label, value, caption (one line) and help (how it is counted), all
-    Markdown with every value from the data escaped."""
+    """The five key data points as metric cards: label, value with its unit ('165 orgs'), caption (one line) and
+    help (how it is counted), all Markdown with every value from the data escaped."""
     busiest = facts["busiest_month"]
     per_system = facts["busiest_month_by_system"]
     plans = facts["plans"]
-    runner_up = ", ".join(f"{md_escape(p['plan'])} {fmt_int(p['orgs'])}" for p in plans[1:3])
+    runner_up = ", ".join(f"{md_escape(p['plan'])}: {plural(p['orgs'], 'org')}" for p in plans[1:3])
     return [
         {"label": "Busiest month",
          "value": fmt_month_short(busiest["month"]) if busiest else "–",
@@ -127,16 +107,16 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
                                  for s, b in per_system.items() if b)) if busiest else "No runs",
          "help": "Calendar month in Sydney time with the most report runs, Full BAS and Simple BAS together."},
         {"label": "Orgs using both",
-         "value": fmt_int(facts["orgs_both"]),
+         "value": plural(facts["orgs_both"], "org"),
          "caption": f"{pct(facts['orgs_both'], cov['orgs_with_runs'])} of the {fmt_int(cov['orgs_with_runs'])} "
                     f"organisations with a run",
          "help": "Organisations with at least one Full BAS run and at least one Simple BAS run."},
         {"label": "Users of either",
-         "value": fmt_int(facts["users_either"]),
+         "value": plural(facts["users_either"], "user"),
          "caption": "distinct people who ran Full BAS or Simple BAS at least once",
          "help": "Distinct user ids (case-insensitive) with at least one run in either system."},
         {"label": "Multi-org users",
-         "value": fmt_int(facts["users_multi_org"]),
+         "value": plural(facts["users_multi_org"], "user"),
          "caption": f"{pct(facts['users_multi_org'], facts['users_either'])} of users ran reports for two or more "
                     f"organisations",
          "help": "Distinct users whose runs, both systems together, touch two or more organisations."},
@@ -144,7 +124,8 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
          "value": md_escape(plans[0]["plan"]) if plans else "–",
          "caption": (f"{plural(plans[0]['orgs'], 'organisation')} using BAS"
                      + (f"; then {runner_up}" if runner_up else "")) if plans else "No organisations",
-         "help": "Pricing plan (productoption) of the organisations with at least one run, counted once per org."},
+         "help": "The pricing plan (Xero subscription) of the organisations with at least one run, counted once "
+                 "per org."},
     ]
 
 

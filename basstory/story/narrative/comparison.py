@@ -10,8 +10,8 @@ from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_int, join_words, pct, plural
 from basstory.story.narrative.common import ChartTitle
 
-METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("active user", "active users"),
-                "orgs": ("active org", "active orgs")}
+METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("user with a run", "users with a run"),
+                "orgs": ("org with a run", "orgs with a run")}
 
 
 def _systems(summary: dict) -> list[str]:
@@ -85,8 +85,9 @@ def quarter_usage_title(quarters: dict) -> ChartTitle:
         return ChartTitle("No organisations in this view", "")
     if not peak["both"]:
         return ChartTitle("No organisation used both reports in the same quarter", subtitle)
-    return ChartTitle(f"At most {pct(peak['both'], 1)} of active organisations used both reports in the same quarter "
-                      f"({fmt_int(peak['both_orgs'])} of {fmt_int(peak['orgs'])} in {peak['quarter_label']})", subtitle)
+    return ChartTitle(f"At most {pct(peak['both'], 1)} of organisations with a run used both reports in the same "
+                      f"quarter ({fmt_int(peak['both_orgs'])} of {fmt_int(peak['orgs'])} in {peak['quarter_label']})",
+                      subtitle)
 
 
 def runs_per_entity_title(summary: dict) -> ChartTitle:
@@ -95,7 +96,7 @@ def runs_per_entity_title(summary: dict) -> ChartTitle:
     if not systems:
         return ChartTitle("No users in this view", "")
     parts = [f"{SYSTEM_LABELS[s]} {fmt_int(summary[s]['user']['median'])} "
-             f"(90th percentile {fmt_int(summary[s]['user']['p90'])})" for s in systems]
+             f"(the busiest 10% of users ran {fmt_int(summary[s]['user']['p90'])} or more)" for s in systems]
     return ChartTitle(f"Median runs per user in the period: {', '.join(parts)}",
                       "Share of each system's users and orgs by how many reports they ran in the period.")
 
@@ -105,8 +106,8 @@ def runs_per_entity_sentence(summary: dict) -> str:
     systems = [s for s in _systems(summary) if "org" in summary[s]]
     if not systems:
         return "No organisations in this view."
-    parts = [f"{SYSTEM_LABELS[s]} median {fmt_int(summary[s]['org']['median'])}, 90th percentile "
-             f"{fmt_int(summary[s]['org']['p90'])} (over {plural(summary[s]['org']['count'], 'org')})"
+    parts = [f"{SYSTEM_LABELS[s]} median {plural(summary[s]['org']['median'], 'run')}, and the busiest 10% ran "
+             f"{fmt_int(summary[s]['org']['p90'])} or more (over {plural(summary[s]['org']['count'], 'org')})"
              for s in systems]
     return "Runs per organisation in the period: " + "; ".join(parts) + "."
 
@@ -128,8 +129,9 @@ def plans_title(plans: dict) -> ChartTitle:
     if not top:
         return ChartTitle("No organisations in this view", "")
     first = top[0]
-    then = f", then {join_words([p['plan'] for p in top[1:]])}" if len(top) > 1 else ""
+    others = [f"{p['plan']}: {plural(p['orgs'], 'org')}" for p in top[1:]]
+    then = f"; then {join_words(others)}" if others else ""
     return ChartTitle(f"{first['plan']} is the most popular plan among BAS organisations "
                       f"({plural(first['orgs'], 'org')}, {pct(first['orgs'], plans['orgs'])}){then}",
-                      "Organisations with a run, by pricing plan (productoption), split by the reports they used; "
-                      "smaller plans grouped as Other.")
+                      "Organisations with a run, by pricing plan (their Xero subscription), split by the reports "
+                      "they used; smaller plans grouped as Other.")

@@ -96,7 +96,9 @@ def repeat_sentence(repeats: dict) -> str:
              for s in systems]
     return (f"A re-run is the same report run again by the same user for the same org within {REPEAT_MINUTES} "
             f"minutes, for example to check or correct figures; the extracts do not record why. "
-            + "; ".join(parts) + ".")
+            + "; ".join(parts) + ". The share of runs that are re-runs and the share of sessions with more than one "
+            "run count different things: a session of four runs is one session with a re-run but three re-run "
+            "runs, so the two shares differ.")
 
 
 def statement_lag_title(lag: dict) -> ChartTitle:

@@ -61,7 +61,8 @@ def outage_finding(best: dict[str, pd.DataFrame]) -> str:
             continue
         top = b.iloc[0]
         parts.append(f"{SYSTEM_LABELS[system]} on {window_name(int(top['day']), top['start'], top['end'])} Sydney time "
-                     f"({number(float(top['runs_mean']))} runs expected, {number(float(top['users_mean']))} users)")
+                     f"({number(float(top['runs_mean']))} runs and {number(float(top['users_mean']))} users a month "
+                     f"expected)")
     if not parts:
         return "No system has a whole window occurrence in this view, so there is no window to recommend."
     return "The quietest two hours of the month: " + "; ".join(parts) + "."
@@ -114,11 +115,11 @@ def best_windows_display(best: pd.DataFrame, tz: str) -> pd.DataFrame:
         if zone not in ("Sydney time", "UTC"):
             row[f"In {zone}"] = r.zone_times
         row.update({
-            "Runs (mean)": number(float(r.runs_mean)),
+            "Runs a month (mean)": number(float(r.runs_mean)),
             "Runs (worst month)": f"{int(r.runs_max)} ({fmt_month(r.runs_worst_month)})",
-            "Users (mean)": number(float(r.users_mean)),
+            "Users a month (mean)": number(float(r.users_mean)),
             "Users (worst month)": f"{int(r.users_max)} ({fmt_month(r.users_worst_month)})",
-            "Orgs (mean)": number(float(r.orgs_mean)),
+            "Orgs a month (mean)": number(float(r.orgs_mean)),
             "Orgs (worst month)": f"{int(r.orgs_max)} ({fmt_month(r.orgs_worst_month)})",
             "Months measured": int(r.occurrences),
             "Clock-change nights": int(r.clock_change_nights),
@@ -149,7 +150,7 @@ def metric_choice_sentence(choices: pd.DataFrame) -> str:
         parts.append(f"Measured by {_join(same)}, the choice stays {name}")
     for r in moved:
         parts.append(f"measured by {r.label} it moves to {window_name(int(r.day), r.start, r.end)}, which is "
-                     f"number {int(r.rank_runs)} by runs ({number(float(r.runs_mean))} runs against "
+                     f"number {int(r.rank_runs)} by runs ({number(float(r.runs_mean))} runs a month against "
                      f"{number(float(base['runs_mean']))})")
     if not parts:
         return f"Only runs can be measured here: the choice is {name}."
@@ -164,10 +165,10 @@ def metric_choice_display(choices: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "Measured by": r.label,
             "Best window (Sydney)": window_name(int(r.day), r.start, r.end),
-            "Runs (mean)": number(float(r.runs_mean)),
-            "Users (mean)": number(float(r.users_mean)),
-            "Orgs (mean)": number(float(r.orgs_mean)),
-            "Compute-seconds (mean)": "–" if pd.isna(r.compute_s_mean) else number(float(r.compute_s_mean)),
+            "Runs a month (mean)": number(float(r.runs_mean)),
+            "Users a month (mean)": number(float(r.users_mean)),
+            "Orgs a month (mean)": number(float(r.orgs_mean)),
+            "Compute-seconds a month (mean)": "–" if pd.isna(r.compute_s_mean) else number(float(r.compute_s_mean)),
             "Rank by runs": int(r.rank_runs),
         })
     return pd.DataFrame(rows)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from basstory.analyses.outage import minutes_to_hhmm
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_day, fmt_int, fmt_month, md_escape, pct, plural, zone_name
+from basstory.core.text import fmt_day, fmt_month, pct, plural, zone_name
 from basstory.story.narrative import claims as said
+from basstory.story.narrative import summary as summary_sentences
 from basstory.story.narrative.common import ChartTitle, left_out_sentence
 from basstory.story.narrative.outage import number, window_name
 from basstory.story.narrative.seasonality import capacity_phrase, times
@@ -111,11 +112,11 @@ def comparison_title(recs: dict[str, dict | None]) -> ChartTitle:
         rec = recs.get(system)
         if rec:
             quiet &= rec["best"]["runs_mean"] <= QUIET_SHARE * rec["median_runs"]
-            parts.append(f"{SYSTEM_LABELS[system]} {number(rec['best']['runs_mean'])} runs against "
-                         f"{number(rec['median_runs'])} for the median window")
+            parts.append(f"{SYSTEM_LABELS[system]} {number(rec['best']['runs_mean'])} runs a month against "
+                         f"{number(rec['median_runs'])} runs a month for the median window")
     lead = "The recommended windows disturb almost no one" if quiet else "The recommended windows against the rest"
     return ChartTitle(f"{lead}: " + "; ".join(parts),
-                      "Expected runs interrupted per month (mean over the months measured).")
+                      "Runs a month each window would interrupt (mean over the months measured).")
 
 
 def due_week_title(recs: dict[str, dict | None]) -> ChartTitle:
@@ -131,53 +132,50 @@ def due_week_title(recs: dict[str, dict | None]) -> ChartTitle:
             top = max(due, key=lambda d: d["runs_mean"])
             ratio = top["runs_mean"] / outside["runs_mean"]
             dearer &= ratio > 1
-            parts.append(f"{SYSTEM_LABELS[system]} {times(ratio)} in {group_name(top['group'])} weeks")
+            parts.append(f"{SYSTEM_LABELS[system]} {times(ratio)} the runs per window outside due weeks, in the due "
+                         f"weeks of {group_name(top['group'])}")
     lead = "Windows in a BAS due week cost more" if dearer else "Windows in BAS due weeks against the rest"
     text = f"{lead}: " + "; ".join(parts) if parts else "Windows by BAS due week"
     return ChartTitle(text, "Mean runs per window occurrence in the seven days up to and including each kind of BAS "
                             "due date, and outside them.")
 
 
-def key_findings(facts: dict, summary: dict, load: dict | None, plan: dict | None,
-                 recs: dict[str, dict | None], claims: dict | None = None) -> list[str]:
-    """Three to five findings, most important first, from the key facts, the chapters' analyses and the claims
-    (analyses.claims)."""
+def key_findings(facts: dict, load: dict | None, plan: dict | None,
+                 recs: dict[str, dict | None], claims=None, due: dict | None = None,
+                 runs: dict[str, int] | None = None, tz: str = "Australia/Sydney") -> list[str]:
+    """The key findings, one for each question of the brief in its order (how and when users run the reports, how
+    the two systems compare, the seasonality that drives capacity, the outage windows), then Full BAS load and who
+    the users are; from the key facts, the chapters' analyses and the claims (analyses.claims). A question this view
+    cannot answer is left out."""
     findings = []
     claims = claims or {}
-    busiest = facts.get("busiest_month")
-    lead = "full" if "full" in summary else next(iter(summary), None)
-    if busiest:
-        q = claims.get("quarter", {}).get(lead) if lead else None
-        quarter = ""
-        if q and q["factor"] > 1:
-            due = said.month_of_quarter_due(q["month_of_quarter"])
-            quarter = (f": for {SYSTEM_LABELS[lead]} {said.quarter_phrase(q)}" + (f", {due}" if due else ""))
-        findings.append(f"**{fmt_month(busiest['month'])} was the busiest month** with "
-                        f"{plural(busiest['runs'], 'run')}{quarter}.")
+    q = summary_sentences.QUESTIONS
+    if claims.get("week") and (when := summary_sentences.when_sentence(claims["week"], claims.get("month_day", {}),
+                                                                      due or {}, tz)):
+        findings.append(f"**{q['when']}:** {when}")
+    if runs is not None and facts.get("orgs_both") is not None:
+        findings.append(f"**{q['compare']}:** "
+                        f"{summary_sentences.compare_sentence(claims.get('share'), runs, facts['orgs_both'])}")
+    season = summary_sentences.season_sentence(claims.get("quarter", {}), facts.get("busiest_month"),
+                                               capacity_phrase(plan) if plan else "")
+    if season:
+        findings.append(f"**{q['season']}:** {season}")
     lc = claims.get("load")
     if load and lc:
         ratio = said.hour_by_compute_ratio(lc)
         findings.append(f"**Full BAS load is bursty:** {said.hour_by_compute(lc)}, {ratio}'s, and "
-                        f"{said.peak_concurrency(lc)}" if ratio else
-                        f"**Full BAS concurrency is low:** {said.peak_concurrency(lc)}")
-        findings[-1] += (f"; {capacity_phrase(plan)}." if plan else ".")
+                        f"{said.peak_concurrency(lc)}." if ratio else
+                        f"**Full BAS concurrency is low:** {said.peak_concurrency(lc)}.")
     chosen = [(s, r["best"]) for s in SYSTEMS if (r := recs.get(s))]
     if chosen:
         at_night = all(b["start_minute"] < NIGHT_ENDS_MINUTE for _, b in chosen)
-        findings.append("**Outage windows:** " + "; ".join(
+        findings.append(f"**{q['window']}:** " + "; ".join(
             f"{SYSTEM_LABELS[s]} {_window(b)} ({number(b['runs_mean'])} runs a month)" for s, b in chosen)
             + (f", all starting before {minutes_to_hhmm(NIGHT_ENDS_MINUTE)} Sydney time." if at_night
                else " Sydney time."))
-    if facts.get("users_either"):
-        findings.append(
-            f"**{fmt_int(facts['users_either'])} users** ran a report; {fmt_int(facts['users_multi_org'])} "
-            f"({pct(facts['users_multi_org'], facts['users_either'])}) ran reports for more than one organisation, "
-            f"and {fmt_int(facts['orgs_both'])} organisations used both reports.")
-    if facts.get("plans"):
-        top = facts["plans"][0]
-        findings.append(f"**{md_escape(top['plan'])}** is the most common plan among organisations using BAS "
-                        f"({plural(top['orgs'], 'organisation')}).")
-    return findings[:5]
+    if who := summary_sentences.who_sentence(facts):
+        findings.append(who)
+    return findings
 
 
 def caveat_lines(caveats: dict, left_out: dict[str, int], recs: dict[str, dict | None]) -> list[str]:
