@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from basstory.analyses import interaction as an
+from basstory.core.schema import SYSTEM_LABELS
 from basstory.query.filters import StoryFilters
 from basstory.story.charts import interaction as charts
-from basstory.story.theme import ACCENT_COLOR
+from basstory.story.theme import ACCENT_COLOR, SYSTEM_COLORS, system_tint
 from tests.chart_spec import (
     assert_no_configure,
     assert_small,
@@ -42,14 +43,20 @@ def test_weekly_heatmap_chart(con):
     df = an.weekly_heatmap(con, DEFAULT.with_(tz="UTC"))
     spec = charts.weekly_heatmap_chart(df, "Full BAS peaks on Saturdays", "Share of runs", "UTC").to_dict()
     assert_title(spec, "Full BAS peaks on Saturdays", "Share of runs")
-    assert spec["facet"]["row"]["field"] == "system_label"
-    unit = main_unit(spec, "rect")
-    assert encoding(unit, "x") == ("hour", "ordinal") and unit["encoding"]["x"]["title"] == "Hour of day (UTC)"
-    assert encoding(unit, "y") == ("weekday_name", "ordinal")
-    assert unit["encoding"]["y"]["sort"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    assert encoding(unit, "opacity") == ("share", "quantitative")
-    assert_system_colors(unit)
-    assert {"runs", "share", "runs_per_week", "hour", "weekday_name"} <= tooltip_fields(unit)
+    panels = spec["vconcat"]                                  # one panel a system, each with its own legend
+    assert [p["encoding"]["y"]["title"] for p in panels] == ["Full BAS", "Simple BAS"]
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    assert panels[-1]["encoding"]["x"]["title"] == "Hour of day (UTC)" and panels[0]["encoding"]["x"]["title"] is None
+    for panel, system in zip(panels, ("full", "simple"), strict=True):
+        assert encoding(panel, "x") == ("hour", "ordinal") and encoding(panel, "y") == ("weekday_name", "ordinal")
+        assert panel["encoding"]["y"]["sort"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        color = panel["encoding"]["color"]
+        assert encoding(panel, "color") == ("share", "quantitative")
+        # a linear scale from 0, light tint to the system's own colour, its legend titled with the system
+        assert color["scale"]["range"] == [system_tint(system), SYSTEM_COLORS[system]]
+        assert color["scale"].get("type", "linear") == "linear" and color["scale"]["zero"] is True
+        assert color["title"] == f"Share of {SYSTEM_LABELS[system]} runs" and color["legend"]["format"] == ".1%"
+        assert {"runs", "share", "runs_per_week", "hour", "weekday_name"} <= tooltip_fields(panel)
     assert_small(spec)
     assert_no_configure(spec)
 

@@ -6,7 +6,7 @@ from basstory.analyses.outage_impact import window_metrics
 from basstory.query.filters import StoryFilters
 from basstory.story.charts import outage as charts
 from basstory.story.charts.common import MAX_POINTS
-from basstory.story.theme import ACCENT_COLOR
+from basstory.story.theme import ACCENT_COLOR, SYSTEM_COLORS, system_tint
 from tests.staged_fixtures import org, run, staged_connection
 from tests.test_charts_seasonality import assert_system_colours, mark_type, rows, units
 
@@ -20,9 +20,8 @@ def metrics(tmp_path_factory):
     return window_metrics(con, StoryFilters(), "full")
 
 
-@pytest.mark.parametrize("system, metric, scheme", [("full", "runs", "blues"), ("full", "users", "blues"),
-                                                     ("simple", "runs", "oranges")])
-def test_window_heatmap(metrics, system, metric, scheme):
+@pytest.mark.parametrize("system, metric", [("full", "runs"), ("full", "users"), ("simple", "runs")])
+def test_window_heatmap(metrics, system, metric):
     spec = charts.window_heatmap_chart(metrics, system, metric, metric, "Cheapest on day 1", "Per window").to_dict()
     cells, outline, numbers = units(spec)
     assert mark_type(cells) == "rect"
@@ -30,9 +29,14 @@ def test_window_heatmap(metrics, system, metric, scheme):
     assert (enc["x"]["field"], enc["x"]["type"], enc["y"]["field"], enc["y"]["type"]) == (
         "start", "ordinal", "day", "ordinal")
     assert "Sydney" in enc["x"]["title"] and "Day of the month" in enc["y"]["title"]
-    assert enc["color"]["field"] == f"{metric}_mean" and enc["color"]["scale"]["scheme"] == scheme
+    # the system's own colour, on a square-root scale the legend names, with the unit in its title
+    assert enc["color"]["field"] == f"{metric}_mean"
+    assert enc["color"]["scale"]["range"] == [system_tint(system), SYSTEM_COLORS[system]]
+    assert enc["color"]["scale"]["type"] == "sqrt" and "(square-root scale)" in enc["color"]["title"]
+    assert enc["color"]["title"][0] == f"{metric.capitalize()} a month"
     assert {t["field"] for t in enc["tooltip"]} >= {"day", "start", "end", f"{metric}_mean", f"{metric}_max"}
-    assert outline["mark"]["stroke"] == ACCENT_COLOR
+    assert outline["mark"]["stroke"] == ACCENT_COLOR and outline["mark"]["fill"] == "white"   # ranks read on any
+    assert numbers["mark"]["fontSize"] >= 12                                                   # shade
     datasets = sorted(len(v) for v in spec["datasets"].values())
     assert datasets == [5, 28 * 48] and rows(spec) <= MAX_POINTS
 
@@ -48,7 +52,7 @@ def test_window_comparison_chart():
     spec = charts.window_comparison_chart(comparison_rows(), "Almost no one", "Expected runs").to_dict()
     bars, values = units(spec)
     assert mark_type(bars) == "bar" and mark_type(values) == "text"
-    assert bars["encoding"]["x"]["field"] == "runs_mean" and "per month" in bars["encoding"]["x"]["title"]
+    assert bars["encoding"]["x"]["field"] == "runs_mean" and "Runs a month" in bars["encoding"]["x"]["title"]
     assert bars["encoding"]["y"]["sort"] == charts.COMPARISON_ORDER
     assert_system_colours(bars)
     assert bars["encoding"]["tooltip"]

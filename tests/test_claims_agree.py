@@ -2,8 +2,9 @@
 choices) for several datasets and filter sets, every sentence, title, subtitle and tile is read, and each statement
 of a key claim (busiest weekday, hour of the day, day of the month and month, the quarter's peak month and its ratio,
 the busiest hour by compute-seconds and by runs starting, peak concurrency, capacity, the recommended and the
-costliest window, the share of runs over the months both systems cover) must equal the one value `analyses.claims.story_claims` chose for
-its subject (a system, or both together). Phrasings that hid two measures under one name fail outright."""
+costliest window, the share of runs over the months both systems cover) must equal the one value
+`analyses.claims.story_claims` chose for its subject (a system, or both together). Phrasings that hid two measures
+under one name fail outright."""
 from __future__ import annotations
 
 import re

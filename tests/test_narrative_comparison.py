@@ -99,7 +99,8 @@ def test_repeat_rate_title():
 @pytest.mark.parametrize("plans, text", [
     ({"orgs": 4, "plans": [{"plan": "Premium 5", "orgs": 2}, {"plan": "Standard", "orgs": 1},
                            {"plan": "Starter", "orgs": 1}]},
-     "Premium 5 is the most popular plan among BAS organisations (2 orgs, 50%); then Standard: 1 org and Starter: 1 org"),
+     "Premium 5 is the most popular plan among BAS organisations (2 orgs, 50%); then Standard: 1 org and Starter: "
+     "1 org"),
     ({"orgs": 1, "plans": [{"plan": "Premium 5", "orgs": 1}]},
      "Premium 5 is the most popular plan among BAS organisations (1 org, 100%)"),
     ({"orgs": 0, "plans": []}, "No organisations in this view"),

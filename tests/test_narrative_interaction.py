@@ -60,8 +60,9 @@ def test_heatmap_title():
     assert n.heatmap_title(WEEK, "Australia/Sydney") == (
         "Full BAS is busiest on Tuesdays; Simple BAS is busiest on Mondays; Full BAS: the busiest hour of the day is "
         "10:00–11:00; Simple BAS: the busiest hour of the day is 15:00–16:00 (Sydney time)",
-        "Share of each system's runs by weekday and hour; darker = more. Busiest weekday and hour: the row and the "
-        "column with the most runs. Runs in business hours (Mon–Fri 08:00–18:00): Full BAS 71%; Simple BAS 50%.")
+        "Share of each system's runs in each weekday and hour: the deeper the system's colour, the larger the share "
+        "(a linear scale from 0). Busiest weekday and hour: the row and the column with the most runs. Runs in "
+        "business hours (Mon–Fri 08:00–18:00): Full BAS 71%; Simple BAS 50%.")
     one = n.heatmap_title({"full": WEEK["full"], "all": WEEK["all"]}, "UTC")
     assert one.text == "Full BAS is busiest on Tuesdays; for it the busiest hour of the day is 10:00–11:00 (UTC)"
     same_hour = {"full": WEEK["full"], "simple": {**WEEK["simple"], "hour": 10}}

@@ -127,7 +127,8 @@ def test_littles_law_sentence():
     hours = pd.DataFrame({"arrivals_per_s": [0.0636], "mean_runtime_s": [2.98], "littles_l": [0.1897],
                           "measured_l": [0.1897], "peak_concurrency": [3]})
     assert n.littles_law_sentence(LOAD, hours, CLAIMED_LOAD) == (
-        "**Check (Little's law, L = λ·W).** In the hour with the most runs starting, arrivals per second (λ) × mean "
+        "**Check (Little's law, L = λ·W: runs under way on average = runs starting per second × seconds a run "
+        "takes).** In the hour with the most runs starting, arrivals per second (λ) × mean "
         "runtime in seconds (W) predicts the average number of runs under way (L); the sweep measures it as "
         "compute-seconds ÷ 3,600. They agree within 0.1%. In the busiest hour by runs starting, 21 Aug 2017 11:00 "
         "Sydney time (229 runs): λ = 0.0636 runs a second, W = 2.98 s, λ·W = 0.190, measured 0.190 runs under way "
@@ -152,7 +153,8 @@ def test_runtime_title():
 def test_capacity_statement_and_forecast():
     assert n.capacity_statement(PLAN) == (
         "Provision for **7 concurrent Full BAS runs in the week before 27 Nov 2017** (Q1 agent 25 Nov): the "
-        "seasonal-naive forecast for November 2017 is 4 at once (the peak of August 2017, one quarter earlier), 80% "
+        "seasonal-naive forecast (each month repeats the same month one quarter earlier) for November 2017 is 4 "
+        "at once (the peak of August 2017, one quarter earlier), 80% "
         "interval 2.9–5.5, plus 25% headroom.")
     assert n.capacity_statement(None).startswith("No capacity forecast: it needs at least five whole months")
     assert n.capacity_phrase({**PLAN, "due_date": None}) == (

@@ -57,7 +57,7 @@ def test_default_filters(sample_data_dir, page, n_charts, heading):
 def test_interaction_default_charts_state_their_findings(sample_data_dir):
     specs = charts(open_page(INTERACTION))
     assert "(Sydney time)" in title_text(specs[0]) and "busiest on" in title_text(specs[0])
-    assert specs[0]["spec"]["encoding"]["x"]["title"] == "Hour of day (Sydney time)"
+    assert specs[0]["vconcat"][-1]["encoding"]["x"]["title"] == "Hour of day (Sydney time)"
     assert "last week before the BAS is due" in title_text(specs[2])
     assert "re-runs within 30 minutes" in title_text(specs[3])
     assert "of Simple BAS runs are made" in title_text(specs[4])
@@ -68,7 +68,7 @@ def test_display_zone_changes_the_heatmap_axis(sample_data_dir):
     at = open_page(INTERACTION, tz="UTC")
     assert_healthy(at, INTERACTION_CHARTS)
     heatmap = charts(at)[0]
-    assert heatmap["spec"]["encoding"]["x"]["title"] == "Hour of day (UTC)"
+    assert heatmap["vconcat"][-1]["encoding"]["x"]["title"] == "Hour of day (UTC)"
     assert title_text(heatmap).endswith("(UTC)")
 
 

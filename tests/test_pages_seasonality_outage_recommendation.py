@@ -65,7 +65,7 @@ def test_seasonality_states_its_methods_and_capacity(sample_data_dir):
     assert "Little's law" in text
     assert at.success and at.success[0].value.startswith("Provision for **")
     assert "provision for" in at.markdown[0].value
-    assert {m.label for m in at.metric} >= {"Peak concurrent runs", "99th percentile, per minute"}
+    assert {m.label for m in at.metric} >= {"Peak concurrent runs", "In 99% of minutes, at most"}
 
 
 def test_recommendation_windows_are_the_facts(sample_data_dir):

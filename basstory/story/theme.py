@@ -46,6 +46,19 @@ def system_color_scale() -> alt.Scale:
     return alt.Scale(domain=[SYSTEM_LABELS[s] for s in SYSTEMS], range=[SYSTEM_COLORS[s] for s in SYSTEMS])
 
 
+def system_tint(system: str, strength: float = 0.08) -> str:
+    """The system's colour mixed with white (`strength` of the colour): the light end of its sequential scale."""
+    colour = SYSTEM_COLORS[system].lstrip("#")
+    rgb = [int(colour[i:i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(255 - (255 - c) * strength):02X}" for c in rgb)
+
+
+def system_ramp_scale(system: str, **kwargs) -> alt.Scale:
+    """A sequential colour scale from a light tint to the system's colour, interpolated in RGB so it stays in the
+    system's hue (heatmaps of one system); `kwargs` go to alt.Scale (type, domain, zero...)."""
+    return alt.Scale(range=[system_tint(system), SYSTEM_COLORS[system]], interpolate="rgb", **kwargs)
+
+
 def system_color(field: str = "system_label", title: str = "System", legend: bool = True) -> alt.Color:
     """The colour encoding every per-system chart uses."""
     return alt.Color(f"{field}:N", scale=system_color_scale(), title=title,

@@ -144,8 +144,9 @@ def _load_blocks(load: dict, due: pd.DataFrame, said: dict, spans: dict) -> list
     cards = Metrics((
         Metric("Peak concurrent runs", f"{s['peak_concurrency']}",
                help="The most Full BAS runs under way at the same instant."),
-        Metric("99th percentile, per minute", f"{s['minute_p99']:g} at once",
-               help="Per-minute peak concurrency, 99th percentile over every minute of the period."),
+        Metric("In 99% of minutes, at most", f"{s['minute_p99']:g} runs at once",
+               help="Per-minute peak concurrency, 99th percentile over every minute of the period: the most runs "
+                    "under way at once in all but the busiest 1% of minutes."),
         Metric("Busiest hour by compute-seconds", f"{s['peak_hour_compute_s']:,.0f} compute-seconds",
                f"{s['peak_hour_local']:%-d %b %Y %H:00} Sydney time",
                help="Seconds of Full BAS runtime inside the busiest clock hour (3,600 = one run under way all hour)."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import WEEKDAYS
 from basstory.story.charts.common import (
     PERCENT,
@@ -15,28 +16,33 @@ from basstory.story.charts.common import (
     title_params,
     with_system_labels,
 )
-from basstory.story.theme import ACCENT_COLOR
+from basstory.story.theme import ACCENT_COLOR, system_ramp_scale
 
 
-def weekly_heatmap_chart(df: pd.DataFrame, title: str, subtitle: str, zone: str) -> alt.FacetChart:
-    """Weekday × hour heatmap, one row per system, from `weekly_heatmap`: the system's colour, darker for a larger
-    share of its runs. `zone` names the display zone for the axis ('Sydney time')."""
+def weekly_heatmap_chart(df: pd.DataFrame, title: str, subtitle: str, zone: str) -> alt.VConcatChart:
+    """Weekday × hour heatmap, one panel per system, from `weekly_heatmap`: each panel's cells on a linear scale
+    from a light tint to its system's colour (the cell's share of the system's runs, from 0), with its own legend
+    in that colour. `zone` names the display zone for the axis ('Sydney time')."""
     data = with_system_labels(df)
-    return alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
-        x=alt.X("hour:O", title=f"Hour of day ({zone})", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("weekday_name:O", sort=list(WEEKDAYS), title="Day of week"),
-        color=system_color(legend=False),
-        opacity=alt.Opacity("share:Q", title="Share of the system's runs",
-                            scale=alt.Scale(range=[0.04, 1], zero=True),
-                            legend=alt.Legend(format=".1%", orient="top")),
-        tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("weekday_name:N", title="Day"),
-                 alt.Tooltip("hour:O", title=f"Hour ({zone})"), alt.Tooltip("runs:Q", title="Runs", format=","),
-                 alt.Tooltip("runs_per_week:Q", title="Runs per week in this hour", format=",.1f"),
-                 alt.Tooltip("share:Q", title="Share of the system's runs", format=".2%")],
-    ).properties(width=800, height=170).facet(
-        row=alt.Row("system_label:N", title=None, sort=SYSTEM_ORDER, header=alt.Header(labelFontWeight="bold")),
-        title=title_params(title, subtitle),
-    )
+    tooltip = [alt.Tooltip("system_label:N", title="System"), alt.Tooltip("weekday_name:N", title="Day"),
+               alt.Tooltip("hour:O", title=f"Hour ({zone})"), alt.Tooltip("runs:Q", title="Runs", format=","),
+               alt.Tooltip("runs_per_week:Q", title="Runs per week in this hour", format=",.1f"),
+               alt.Tooltip("share:Q", title="Share of the system's runs", format=".2%")]
+    shown = [s for s in SYSTEMS if s in set(data["system"])]
+    panels = [
+        alt.Chart(data[data["system"] == system]).mark_rect(stroke="white", strokeWidth=1).encode(
+            x=alt.X("hour:O", title=f"Hour of day ({zone})" if system == shown[-1] else None,
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("weekday_name:O", sort=list(WEEKDAYS), title=SYSTEM_LABELS[system],
+                    axis=alt.Axis(titleFontWeight="bold", titleAngle=0, titleAlign="right", titleBaseline="middle")),
+            color=alt.Color("share:Q", title=f"Share of {SYSTEM_LABELS[system]} runs",
+                            scale=system_ramp_scale(system, zero=True, nice=False),
+                            legend=alt.Legend(format=".1%", orient="right", gradientLength=120, tickCount=4)),
+            tooltip=tooltip,
+        ).properties(width=800, height=150)
+        for system in shown]
+    return alt.vconcat(*panels, spacing=14).resolve_scale(color="independent").properties(
+        title=title_params(title, subtitle))
 
 
 def _due_day_rules(marks: pd.DataFrame) -> alt.LayerChart:

@@ -8,10 +8,11 @@ import pandas as pd
 
 from basstory.core.schema import SYSTEM_LABELS
 from basstory.story.charts.common import system_color, title_params, with_system_labels
-from basstory.story.theme import ACCENT_COLOR
+from basstory.story.theme import ACCENT_COLOR, system_ramp_scale
 
-#: A single system's heatmap is shaded in that system's own hue.
-SYSTEM_SCHEMES = {"full": "blues", "simple": "oranges"}
+#: The window heatmap's colour scale: square root, so the quiet night-time windows stay distinguishable (the legend
+#: says so).
+COLOR_SCALE_TYPE = "sqrt"
 HOUR_LABELS = [f"{h:02d}:00" for h in range(0, 24, 2)]
 COMPARISON_ORDER = ["Recommended", "Runner-up", "Median window", "Costliest window"]
 
@@ -20,8 +21,9 @@ def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric
                          subtitle: str, top: int = 5) -> alt.LayerChart:
     """Day of the month × start time: the expected `metric` per occurrence of every two-hour window of one system,
     from `window_metrics` (one cell per candidate window: days × half-hour starts), shaded in the system's hue
-    (square-root scale, so the quiet night-time windows stay distinguishable); the `top` cheapest windows by that
-    metric outlined and numbered."""
+    (a square-root scale, so the quiet night-time windows stay distinguishable; the legend's title says so); the
+    `top` cheapest windows by that metric drawn as white boxes outlined and numbered, so the ranks read on any
+    shade."""
     value, worst = f"{metric}_mean", f"{metric}_max"
     data = with_system_labels(metrics.assign(system=system))[
         ["system_label", "day", "start_minute", "start", "end", "occurrences", value, worst, f"rank_{metric}"]]
@@ -36,15 +38,16 @@ def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric
     y = alt.Y("day:O", title="Day of the month (Sydney dates)")
     cells = alt.Chart(data).mark_rect().encode(
         x=x, y=y,
-        color=alt.Color(f"{value}:Q", title=f"Expected {metric_label} per window",
-                        scale=alt.Scale(scheme=SYSTEM_SCHEMES.get(system, "blues"), type="sqrt", zero=True),
-                        legend=alt.Legend(orient="right", gradientLength=300)),
+        color=alt.Color(f"{value}:Q", title=[f"{metric_label.capitalize()} a month", "in the window",
+                                             "(square-root scale)"],
+                        scale=system_ramp_scale(system, type=COLOR_SCALE_TYPE, zero=True),
+                        legend=alt.Legend(orient="right", gradientLength=300, tickCount=6)),
         tooltip=tooltip,
     )
     best = data[data[f"rank_{metric}"].between(1, top)].assign(rank_label=lambda d: d[f"rank_{metric}"].astype(str))
-    outline = alt.Chart(best).mark_rect(fill=None, stroke=ACCENT_COLOR, strokeWidth=2).encode(
+    outline = alt.Chart(best).mark_rect(fill="white", stroke=ACCENT_COLOR, strokeWidth=2).encode(
         x="start:O", y="day:O", tooltip=tooltip)
-    numbers = alt.Chart(best).mark_text(color=ACCENT_COLOR, fontWeight="bold", fontSize=10).encode(
+    numbers = alt.Chart(best).mark_text(color=ACCENT_COLOR, fontWeight="bold", fontSize=13).encode(
         x="start:O", y="day:O", text="rank_label:N")
     return alt.layer(cells, outline, numbers).properties(title=title_params(title, subtitle), width=860, height=600)
 
@@ -57,7 +60,7 @@ def window_comparison_chart(rows: pd.DataFrame, title: str, subtitle: str) -> al
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", title=None, sort=COMPARISON_ORDER),
         yOffset=alt.YOffset("system_label:N", sort=list(SYSTEM_LABELS.values())),
-        x=alt.X("runs_mean:Q", title="Expected runs during the window (mean per month)"),
+        x=alt.X("runs_mean:Q", title="Runs a month the window would interrupt (mean over the months measured)"),
         tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("label:N", title="Which"),
                  alt.Tooltip("window:N", title="Window (Sydney)"),
                  alt.Tooltip("runs_mean:Q", title="Expected runs", format=",.2f")],
@@ -76,7 +79,7 @@ def due_week_chart(rows: pd.DataFrame, title: str, subtitle: str) -> alt.LayerCh
     base = alt.Chart(data).encode(
         y=alt.Y("group:N", title=None, sort=order, axis=alt.Axis(labelLimit=420)),
         yOffset=alt.YOffset("system_label:N", sort=list(SYSTEM_LABELS.values())),
-        x=alt.X("runs_mean:Q", title="Expected runs per two-hour window (mean over windows and months)"),
+        x=alt.X("runs_mean:Q", title="Runs a month per two-hour window (mean over windows and months)"),
         tooltip=[alt.Tooltip("system_label:N", title="System"), alt.Tooltip("group:N", title="When"),
                  alt.Tooltip("days:N", title="Typical days of the month"),
                  alt.Tooltip("runs_mean:Q", title="Mean runs per window", format=",.1f"),

@@ -48,8 +48,9 @@ def heatmap_title(week: dict, tz: str) -> ChartTitle:
         hours = "".join(f"; {SYSTEM_LABELS[s]}: {said.busiest_hour_of_day(week[s])}" for s in systems)
     shares = "; ".join(f"{SYSTEM_LABELS[s]} {pct(week[s]['business_hours_share'], 1)}" for s in systems)
     return ChartTitle(f"{days}{hours} ({zone_name(tz)})",
-                      f"Share of each system's runs by weekday and hour; darker = more. Busiest weekday and hour: "
-                      f"the row and the column with the most runs. Runs in business hours "
+                      f"Share of each system's runs in each weekday and hour: the deeper the system's colour, the "
+                      f"larger the share (a linear scale from 0). Busiest weekday and hour: the row and the column "
+                      f"with the most runs. Runs in business hours "
                       f"(Mon–Fri {BUSINESS_HOURS_TEXT}): {shares}.")
 
 

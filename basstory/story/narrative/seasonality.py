@@ -262,7 +262,8 @@ def littles_law_sentence(summary: dict, busiest_hours: pd.DataFrame, load: dict)
     top = busiest_hours.iloc[0]
     hours = "the hour" if n == 1 else f"the {fmt_int(n)} hours"
     peak = int(busiest_hours["peak_concurrency"].max())
-    text = (f"**Check (Little's law, L = λ·W).** In {hours} with the most runs starting, arrivals per second (λ) × "
+    text = (f"**Check (Little's law, L = λ·W: runs under way on average = runs starting per second × seconds a run "
+            f"takes).** In {hours} with the most runs starting, arrivals per second (λ) × "
             f"mean runtime in seconds (W) predicts the average number of runs under way (L); the sweep measures it "
             f"as compute-seconds ÷ 3,600. They agree within {summary['little_max_error']:.1%}. In "
             f"{said.hour_by_runs(load)}: λ = {top['arrivals_per_s']:.4f} runs a second, "
@@ -303,7 +304,8 @@ def forecast_method(plan: dict) -> str:
             f"each month of the next quarter is forecast to repeat its peak concurrency from the same month of the "
             f"last quarter. The interval ({plan['level']:.0%}) comes from the spread of that rule's past errors: the "
             f"root mean square of ln(actual ÷ the value one season earlier) over "
-            f"{plural(plan['errors'], 'past month')} is σ = {plan['sigma']:.2f}, so the interval is the forecast "
+            f"{plural(plan['errors'], 'past month')} is σ = {plan['sigma']:.2f} (sigma: the typical size of a miss), "
+            f"so the interval is the forecast "
             f"× e^(±{plan['z']:.2f}σ). Capacity = the interval's upper end plus {plan['headroom']:.0%} "
             f"headroom, rounded up.")
 
@@ -331,7 +333,8 @@ def capacity_statement(plan: dict | None) -> str:
     due = f" ({plan['due_label']})" if plan.get("due_label") else ""
     forecast = _one_decimal(round(plan["forecast"], 1))
     return (f"Provision for **{plan['provision']} concurrent Full BAS runs {_due_week_phrase(plan)}**{due}: the "
-            f"seasonal-naive forecast for {fmt_month(plan['peak_month'])} is {forecast} "
+            f"seasonal-naive forecast (each month repeats the same month one quarter earlier) for "
+            f"{fmt_month(plan['peak_month'])} is {forecast} "
             f"at once (the peak of {fmt_month(plan['last_peak']['month'])}, one quarter earlier), "
             f"{plan['level']:.0%} interval {plan['lower']:.1f}–{plan['upper']:.1f}, plus {plan['headroom']:.0%} "
             f"headroom.")
