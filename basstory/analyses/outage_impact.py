@@ -26,10 +26,10 @@ from basstory.analyses.outage import (
 )
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
-from basstory.query.filters import StoryFilters, org_predicate
+from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame, frame_with
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, slots_sql
+from basstory.query.view import derived_run_predicate, per_view, slots_sql
 
 #: What a window's cost can be measured in: column prefix -> label.
 METRICS: dict[str, str] = {"runs": "runs", "users": "users", "orgs": "organisations", "compute_s": "compute-seconds"}
@@ -150,20 +150,13 @@ def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
 
     ranges = [f"(run_utc >= {instant(a)} AND run_utc < {instant(b)})" for a, b in zip(edges[0::2], edges[1::2],
                                                                                       strict=True)]
-    # the view's filters: those on the org are a set of org profiles; dates and the system are columns of runs
-    profiles = frame(con, f"SELECT profile_id FROM profiles WHERE {org_predicate(f)}")["profile_id"].tolist()
-    conditions = ["system = $system", f"list_contains({[int(p) for p in profiles]}::INTEGER[], profile_id)",
-                  "(" + " OR ".join(ranges) + ")"]
-    if f.start is not None:
-        conditions.append(f"run_local_date >= DATE '{f.start.isoformat()}'")
-    if f.end is not None:
-        conditions.append(f"run_local_date <= DATE '{f.end.isoformat()}'")
+    conditions = [derived_run_predicate(con, f.with_(systems=(system,))), "(" + " OR ".join(ranges) + ")"]
     # a plain filtered scan keeps the file's time order, so the runs come grouped by bucket
     sql = (f"SELECT CAST(epoch_us(run_utc) // {BUCKET_SECONDS * 1_000_000} - {low} AS INTEGER) AS bucket, user_id, "
            f"org_id FROM runs_derived WHERE {' AND '.join(conditions)}")
     cursor = con.cursor()
     try:
-        kept = cursor.execute(sql, {"system": system}).fetchnumpy()
+        kept = cursor.execute(sql).fetchnumpy()
     finally:
         cursor.close()
     return {"runs": sum(runs[start + k] for k in range(WINDOW_BUCKETS)),

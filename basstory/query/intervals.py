@@ -19,7 +19,8 @@ import numpy as np
 
 from basstory.core.schema import CONTRACT_TZ
 from basstory.ingest.derive import FULL_ENDS, FULL_INTERVALS_SUMMARY, FULL_STARTS, FULL_ZERO_LENGTH
-from basstory.query.filters import StoryFilters, org_predicate
+from basstory.query.filters import StoryFilters
+from basstory.query.view import kept_profiles
 
 _folders: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -77,12 +78,11 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
         return _empty()
     cursor = con.cursor()
     try:
-        ok_ids = cursor.execute(f"SELECT profile_id FROM profiles WHERE {org_predicate(f)}").fetchnumpy()["profile_id"]
         top = int(cursor.execute("SELECT max(profile_id) FROM profiles").fetchone()[0] or 0)
     finally:
         cursor.close()
     profile_ok = np.zeros(top + 1, dtype=bool)
-    profile_ok[np.asarray(ok_ids, dtype=np.int64)] = True
+    profile_ok[np.asarray(kept_profiles(con, f), dtype=np.int64)] = True
     keep = profile_ok[profiles[lo:hi]]
     if not keep.any():
         return _empty()

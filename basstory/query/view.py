@@ -22,12 +22,13 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 import duckdb
 
-from basstory.query.filters import StoryFilters, run_predicate
+from basstory.core.schema import SYSTEMS
+from basstory.query.filters import StoryFilters, org_predicate, run_predicate
 
 T = TypeVar("T")
 
@@ -192,17 +193,44 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
                 _key_locks.pop((id(con), name), None)
 
 
+def kept_profiles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> list[int]:
+    """The org profiles (org attribute combinations) the view's org-level filters keep."""
+    cursor = con.cursor()
+    try:
+        rows = cursor.execute(f"SELECT profile_id FROM profiles WHERE {org_predicate(f)} ORDER BY profile_id")
+        return [int(r[0]) for r in rows.fetchall()]
+    finally:
+        cursor.close()
+
+
+def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL boolean over `runs_derived` itself, true for the runs the filters keep: the org-level filters as the set of
+    kept profiles, so a scan needs no join and reads only the columns it selects (the dates prune its row groups)."""
+    parts = [f"list_contains({kept_profiles(con, f)}::INTEGER[], profile_id)"]
+    if f.start is not None:
+        parts.append(f"run_local_date >= DATE '{f.start.isoformat()}'")
+    if f.end is not None:
+        parts.append(f"run_local_date <= DATE '{f.end.isoformat()}'")
+    if tuple(f.systems) != SYSTEMS:
+        parts.append(f"list_contains({list(f.systems)}::VARCHAR[], system)")
+    return " AND ".join(f"({p})" for p in parts)
+
+
 def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list[date]) -> str:
     """A table (made once per view, dropped with the oldest views) of the user-org-months of the months the view's
-    dates cut, from their kept runs."""
+    dates cut, from their kept runs (read from `runs_derived` directly: only the cut days' row groups)."""
     name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
-    months = ", ".join(f"DATE '{m.isoformat()}'" for m in cut)
+    days = " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
+                       f"'{(m.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()}')" for m in cut)
     _materialise(con, name, f"""
-        SELECT system, user_key AS user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
-               count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
-               any_value(profile_id) AS profile_id, any_value(org_key) IS NOT NULL AS known
-        FROM runs WHERE ({run_predicate(f)}) AND date_trunc('month', run_local_date) IN ({months})
-        GROUP BY ALL""")
+        SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc, c.profile_id,
+               p.known AS known
+        FROM (SELECT system, user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
+                     count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
+                     any_value(profile_id) AS profile_id
+              FROM runs_derived WHERE ({derived_run_predicate(con, f)}) AND ({days})
+              GROUP BY ALL) c
+        JOIN profiles p USING (profile_id)""")
     return name
 
 
