@@ -67,7 +67,7 @@ def test_cover_finding():
 
 def test_cover_metrics():
     metrics = cover_metrics(FACTS, {"orgs_with_runs": 20})
-    assert [m["value"] for m in metrics] == ["Feb 2017", "5 orgs", "40 users", "4 users", "Standard"]
+    assert [m["value"] for m in metrics] == ["Feb 2017", "5", "40", "4", "Standard"]
     assert metrics[0]["caption"] == "90 runs, both systems; Full BAS peaks in February 2017"
     assert metrics[1]["caption"] == "25% of the 20 organisations with a run"
     assert metrics[3]["caption"].startswith("10% of users")

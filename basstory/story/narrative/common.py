@@ -93,8 +93,9 @@ def coverage_sentence(cov: dict, runs: dict[str, int]) -> str:
 
 
 def cover_metrics(facts: dict, cov: dict) -> list[dict]:
-    """The five key data points as metric cards: label, value with its unit ('165 orgs'), caption (one line) and
-    help (how it is counted), all Markdown with every value from the data escaped."""
+    """The five key data points as metric cards: label (which names the unit: orgs, users), value, caption (one
+    line, every number with its unit: 'Premium 5: 305 orgs') and help (how it is counted), all Markdown with every
+    value from the data escaped. Values stay bare numbers so that a large one fits its card."""
     busiest = facts["busiest_month"]
     per_system = facts["busiest_month_by_system"]
     plans = facts["plans"]
@@ -107,16 +108,16 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
                                  for s, b in per_system.items() if b)) if busiest else "No runs",
          "help": "Calendar month in Sydney time with the most report runs, Full BAS and Simple BAS together."},
         {"label": "Orgs using both",
-         "value": plural(facts["orgs_both"], "org"),
+         "value": fmt_int(facts["orgs_both"]),
          "caption": f"{pct(facts['orgs_both'], cov['orgs_with_runs'])} of the {fmt_int(cov['orgs_with_runs'])} "
                     f"organisations with a run",
          "help": "Organisations with at least one Full BAS run and at least one Simple BAS run."},
         {"label": "Users of either",
-         "value": plural(facts["users_either"], "user"),
+         "value": fmt_int(facts["users_either"]),
          "caption": "distinct people who ran Full BAS or Simple BAS at least once",
          "help": "Distinct user ids (case-insensitive) with at least one run in either system."},
         {"label": "Multi-org users",
-         "value": plural(facts["users_multi_org"], "user"),
+         "value": fmt_int(facts["users_multi_org"]),
          "caption": f"{pct(facts['users_multi_org'], facts['users_either'])} of users ran reports for two or more "
                     f"organisations",
          "help": "Distinct users whose runs, both systems together, touch two or more organisations."},
