@@ -154,17 +154,17 @@ def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: p
 
     Concurrency only rises at a start, so its maximum over a bucket is the level at the bucket's start or the level
     just after one of the starts inside it. The level just after the i-th start (0-based, in start order, among the
-    intervals with a length) is (i + 1) - (ends at or before it); at a tie of starts the last one holds the level
-    after all of them, which is the one the maximum sees. The runtime inside an hour is, in whole microseconds, the
-    part of each interval inside the hour it starts in (summed at ingest) plus what the intervals that run past
-    that hour put into the hours after it.
+    intervals with a length) is (i + 1) - (ends at or before it, counted at ingest); at a tie of starts the last one
+    holds the level after all of them, which is the one the maximum sees. The runtime inside an hour is, in whole
+    microseconds, the part of each interval inside the hour it starts in (summed at ingest) plus what the intervals
+    that run past that hour put into the hours after it.
     """
     live, ends = intervals.live_starts_us, intervals.ends_us
     runs = int(hours["runs"].sum())
     first_start, last_start = int(hours["timed_first_us"].min()), int(hours["timed_last_us"].max())
     last_end = int(hours["timed_last_end_us"].max())
-    level = np.searchsorted(ends, live, side="right").astype(np.int64, copy=False)
-    np.subtract(np.arange(1, live.size + 1, dtype=np.int64), level, out=level)
+    level = np.arange(1, live.size + 1, dtype=np.int64)
+    level -= intervals.ends_by_live_start
     first_minute, n_minutes = _grid(first_start, last_end, MINUTE_US)
     first_hour, n_hours = _grid(first_start, last_end, HOUR_US)
     peak_i = int(np.argmax(level)) if level.size else None

@@ -114,7 +114,8 @@ def window_claims(recs: dict[str, dict | None]) -> dict[str, dict | None]:
 CLAIM_SOURCES: dict[str, Callable[[duckdb.DuckDBPyConnection, StoryFilters], object]] = {
     "week": lambda con, f: week_claims(interaction.weekly_heatmap(con, f)),
     "month_day": lambda con, f: month_day_claims(interaction.day_of_month_profile(con, f)),
-    "month": lambda con, f: {"all": (k := facts.key_facts(con, f))["busiest_month"], **k["busiest_month_by_system"]},
+    "month": lambda con, f: {"all": facts.busiest_month(con, f),
+                             **{s: facts.busiest_month(con, f, s) for s in SYSTEMS}},
     "quarter": lambda con, f: {
         s: ({"month_of_quarter": v["peak_month_of_quarter"], "factor": v["peak_month_of_quarter_factor"]}
             if v["peak_month_of_quarter"] is not None else None)

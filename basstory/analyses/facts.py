@@ -34,8 +34,12 @@ def runs_by_system(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str,
 @per_view
 def left_out(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, int]:
     """Runs the filters leave out, by the first reason that excludes each (filters.EXCLUSION_LABELS), most first."""
-    # every reason is about the org's profile, the run's Sydney date or its system: the slot cube has all three
-    table, runs = ("slot_runs", "runs") if is_fast(con) else ("runs", "1")
+    # every reason is about the org's profile, the run's Sydney date or its system: the slot cube has all three, so
+    # its runs summed per (profile, system, date) are judged once each
+    table, runs = ("runs", "1")
+    if is_fast(con):
+        table, runs = ("(SELECT profile_id, system, run_local_date, sum(runs) AS runs FROM slot_cube GROUP BY ALL) "
+                       "JOIN profiles USING (profile_id)"), "runs"
     sql = (f"SELECT reason, CAST(sum(runs) AS BIGINT) AS runs "
            f"FROM (SELECT {exclusion_reason(f)} AS reason, {runs} AS runs FROM {table}) "
            f"WHERE reason IS NOT NULL GROUP BY reason ORDER BY runs DESC, reason")

@@ -36,8 +36,9 @@ a view reads only the slice its dates select), in two orders:
 - by end (FULL_ENDS), for the intervals with a positive length: `full_ends_us` (ascending) and `full_ends_run` (the
   interval's position in the start order).
 `full_zero_length_run` lists the positions of the intervals of length zero (a runtime under half a microsecond), which
-never overlap anything, and `full_intervals.json` their count and the longest length, which bounds where a date
-range's ends can lie.
+never overlap anything; `full_ends_before_start` gives, for each interval in the start order, how many ends lie at or
+before its start; and `full_intervals.json` their count and the longest length, which bounds where a date range's
+ends can lie.
 """
 from __future__ import annotations
 
@@ -62,11 +63,15 @@ FULL_STARTS: tuple[str, ...] = ("full_starts_us", "full_starts_runtime_s", "full
 FULL_ENDS: tuple[str, ...] = ("full_ends_us", "full_ends_run")
 #: Positions (in the start order) of the intervals of length zero: a runtime under half a microsecond.
 FULL_ZERO_LENGTH = "full_zero_length_run"
+#: For each interval in the start order, how many of FULL_ENDS end at or before its start (its position in the end
+#: order), so a view counts the ends before each start by a running sum instead of a search.
+FULL_ENDS_BEFORE_START = "full_ends_before_start"
 FULL_INTERVALS_SUMMARY = "full_intervals.json"
-DERIVED_FILES += ("hour_spill.parquet", *(f"{name}.npy" for name in (*FULL_STARTS, *FULL_ENDS, FULL_ZERO_LENGTH)),
+DERIVED_FILES += ("hour_spill.parquet", *(f"{name}.npy" for name in (*FULL_STARTS, *FULL_ENDS, FULL_ZERO_LENGTH,
+                                                                     FULL_ENDS_BEFORE_START)),
                   FULL_INTERVALS_SUMMARY)
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-8"
+DERIVED_FORMAT = "basstory-derived-9"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -281,40 +286,88 @@ def _days_to_due_sql(first: date | None, last: date | None) -> str:
 
 
 def _write_full_intervals(con: duckdb.DuckDBPyConnection, runs_derived: Path, out_dir: Path) -> None:
-    """Write FULL_STARTS, FULL_ENDS and FULL_INTERVALS_SUMMARY from the derived per-run table."""
+    """Write FULL_STARTS, FULL_ENDS and FULL_INTERVALS_SUMMARY from the derived per-run table.
+
+    The start order is written a Sydney month at a time (a month's runs all start after the previous month's, so
+    sorting each month sorts the whole), straight into the arrays' files; only the end order needs every interval
+    at once, as two arrays of ends and positions. Memory stays near a month's runs plus those two arrays."""
+    source = f"read_parquet('{_sql_path(runs_derived)}')"
     cursor = con.cursor()
     try:
-        arrays = cursor.execute(f"""
-            SELECT epoch_us(run_utc) AS start_us, {LENGTH_US_SQL} AS length_us, runtime_s, profile_id
-            FROM read_parquet('{_sql_path(runs_derived)}')
-            WHERE {TIMED}
-            ORDER BY start_us, length_us, runtime_s, profile_id""").fetchnumpy()
+        months = cursor.execute(f"""
+            SELECT CAST(date_trunc('month', run_local_date) AS DATE) AS month, count(*) AS n
+            FROM {source} WHERE {TIMED} GROUP BY ALL ORDER BY month""").fetchall()
+        total = sum(n for _, n in months)
+        run_dtype = np.int32 if total < 2**31 else np.int64
+        tmp = f"{os.getpid()}-{threading.get_ident()}.tmp"
+        targets = {name: out_dir / f"{name}.npy"
+                   for name in (*FULL_STARTS, *FULL_ENDS, FULL_ZERO_LENGTH, FULL_ENDS_BEFORE_START)}
+        files = {name: target.with_name(f"{target.name}.{tmp}") for name, target in targets.items()}
+        arrays = {name: _array_file(files[name], dtype, total)
+                  for name, dtype in (("full_starts_us", np.int64), ("full_starts_runtime_s", np.float64),
+                                      ("full_starts_profile", np.int32))}
+        ends = np.empty(total, dtype=np.int64)
+        done, longest = 0, 0
+        for month, n in months:
+            next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            chunk = cursor.execute(f"""
+                SELECT epoch_us(run_utc) AS start_us, {LENGTH_US_SQL} AS length_us, runtime_s, profile_id
+                FROM {source}
+                WHERE {TIMED} AND run_local_date >= DATE '{month}' AND run_local_date < DATE '{next_month}'
+                """).fetchnumpy()
+            starts, lengths = chunk["start_us"].astype(np.int64), chunk["length_us"].astype(np.int64)
+            runtimes, profiles = chunk["runtime_s"].astype(np.float64), chunk["profile_id"].astype(np.int32)
+            order = np.lexsort((profiles, runtimes, lengths, starts))
+            arrays["full_starts_us"][done:done + n] = starts[order]
+            arrays["full_starts_runtime_s"][done:done + n] = runtimes[order]
+            arrays["full_starts_profile"][done:done + n] = profiles[order]
+            ends[done:done + n] = starts[order] + lengths[order]
+            longest = max(longest, int(lengths.max()) if n else 0)
+            done += n
     finally:
         cursor.close()
-    starts = np.ascontiguousarray(arrays.pop("start_us"), dtype=np.int64)
-    lengths = np.ascontiguousarray(arrays.pop("length_us"), dtype=np.int64)
-    runtimes = np.ascontiguousarray(arrays.pop("runtime_s"), dtype=np.float64)
-    profiles = np.ascontiguousarray(arrays.pop("profile_id"), dtype=np.int32)
-    ends = starts + lengths
-    with_length = np.flatnonzero(lengths > 0)
-    by_end = with_length[np.argsort(ends[with_length], kind="stable")]
-    run_dtype = np.int32 if starts.size < 2**31 else np.int64
-    for name, values in (("full_starts_us", starts), ("full_starts_runtime_s", runtimes),
-                         ("full_starts_profile", profiles), ("full_ends_us", ends[by_end]),
-                         ("full_ends_run", by_end.astype(run_dtype)),
-                         (FULL_ZERO_LENGTH, np.flatnonzero(lengths == 0).astype(run_dtype))):
-        _save_array(values, out_dir / f"{name}.npy")
-    summary = {"intervals": int(starts.size), "longest_us": int(lengths.max()) if lengths.size else 0}
-    tmp = out_dir / f"{FULL_INTERVALS_SUMMARY}.{os.getpid()}-{threading.get_ident()}.tmp"
-    tmp.write_text(json.dumps(summary), encoding="utf-8")
-    tmp.replace(out_dir / FULL_INTERVALS_SUMMARY)
+    lengths = ends - arrays["full_starts_us"]
+    zero = np.flatnonzero(lengths == 0).astype(run_dtype)
+    del lengths
+    with_length = np.ones(total, dtype=bool)
+    with_length[zero] = False
+    live = np.flatnonzero(with_length).astype(run_dtype)
+    del with_length
+    by_end = live[np.argsort(ends[live], kind="stable")]
+    del live
+    ends_sorted = ends[by_end]
+    del ends
+    _save_array(ends_sorted, files["full_ends_us"])
+    _save_array(np.searchsorted(ends_sorted, arrays["full_starts_us"], side="right").astype(run_dtype),
+                files[FULL_ENDS_BEFORE_START])
+    del ends_sorted
+    _save_array(by_end, files["full_ends_run"])
+    _save_array(zero, files[FULL_ZERO_LENGTH])
+    for name, array in arrays.items():
+        if isinstance(array, np.memmap):
+            array.flush()
+        else:
+            _save_array(array, files[name])
+    del arrays
+    for name, target in targets.items():
+        files[name].replace(target)
+    summary = {"intervals": int(total), "longest_us": longest}
+    tmp_summary = out_dir / f"{FULL_INTERVALS_SUMMARY}.{tmp}"
+    tmp_summary.write_text(json.dumps(summary), encoding="utf-8")
+    tmp_summary.replace(out_dir / FULL_INTERVALS_SUMMARY)
 
 
-def _save_array(values: np.ndarray, target: Path) -> None:
-    tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as handle:
+def _array_file(path: Path, dtype: type, size: int) -> np.ndarray:
+    """A writable .npy array of `size` elements backed by the file at `path` (in memory when empty: nothing to map)."""
+    if size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(size,))
+
+
+def _save_array(values: np.ndarray, path: Path) -> None:
+    """Write `values` as a .npy file at `path` exactly (np.save would add a suffix to a temporary name)."""
+    with open(path, "wb") as handle:
         np.save(handle, values, allow_pickle=False)
-    tmp.replace(target)
 
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, target: Path) -> None:

@@ -18,7 +18,13 @@ import duckdb
 import numpy as np
 
 from basstory.core.schema import CONTRACT_TZ
-from basstory.ingest.derive import FULL_ENDS, FULL_INTERVALS_SUMMARY, FULL_STARTS, FULL_ZERO_LENGTH
+from basstory.ingest.derive import (
+    FULL_ENDS,
+    FULL_ENDS_BEFORE_START,
+    FULL_INTERVALS_SUMMARY,
+    FULL_STARTS,
+    FULL_ZERO_LENGTH,
+)
 from basstory.query.filters import StoryFilters
 from basstory.query.view import kept_profiles
 
@@ -42,12 +48,15 @@ class FullBasIntervals:
     - starts_us: each run's start (epoch microseconds UTC), ascending; runtimes_s is aligned with it (as staged);
     - live_starts_us: the starts of the intervals with a positive length (all of starts_us but the rare runtime under
       half a microsecond), ascending;
-    - ends_us: the ends of those intervals, ascending.
+    - ends_us: the ends of those intervals, ascending;
+    - ends_by_live_start: for each of live_starts_us, how many of ends_us are at or before it (so the concurrency
+      just after that start, counting the starts at the same instant, is its position + 1 minus this).
     """
     starts_us: np.ndarray
     runtimes_s: np.ndarray
     live_starts_us: np.ndarray
     ends_us: np.ndarray
+    ends_by_live_start: np.ndarray
 
 
 def _day_start_us(day: date) -> int:
@@ -62,7 +71,7 @@ def _load(folder: Path, name: str) -> np.ndarray:
 
 def _empty() -> FullBasIntervals:
     return FullBasIntervals(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64),
-                            np.zeros(0, dtype=np.int64))
+                            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
 def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> FullBasIntervals:
@@ -95,10 +104,12 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
     zero = _load(folder, FULL_ZERO_LENGTH)
     zero = zero[(zero >= lo) & (zero < hi)]
     zero = zero[keep[zero - lo]]
+    ends_before = pick(_load(folder, FULL_ENDS_BEFORE_START))        # ends of every interval at or before each start
     if zero.size:
         live = np.ones(hi - lo, dtype=bool)
         live[zero - lo] = False
-        live_starts = starts[live[keep]] if not all_kept else starts[live]
+        live_kept = live[keep] if not all_kept else live
+        live_starts, ends_before = starts[live_kept], ends_before[live_kept]
     else:
         live_starts = starts
     # the ends of runs starting in [lo, hi) lie after the first such start and at most `longest` after the last
@@ -111,4 +122,8 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
     if not all_kept:
         in_range[in_range] = keep[run[in_range] - lo]
     ends = ends_us[first:last][in_range]
-    return FullBasIntervals(starts, kept_runtimes, live_starts, ends)
+    # an end at or before a view's start lies at a position under `first` only if it ends before the view's first
+    # start, so it is no view interval's: the view's ends at or before a start are the kept ones from `first` on
+    kept_so_far = np.concatenate(([0], np.cumsum(in_range, dtype=np.int64)))
+    ends_by_live_start = kept_so_far[np.clip(ends_before.astype(np.int64) - first, 0, last - first)]
+    return FullBasIntervals(starts, kept_runtimes, live_starts, ends, ends_by_live_start)
