@@ -246,7 +246,7 @@ def chart_bytes(blocks) -> int:
     """The chart data a page sends: the summed length of its charts' Vega-Lite JSON (data inlined)."""
     from basstory.story.blocks import charts
 
-    return sum(len(json.dumps(c.chart.to_dict(), separators=(",", ":"), default=str)) for c in charts(blocks))
+    return sum(len(json.dumps(c.spec, separators=(",", ":"), default=str)) for c in charts(blocks))
 
 
 #: Marks a worker's result on its stdout: DuckDB draws a progress bar there for long queries (without a newline).

@@ -504,11 +504,13 @@ def orgs_per_user(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFra
 def user_roles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
     """Advisers (ADVISER_MIN_ORGS or more orgs) and owners, per system with kept runs and for 'all':
     {system: {"users", "advisers", "runs", "adviser_runs", "max_orgs"}}."""
+    # one row per (system, user) first, so the counts need no DISTINCT
     df = frame(con, f"""
-        WITH u AS ({_user_orgs_sql(kept_user_orgs(con, f))}),
-        both_systems AS (SELECT system, user_key, n_orgs, w FROM u UNION ALL SELECT 'all', user_key, n_orgs, w FROM u)
-        SELECT system, count(DISTINCT user_key) AS users,
-               count(DISTINCT user_key) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) AS advisers,
+        WITH per_system AS (SELECT system, user_key, any_value(n_orgs) AS n_orgs, sum(w) AS w
+                            FROM ({_user_orgs_sql(kept_user_orgs(con, f))}) GROUP BY system, user_key),
+        both_systems AS (SELECT system, user_key, n_orgs, w FROM per_system
+                         UNION ALL SELECT 'all', user_key, any_value(n_orgs), sum(w) FROM per_system GROUP BY user_key)
+        SELECT system, count(*) AS users, count(*) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) AS advisers,
                sum(w) AS runs, coalesce(sum(w) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}), 0) AS adviser_runs,
                max(n_orgs) AS max_orgs
         FROM both_systems GROUP BY system""")

@@ -102,7 +102,7 @@ def draw(block: B.Block) -> None:
             if block.data is None or len(block.data) == 0:
                 st.info(block.empty_note, icon=":material/info:")
             else:
-                ui.chart(block.chart, key=block.key)
+                ui.chart(block.spec, key=block.key)
                 downloads(block)
         case B.Table():
             _table(block)

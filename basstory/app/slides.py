@@ -199,7 +199,7 @@ def _slide(slide: S.Slide, sizes: Layout) -> None:
             st.caption(slide.caption)
     if slide.chart is not None:
         config = theme.app_overrides(getattr(st.context.theme, "type", None), present=True)
-        spec = S.slide_spec(slide.chart, sizes.chart_width if "facet" in slide.chart.chart.to_dict() else None,
+        spec = S.slide_spec(slide.chart, sizes.chart_width if "facet" in slide.chart.spec else None,
                             sizes.chart_height, config)
         with st.container(key="slide_chart"):
             st.vega_lite_chart(spec=spec, width="stretch", theme=None, key=f"slide_chart_{slide.number}")

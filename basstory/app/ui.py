@@ -327,11 +327,13 @@ def page_footer(page_path: str) -> None:
             right.page_link(after.path, label=f"{after.title} →", query_params=query)
 
 
-def chart(figure, key: str | None = None) -> None:
-    """Show an Altair chart full width with the project's own theme (not Streamlit's), as exports show it, adapted
-    to a dark page and to presentation mode (`theme.for_app`)."""
+def chart(spec: dict, key: str | None = None) -> None:
+    """Show a chart's Vega-Lite spec (blocks.Chart.spec, made when the chapter was built) full width with the
+    project's own theme (not Streamlit's), as exports show it, adapted to a dark page and to presentation mode
+    (`theme.spec_for_app`)."""
     scheme = getattr(st.context.theme, "type", None)
-    st.altair_chart(theme.for_app(figure, scheme, in_presentation()), width="stretch", theme=None, key=key)
+    st.vega_lite_chart(spec=theme.spec_for_app(spec, scheme, in_presentation()), width="stretch", theme=None,
+                       key=key)
 
 
 

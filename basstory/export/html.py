@@ -87,7 +87,7 @@ def chart_csv(chart: B.Chart) -> bytes:
 def chart_spec(chart: B.Chart, width: int | str = IMAGE_WIDTH) -> dict:
     """The chart's Vega-Lite spec (theme included) with `width` where the chart leaves its width to the page.
     Faceted and concatenated charts keep their own sizes."""
-    spec = chart.chart.to_dict()
+    spec = dict(chart.spec)
     if "width" not in spec and not any(k in spec for k in ("facet", "hconcat", "vconcat", "concat", "repeat")):
         spec["width"] = width
     return spec

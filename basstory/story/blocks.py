@@ -83,11 +83,16 @@ class Metrics:
 @dataclass(frozen=True, eq=False)
 class Chart:
     """An Altair chart and the frame behind it (what its CSV download holds). `key` is stable: tests and the
-    download buttons use it."""
+    download buttons use it. `spec` is the chart's Vega-Lite spec, made once when the block is: a page drawn again
+    from the cache, the export and the slides reuse it instead of converting the chart each time."""
     key: str
     chart: alt.TopLevelMixin
     data: pd.DataFrame
     empty_note: str = NO_RUNS_NOTE
+    spec: dict = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spec", self.chart.to_dict())
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ theme does that once, so the app, PNG/SVG exports and the offline HTML all look 
 `.streamlit/config.toml` ([theme] with [theme.light] and [theme.dark]); the values below are the same ones.
 
 In the app, charts are drawn with Streamlit's chart theme off (`theme=None`), so the app adapts them to the page
-itself with `for_app`: on a dark page the background goes transparent and text and grid lines turn light; in
+itself with `spec_for_app`: on a dark page the background goes transparent and text and grid lines turn light; in
 presentation mode the type is larger. The system colours never change.
 """
 from __future__ import annotations
@@ -91,13 +91,13 @@ def _sizes(scale: float = 1.0) -> dict:
     }
 
 
-def _merge(*configs: dict) -> dict:
+def merge_config(*configs: dict) -> dict:
     """Deep merge, later wins."""
     merged: dict = {}
     for config in configs:
         for key, value in config.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = _merge(merged[key], value)
+                merged[key] = merge_config(merged[key], value)
             else:
                 merged[key] = value
     return merged
@@ -107,7 +107,7 @@ def chart_config(scheme: str = "light") -> dict:
     """The whole chart config for a light page (white background, as exports are) or a dark one (transparent
     background, light text)."""
     colours = _colours(DARK, "transparent") if scheme == "dark" else _colours(LIGHT, LIGHT["background"])
-    return _merge({
+    return merge_config({
         "font": FONT,
         "view": {"stroke": None},
         "title": {"fontWeight": 600, "anchor": "start", "offset": 10},
@@ -117,6 +117,12 @@ def chart_config(scheme: str = "light") -> dict:
         "bar": {"cornerRadiusEnd": 2},
         "line": {"strokeWidth": 2.5},
     }, _sizes(), colours)
+
+
+# Chart frames are aggregated before they are charted (no chart ships more than charts.common.MAX_POINTS rows on the
+# bundled sample, which the tests check), but a long extract can give a daily chart more rows than Altair's default
+# check allows (5,000): a block's spec is made with to_dict(), which would refuse it, where the page would draw it.
+alt.data_transformers.disable_max_rows()
 
 
 @alt.theme.register(THEME_NAME, enable=True)
@@ -136,15 +142,17 @@ def app_overrides(scheme: str | None, present: bool = False) -> dict:
     if scheme == "dark":
         overrides = _colours(DARK, "transparent")
     if present:
-        overrides = _merge(overrides, _sizes(PRESENT_SCALE))
+        overrides = merge_config(overrides, _sizes(PRESENT_SCALE))
     return overrides
 
 
-def for_app(chart: alt.TopLevelMixin, scheme: str | None, present: bool = False) -> alt.TopLevelMixin:
-    """The chart as the app shows it on a page of `scheme` ('light', 'dark' or None = unknown, drawn light).
+def spec_for_app(spec: dict, scheme: str | None, present: bool = False) -> dict:
+    """The chart's Vega-Lite spec (blocks.Chart.spec) as the app shows it on a page of `scheme` ('light', 'dark' or
+    None = unknown, drawn light): a new top-level dict (Streamlit moves the datasets out of the one it is given) with
+    the app's overrides merged over its config.
 
     Per-chart config on top of the global theme, rather than switching the global theme, because Streamlit draws
     charts for many sessions at once and a theme switched for one would leak into another's charts.
     """
     overrides = app_overrides(scheme, present)
-    return chart.configure(**overrides) if overrides else chart
+    return {**spec, "config": merge_config(spec.get("config", {}), overrides)} if overrides else {**spec}
