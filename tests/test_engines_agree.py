@@ -26,7 +26,8 @@ def builder(name: str):
 
 
 def canonical(value):
-    """Blocks as plain data: dataclasses field by field, frames as their values and dtypes, charts as their spec."""
+    """Blocks as plain data: dataclasses field by field (not those derived from the others, such as a chart block's
+    spec: its chart is compared), frames as their values and dtypes, charts as their spec."""
     if isinstance(value, alt.TopLevelMixin):
         spec = value.to_dict()
         datasets = spec.pop("datasets", {})
@@ -36,7 +37,7 @@ def canonical(value):
                 "rows": canonical(value.astype(object).where(value.notna(), None).values.tolist())}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"type": type(value).__name__,
-                **{f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+                **{f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}}
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

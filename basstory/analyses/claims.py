@@ -22,7 +22,7 @@ chosen when first asked for, once per view, so a page pays only for the claims i
   "ratio"}, "hour_by_runs": {"at", "runs"}, "peak_concurrency", "peak_at" (Sydney), "minute_p99", "provision",
   "provision_month", "provision_due_date"} (capacity.capacity_outlook).
 - "windows": {system: None or {"best", "runner_up", "median_runs", "costliest", "monthly_runs_mean"}} where each
-  window is {"day", "start", "end", "runs_mean"} (recommendation.recommendations).
+  window is {"day", "start", "end", "runs_mean"} (recommendation.window_costs_summary).
 - "share": None, or the runs of each system over the whole months both extracts cover and their shares
   (like_for_like.common_months): the only share of runs the story states, so unlike periods are never compared.
 """
@@ -96,7 +96,8 @@ def _window(w: dict) -> dict:
 
 
 def window_claims(recs: dict[str, dict | None]) -> dict[str, dict | None]:
-    """From `recommendation.recommendations`: per system the recommended, runner-up, median and costliest window."""
+    """From `recommendation.window_costs_summary` (or `recommendations`) per system: the recommended, runner-up,
+    median and costliest window."""
     out: dict[str, dict | None] = {}
     for system in SYSTEMS:
         rec = recs.get(system)
@@ -121,7 +122,7 @@ CLAIM_SOURCES: dict[str, Callable[[duckdb.DuckDBPyConnection, StoryFilters], obj
             if v["peak_month_of_quarter"] is not None else None)
         for s, v in seasonality.seasonality_summary(con, f).items()},
     "load": lambda con, f: load_claims(capacity.capacity_outlook(con, f)),
-    "windows": lambda con, f: window_claims(recommendation.recommendations(con, f)),
+    "windows": lambda con, f: window_claims({s: recommendation.window_costs_summary(con, f, s) for s in SYSTEMS}),
     "share": lambda con, f: like_for_like.common_months(con, f),
 }
 

@@ -35,29 +35,53 @@ def runner_up_index(costs: pd.DataFrame) -> int | None:
 
 
 @per_view
-def system_recommendation(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> dict | None:
-    """The recommended two-hour window of one system with the evidence for it; None when the system has no
-    complete window occurrence under the filters.
+def window_costs_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> dict | None:
+    """What the default method's costs (outage_window_costs) say of one system's windows, without measuring any
+    window further; None when the system has no complete window occurrence under the filters.
 
-    Keys:
-    - window: the recommendation, exactly `best_window(outage_window_costs(...))` (what facts.outage_windows gives).
-    - best: day, start_minute, start, end, runs_mean, runs_max, worst_month, occurrences of that window, plus
-      users_mean, users_max, users_worst_month, orgs_mean, orgs_max, orgs_worst_month, utc_times, zone_times,
-      clock_change_nights (from outage_impact.window_impact).
-    - runner_up: the same keys for `runner_up_index`'s window, plus same_day (bool); None with a single window.
-    - median_runs: the median window's expected runs; worst: the costliest window (day, start, end, runs_mean, ...;
-      ties: the earliest); windows: how many windows were compared.
-    - monthly_runs_mean: the system's kept runs per calendar month it has runs in.
-    - due_weeks: outage_impact.due_week_costs as records.
-    - clock_changes: the daylight-saving nights in the period as records (local_date, kind).
+    Keys: system; window (`best_window(...)`, what facts.outage_windows gives); best and runner_up (day,
+    start_minute, start, end, runs_mean, runs_max, worst_month, occurrences; the runner-up is `runner_up_index`'s
+    window, None with a single window); median_runs (the median window's expected runs); worst (the costliest
+    window, ties: the earliest); windows (how many were compared); monthly_runs_mean (the system's kept runs per
+    calendar month it has runs in).
     """
     costs = outage_window_costs(con, f, system)
     window = best_window(costs)
     if window is None:
         return None
-    best = _window_row(costs, 0)
     runner_i = runner_up_index(costs)
-    runner = _window_row(costs, runner_i) if runner_i is not None else None
+    worst_i = int(costs.sort_values(["runs_mean", "day", "start_minute"], ascending=[False, True, True],
+                                    kind="stable").index[0])
+    kept = kept_runs(con, f)
+    monthly = frame(con, f"SELECT {kept.count} / count(DISTINCT strftime(run_local_date, '%Y-%m')) AS per_month "
+                         f"FROM ({kept.source}) WHERE system = $system", {"system": system}).iloc[0, 0]
+    return {
+        "system": system,
+        "window": window,
+        "best": _window_row(costs, 0),
+        "runner_up": _window_row(costs, runner_i) if runner_i is not None else None,
+        "median_runs": float(costs["runs_mean"].median()),
+        "worst": _window_row(costs, int(costs.index.get_loc(worst_i))),
+        "windows": int(len(costs)),
+        "monthly_runs_mean": float(monthly) if pd.notna(monthly) else 0.0,
+    }
+
+
+@per_view
+def system_recommendation(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> dict | None:
+    """The recommended two-hour window of one system with the evidence for it; None when the system has no
+    complete window occurrence under the filters.
+
+    Keys: those of `window_costs_summary`, where best and the runner-up also have users_mean, users_max,
+    users_worst_month, orgs_mean, orgs_max, orgs_worst_month, compute_s_mean, utc_times, zone_times,
+    clock_change_nights (from outage_impact.window_impact) and the runner-up same_day (bool); plus
+    - due_weeks: outage_impact.due_week_costs as records;
+    - clock_changes: the daylight-saving nights in the period as records (local_date, kind).
+    """
+    summary = window_costs_summary(con, f, system)
+    if summary is None:
+        return None
+    best, runner = summary["best"], summary["runner_up"]
     wanted = ((best["day"], best["start_minute"]),) + (((runner["day"], runner["start_minute"]),) if runner else ())
     impact = window_impact(con, f, system, wanted).set_index(["day", "start_minute"])
     for w in filter(None, (best, runner)):
@@ -71,23 +95,10 @@ def system_recommendation(con: duckdb.DuckDBPyConnection, f: StoryFilters, syste
         w["clock_change_nights"] = int(extra["clock_change_nights"])
     if runner:
         runner["same_day"] = runner["day"] == best["day"]
-    worst_i = int(costs.sort_values(["runs_mean", "day", "start_minute"], ascending=[False, True, True],
-                                    kind="stable").index[0])
-    worst = _window_row(costs, int(costs.index.get_loc(worst_i)))
     period = run_period(con, f, system)
-    kept = kept_runs(con, f)
-    monthly = frame(con, f"SELECT {kept.count} / count(DISTINCT strftime(run_local_date, '%Y-%m')) AS per_month "
-                         f"FROM ({kept.source}) WHERE system = $system", {"system": system}).iloc[0, 0]
     changes = clock_changes(*period, tz=CONTRACT_TZ) if period else pd.DataFrame(columns=["local_date", "kind"])
     return {
-        "system": system,
-        "window": window,
-        "best": best,
-        "runner_up": runner,
-        "median_runs": float(costs["runs_mean"].median()),
-        "worst": worst,
-        "windows": int(len(costs)),
-        "monthly_runs_mean": float(monthly) if pd.notna(monthly) else 0.0,
+        **summary,
         "due_weeks": due_week_costs(con, f, system).to_dict("records"),
         "clock_changes": changes[["local_date", "kind"]].to_dict("records"),
     }

@@ -92,7 +92,8 @@ class Chart:
     spec: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "spec", self.chart.to_dict())
+        # the chart builders' specs are checked against the Vega-Lite schema by the chart tests, not on every build
+        object.__setattr__(self, "spec", self.chart.to_dict(validate=False))
 
 
 @dataclass(frozen=True)
