@@ -17,14 +17,29 @@ from basstory.story.charts.common import MAX_POINTS
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
-def open_page(page: str | None = None, **query) -> AppTest:
-    """The app after one run with `query` as the URL's parameters, then switched to `page` if one is given."""
+def open_page(page: str | None = None, *, folds_open: bool = True, **query) -> AppTest:
+    """The app after one run with `query` as the URL's parameters, then switched to `page` if one is given; with
+    `folds_open` every Details fold on it opened too (a closed fold draws nothing until it is opened)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
     if page:
         at.switch_page(page).run()
+    if folds_open:
+        open_folds(at)
+    return at
+
+
+def open_folds(at: AppTest) -> AppTest:
+    """Open every Details fold the page shows (as a reader clicking each) and rerun."""
+    from basstory.app.render import fold_key
+
+    keys = [fold_key(e.label) for e in at.expander if fold_key(e.label) in at.session_state]
+    if keys:
+        for key in keys:
+            at.session_state[key] = True
+        at.run()
     return at
 
 

@@ -16,6 +16,7 @@ from tests.app_helpers import (
     built_chapter,
     built_metrics,
     dataset_rows,
+    open_folds,
     open_page,
     shown_metrics,
     title_text,
@@ -52,6 +53,16 @@ def test_default_filters(sample_data_dir, page, n_charts, heading):
     assert at.markdown[0].value == f"#### {blocks[0].finding}"
     assert shown_metrics(at) == built_metrics(blocks)                  # every card, label and value
     assert at.markdown[0].value.startswith("#### ") and "%" in at.markdown[0].value     # the finding
+
+
+def test_a_closed_fold_draws_nothing_until_it_is_opened(sample_data_dir):
+    at = open_page(INTERACTION, folds_open=False)
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) == 3              # the finding's three charts; the folds are closed
+    assert [e.label for e in at.expander][:4] == ["Details: which due date a run counts against", "Details: re-runs",
+                                                  "Details: Simple BAS, which period a run is for",
+                                                  "Details: who runs the reports"]
+    assert len(open_folds(at).get("vega_lite_chart")) == INTERACTION_CHARTS
 
 
 def test_interaction_default_charts_state_their_findings(sample_data_dir):

@@ -2,6 +2,7 @@
 story's HTML export button. The content itself comes from the chapter builders (basstory.story.chapters)."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -124,8 +125,12 @@ def draw(block: B.Block) -> None:
             else:
                 token = _FOLDED.set(True)
                 try:
-                    with st.expander(block.title, icon=":material/unfold_more:"):
-                        chapter(block.blocks)
+                    # drawn only while open: a closed fold costs the browser nothing (opening it reruns the page,
+                    # whose chapter comes from the cache)
+                    with st.expander(block.title, icon=":material/unfold_more:", key=fold_key(block.title),
+                                     on_change="rerun") as fold:
+                        if fold.open:
+                            chapter(block.blocks)
                 finally:
                     _FOLDED.reset(token)
         case B.Outline():
@@ -135,6 +140,11 @@ def draw(block: B.Block) -> None:
                              query_params=query)
         case _:
             raise TypeError(f"cannot draw {type(block).__name__}")
+
+
+def fold_key(title: str) -> str:
+    """The widget key of a Details fold on its page, from its title (a chapter's fold titles differ)."""
+    return "fold_" + hashlib.sha1(title.encode("utf-8")).hexdigest()[:12]
 
 
 def _metrics(block: B.Metrics) -> None:
