@@ -22,17 +22,20 @@ def test_system_labels_and_colours():
 
 def test_extract_edges_inside_the_chart_only():
     from datetime import date
-    spans = {"full": (date(2016, 10, 1), date(2017, 9, 30)), "simple": (date(2016, 8, 1), date(2019, 2, 28))}
-    edges = common.extract_edges(spans, pd.Timestamp("2016-08-01"), pd.Timestamp("2019-02-01"))
-    # Simple BAS starts on the chart's first day and ends after its last: only Full BAS's two edges are inside
-    assert edges[["system", "label"]].values.tolist() == [["full", "Full BAS extract starts 1 Oct 2016"],
-                                                          ["full", "Full BAS extract ends 30 Sep 2017"]]
+    spans = {"full": (date(2016, 10, 1), date(2017, 9, 30)), "simple": (date(2016, 8, 24), date(2019, 2, 28))}
+    months = pd.Series(pd.date_range("2016-08-01", "2019-02-01", freq="MS"))
+    edges = common.extract_edges(spans, months)
+    # Simple BAS starts in the chart's first month and ends in its last: only Full BAS's two edges are marked
+    assert edges[["system", "label", "line"]].values.tolist() == [
+        ["full", "Full BAS extract starts 1 Oct 2016", 0], ["full", "Full BAS extract ends 30 Sep 2017", 1]]
     assert list(edges["system_label"]) == ["Full BAS", "Full BAS"]
-    layers = common.extract_edge_rules(spans, pd.Series(pd.to_datetime(["2016-08-01", "2019-02-01"])), 300)
-    rule, label = layers[0].to_dict()["layer"]
+    layers = common.extract_edge_rules(spans, months)
+    rule, first_line, second_line = layers[0].to_dict()["layer"]
     assert rule["mark"]["type"] == "rule" and rule["encoding"]["x"]["field"] == "edge_date"
     assert rule["encoding"]["color"]["scale"]["range"] == [SYSTEM_COLORS["full"], SYSTEM_COLORS["simple"]]
-    assert label["encoding"]["text"]["field"] == "label" and label["encoding"]["y"] == {"value": 300}
+    # labels at fixed pixels near the plot's top, on two lines: a chart fitted to its container keeps them inside
+    assert first_line["encoding"]["text"]["field"] == "label"
+    assert (first_line["encoding"]["y"], second_line["encoding"]["y"]) == ({"value": 28}, {"value": 40})
     # a chart inside one extract's span marks nothing
-    assert common.extract_edge_rules(spans, pd.Series(pd.to_datetime(["2017-01-01", "2017-06-01"])), 300) == []
-    assert common.extract_edge_rules(None, pd.Series(pd.to_datetime(["2017-01-01"])), 300) == []
+    assert common.extract_edge_rules(spans, pd.Series(pd.date_range("2017-01-01", "2017-06-01", freq="MS"))) == []
+    assert common.extract_edge_rules(None, months) == []

@@ -161,6 +161,6 @@ def test_monthly_runs_chart_marks_an_extract_ending_inside_it(frames):
     spans = {"full": (first.date(), inside)}
     spec = charts.monthly_runs_chart(months, "February was busiest", "Runs per month", spans).to_dict()
     edge = [u for u in units(spec) if u["encoding"].get("x", {}).get("field") == "edge_date"]
-    assert [mark_type(u) for u in edge] == ["rule", "text"]
+    assert [mark_type(u) for u in edge] == ["rule", "text", "text"]     # the rule, its labels on two lines
     labels = [r["label"] for data in spec["datasets"].values() for r in data if "label" in r and "edge_date" in r]
     assert labels == [f"Full BAS extract ends {inside.day} {inside:%b %Y}"]

@@ -73,33 +73,43 @@ def due_date_rules(days: pd.DataFrame, x_field: str, label_field: str = "label")
     return rules + labels
 
 
-def extract_edges(spans: dict, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """The extract starts and ends (`dataset.extract_spans`: {system: (first, last)}) strictly inside a chart's x
-    range [first, last]: one row each, columns system, system_label, edge_date, label ('Simple BAS extract starts
-    1 Aug 2016'). An edge at the chart's own start or end needs no mark."""
+def extract_edges(spans: dict, periods: pd.Series) -> pd.DataFrame:
+    """The extract starts and ends (`dataset.extract_spans`: {system: (first, last)}) that fall inside a chart's
+    time axis but outside its first and last period (`periods`: the chart's temporal x values; an edge in the first
+    or last period is where the chart starts or stops anyway): one row each, in date order, columns system,
+    system_label, edge_date, label ('Simple BAS extract starts 1 Aug 2016'), line (0 or 1, alternating, so labels
+    of close edges do not overlap)."""
+    columns = ["system", "edge_date", "label"]
+    starts = sorted(pd.to_datetime(periods).dropna().unique())
     rows = []
-    for system, (start, end) in spans.items():
-        for when, what in ((start, "starts"), (end, "ends")):
-            day = pd.Timestamp(when)
-            if first < day < last:
-                rows.append({"system": system, "edge_date": day,
-                             "label": f"{SYSTEM_LABELS[system]} extract {what} {day.day} {day:%b %Y}"})
-    return with_system_labels(pd.DataFrame(rows, columns=["system", "edge_date", "label"]))
+    if len(starts) >= 3:
+        after_first, last = pd.Timestamp(starts[1]), pd.Timestamp(starts[-1])
+        for system, (start, end) in spans.items():
+            for when, what in ((start, "starts"), (end, "ends")):
+                day = pd.Timestamp(when)
+                if after_first <= day < last:
+                    rows.append({"system": system, "edge_date": day,
+                                 "label": f"{SYSTEM_LABELS[system]} extract {what} {day.day} {day:%b %Y}"})
+    edges = pd.DataFrame(rows, columns=columns).sort_values("edge_date", kind="stable").reset_index(drop=True)
+    return with_system_labels(edges.assign(line=[i % 2 for i in range(len(edges))]))
 
 
-def extract_edge_rules(spans: dict | None, days: pd.Series, height: int) -> list[alt.LayerChart]:
-    """Dotted rules in each system's colour where its extract starts or ends inside the range of `days` (a chart's
-    temporal x values), labelled along the foot of a plot `height` pixels high; [] when none falls inside (so
-    layering them never widens the axis)."""
-    if not spans or days.empty:
+def extract_edge_rules(spans: dict | None, periods: pd.Series) -> list[alt.LayerChart]:
+    """Dotted rules in each system's colour where its extract starts or ends inside a chart (`extract_edges` over
+    the chart's temporal x values `periods`), labelled near the top of the plot on two alternating lines; [] when
+    none falls inside (so layering them never widens the axis). The labels sit at fixed pixels from the plot's top,
+    which a chart fitted to its container keeps inside the plot."""
+    if not spans or periods.empty:
         return []
-    edges = extract_edges(spans, pd.to_datetime(days).min(), pd.to_datetime(days).max())
+    edges = extract_edges(spans, periods)
     if edges.empty:
         return []
     base = alt.Chart(edges)
     rules = base.mark_rule(strokeDash=[2, 2], strokeWidth=1.5).encode(
         x="edge_date:T", color=system_color(legend=False),
         tooltip=[alt.Tooltip("label:N", title="Extract")])
-    labels = base.mark_text(align="left", dx=3, dy=-3, baseline="bottom", fontSize=10, fontStyle="italic").encode(
-        x="edge_date:T", y=alt.value(height), text="label:N", color=system_color(legend=False))
-    return [alt.layer(rules, labels)]
+    labels = [base.transform_filter(alt.datum.line == line).mark_text(
+        align="left", dx=3, baseline="top", fontSize=10, fontStyle="italic").encode(
+        x="edge_date:T", y=alt.value(28 + 12 * line), text="label:N", color=system_color(legend=False))
+        for line in (0, 1)]
+    return [alt.layer(rules, *labels)]

@@ -53,7 +53,7 @@ def activity_chart(df: pd.DataFrame, metric: str, grain: str, title: str, subtit
         y=alt.Y(f"{metric}:Q", title=label))
     rolling = base.mark_line(strokeWidth=3).encode(y=alt.Y(f"{metric}_avg:Q", title=label))
     # the rolling average first, so the legend shows its solid line
-    edges = extract_edge_rules(spans, data["period"], 340)
+    edges = extract_edge_rules(spans, data["period"])
     return alt.layer(rolling, raw, *edges).properties(title=title_params(title, subtitle), height=340)
 
 

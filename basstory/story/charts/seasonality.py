@@ -56,7 +56,7 @@ def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str, spans: d
         x="yearmonth(month_start):T", y="month_total:Q")
     note = alt.Chart(busiest).mark_text(color=ACCENT_COLOR, dy=-8, fontWeight="bold", fontSize=12).encode(
         x="yearmonth(month_start):T", y="month_total:Q", text="note:N")
-    edges = extract_edge_rules(spans, data["month_start"], 320)
+    edges = extract_edge_rules(spans, data["month_start"])
     return alt.layer(bars, outline, note, *edges).properties(title=title_params(title, subtitle), height=320)
 
 
@@ -100,7 +100,7 @@ def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtit
     trend = base.mark_line(strokeWidth=3).encode(y="trend:Q")
     due = in_range(due, data["day"])
     layers = [runs, trend] + ([due_rules(due)] if not due.empty else [])
-    layers += extract_edge_rules(_own(spans, data), data["day"], 260)
+    layers += extract_edge_rules(_own(spans, data), data["day"])
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
 
 
@@ -172,7 +172,7 @@ def daily_load_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitl
     )
     due = in_range(due, data["day"])
     layers = [line] + ([due_rules(due)] if not due.empty else [])
-    layers += extract_edge_rules(_own(spans, data), data["day"], 300)
+    layers += extract_edge_rules(_own(spans, data), data["day"])
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=300)
 
 
@@ -191,7 +191,7 @@ def daily_concurrency_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, 
     )
     due = in_range(due, data["day"])
     layers = [bars] + ([due_rules(due)] if not due.empty else [])
-    layers += extract_edge_rules(_own(spans, data), data["day"], 260)
+    layers += extract_edge_rules(_own(spans, data), data["day"])
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
 
 
@@ -249,6 +249,6 @@ def forecast_chart(history: pd.DataFrame, forecasts: pd.DataFrame, provision: in
         y="provision:Q", tooltip=[alt.Tooltip("label:N", title="Capacity")])
     text = alt.Chart(level).mark_text(color=ACCENT_COLOR, align="left", baseline="bottom", dy=-3, x=4,
                                       fontWeight="bold").encode(y="provision:Q", text="label:N")
-    edges = extract_edge_rules(_own(spans, hist), hist["month_start"], 320)
+    edges = extract_edge_rules(_own(spans, hist), hist["month_start"])
     return alt.layer(line, bars, points, rule, text, *edges).properties(title=title_params(title, subtitle),
                                                                        height=320)
