@@ -113,6 +113,22 @@ def wait_idle(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
 
 
+def files_only(context) -> list[str]:
+    """Let a browser context load only local files (an exported story or deck opened offline); every other request
+    is refused and its URL appended to the list returned."""
+    blocked: list[str] = []
+
+    def route(request_route):
+        if request_route.request.url.startswith("file:"):
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    return blocked
+
+
 def has_chromium() -> bool:
     return CHROMIUM.exists() and shutil.which(str(CHROMIUM)) is not None
 

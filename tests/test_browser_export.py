@@ -11,7 +11,7 @@ from basstory.export import html as export
 from basstory.ingest.store import DatasetStore
 from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
-from tests.conftest import wait_idle
+from tests.conftest import files_only, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +35,7 @@ def exported(sample_data_dir, tmp_path_factory):
 def test_the_exported_story_draws_every_chart_offline(browser, exported):
     path, n_specs = exported
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    blocked, errors = [], []
-
-    def only_files(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_files)
+    blocked, errors = files_only(context), []
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

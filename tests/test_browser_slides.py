@@ -15,7 +15,7 @@ from basstory.ingest.store import DatasetStore
 from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
 from basstory.story import slides as S
-from tests.conftest import wait_idle
+from tests.conftest import files_only, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -100,16 +100,7 @@ CHART_DRAWN_JS = """() => document.querySelector('section.slide.current .chart s
 @pytest.mark.parametrize("width, height", SIZES)
 def test_the_exported_deck_works_offline_and_every_slide_fits(browser, exported_deck, deck, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
-    blocked = []
-
-    def only_files(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_files)
+    blocked = files_only(context)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))

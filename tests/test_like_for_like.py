@@ -7,6 +7,7 @@ import pytest
 
 from basstory.analyses import comparison, like_for_like
 from basstory.query.filters import StoryFilters
+from basstory.story.narrative import claims as said
 from basstory.story.narrative import like_for_like as words
 from tests.staged_fixtures import org, run, staged_connection
 
@@ -45,7 +46,7 @@ def test_common_months_cover_only_whole_months_both_extracts_span(con):
     common = like_for_like.common_months(con, DEFAULT)
     assert common == {"first": "2017-01", "last": "2017-12", "months": 12, "runs": {"full": 7, "simple": 5},
                       "share": {"full": 7 / 12, "simple": 5 / 12}}
-    assert words.share_sentence(common) == ("Over the 12 months both extracts cover (January 2017 to December 2017), "
+    assert said.share_sentence(common) == ("Over the 12 months both extracts cover (January 2017 to December 2017), "
                                             "Full BAS carries 58% of the runs (7 of 12)")
     # from 2 Jan to 30 Dec X's runs are out: Full BAS is kept from 10 Jan (Q) to 1 May (R), Simple BAS from 2 Jan
     # (Q) to 15 Jun (P); whole months in both: February to April, where only S's two March runs fall
@@ -53,7 +54,7 @@ def test_common_months_cover_only_whole_months_both_extracts_span(con):
     assert (cut["first"], cut["last"], cut["months"]) == ("2017-02", "2017-04", 3)
     assert cut["runs"] == {"full": 2, "simple": 0}
     assert like_for_like.common_months(con, DEFAULT.with_(systems=("full",))) is None
-    assert words.share_sentence(None) is None
+    assert said.share_sentence(None) is None
 
 
 def test_whole_months():

@@ -13,6 +13,7 @@ from basstory.core.text import (
     plural,
 )
 from basstory.query.filters import EXCLUSION_LABELS
+from basstory.story.narrative.claims import share_sentence
 
 
 class ChartTitle(NamedTuple):
@@ -133,8 +134,6 @@ def cover_metrics(facts: dict, cov: dict) -> list[dict]:
 def cover_finding(facts: dict, common: dict | None = None) -> str:
     """The cover's one-sentence finding: how the runs split between the systems over the months both extracts cover
     (like_for_like.common_months; never over unlike periods), and when they peak."""
-    from basstory.story.narrative.like_for_like import share_sentence
-
     full, simple = facts["fullbas_runs"], facts["simplebas_runs"]
     total = full + simple
     if not total:

@@ -8,6 +8,7 @@ from basstory.analyses.comparison import METRIC_LABELS, ROLLING_LABELS
 from basstory.analyses.interaction import REPEAT_MINUTES
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_int, join_words, pct, plural
+from basstory.story.narrative.claims import share_sentence
 from basstory.story.narrative.common import ChartTitle
 
 METRIC_NOUNS = {"runs": ("run", "runs"), "users": ("user with a run", "users with a run"),
@@ -34,8 +35,6 @@ def comparison_finding(totals: dict, usage: dict, common: dict | None = None) ->
         t = totals[s]
         return (f"Only {SYSTEM_LABELS[s]} is in view: {plural(t['runs'], 'run')} by {plural(t['users'], 'user')} "
                 f"of {plural(t['orgs'], 'organisation')}.")
-    from basstory.story.narrative.like_for_like import share_sentence
-
     full, simple, both = totals["full"], totals["simple"], usage["orgs"]["both"]
     share = share_sentence(common)
     lead = (f"{share}" if share else

@@ -1,34 +1,15 @@
-"""Sentences that compare the two systems like for like (basstory.analyses.like_for_like): the share of runs over the
-months both extracts cover, switching where it can be seen, one outage window for both, capacity as a rule."""
+"""Sentences that compare the two systems like for like (basstory.analyses.like_for_like): switching where it can be
+seen, one outage window for both, capacity as a rule. The share of runs over the months both extracts cover is a
+claim, written by narrative.claims.share_sentence."""
 from __future__ import annotations
 
 import pandas as pd
 
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_day, fmt_int, fmt_month, pct, plural
+from basstory.core.text import fmt_day, fmt_int, plural
 from basstory.story.narrative.claims import times
 from basstory.story.narrative.common import ChartTitle
 from basstory.story.narrative.outage import number, window_name
-
-
-def months_phrase(common: dict) -> str:
-    """'the 12 months both extracts cover (October 2016 to September 2017)'."""
-    span = (fmt_month(common["first"]) if common["first"] == common["last"]
-            else f"{fmt_month(common['first'])} to {fmt_month(common['last'])}")
-    return f"the {plural(common['months'], 'month')} both extracts cover ({span})"
-
-
-def share_sentence(common: dict | None) -> str | None:
-    """'Over the 12 months both extracts cover (October 2016 to September 2017), Full BAS carries 88% of the runs
-    (235,656 of 267,622)'; None without a month both cover."""
-    if not common:
-        return None
-    total = sum(common["runs"].values())
-    if not total:
-        return None
-    lead = max(SYSTEMS, key=lambda s: (common["runs"][s], s == "full"))
-    return (f"Over {months_phrase(common)}, {SYSTEM_LABELS[lead]} carries {pct(common['runs'][lead], total)} of the "
-            f"runs ({fmt_int(common['runs'][lead])} of {fmt_int(total)})")
 
 
 def switches_title(switches: dict | None) -> ChartTitle:

@@ -14,7 +14,6 @@ from basstory.analyses.interaction import BUSINESS_HOURS
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import fmt_int, fmt_month, md_escape, pct, plural, zone_name
 from basstory.story.narrative import claims as said
-from basstory.story.narrative.like_for_like import share_sentence
 from basstory.story.narrative.outage import number, window_name
 
 #: The four questions as the bold lead of their sentence.
@@ -59,7 +58,7 @@ def compare_sentence(common: dict | None, runs: dict[str, int], orgs_both: int) 
     if len(shown) < 2:
         only = SYSTEM_LABELS[shown[0]] if shown else "no system"
         return f"Only {only} is in view, so the two systems are not compared."
-    share = share_sentence(common) or ("The two extracts share no whole month, so their runs are not compared "
+    share = said.share_sentence(common) or ("The two extracts share no whole month, so their runs are not compared "
                                        "like for like")
     return f"{share}; {plural(orgs_both, 'organisation')} used both reports."
 
