@@ -36,11 +36,6 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     _folders[con] = folder
 
 
-def has_intervals(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when `con` was opened on a version with derived interval arrays (the fast engine)."""
-    return con in _folders
-
-
 @dataclass(frozen=True)
 class FullBasIntervals:
     """A view's kept Full BAS runs with a positive runtime, in memory.
