@@ -76,7 +76,7 @@ def built_chapter(data_dir: Path, page: str, filters=None) -> list:
 
     chapter = chapter_at(page)
     con = connect_version(DatasetStore(data_dir / "store").current())
-    return chapter.module().build(con, filters or StoryFilters(), *chapter.default_choices())
+    return chapter.build_whole(con, filters or StoryFilters(), *chapter.default_choices())
 
 
 def shown_metrics(at: AppTest) -> dict[str, str]:

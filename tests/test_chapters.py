@@ -11,7 +11,6 @@ import pytest
 from basstory.ingest.store import DatasetStore
 from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
-from basstory.story import chapters
 from basstory.story.blocks import (
     Bullets,
     Chart,
@@ -57,7 +56,7 @@ def build_on_sample(sample_data_dir):
 
     def build(name: str, filters: StoryFilters, *choices):
         if (name, filters, choices) not in built:
-            built[name, filters, choices] = CHAPTER_BY_NAME[name].module().build(con, filters, *choices)
+            built[name, filters, choices] = CHAPTER_BY_NAME[name].build_whole(con, filters, *choices)
         return built[name, filters, choices]
 
     return build
@@ -237,13 +236,13 @@ def tiny(tmp_path_factory):
 
 @pytest.mark.parametrize("name", list(CHART_KEYS))
 def test_a_tiny_dataset_gives_notes_where_charts_have_nothing_to_show(tiny, name):
-    blocks = CHAPTER_BY_NAME[name].module().build(tiny, StoryFilters())
+    blocks = CHAPTER_BY_NAME[name].build_whole(tiny, StoryFilters())
     assert_sound(blocks)
     assert set(keys(blocks)) <= set(CHART_KEYS[name])
 
 
 def test_a_tiny_dataset_explains_the_missing_seasonal_charts(tiny):
-    blocks = chapters.seasonality.build(tiny, StoryFilters())
+    blocks = CHAPTER_BY_NAME["seasonality"].build_whole(tiny, StoryFilters())
     said = notes(blocks)
     assert "sea_daily_full" not in keys(blocks)
     assert "Full BAS: fewer than 28 days of runs, too few for a trend." in said
@@ -262,7 +261,7 @@ def test_annual_lodgers_get_a_note_instead_of_the_due_date_chart(tmp_path):
     orgs = [org("A", tax_period="Annual"), org("B", tax_period="Annual")]
     runs = [run("full", f"u{i % 3}", "AB"[i % 2], local=f"2017-02-{1 + i % 14:02d} {9 + i % 8}:15", runtime=30.0)
             for i in range(40)]
-    blocks = chapters.interaction.build(staged_connection(tmp_path, runs, orgs), StoryFilters())
+    blocks = CHAPTER_BY_NAME["interaction"].build_whole(staged_connection(tmp_path, runs, orgs), StoryFilters())
     assert_sound(blocks)
     assert "int_due" not in keys(blocks) and "int_heatmap" in keys(blocks)
     assert Note("No runs of monthly or quarterly lodgers in this view.") in list(walk(blocks))

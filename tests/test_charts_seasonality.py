@@ -5,7 +5,7 @@ import random
 import pandas as pd
 import pytest
 
-from basstory.analyses.capacity import capacity_outlook
+from basstory.analyses.capacity import capacity_outlook, runtime_by_load_decile
 from basstory.analyses.seasonality import daily_decomposition, due_dates_in_view, quarterly_cycle, runs_per_month
 from basstory.query.filters import StoryFilters
 from basstory.story.charts import seasonality as charts
@@ -53,7 +53,8 @@ def frames(tmp_path_factory):
     con = staged_connection(tmp_path_factory.mktemp("charts3"), runs, orgs)
     f = StoryFilters()
     return {"months": runs_per_month(con, f), "cycle": quarterly_cycle(con, f), "parts": daily_decomposition(con, f),
-            "due": due_dates_in_view(con, f), "outlook": capacity_outlook(con, f)}
+            "due": due_dates_in_view(con, f), "outlook": capacity_outlook(con, f),
+            "deciles": runtime_by_load_decile(con, f)}
 
 
 def test_monthly_runs_chart(frames):
@@ -130,7 +131,7 @@ def test_load_charts(frames):
 
 
 def test_runtime_by_load_chart(frames):
-    deciles = frames["outlook"]["load"]["runtime_by_load"]
+    deciles = frames["deciles"]
     spec = charts.runtime_by_load_chart(deciles, "Runtime degrades", "By decile").to_dict()
     assert mark_type(spec) == "line"
     assert spec["encoding"]["x"]["field"] == "decile" and spec["encoding"]["x"]["type"] == "ordinal"

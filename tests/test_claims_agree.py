@@ -133,7 +133,7 @@ def assert_claims_agree(con, filters: StoryFilters) -> int:
     expected = {name: want for name, _, want in CLAIMS}
     checked, problems = 0, []
     for chapter in CHAPTERS:
-        blocks = chapter.module().build(con, filters, *chapter.default_choices())
+        blocks = chapter.build_whole(con, filters, *chapter.default_choices())
         for text in texts(blocks):
             for pattern, why in AMBIGUOUS:
                 if re.search(pattern, text):

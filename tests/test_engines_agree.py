@@ -15,6 +15,7 @@ import pytest
 from basstory.ingest.store import DatasetStore
 from basstory.query.filters import UNKNOWN_ORG_STATUS, StoryFilters
 from basstory.query.tables import connect, connect_version, is_fast
+from basstory.story.blocks import with_folds
 from basstory.story.registry import CHAPTERS as CHAPTERS_REGISTERED
 from tests.staged_fixtures import org, run, write_staged
 
@@ -22,7 +23,9 @@ CHAPTERS = ("cover", "interaction", "comparison", "seasonality", "outage", "reco
 
 
 def builder(name: str):
-    return importlib.import_module(f"basstory.story.chapters.{name}").build
+    """The chapter's builder, with every fold built (what the export shows)."""
+    build = importlib.import_module(f"basstory.story.chapters.{name}").build
+    return lambda con, filters, *choices: with_folds(build(con, filters, *choices), lambda s: s.build(con))
 
 
 def canonical(value):

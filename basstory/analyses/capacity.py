@@ -13,7 +13,6 @@ contract zone's offsets are whole hours, so they are Sydney hours too); days and
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,7 +23,7 @@ import pandas as pd
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters, run_predicate
-from basstory.query.intervals import FullBasIntervals, kept_full_bas_intervals
+from basstory.query.intervals import FullBasIntervals, kept_full_bas_intervals, kept_full_bas_runtimes
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view
@@ -296,9 +295,6 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
     - "busiest_hours": the LITTLE_HOURS hours with the most runs starting; columns hour_utc, hour_local, runs,
       mean_runtime_s, arrivals_per_s (λ), littles_l (λ·W), measured_l (compute-seconds / 3600),
       relative_error ((measured - λW) / λW), peak_concurrency.
-    - "runtime_by_load": one row per decile of hourly load (hours with at least one run, ranked by runs starting);
-      columns decile (1 = quietest), hours, runs_per_hour_min, runs_per_hour_max, runs, runtime_median_s,
-      runtime_p95_s.
     - "hour_of_day": one row per Sydney hour of the day (0–23) in the period; columns hour, peak_concurrency_mean
       (the mean over the period's hours at that hour of the day of their peak concurrency).
     """
@@ -306,18 +302,13 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
         stats = _timed_hours(con, f)
         if stats.empty:
             return None
-        intervals = kept_full_bas_intervals(con, f)
-        with ThreadPoolExecutor(max_workers=1) as pool:    # the deciles use the other core meanwhile
-            deciles = pool.submit(runtime_by_load_from_runs, intervals.starts_us, intervals.runtimes_s)
-            steps = steps_from_sorted(intervals, stats, _hour_spill(con, f))
-            by_load = deciles.result()
+        steps = steps_from_sorted(kept_full_bas_intervals(con, f), stats, _hour_spill(con, f))
         stats = stats[["hour_us", "runs", "runtime_sum"]]
     else:
         starts, ends, _ = _full_bas_runs(con, f)
         if starts.size == 0:
             return None
         steps = steps_by_sweep(starts, ends)
-        by_load = runtime_by_load_decile(con, f)
         stats = _hour_stats(con, f)
     first_hour, hour_peaks, hour_compute = steps.first_hour, steps.hour_peaks, steps.hour_compute_s
     n_hours, n_minutes, minute_peaks = hour_peaks.size, steps.minute_peaks.size, steps.minute_peaks
@@ -389,7 +380,7 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
         "little_max_error": float(busiest_hours["relative_error"].abs().max()) if not busiest_hours.empty else None,
     }
     return {"summary": summary, "daily": daily, "monthly": monthly, "busiest_hours": busiest_hours,
-            "runtime_by_load": by_load, "hour_of_day": hour_of_day}
+            "hour_of_day": hour_of_day}
 
 
 DECILE_COLUMNS = ["decile", "hours", "runs_per_hour_min", "runs_per_hour_max", "runs", "runtime_median_s",
@@ -419,17 +410,15 @@ def runtime_by_load_from_runs(starts_us: np.ndarray, runtimes_s: np.ndarray) -> 
     decile_of_hour = (group + 1).astype(np.int8)
     decile_of_run = (np.repeat(decile_of_hour, per_hour) if run_hour_index is None
                      else decile_of_hour[run_hour_index])
-    order = np.argsort(decile_of_run, kind="stable")
-    sorted_deciles, sorted_runtimes = decile_of_run[order], np.asarray(runtimes_s, dtype=np.float64)[order]
+    runtimes_s = np.asarray(runtimes_s, dtype=np.float64)
     rows = []
     for decile in range(1, groups + 1):
-        lo, hi = np.searchsorted(sorted_deciles, [decile, decile + 1])
         in_hours = decile_of_hour == decile
-        values = sorted_runtimes[lo:hi]
+        values = runtimes_s[decile_of_run == decile]        # np.quantile partitions: no sort of all the runs
+        low, high = np.quantile(values, [0.5, 0.95])
         rows.append({"decile": decile, "hours": int(in_hours.sum()), "runs_per_hour_min": int(per_hour[in_hours].min()),
-                     "runs_per_hour_max": int(per_hour[in_hours].max()), "runs": int(hi - lo),
-                     "runtime_median_s": float(np.quantile(values, 0.5)),
-                     "runtime_p95_s": float(np.quantile(values, 0.95))})
+                     "runs_per_hour_max": int(per_hour[in_hours].max()), "runs": int(values.size),
+                     "runtime_median_s": float(low), "runtime_p95_s": float(high)})
     return pd.DataFrame(rows, columns=DECILE_COLUMNS).astype(
         {c: "int64" for c in DECILE_COLUMNS[:5]})
 
@@ -440,8 +429,11 @@ def runtime_by_load_decile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> p
     cut into ten equal groups (deciles; fewer when there are fewer than ten such hours).
 
     Grain: one row per decile, quietest first. Columns: decile, hours, runs_per_hour_min, runs_per_hour_max, runs,
-    runtime_median_s, runtime_p95_s (over the runs starting in those hours).
+    runtime_median_s, runtime_p95_s (over the runs starting in those hours). The fast engine cuts the runs read from
+    the version's interval arrays (`runtime_by_load_from_runs`).
     """
+    if is_fast(con):
+        return runtime_by_load_from_runs(*kept_full_bas_runtimes(con, f))
     sql = f"""
         WITH r AS (SELECT date_trunc('hour', run_utc) AS hour, runtime_s FROM ({filtered_runs_sql(f)})
                    WHERE system = 'full' AND runtime_s > 0),

@@ -70,19 +70,22 @@ WINDOW_BUCKETS = WINDOW_MINUTES * 60 // BUCKET_SECONDS
 
 @per_view
 def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
-                       windows: tuple[tuple[int, int], ...] | None = None) -> pd.DataFrame:
+                       windows: tuple[tuple[int, int], ...] | None = None, distinct: bool = True) -> pd.DataFrame:
     """What each occurrence of the windows holds.
 
-    `windows` limits the answer to those (day, start_minute) windows; None means all 1,344. An occurrence covers
-    WINDOW_BUCKETS UTC half-hour buckets (its start is always on a bucket edge). On the fast engine runs and
-    compute-seconds are the view's slots summed over those buckets and distinct users and orgs come from
-    `distinct_per_window` over the kept runs (`_fast_counts`); the reference engine joins the occurrences to the
-    kept runs in one DuckDB query.
+    `windows` limits the answer to those (day, start_minute) windows; None means all 1,344. With `distinct` False
+    the users and orgs columns are left out (they need the runs themselves; the rest comes from the slots). An
+    occurrence covers WINDOW_BUCKETS UTC half-hour buckets (its start is always on a bucket edge). On the fast
+    engine runs and compute-seconds are the view's slots summed over those buckets and distinct users and orgs come
+    from `distinct_per_window` over the kept runs (`_fast_counts`); the reference engine joins the occurrences to
+    the kept runs in one DuckDB query.
     Grain: one row per occurrence. Columns: month, day, start_minute, start_utc, end_utc, runs, users (distinct),
     orgs (distinct organisations; a run whose org is not in the org table counts by its reference), compute_s (sum
     of runtime; 0 for Simple BAS, which has none).
     """
     columns = ["month", "day", "start_minute", "start_utc", "end_utc", "runs", "users", "orgs", "compute_s"]
+    if not distinct:
+        columns = [c for c in columns if c not in DISTINCT_METRICS]
     period = run_period(con, f, system)
     if period is None:
         return pd.DataFrame(columns=columns)
@@ -96,7 +99,7 @@ def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
     occ["occurrence"] = np.arange(len(occ))
     occ["first_bucket"] = occ["start_utc"].astype("int64") // 1_000_000 // BUCKET_SECONDS
     if is_fast(con):
-        counts = _fast_counts(con, f, system, occ["first_bucket"].to_numpy(dtype=np.int64))
+        counts = _fast_counts(con, f, system, occ["first_bucket"].to_numpy(dtype=np.int64), distinct)
         return occ.assign(**counts)[columns]
     width = WINDOW_BUCKETS
     sql = f"""
@@ -121,7 +124,7 @@ def occurrence_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: 
 
 
 def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
-                 first_bucket: np.ndarray) -> dict[str, np.ndarray]:
+                 first_bucket: np.ndarray, distinct: bool = True) -> dict[str, np.ndarray]:
     """runs, users, orgs and compute_s of the occurrences starting at `first_bucket` (epoch // BUCKET_SECONDS), on
     the fast engine. Runs and runtime are the view's slots summed over each occurrence's buckets; distinct users and
     orgs come from `distinct_per_window` over the kept runs' (bucket, user, org), read from `runs_derived` in its
@@ -138,6 +141,10 @@ def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
     runtime = np.zeros(n_buckets, dtype=np.float64)
     runs[slots["bucket"].to_numpy(dtype=np.int64)] = slots["runs"].to_numpy(dtype=np.int64)
     runtime[slots["bucket"].to_numpy(dtype=np.int64)] = slots["runtime_s"].to_numpy(dtype=np.float64)
+    counts = {"runs": sum(runs[start + k] for k in range(WINDOW_BUCKETS)),
+              "compute_s": sum(runtime[start + k] for k in range(WINDOW_BUCKETS))}
+    if not distinct:
+        return counts
 
     # the half hours the occurrences cover, as ranges of run_utc (the scan skips the row groups outside them)
     covered = np.zeros(n_buckets + 2, dtype=np.int8)
@@ -159,10 +166,8 @@ def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
         kept = cursor.execute(sql).fetchnumpy()
     finally:
         cursor.close()
-    return {"runs": sum(runs[start + k] for k in range(WINDOW_BUCKETS)),
-            "users": distinct_per_window(kept["bucket"], kept["user_id"], n_buckets)[start],
-            "orgs": distinct_per_window(kept["bucket"], kept["org_id"], n_buckets)[start],
-            "compute_s": sum(runtime[start + k] for k in range(WINDOW_BUCKETS))}
+    return counts | {"users": distinct_per_window(kept["bucket"], kept["user_id"], n_buckets)[start],
+                     "orgs": distinct_per_window(kept["bucket"], kept["org_id"], n_buckets)[start]}
 
 
 def distinct_per_window(buckets: np.ndarray, ids: np.ndarray, n_buckets: int) -> np.ndarray:
@@ -224,31 +229,38 @@ def _per_window(occ: pd.DataFrame, metric: str) -> pd.DataFrame:
     return agg.merge(worst.rename(columns={"month": f"{metric}_worst_month"}), on=["day", "start_minute"])
 
 
+#: The measures that count distinct people, the costly part of measuring every window.
+DISTINCT_METRICS = ("users", "orgs")
+
+
 @per_view
-def window_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str) -> pd.DataFrame:
+def window_metrics(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
+                   distinct: bool = True) -> pd.DataFrame:
     """Every candidate window's cost measured four ways: runs (outage_window_costs, the default method), distinct
-    users, distinct organisations and compute-seconds per occurrence.
+    users, distinct organisations and compute-seconds per occurrence; with `distinct` False, without the distinct
+    users and organisations (their columns are left out: counting them for every window is the costly part).
 
     Grain: one row per (day, start_minute) window, in outage_window_costs' order (cheapest in runs first).
     Columns: day, start_minute, start, end, occurrences, runs_mean, runs_max, worst_month, users_mean, users_max,
-    orgs_mean, orgs_max, compute_s_mean, compute_s_max, and rank_<metric> for each of METRICS (1 = the window that
+    orgs_mean, orgs_max, compute_s_mean, compute_s_max, and rank_<metric> for each measure (1 = the window that
     metric would recommend; ties: the earliest day, then the earliest start). The compute-seconds columns are NaN
     and their rank 0 for a system without runtimes (`available_metrics`). Empty without kept runs.
     """
+    measured = [m for m in METRICS if distinct or m not in DISTINCT_METRICS]
     costs = outage_window_costs(con, f, system)
     if costs.empty:
-        return costs.assign(**{c: pd.Series(dtype="float64") for c in
-                               ["users_mean", "users_max", "orgs_mean", "orgs_max", "compute_s_mean",
-                                "compute_s_max"] + [f"rank_{m}" for m in METRICS]})
-    occ = occurrence_metrics(con, f, system)
+        return costs.assign(**{c: pd.Series(dtype="float64") for m in measured if m != "runs"
+                               for c in (f"{m}_mean", f"{m}_max")}
+                            | {f"rank_{m}": pd.Series(dtype="float64") for m in measured})
+    occ = occurrence_metrics(con, f, system, distinct=distinct)
     out = costs
-    for metric in ("users", "orgs", "compute_s"):
+    for metric in [m for m in measured if m != "runs"]:
         out = out.merge(_per_window(occ, metric).drop(columns=f"{metric}_worst_month"), on=["day", "start_minute"],
                         how="left")
     if "compute_s" not in available_metrics(system):
         out["compute_s_mean"] = np.nan
         out["compute_s_max"] = np.nan
-    for metric in METRICS:
+    for metric in measured:
         out[f"rank_{metric}"] = 0
         if metric in available_metrics(system):
             order = out.sort_values([f"{metric}_mean", "day", "start_minute"], kind="stable").index

@@ -121,16 +121,16 @@ def draw(block: B.Block) -> None:
         case B.Details():
             if _FOLDED.get():       # Streamlit does not nest expanders: a fold inside a fold is drawn open
                 st.markdown(f"**{block.title}**")
-                chapter(block.blocks)
+                chapter(fold_blocks(block))
             else:
                 token = _FOLDED.set(True)
                 try:
-                    # drawn only while open: a closed fold costs the browser nothing (opening it reruns the page,
-                    # whose chapter comes from the cache)
+                    # drawn only while open: a closed fold costs the browser nothing, and a lazy one the server
+                    # nothing (opening it reruns the page, whose chapter comes from the cache)
                     with st.expander(block.title, icon=":material/unfold_more:", key=fold_key(block.title),
                                      on_change="rerun") as fold:
                         if fold.open:
-                            chapter(block.blocks)
+                            chapter(fold_blocks(block))
                 finally:
                     _FOLDED.reset(token)
         case B.Outline():
@@ -140,6 +140,13 @@ def draw(block: B.Block) -> None:
                              query_params=query)
         case _:
             raise TypeError(f"cannot draw {type(block).__name__}")
+
+
+def fold_blocks(block: B.Details) -> tuple[B.Block, ...]:
+    """A fold's content: its blocks, or for a lazy fold what its builder makes (cached like a chapter)."""
+    if block.source is None:
+        return block.blocks
+    return tuple(ui.compute(block.source.builder_function(), block.source.filters, *block.source.args))
 
 
 def fold_key(title: str) -> str:

@@ -222,6 +222,14 @@ def warm_up(version_id: str) -> threading.Thread:
                 chapter.module().build(connection(version_id), default, *chapter.default_choices())
             except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
                 return
+        for chapter in CHAPTERS:              # then what the chapters' folds need, once every page is ready
+            current = dataset_store().current()
+            if current is None or current.id != version_id:
+                return
+            try:
+                chapter.build_whole(connection(version_id), default, *chapter.default_choices())
+            except Exception:  # noqa: BLE001 - as above
+                return
 
     thread = threading.Thread(target=build_all, name=f"{WARM_UP_THREAD_PREFIX}{version_id}", daemon=True)
     thread.start()

@@ -293,7 +293,8 @@ def build_chapters(con: duckdb.DuckDBPyConnection, filters: StoryFilters, build:
     """Every chapter of the registry for the filters, each page-level selector at its default;
     `build(module, filters)` replaces `module.build(con, filters)` (the app passes its cached version)."""
     build = build or (lambda module, f: module.build(con, f))
-    return [(chapter, build(chapter.module(), filters)) for chapter in CHAPTERS]
+    return [(chapter, B.with_folds(build(chapter.module(), filters), lambda source: source.build(con)))
+            for chapter in CHAPTERS]
 
 
 def story_html(con: duckdb.DuckDBPyConnection, filters: StoryFilters, version, exported_at: datetime,

@@ -40,15 +40,12 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
 class FullBasIntervals:
     """A view's kept Full BAS runs with a positive runtime, in memory.
 
-    - starts_us: each run's start (epoch microseconds UTC), ascending; runtimes_s is aligned with it (as staged);
-    - live_starts_us: the starts of the intervals with a positive length (all of starts_us but the rare runtime under
-      half a microsecond), ascending;
+    - live_starts_us: the starts of the intervals with a positive length (every kept run's start but the rare
+      runtime under half a microsecond), ascending;
     - ends_us: the ends of those intervals, ascending;
     - ends_by_live_start: for each of live_starts_us, how many of ends_us are at or before it (so the concurrency
       just after that start, counting the starts at the same instant, is its position + 1 minus this).
     """
-    starts_us: np.ndarray
-    runtimes_s: np.ndarray
     live_starts_us: np.ndarray
     ends_us: np.ndarray
     ends_by_live_start: np.ndarray
@@ -65,21 +62,32 @@ def _load(folder: Path, name: str) -> np.ndarray:
 
 
 def _empty() -> FullBasIntervals:
-    return FullBasIntervals(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64),
-                            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    return FullBasIntervals(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
-def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> FullBasIntervals:
-    """The view's Full BAS intervals (see FullBasIntervals), from the version's derived arrays."""
-    folder = _folders[con]
-    starts_us, runtimes, profiles = (_load(folder, name) for name in FULL_STARTS)
+@dataclass(frozen=True)
+class _Slice:
+    """The view's part of the start order: positions lo..hi-1, and which of them the org filters keep."""
+    lo: int
+    hi: int
+    keep: np.ndarray
+    all_kept: bool
+
+    def pick(self, array: np.ndarray) -> np.ndarray:
+        """`array`'s kept values in the slice, in memory."""
+        return np.array(array[self.lo:self.hi]) if self.all_kept else array[self.lo:self.hi][self.keep]
+
+
+def _view_slice(con: duckdb.DuckDBPyConnection, f: StoryFilters, starts_us: np.ndarray,
+                profiles: np.ndarray) -> _Slice | None:
+    """Where the view's Full BAS runs lie in the start order; None when it keeps none."""
     if "full" not in f.systems or starts_us.size == 0:
-        return _empty()
+        return None
     lo = 0 if f.start is None else int(np.searchsorted(starts_us, _day_start_us(f.start), side="left"))
     hi = (starts_us.size if f.end is None
           else int(np.searchsorted(starts_us, _day_start_us(f.end + timedelta(days=1)), side="left")))
     if hi <= lo:
-        return _empty()
+        return None
     cursor = con.cursor()
     try:
         top = int(cursor.execute("SELECT max(profile_id) FROM profiles").fetchone()[0] or 0)
@@ -89,13 +97,30 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
     profile_ok[np.asarray(kept_profiles(con, f), dtype=np.int64)] = True
     keep = profile_ok[profiles[lo:hi]]
     if not keep.any():
+        return None
+    return _Slice(lo, hi, keep, bool(keep.all()))
+
+
+def kept_full_bas_runtimes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray]:
+    """The view's kept Full BAS runs with a positive runtime: their starts (epoch microseconds UTC, ascending) and
+    runtimes (seconds, aligned), from the version's derived arrays."""
+    folder = _folders[con]
+    starts_us, runtimes, profiles = (_load(folder, name) for name in FULL_STARTS)
+    view = _view_slice(con, f, starts_us, profiles)
+    if view is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return view.pick(starts_us), view.pick(runtimes)
+
+
+def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> FullBasIntervals:
+    """The view's Full BAS intervals (see FullBasIntervals), from the version's derived arrays."""
+    folder = _folders[con]
+    starts_us, _, profiles = (_load(folder, name) for name in FULL_STARTS)
+    view = _view_slice(con, f, starts_us, profiles)
+    if view is None:
         return _empty()
-    all_kept = bool(keep.all())
-
-    def pick(array: np.ndarray) -> np.ndarray:
-        return np.array(array[lo:hi]) if all_kept else array[lo:hi][keep]
-
-    starts, kept_runtimes = pick(starts_us), pick(runtimes)
+    lo, hi, keep, all_kept, pick = view.lo, view.hi, view.keep, view.all_kept, view.pick
+    starts = pick(starts_us)
     zero = _load(folder, FULL_ZERO_LENGTH)
     zero = zero[(zero >= lo) & (zero < hi)]
     zero = zero[keep[zero - lo]]
@@ -121,4 +146,4 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
     # start, so it is no view interval's: the view's ends at or before a start are the kept ones from `first` on
     kept_so_far = np.concatenate(([0], np.cumsum(in_range, dtype=np.int64)))
     ends_by_live_start = kept_so_far[np.clip(ends_before.astype(np.int64) - first, 0, last - first)]
-    return FullBasIntervals(starts, kept_runtimes, live_starts, ends, ends_by_live_start)
+    return FullBasIntervals(live_starts, ends, ends_by_live_start)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import logging
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -31,6 +33,8 @@ from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters, org_predicate, run_predicate
 
 T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
 
 #: Results kept per connection (a view's analyses take a few dozen).
 MEMO_ENTRIES = 512
@@ -81,10 +85,12 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
                 if key in memo:
                     return copy.deepcopy(memo[key])
             _computing.depth = getattr(_computing, "depth", 0) + 1
+            began = time.perf_counter()
             try:
                 result = function(con, f, *args, **kwargs)
             finally:
                 _computing.depth -= 1
+            _log.debug("%s%s computed in %.3f s", "  " * _computing.depth, name, time.perf_counter() - began)
             with _memo_lock:
                 memo[key] = result
                 while len(memo) > MEMO_ENTRIES:

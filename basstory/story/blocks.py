@@ -11,6 +11,7 @@ plain text.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -154,12 +155,62 @@ class Tabs:
 
 
 @dataclass(frozen=True)
+class FoldSource:
+    """How to build a fold's blocks later: `builder(con, filters, *args)`, the builder named by its module and
+    qualified name so that the reference pickles and caches like any other value (`builder_function` finds it)."""
+    builder: str
+    filters: Any
+    args: tuple = ()
+
+    def builder_function(self) -> Callable[..., list[Block]]:
+        module, _, name = self.builder.partition(":")
+        function = importlib.import_module(module)
+        for part in name.split("."):
+            function = getattr(function, part)
+        return function
+
+    def build(self, con: Any) -> tuple[Block, ...]:
+        return tuple(self.builder_function()(con, self.filters, *self.args))
+
+
+@dataclass(frozen=True)
 class Details:
     """Secondary content (method text, further charts, check tables) in a closed fold titled `title`: an expander
     in the app, a <details> element in the export. A chapter leads with its finding and at most three charts; the
-    rest of what a reader might want goes in a fold."""
+    rest of what a reader might want goes in a fold.
+
+    A fold whose content costs a view real work carries a `source` instead of `blocks` (`lazy_details`): the app
+    builds it only when a reader opens it, and the export and the slides build it with the chapter
+    (`with_folds`)."""
     title: str
-    blocks: tuple[Block, ...]
+    blocks: tuple[Block, ...] = ()
+    source: FoldSource | None = None
+
+    @property
+    def lazy(self) -> bool:
+        return self.source is not None
+
+
+def lazy_details(title: str, builder: Callable[..., list[Block]], filters: Any, *args: Any) -> Details:
+    """A fold built only when needed: `builder(con, filters, *args)` is a module-level function of a chapter,
+    `args` plain values (they key the app's cache)."""
+    return Details(title, source=FoldSource(f"{builder.__module__}:{builder.__qualname__}", filters, tuple(args)))
+
+
+def with_folds(blocks: Iterable[Block], build: Callable[[FoldSource], Iterable[Block]]) -> list[Block]:
+    """`blocks` with every lazy fold built by `build(source)` (for a connection: `lambda s: s.build(con)`),
+    through columns, tabs and folds."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Details):
+            content = build(block.source) if block.source is not None else block.blocks
+            block = Details(block.title, tuple(with_folds(content, build)))
+        elif isinstance(block, Columns):
+            block = replace(block, columns=tuple(tuple(with_folds(c, build)) for c in block.columns))
+        elif isinstance(block, Tabs):
+            block = replace(block, tabs=tuple((label, tuple(with_folds(c, build))) for label, c in block.tabs))
+        out.append(block)
+    return out
 
 
 @dataclass(frozen=True)

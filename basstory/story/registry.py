@@ -15,7 +15,7 @@ from types import ModuleType
 from basstory.analyses import comparison as comparison_analyses
 from basstory.analyses import outage_impact
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.story.blocks import Choice
+from basstory.story.blocks import Choice, with_folds
 
 # --- Page-level choices (segmented controls bound to the URL under `key`) -------------------------------------------
 
@@ -45,6 +45,11 @@ class Chapter:
     def default_choices(self) -> list[str]:
         """Each choice at its default: what the export and the warm-up build."""
         return [choice.parse(None) for choice in self.choices]
+
+    def build_whole(self, con, filters, *choices: str) -> list:
+        """The chapter with every fold built (what the export, the slides and the checks read); the page itself
+        builds a lazy fold only when a reader opens it (story.blocks.lazy_details)."""
+        return with_folds(self.module().build(con, filters, *choices), lambda source: source.build(con))
 
 
 def _builder(name: str) -> str:

@@ -119,7 +119,8 @@ def build_views(con: duckdb.DuckDBPyConnection, filters: StoryFilters, build: Bu
     """Every chapter the plan needs, built for the filters. `build(chapter, choices)` replaces
     `chapter.module().build(con, filters, *choices)` (the app passes its cached builds)."""
     build = build or (lambda chapter, choices: chapter.module().build(con, filters, *choices))
-    return {view: build(chapter_by_path(view[0]), view[1]) for view in views(plan)}
+    return {view: B.with_folds(build(chapter_by_path(view[0]), view[1]), lambda source: source.build(con))
+            for view in views(plan)}
 
 
 def slides(con: duckdb.DuckDBPyConnection, filters: StoryFilters, build: BuildView | None = None,

@@ -11,7 +11,7 @@ from basstory.analyses import like_for_like
 from basstory.analyses.claims import story_claims
 from basstory.analyses.dataset import extract_spans
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Columns, Details, Heading, Tabs, Text, chart_or_note
+from basstory.story.blocks import Block, Columns, Heading, Tabs, Text, chart_or_note, lazy_details
 from basstory.story.chapters.common import opening
 from basstory.story.charts import comparison as charts
 from basstory.story.charts.interaction import org_split_chart
@@ -53,36 +53,44 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, metric: str = M
     plans_title = narrative.plans_title(analyses.plan_summary(con, filters))
     blocks += [Heading("The most popular plans"),
                chart_or_note("cmp_plans", plans, lambda: charts.plans_chart(plans, *plans_title))]
-    return blocks + _details_blocks(con, filters)
+    # what supports the comparison without carrying it, one fold each, built when opened
+    return blocks + [
+        lazy_details("Details: both reports quarter by quarter, and switching between them", quarters_fold, filters),
+        lazy_details("Details: how much each user and org runs", intensity_fold, filters),
+        lazy_details("Details: which organisations use each report (plan family, tax period, channel)",
+                     org_splits_fold, filters)]
 
 
-def _details_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
-    """What supports the comparison without carrying it, one fold each: both reports quarter by quarter and who
-    switched, how much each user and org runs, and which organisations use each report."""
+def quarters_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """Both reports quarter by quarter, and who switched from one to the other."""
     by_quarter = analyses.usage_by_quarter(con, filters)
     take_up = analyses.system_take_up(con, filters)
     quarters = analyses.quarter_summary(by_quarter, take_up)
     quarter_title = narrative.quarter_usage_title(quarters)
     switches = like_for_like.observed_switches(con, filters)
     take_up_title = switches_title(switches)
-    quarterly = Details("Details: both reports quarter by quarter, and switching between them", (
-        chart_or_note("cmp_quarters", by_quarter, lambda: charts.quarter_usage_chart(by_quarter, *quarter_title)),
-        chart_or_note("cmp_take_up", take_up, lambda: charts.take_up_chart(take_up, *take_up_title),
-                      take_up_title.text + "."),
-        Text(switches_sentence(switches, analyses.SWITCH_MARGIN_DAYS))))
+    return [chart_or_note("cmp_quarters", by_quarter, lambda: charts.quarter_usage_chart(by_quarter, *quarter_title)),
+            chart_or_note("cmp_take_up", take_up, lambda: charts.take_up_chart(take_up, *take_up_title),
+                          take_up_title.text + "."),
+            Text(switches_sentence(switches, analyses.SWITCH_MARGIN_DAYS))]
 
+
+def intensity_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """How much each user and org runs, and how often runs repeat."""
     per_entity = analyses.runs_per_entity(con, filters)
     per_entity_summary = analyses.runs_per_entity_summary(con, filters)
     per_entity_title = narrative.runs_per_entity_title(per_entity_summary)
     repeats = interaction_analyses.repeat_runs(con, filters)
     repeat_rates = interaction_analyses.repeat_runs_frame(repeats)
     repeat_title = narrative.repeat_rate_title(repeats)
-    intensity = Details("Details: how much each user and org runs", (
-        chart_or_note("cmp_per_entity", per_entity,
-                      lambda: charts.runs_per_entity_chart(per_entity, *per_entity_title)),
-        Text(narrative.runs_per_entity_sentence(per_entity_summary)),
-        chart_or_note("cmp_repeats", repeat_rates, lambda: charts.repeat_rate_chart(repeat_rates, *repeat_title))))
+    return [chart_or_note("cmp_per_entity", per_entity,
+                          lambda: charts.runs_per_entity_chart(per_entity, *per_entity_title)),
+            Text(narrative.runs_per_entity_sentence(per_entity_summary)),
+            chart_or_note("cmp_repeats", repeat_rates, lambda: charts.repeat_rate_chart(repeat_rates, *repeat_title))]
 
+
+def org_splits_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """Which organisations use each report, by plan family, tax period and channel type (one tab each)."""
     tabs = []
     for attribute, what in ORG_SPLITS:
         split = plain_values(interaction_analyses.split_by_org_attribute(con, filters, attribute))
@@ -90,6 +98,4 @@ def _details_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> li
         chart = chart_or_note(f"cmp_{attribute}", split,
                               lambda split=split, title=title, what=what: org_split_chart(split, *title, what))
         tabs.append((what, (chart,)))
-    orgs = Details("Details: which organisations use each report (plan family, tax period, channel)",
-                   (Tabs(tuple(tabs)),))
-    return [quarterly, intensity, orgs]
+    return [Tabs(tuple(tabs))]

@@ -7,7 +7,7 @@ import duckdb
 from basstory.analyses import interaction as analyses
 from basstory.analyses.claims import story_claims
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Details, Heading, Text, chart_or_note
+from basstory.story.blocks import Block, Details, Heading, Text, chart_or_note, lazy_details
 from basstory.story.chapters.common import opening
 from basstory.story.charts import interaction as charts
 from basstory.story.narrative import interaction as narrative
@@ -47,25 +47,31 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                chart_or_note("int_due", before, lambda: charts.weeks_before_due_chart(before, *title),
                              "No runs of monthly or quarterly lodgers in this view."),
                Details("Details: which due date a run counts against", (Text(DUE_DATES_NOTE),))]
-    return blocks + _details_blocks(con, filters)
+    # what supports the finding without carrying it, one fold each, built when opened
+    return blocks + [lazy_details("Details: re-runs", reruns_fold, filters),
+                     lazy_details("Details: Simple BAS, which period a run is for", statement_lag_fold, filters),
+                     lazy_details("Details: who runs the reports", who_fold, filters)]
 
 
-def _details_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
-    """What supports the finding without carrying it, one fold each: re-runs, the Simple BAS statement period, and
-    who runs the reports (roles, channel type, practice management)."""
+def reruns_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """Re-runs: the sizes of sessions of runs, and how often a run repeats one just before."""
     repeats = analyses.repeat_runs(con, filters)
     sessions = analyses.session_sizes(con, filters)
     title = narrative.repeat_title(repeats)
-    reruns = Details("Details: re-runs", (
-        chart_or_note("int_sessions", sessions, lambda: charts.session_sizes_chart(sessions, *title)),
-        Text(narrative.repeat_sentence(repeats))))
+    return [chart_or_note("int_sessions", sessions, lambda: charts.session_sizes_chart(sessions, *title)),
+            Text(narrative.repeat_sentence(repeats))]
 
+
+def statement_lag_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """Simple BAS: which statement period a run is for."""
     lags = analyses.statement_lag(con, filters)
     title = narrative.statement_lag_title(analyses.statement_lag_summary(lags))
-    lag = Details("Details: Simple BAS, which period a run is for", (
-        chart_or_note("int_lag", lags, lambda: charts.statement_lag_chart(lags, *title),
-                      "No Simple BAS runs with a statement period in this view."),))
+    return [chart_or_note("int_lag", lags, lambda: charts.statement_lag_chart(lags, *title),
+                          "No Simple BAS runs with a statement period in this view.")]
 
+
+def who_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """Who runs the reports: orgs per user and the roles, channel type and practice management."""
     roles = analyses.user_roles(con, filters)
     per_user = analyses.orgs_per_user(con, filters)
     title = narrative.who_runs_title(roles)
@@ -73,11 +79,9 @@ def _details_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> li
     channel_title = narrative.split_title(analyses.split_summary(channels), "channel type")
     managed = analyses.split_by_org_attribute(con, filters, "managed_by_practice")
     managed_title = narrative.managed_title(analyses.split_summary(managed))
-    who = Details("Details: who runs the reports", (
-        chart_or_note("int_users", per_user, lambda: charts.orgs_per_user_chart(per_user, *title)),
-        Text(narrative.who_runs_sentence(roles)),
-        chart_or_note("int_channel_type", channels,
-                      lambda: charts.org_split_chart(channels, *channel_title, "Channel type")),
-        chart_or_note("int_managed", managed,
-                      lambda: charts.org_split_chart(managed, *managed_title, "Practice management"))))
-    return [reruns, lag, who]
+    return [chart_or_note("int_users", per_user, lambda: charts.orgs_per_user_chart(per_user, *title)),
+            Text(narrative.who_runs_sentence(roles)),
+            chart_or_note("int_channel_type", channels,
+                          lambda: charts.org_split_chart(channels, *channel_title, "Channel type")),
+            chart_or_note("int_managed", managed,
+                          lambda: charts.org_split_chart(managed, *managed_title, "Practice management"))]

@@ -8,7 +8,7 @@ from basstory.analyses import like_for_like, outage_impact
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Caption, Chart, Columns, Details, Heading, Note, Table, Text
+from basstory.story.blocks import Block, Caption, Chart, Columns, Details, Heading, Note, Table, Text, lazy_details
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
 from basstory.story.narrative import outage as narrative
@@ -39,7 +39,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | N
         metric = "runs"
     if system not in filters.systems:
         return [*blocks, Note(f"{SYSTEM_LABELS[system]} is not selected in the sidebar.")]
-    metrics = outage_impact.window_metrics(con, filters, system)
+    metrics = outage_impact.window_metrics(con, filters, system, distinct=metric in outage_impact.DISTINCT_METRICS)
     if metrics.empty:
         return [*blocks, Note(f"No whole two-hour window of {SYSTEM_LABELS[system]} fits in this period: widen the "
                               f"dates.")]
@@ -47,7 +47,6 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | N
     heatmap = charts.window_heatmap_chart(metrics, system, metric, outage_impact.METRICS[metric],
                                           *narrative.heatmap_title(system, metrics, metric, costliest))
     top = best[system]
-    choices = outage_impact.choice_by_metric(metrics)
     return [
         *blocks,
         Chart("out_heatmap", heatmap, metrics),
@@ -55,7 +54,13 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str | N
         Text(narrative.best_windows_sentence(top)),
         Table("out_best", narrative.best_windows_display(top, filters.tz)),
         Caption(narrative.times_note(filters.tz)),
-        Details("Details: does measuring by users, organisations or compute-seconds change the choice?",
-                (Text(narrative.metric_choice_sentence(choices)),
-                 Table("out_choice", narrative.metric_choice_display(choices)))),
+        lazy_details("Details: does measuring by users, organisations or compute-seconds change the choice?",
+                     metric_choice_fold, filters, system),
     ]
+
+
+def metric_choice_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters, system: str) -> list[Block]:
+    """The window each measure would recommend for `system`, and whether it is the default method's."""
+    choices = outage_impact.choice_by_metric(outage_impact.window_metrics(con, filters, system))
+    return [Text(narrative.metric_choice_sentence(choices)),
+            Table("out_choice", narrative.metric_choice_display(choices))]

@@ -23,6 +23,7 @@ from basstory.story.blocks import (
     Table,
     Text,
     chart_or_note,
+    lazy_details,
 )
 from basstory.story.chapters.common import opening
 from basstory.story.charts import seasonality as charts
@@ -68,7 +69,6 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [Heading("The quarterly cycle"),
                chart_or_note("sea_cycle", cycle, lambda: charts.quarterly_cycle_chart(cycle, *title), title.text + ".")]
 
-    due = seasonality.due_dates_in_view(con, filters)
     blocks.append(Heading("Full BAS capacity"))
     if load is None:
         blocks.append(Note(NO_LOAD_NOTE))
@@ -82,11 +82,10 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                                                                *narrative.forecast_title(plan), spans), forecast),
                    Note(narrative.capacity_statement(plan), tone="success", icon=":material/dns:")]
     blocks += _capacity_rule_blocks(con, filters, load)
-    blocks.append(Details("Details: trend, week, month and quarter", tuple(_decomposition_blocks(
-        con, filters, claims, due, spans))))
+    blocks.append(lazy_details("Details: trend, week, month and quarter", decomposition_fold, filters))
     if load is not None:
-        blocks.append(Details("Details: Full BAS load, concurrency and the Little's law check",
-                              tuple(_load_blocks(load, due, claims["load"], spans))))
+        blocks.append(lazy_details("Details: Full BAS load, concurrency and the Little's law check", load_fold,
+                                   filters))
     if plan is not None:
         blocks.append(Details("Details: how the forecast is made", (Text(narrative.forecast_method(plan)),)))
     return blocks
@@ -108,9 +107,11 @@ def _capacity_rule_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters,
                                   collapsed="Capacity by day of the month, month of the quarter and hour of the day")]
 
 
-def _decomposition_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters, claims: dict,
-                          due: pd.DataFrame, spans: dict) -> list[Block]:
+def decomposition_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     """The method, each system's daily series with its trend, and the weekly, quarterly and monthly cycles."""
+    claims = story_claims(con, filters)
+    due = seasonality.due_dates_in_view(con, filters)
+    spans = extract_spans(con, filters)
     parts = seasonality.daily_decomposition(con, filters)
     daily = parts["daily"]
     blocks: list[Block] = [Text(narrative.decomposition_method())]
@@ -137,8 +138,14 @@ def _decomposition_blocks(con: duckdb.DuckDBPyConnection, filters: StoryFilters,
     ]
 
 
-def _load_blocks(load: dict, due: pd.DataFrame, said: dict, spans: dict) -> list[Block]:
+def load_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     """The load cards, their sentences, the daily load and concurrency charts, Little's law and runtime by load."""
+    load = capacity.full_bas_load(con, filters)
+    if load is None:
+        return [Note(NO_LOAD_NOTE)]
+    due = seasonality.due_dates_in_view(con, filters)
+    said = story_claims(con, filters)["load"]
+    spans = extract_spans(con, filters)
     s = load["summary"]
     ratio = s["peak_to_median_hour"]
     cards = Metrics((
@@ -154,7 +161,7 @@ def _load_blocks(load: dict, due: pd.DataFrame, said: dict, spans: dict) -> list
                "by compute-seconds",
                help="Compute-seconds in the busiest hour over those in the median hour of the period."),
     ))
-    deciles = load["runtime_by_load"]
+    deciles = capacity.runtime_by_load_decile(con, filters)
     return [
         cards,
         Bullets(tuple(narrative.load_sentences(s, said))),
