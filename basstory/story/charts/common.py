@@ -67,9 +67,10 @@ def grouped_share_bars(data: pd.DataFrame, x: str, order: list[str], x_title: st
 def due_date_rules(days: pd.DataFrame, x_field: str, label_field: str = "label") -> alt.LayerChart:
     """Dashed vertical rules with labels marking BAS due dates on an x axis (`x_field` in `days`)."""
     base = alt.Chart(days)
-    rules = base.mark_rule(color=ACCENT_COLOR, strokeDash=[4, 3]).encode(x=x_field, tooltip=[label_field])
+    rules = base.mark_rule(color=ACCENT_COLOR, strokeDash=[4, 3]).encode(x=alt.X(x_field),
+                                                                         tooltip=[alt.Tooltip(label_field)])
     labels = base.mark_text(color=ACCENT_COLOR, align="left", dx=3, dy=-4, baseline="bottom", fontSize=11).encode(
-        x=x_field, y=alt.value(0), text=f"{label_field}:N")
+        x=alt.X(x_field), y=alt.YValue(0), text=alt.Text(f"{label_field}:N"))
     return rules + labels
 
 
@@ -106,10 +107,11 @@ def extract_edge_rules(spans: dict | None, periods: pd.Series) -> list[alt.Layer
         return []
     base = alt.Chart(edges)
     rules = base.mark_rule(strokeDash=[2, 2], strokeWidth=1.5).encode(
-        x="edge_date:T", color=system_color(legend=False),
+        x=alt.X("edge_date:T"), color=system_color(legend=False),
         tooltip=[alt.Tooltip("label:N", title="Extract")])
     labels = [base.transform_filter(alt.datum.line == line).mark_text(
         align="left", dx=3, baseline="top", fontSize=10, fontStyle="italic").encode(
-        x="edge_date:T", y=alt.value(28 + 12 * line), text="label:N", color=system_color(legend=False))
+        x=alt.X("edge_date:T"), y=alt.YValue(28 + 12 * line), text=alt.Text("label:N"),
+        color=system_color(legend=False))
         for line in (0, 1)]
     return [alt.layer(rules, *labels)]

@@ -51,10 +51,10 @@ def _due_day_rules(marks: pd.DataFrame) -> alt.LayerChart:
     data = marks.assign(line=[i % 2 for i in range(len(marks))])
     base = alt.Chart(data)
     rules = base.mark_rule(color=ACCENT_COLOR, strokeDash=[4, 3]).encode(
-        x="day:Q", tooltip=[alt.Tooltip("label:N", title="BAS due")])
+        x=alt.X("day:Q"), tooltip=[alt.Tooltip("label:N", title="BAS due")])
     labels = [base.transform_filter(alt.datum.line == line).mark_text(
         color=ACCENT_COLOR, align="left", dx=3, baseline="top", fontSize=11).encode(
-        x="day:Q", y=alt.value(4 + 14 * line), text="label:N") for line in (0, 1)]
+        x=alt.X("day:Q"), y=alt.YValue(4 + 14 * line), text=alt.Text("label:N")) for line in (0, 1)]
     return alt.layer(rules, *labels)
 
 

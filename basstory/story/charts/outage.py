@@ -46,9 +46,9 @@ def window_heatmap_chart(metrics: pd.DataFrame, system: str, metric: str, metric
     )
     best = data[data[f"rank_{metric}"].between(1, top)].assign(rank_label=lambda d: d[f"rank_{metric}"].astype(str))
     outline = alt.Chart(best).mark_rect(fill="white", stroke=ACCENT_COLOR, strokeWidth=2).encode(
-        x="start:O", y="day:O", tooltip=tooltip)
+        x=alt.X("start:O"), y=alt.Y("day:O"), tooltip=tooltip)
     numbers = alt.Chart(best).mark_text(color=ACCENT_COLOR, fontWeight="bold", fontSize=13).encode(
-        x="start:O", y="day:O", text="rank_label:N")
+        x=alt.X("start:O"), y=alt.Y("day:O"), text=alt.Text("rank_label:N"))
     return alt.layer(cells, outline, numbers).properties(title=title_params(title, subtitle), width=860, height=600)
 
 

@@ -28,11 +28,11 @@ def due_rules(due: pd.DataFrame, field: str = "due_date") -> alt.LayerChart:
                       line=[i % 2 for i in range(len(due))])
     base = alt.Chart(data)
     rules = base.mark_rule(color=ACCENT_COLOR, strokeDash=[4, 3], opacity=0.7).encode(
-        x=f"{field}:T", tooltip=[alt.Tooltip("label:N", title="BAS due"),
+        x=alt.X(f"{field}:T"), tooltip=[alt.Tooltip("label:N", title="BAS due"),
                                  alt.Tooltip(f"{field}:T", title="Due date", format="%-d %b %Y")])
     labels = [base.transform_filter(alt.datum.line == line).mark_text(
         color=ACCENT_COLOR, align="left", dx=3, baseline="top", fontSize=10).encode(
-        x=f"{field}:T", y=alt.value(2 + 12 * line), text="short:N") for line in (0, 1)]
+        x=alt.X(f"{field}:T"), y=alt.YValue(2 + 12 * line), text=alt.Text("short:N")) for line in (0, 1)]
     return alt.layer(rules, *labels)
 
 
@@ -53,9 +53,9 @@ def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str, spans: d
     busiest = data[data["busiest"]].drop_duplicates("month")
     busiest = busiest.assign(note=[f"Busiest: {t:,} runs" for t in busiest["month_total"]])
     outline = alt.Chart(busiest).mark_bar(fill=None, stroke=ACCENT_COLOR, strokeWidth=2.5).encode(
-        x="yearmonth(month_start):T", y="month_total:Q")
+        x=alt.X("yearmonth(month_start):T"), y=alt.Y("month_total:Q"))
     note = alt.Chart(busiest).mark_text(color=ACCENT_COLOR, dy=-8, fontWeight="bold", fontSize=12).encode(
-        x="yearmonth(month_start):T", y="month_total:Q", text="note:N")
+        x=alt.X("yearmonth(month_start):T"), y=alt.Y("month_total:Q"), text=alt.Text("note:N"))
     edges = extract_edge_rules(spans, data["month_start"])
     return alt.layer(bars, outline, note, *edges).properties(title=title_params(title, subtitle), height=320)
 
@@ -77,9 +77,9 @@ def quarterly_cycle_chart(cycle: pd.DataFrame, title: str, subtitle: str) -> alt
     )
     zero = pd.DataFrame({"offset_days": [0], "label": ["Due date"]})
     rule = alt.Chart(zero).mark_rule(color=ACCENT_COLOR, strokeDash=[4, 3]).encode(
-        x="offset_days:Q", tooltip=[alt.Tooltip("label:N", title="Marks")])
+        x=alt.X("offset_days:Q"), tooltip=[alt.Tooltip("label:N", title="Marks")])
     text = alt.Chart(zero).mark_text(color=ACCENT_COLOR, align="left", dx=3, baseline="top", fontSize=11).encode(
-        x="offset_days:Q", y=alt.value(2), text="label:N")
+        x=alt.X("offset_days:Q"), y=alt.YValue(2), text=alt.Text("label:N"))
     return alt.layer(lines, rule, text).properties(title=title_params(title, subtitle), height=300)
 
 
@@ -97,7 +97,7 @@ def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtit
                  alt.Tooltip("trend:Q", title="28-day trend (runs per day)", format=",.1f")],
     )
     runs = base.mark_line(strokeWidth=1, opacity=0.45).encode(y=alt.Y("runs:Q", title="Report runs per day"))
-    trend = base.mark_line(strokeWidth=3).encode(y="trend:Q")
+    trend = base.mark_line(strokeWidth=3).encode(y=alt.Y("trend:Q"))
     due = in_range(due, data["day"])
     layers = [runs, trend] + ([due_rules(due)] if not due.empty else [])
     layers += extract_edge_rules(_own(spans, data), data["day"])
@@ -114,7 +114,7 @@ def _factor_bars(data: pd.DataFrame, x: alt.X, title: str, subtitle: str, toolti
                  alt.Tooltip("factor:Q", title="× typical", format=".2f")],
     )
     one = alt.Chart(pd.DataFrame({"factor": [1.0]})).mark_rule(color=MUTED_COLOR, strokeDash=[2, 2]).encode(
-        y="factor:Q")
+        y=alt.Y("factor:Q"))
     return alt.layer(bars, one).properties(title=title_params(title, subtitle), height=260)
 
 
@@ -235,20 +235,21 @@ def forecast_chart(history: pd.DataFrame, forecasts: pd.DataFrame, provision: in
                  alt.Tooltip("runs:Q", title="Runs", format=",")],
     )
     bars = alt.Chart(fc).mark_errorbar(ticks=True, thickness=2).encode(
-        x="month_start:T", y=alt.Y("lower:Q", title="Runs at once (monthly peak)"),
-        y2="upper:Q", color=system_color(legend=False))
+        x=alt.X("month_start:T"), y=alt.Y("lower:Q", title="Runs at once (monthly peak)"),
+        y2=alt.Y2("upper:Q"), color=system_color(legend=False))
     tooltip = [alt.Tooltip("month_start:T", title="Forecast month", format="%B %Y"),
                alt.Tooltip("peak_concurrency_forecast:Q", title="Forecast peak", format=".1f"),
                alt.Tooltip("lower:Q", title="Interval from", format=".1f"),
                alt.Tooltip("upper:Q", title="Interval to", format=".1f"),
                alt.Tooltip("runs_forecast:Q", title="Runs forecast", format=",.0f")]
     points = alt.Chart(fc).mark_point(filled=False, size=90, strokeWidth=2).encode(
-        x="month_start:T", y="peak_concurrency_forecast:Q", color=system_color(legend=False), tooltip=tooltip)
+        x=alt.X("month_start:T"), y=alt.Y("peak_concurrency_forecast:Q"), color=system_color(legend=False),
+        tooltip=tooltip)
     level = pd.DataFrame({"provision": [provision], "label": [f"Provision: {provision} at once"]})
     rule = alt.Chart(level).mark_rule(color=ACCENT_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(
-        y="provision:Q", tooltip=[alt.Tooltip("label:N", title="Capacity")])
+        y=alt.Y("provision:Q"), tooltip=[alt.Tooltip("label:N", title="Capacity")])
     text = alt.Chart(level).mark_text(color=ACCENT_COLOR, align="left", baseline="bottom", dy=-3, x=4,
-                                      fontWeight="bold").encode(y="provision:Q", text="label:N")
+                                      fontWeight="bold").encode(y=alt.Y("provision:Q"), text=alt.Text("label:N"))
     edges = extract_edge_rules(_own(spans, hist), hist["month_start"])
     return alt.layer(line, bars, points, rule, text, *edges).properties(title=title_params(title, subtitle),
                                                                        height=320)
