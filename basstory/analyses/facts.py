@@ -14,7 +14,7 @@ from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters, exclusion_reason, org_predicate
 from basstory.query.queries import filtered_runs_sql, frame, scalar
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, user_orgs_sql
+from basstory.query.view import per_view, prefetch, user_orgs_sql
 
 
 def orgs_in_scope(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
@@ -121,6 +121,7 @@ def key_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> 
 
 @per_view
 def _key_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    prefetch(con, f, orgs_both, outage_windows)       # the two costliest, beside the rest
     runs = runs_by_system(con, f)
     return {
         "orgs_in_scope": orgs_in_scope(con, f),

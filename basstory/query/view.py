@@ -15,6 +15,7 @@ outage costs, the key facts, the run period) compute it once per view.
 """
 from __future__ import annotations
 
+import atexit
 import copy
 import functools
 import hashlib
@@ -99,6 +100,36 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
         return copy.deepcopy(result)
 
     return wrapper
+
+
+def prefetch(con: duckdb.DuckDBPyConnection, f: StoryFilters, *calls: Callable | tuple) -> None:
+    """Start the view's `per_view` analyses `calls` (each a function, or a tuple of a function and its further
+    arguments) in background threads and return at once: a page that needs several independent analyses gets them
+    computed side by side (DuckDB's scans and numpy's sweeps leave a core idle now and then), and asking for one later
+    waits for its thread instead of computing it again. A failure is left for the asker to meet."""
+    prefix = threading.current_thread().name.split("/")[0]     # background work stays background work
+    for call in calls:
+        function, *args = call if isinstance(call, tuple) else (call,)
+
+        def run(function=function, args=args) -> None:
+            try:
+                function(con, f, *args)
+            except Exception:  # noqa: BLE001 - the caller computes it again and sees the error
+                _log.debug("prefetch of %s failed", function.__qualname__, exc_info=True)
+
+        thread = threading.Thread(target=run, name=f"{prefix}/prefetch", daemon=True)
+        _prefetching.add(thread)
+        thread.start()
+
+
+#: Prefetches under way: the interpreter waits for them at exit (a thread killed inside DuckDB leaks its objects).
+_prefetching: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_prefetches() -> None:
+    for thread in list(_prefetching):
+        thread.join(timeout=30)
 
 
 # --- The cubes as the view sees them --------------------------------------------------------------------------------

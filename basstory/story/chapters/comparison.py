@@ -11,6 +11,7 @@ from basstory.analyses import like_for_like
 from basstory.analyses.claims import story_claims
 from basstory.analyses.dataset import extract_spans
 from basstory.query.filters import StoryFilters
+from basstory.query.view import prefetch
 from basstory.story.blocks import Block, Columns, Heading, Tabs, Text, chart_or_note, lazy_details
 from basstory.story.chapters.common import opening
 from basstory.story.charts import comparison as charts
@@ -30,6 +31,8 @@ ORG_SPLITS = (("plan_family", "Plan family"), ("tax_period", "Sales tax period")
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, metric: str = METRIC.default,
           grain: str = GRAIN.default) -> list[Block]:
+    prefetch(con, filters, (analyses.activity_over_time, grain), analyses.system_usage_split,
+             analyses.plan_popularity)
     totals = analyses.activity_totals(con, filters)
     usage_split = analyses.system_usage_split(con, filters)
     usage = analyses.usage_summary(usage_split)

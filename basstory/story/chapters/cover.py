@@ -8,7 +8,10 @@ from basstory.analyses import interaction
 from basstory.analyses.claims import story_claims
 from basstory.analyses.dataset import coverage
 from basstory.analyses.facts import key_facts
+from basstory.analyses.like_for_like import common_months
+from basstory.analyses.seasonality import seasonality_summary
 from basstory.query.filters import StoryFilters
+from basstory.query.view import prefetch
 from basstory.story.blocks import Block, Bullets, ChapterLink, Details, Heading, Metric, Metrics, Outline, Text
 from basstory.story.chapters.common import opening
 from basstory.story.narrative import cover_finding, cover_metrics, coverage_sentence
@@ -25,6 +28,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     """Headline, scope, the five tiles, the executive summary, coverage, the outline and the glossary. Every number
     is a claim (analyses.claims) or a key fact the chapters state too; nothing here is measured anew but the
     due-date summary the first chapter uses (memoised per view), and no claim that needs the Full BAS load sweep."""
+    prefetch(con, filters, seasonality_summary, common_months, coverage)     # the claims' and coverage's sources
     facts = key_facts(con, filters)
     claims = story_claims(con, filters)
     blocks, runs = opening(con, filters, TITLE, cover_finding(facts, claims["share"]))

@@ -8,6 +8,7 @@ from basstory.analyses import capacity, facts, interaction, like_for_like, recom
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
+from basstory.query.view import prefetch
 from basstory.story.blocks import Block, Bullets, Chart, Columns, Heading, Metric, Metrics, Note, Text
 from basstory.story.chapters.common import opening
 from basstory.story.charts import outage as charts
@@ -21,6 +22,7 @@ WINDOW_HELP = ("Sydney wall-clock time; the window that would have interrupted t
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    prefetch(con, filters, capacity.capacity_outlook, facts.key_facts, recommendation.data_caveats)
     recs = recommendation.recommendations(con, filters)
     blocks, runs = opening(con, filters, TITLE, narrative.recommendation_finding(recs))
     if runs is None:

@@ -10,6 +10,7 @@ from basstory.analyses.claims import story_claims
 from basstory.analyses.dataset import extract_spans
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
+from basstory.query.view import prefetch
 from basstory.story.blocks import (
     Block,
     Bullets,
@@ -50,6 +51,7 @@ BUSIEST_HOURS_COLUMNS = {
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     """The finding, runs per month, the quarterly cycle and the capacity forecast; the decomposition, the load
     measures and the methods in Details folds."""
+    prefetch(con, filters, capacity.capacity_outlook)     # the load sweep, beside the runs per day
     summary = seasonality.seasonality_summary(con, filters)
     outlook = capacity.capacity_outlook(con, filters)
     load, plan = outlook["load"], outlook["plan"]
