@@ -65,6 +65,17 @@ def test_window_metrics_agree_with_the_default_method(con):
         assert sorted(metrics[f"rank_{metric}"]) == list(range(1, len(metrics) + 1))
 
 
+def test_window_metrics_without_distinct_counts_leave_out_only_users_and_orgs(con):
+    """Measured by runs or compute-seconds, the windows need no distinct counts: the same frame without them."""
+    whole = window_metrics(con, StoryFilters(), "full")
+    cheap = window_metrics(con, StoryFilters(), "full", distinct=False)
+    dropped = [c for c in whole.columns if c.startswith(("users_", "orgs_", "rank_users", "rank_orgs"))]
+    assert dropped and not set(dropped) & set(cheap.columns)
+    assert cheap.equals(whole.drop(columns=dropped))
+    row = cheap.set_index(["day", "start_minute"]).loc[WINDOW]
+    assert row[["runs_mean", "compute_s_mean", "compute_s_max"]].tolist() == [2, 32.5, 60]
+
+
 def test_simple_bas_has_no_compute_seconds(tmp_path):
     runs = [run("simple", "u1", "A", local="2017-02-01 00:00"), run("simple", "u1", "A", local="2017-03-31 23:00")]
     metrics = window_metrics(staged_connection(tmp_path, runs, ORGS), StoryFilters(), "simple")

@@ -21,7 +21,9 @@ from basstory.story.blocks import (
     Text,
     chart_or_note,
     charts,
+    lazy_details,
     walk,
+    with_folds,
 )
 
 FRAME = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
@@ -37,6 +39,25 @@ def test_walk_goes_through_columns_and_tabs_in_reading_order():
     assert [type(b).__name__ for b in walk(content)] == ["Heading", "Columns", "Chart", "Text", "Chart", "Tabs",
                                                          "Chart", "Note", "Chart"]
     assert [c.key for c in charts(content)] == ["left", "right", "tab1", "last"]
+
+
+def fold_content(con, filters, label):
+    """A fold builder for the lazy-fold tests: what it was given, in blocks."""
+    return [Text(f"{label} for {filters} on {con}"), a_chart(label)]
+
+
+def test_a_lazy_fold_holds_only_a_reference_until_it_is_built():
+    fold = lazy_details("More", fold_content, "the filters", "extra")
+    assert fold.lazy and fold.blocks == () and charts([fold]) == []
+    assert pickle.loads(pickle.dumps(fold)) == fold                 # a reference pickles (the app's cache)
+    assert fold.source.builder.endswith("test_blocks:fold_content") and fold.source.builder_function() is fold_content
+    content = [Heading("A"), Columns(((fold,), (Text("t"),))), Tabs((("one", (fold,)),))]
+    built = with_folds(content, lambda source: source.build("con"))
+    assert [c.key for c in charts(built)] == ["extra", "extra"]
+    inner = next(b for b in walk(built) if isinstance(b, Details))
+    assert not inner.lazy and inner.title == "More"
+    assert inner.blocks[0] == Text("extra for the filters on con")
+    assert with_folds([Text("plain")], lambda source: pytest.fail("no fold to build")) == [Text("plain")]
 
 
 def test_walk_goes_into_a_details_fold():

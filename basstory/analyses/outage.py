@@ -11,6 +11,8 @@ takes the first (daylight-time) instance. A window always lasts 120 real minutes
 """
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -39,9 +41,14 @@ def window_occurrences(first_utc: pd.Timestamp, last_utc: pd.Timestamp, tz: str 
     """Concrete instances of every candidate window that lie wholly inside [first_utc, last_utc].
 
     Grain: one row per (month, day, start_minute). Columns: month (str 'YYYY-MM' of the local start), day,
-    start_minute, start_utc, end_utc (naive UTC timestamps).
+    start_minute, start_utc, end_utc (naive UTC timestamps). The caller gets its own copy of a grid made once per
+    period (a page asks for the same period's grid for each system and measure).
     """
-    first_utc, last_utc = pd.Timestamp(first_utc), pd.Timestamp(last_utc)
+    return _occurrence_grid(pd.Timestamp(first_utc), pd.Timestamp(last_utc), tz).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _occurrence_grid(first_utc: pd.Timestamp, last_utc: pd.Timestamp, tz: str) -> pd.DataFrame:
     first_local = first_utc.tz_localize("UTC").tz_convert(tz).tz_localize(None)
     last_local = last_utc.tz_localize("UTC").tz_convert(tz).tz_localize(None)
     months = pd.period_range(first_local.to_period("M"), last_local.to_period("M"), freq="M")

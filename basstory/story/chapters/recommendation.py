@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from basstory.analyses import capacity, facts, interaction, like_for_like, recommendation
+from basstory.analyses import capacity, facts, interaction, like_for_like, recommendation, seasonality
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
@@ -22,7 +22,8 @@ WINDOW_HELP = ("Sydney wall-clock time; the window that would have interrupted t
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
-    prefetch(con, filters, capacity.capacity_outlook, facts.key_facts, recommendation.data_caveats)
+    prefetch(con, filters, capacity.capacity_outlook, facts.key_facts, recommendation.data_caveats,
+             seasonality.seasonality_summary)
     recs = recommendation.recommendations(con, filters)
     blocks, runs = opening(con, filters, TITLE, narrative.recommendation_finding(recs))
     if runs is None:
