@@ -207,7 +207,7 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
             JOIN profiles p ON p.profile_id = op.profile_id
             LEFT JOIN days_to_due t ON t.cadence = p.cadence AND t.day = c.run_local_date"""
         # written straight from the query and read back for the cubes: materialising the joined runs and then the
-        # derived runs as tables (4.5 GB at 100x) spilled both to disk and cost 40 s more
+        # derived runs as tables (4.5 GB at 100x) spilled both to disk and cost about 50 s more
         _write(con, "runs_derived", f"SELECT {', '.join(DERIVED_COLUMNS)} FROM ({derived_select}) ORDER BY run_utc",
                out_dir / "runs_derived.parquet")
         derived_path = _sql_path(out_dir / "runs_derived.parquet")
