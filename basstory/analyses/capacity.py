@@ -23,7 +23,13 @@ import pandas as pd
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters, run_predicate
-from basstory.query.intervals import FullBasIntervals, kept_full_bas_intervals, kept_full_bas_runtimes
+from basstory.query.intervals import (
+    FullBasIntervals,
+    Scratch,
+    kept_full_bas_intervals,
+    kept_full_bas_runtimes,
+    sweep_scratch,
+)
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view
@@ -147,7 +153,8 @@ def steps_by_sweep(starts_us: np.ndarray, ends_us: np.ndarray) -> Steps:
         hour_compute_s=integral_per_bucket(times, level, first_hour, HOUR_US, n_hours))
 
 
-def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: pd.DataFrame) -> Steps:
+def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: pd.DataFrame,
+                      scratch: Scratch | None = None) -> Steps:
     """Steps from a view's intervals already sorted by start and by end (query.intervals), without a sort, and from
     what is additive per hour (`_timed_hours`, `_hour_spill`).
 
@@ -162,8 +169,10 @@ def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: p
     runs = int(hours["runs"].sum())
     first_start, last_start = int(hours["timed_first_us"].min()), int(hours["timed_last_us"].max())
     last_end = int(hours["timed_last_end_us"].max())
-    level = np.arange(1, live.size + 1, dtype=np.int32)      # one per run: int32 holds it, in half the memory
-    level -= intervals.ends_by_live_start
+    # one per run: int32 holds it, in half the memory; written into the sweep's scratch when it has one
+    ramp = scratch.ramp(live.size + 1) if scratch is not None else np.arange(live.size + 1, dtype=np.int32)
+    level = np.subtract(ramp[1:], intervals.ends_by_live_start,
+                        out=scratch.get("level", live.size, np.int32) if scratch is not None else None)
     first_minute, n_minutes = _grid(first_start, last_end, MINUTE_US)
     first_hour, n_hours = _grid(first_start, last_end, HOUR_US)
     peak_i = int(np.argmax(level)) if level.size else None
@@ -302,7 +311,9 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
         stats = _timed_hours(con, f)
         if stats.empty:
             return None
-        steps = steps_from_sorted(kept_full_bas_intervals(con, f), stats, _hour_spill(con, f))
+        spill = _hour_spill(con, f)
+        with sweep_scratch() as scratch:          # the sweep writes into buffers kept between views
+            steps = steps_from_sorted(kept_full_bas_intervals(con, f, scratch), stats, spill, scratch)
         stats = stats[["hour_us", "runs", "runtime_sum"]]
     else:
         starts, ends, _ = _full_bas_runs(con, f)

@@ -14,7 +14,7 @@ from basstory.analyses.outage import BUCKET_SECONDS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql
 from basstory.query.tables import is_fast
-from basstory.query.view import slots_sql, uom_sql, user_orgs_sql
+from basstory.query.view import uom_sql, user_orgs_sql, view_slots_sql
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class KeptRuns:
 def kept_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> KeptRuns:
     tz = f.tz.replace("'", "''")
     if is_fast(con):
-        return KeptRuns(slots_sql(f), "runs", f"timezone('{tz}', to_timestamp(bucket * {BUCKET_SECONDS}))")
+        return KeptRuns(view_slots_sql(con, f), "runs", f"timezone('{tz}', to_timestamp(bucket * {BUCKET_SECONDS}))")
     return KeptRuns(filtered_runs_sql(f), "1", "run_display")
 
 

@@ -21,7 +21,7 @@ from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, slots_sql
+from basstory.query.view import per_view, view_slots_sql
 
 WINDOW_MINUTES = 120
 STEP_MINUTES = 30
@@ -72,8 +72,8 @@ def runs_per_bucket(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str
     """Kept runs of one system per UTC half-hour bucket. Grain: one row per non-empty bucket; columns bucket
     (epoch seconds // BUCKET_SECONDS), runs."""
     if is_fast(con):
-        sql = (f"SELECT bucket, CAST(sum(runs) AS BIGINT) AS runs FROM ({slots_sql(f)}) WHERE system = $system "
-               f"GROUP BY bucket ORDER BY bucket")
+        sql = (f"SELECT bucket, CAST(sum(runs) AS BIGINT) AS runs FROM ({view_slots_sql(con, f)}) "
+               f"WHERE system = $system GROUP BY bucket ORDER BY bucket")
         return frame(con, sql, {"system": system})
     sql = (f"SELECT CAST(floor(epoch(run_utc) / {BUCKET_SECONDS}) AS BIGINT) AS bucket, count(*) AS runs "
            f"FROM ({filtered_runs_sql(f)}) WHERE system = $system GROUP BY bucket ORDER BY bucket")
@@ -85,7 +85,8 @@ def run_period(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str
                ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last kept run (UTC) of one system, or None when it has none."""
     if is_fast(con):
-        sql = f"SELECT min(first_utc) AS first, max(last_utc) AS last FROM ({slots_sql(f)}) WHERE system = $system"
+        sql = (f"SELECT min(first_utc) AS first, max(last_utc) AS last FROM ({view_slots_sql(con, f)}) "
+               f"WHERE system = $system")
     else:
         sql = (f"SELECT min(run_utc) AS first, max(run_utc) AS last FROM ({filtered_runs_sql(f)}) "
                f"WHERE system = $system")

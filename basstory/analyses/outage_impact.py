@@ -29,7 +29,7 @@ from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame, frame_with
 from basstory.query.tables import is_fast
-from basstory.query.view import derived_run_predicate, per_view, slots_sql
+from basstory.query.view import derived_run_predicate, per_view, view_slots_sql
 
 #: What a window's cost can be measured in: column prefix -> label.
 METRICS: dict[str, str] = {"runs": "runs", "users": "users", "orgs": "organisations", "compute_s": "compute-seconds"}
@@ -134,7 +134,7 @@ def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
     start = first_bucket - low
 
     slots = frame(con, f"SELECT bucket - {low} AS bucket, CAST(sum(runs) AS BIGINT) AS runs, "
-                       f"coalesce(sum(runtime_s), 0) AS runtime_s FROM ({slots_sql(f)}) "
+                       f"coalesce(sum(runtime_s), 0) AS runtime_s FROM ({view_slots_sql(con, f)}) "
                        f"WHERE system = $system AND bucket BETWEEN {low} AND {low + n_buckets - 1} GROUP BY bucket",
                   {"system": system})
     runs = np.zeros(n_buckets, dtype=np.int64)

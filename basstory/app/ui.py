@@ -5,6 +5,8 @@ headline and the previous/next buttons. Analyses never import this module; pages
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,12 @@ from basstory.story import theme
 from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
+
+if os.environ.get("BASSTORY_TRACE"):            # each analysis computed, with its thread and time, on stderr
+    _trace = logging.StreamHandler()
+    _trace.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(message)s"))
+    logging.getLogger(view.__name__).addHandler(_trace)
+    logging.getLogger(view.__name__).setLevel(logging.DEBUG)
 
 
 # --- The dataset this session is looking at -------------------------------------------------------------------------

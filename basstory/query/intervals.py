@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import mmap
+import os
+import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -33,8 +37,27 @@ _folders: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """Remember where `con`'s version keeps its derived arrays (query.tables calls this)."""
+    """Remember where `con`'s version keeps its derived arrays (query.tables calls this), and ask the system to
+    read them into its file cache now, in the background: the first view's load sweep then finds them there."""
     _folders[con] = folder
+    for path in sorted(folder.glob("full_*.npy")):
+        _read_ahead(path)
+
+
+def _read_ahead(path: Path) -> None:
+    """Start reading `path` into the system's file cache and return at once (where the system offers it)."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_WILLNEED)
+    except OSError:
+        pass                      # only a hint
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True)
@@ -83,22 +106,71 @@ def _empty() -> FullBasIntervals:
     return FullBasIntervals(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
+class Scratch:
+    """Working arrays kept from one view's load sweep to the next, grown when a view needs more.
+
+    A sweep over a 100× extract works on arrays of tens of millions of values. Memory freshly taken from the system
+    costs far more on first touch than memory used before, on a virtual machine most of all (the host hands out
+    pages the guest gave back), so the sweep writes into these buffers (`out=`) instead of new arrays; what it
+    returns are views into them, valid until the next sweep with the same scratch (`sweep_scratch` keeps one
+    sweep at a time). The buffers stay with the process: about 40 bytes per Full BAS run of the largest view.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, size: int, dtype) -> np.ndarray:
+        """Buffer `name`, `size` values of `dtype` (contents undefined)."""
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.dtype != np.dtype(dtype) or buffer.size < size:
+            buffer = np.empty(size + size // 8, dtype=dtype)            # room for a slightly larger view
+            self._buffers[name] = buffer
+        return buffer[:size]
+
+    def ramp(self, size: int) -> np.ndarray:
+        """0, 1, ..., size - 1 as int32 (made once, reused)."""
+        buffer = self._buffers.get("ramp")
+        if buffer is None or buffer.size < size:
+            buffer = np.arange(size + size // 8, dtype=np.int32)
+            self._buffers["ramp"] = buffer
+        return buffer[:size]
+
+
+_scratch = Scratch()
+_scratch_lock = threading.Lock()
+
+
+@contextmanager
+def sweep_scratch() -> Iterator[Scratch]:
+    """The process's load-sweep scratch, for one sweep at a time (a second waits: both would share two cores)."""
+    with _scratch_lock:
+        yield _scratch
+
+
 @dataclass(frozen=True)
 class _Slice:
-    """The view's part of the start order: positions lo..hi-1, and which of them the org filters keep."""
+    """The view's part of the start order: positions lo..hi-1, which of them the org filters keep, and how many."""
     folder: Path
     lo: int
     hi: int
     keep: np.ndarray
-    all_kept: bool
+    kept: int
 
-    def pick(self, name: str) -> np.ndarray:
-        """The kept values of array `name` (one of the start-ordered arrays) in the slice, in memory."""
+    @property
+    def all_kept(self) -> bool:
+        return self.kept == self.hi - self.lo
+
+    def pick(self, name: str, scratch: Scratch | None = None) -> np.ndarray:
+        """The kept values of array `name` (one of the start-ordered arrays) in the slice: the mapped file itself
+        when every run is kept (read-only), else copied into `scratch` (or a new array)."""
         part = _load_range(self.folder, name, self.lo, self.hi)
-        return np.array(part) if self.all_kept else part[self.keep]
+        if self.all_kept:
+            return part
+        out = scratch.get(name, self.kept, part.dtype) if scratch is not None else None
+        return np.compress(self.keep, part, out=out)
 
 
-def _view_slice(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> _Slice | None:
+def _view_slice(con: duckdb.DuckDBPyConnection, f: StoryFilters, scratch: Scratch | None = None) -> _Slice | None:
     """Where the view's Full BAS runs lie in the start order; None when it keeps none."""
     folder = _folders[con]
     starts_us = _load(folder, FULL_STARTS[0])
@@ -116,10 +188,10 @@ def _view_slice(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> _Slice | Non
         cursor.close()
     profile_ok = np.zeros(top + 1, dtype=bool)
     profile_ok[np.asarray(kept_profiles(con, f), dtype=np.int64)] = True
-    keep = profile_ok[_load_range(folder, FULL_STARTS[2], lo, hi)]
-    if not keep.any():
-        return None
-    return _Slice(folder, lo, hi, keep, bool(keep.all()))
+    out = scratch.get("keep", hi - lo, bool) if scratch is not None else None
+    keep = np.take(profile_ok, _load_range(folder, FULL_STARTS[2], lo, hi), out=out, mode="clip")
+    kept = int(np.count_nonzero(keep))
+    return _Slice(folder, lo, hi, keep, kept) if kept else None
 
 
 def kept_full_bas_runtimes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.ndarray, np.ndarray]:
@@ -131,21 +203,24 @@ def kept_full_bas_runtimes(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> t
     return view.pick(FULL_STARTS[0]), view.pick(FULL_STARTS[1])
 
 
-def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> FullBasIntervals:
-    """The view's Full BAS intervals (see FullBasIntervals), from the version's derived arrays."""
-    view = _view_slice(con, f)
+def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters,
+                            scratch: Scratch | None = None) -> FullBasIntervals:
+    """The view's Full BAS intervals (see FullBasIntervals), from the version's derived arrays; with `scratch`,
+    written into its buffers (see Scratch), else into new arrays."""
+    scratch = scratch if scratch is not None else Scratch()
+    view = _view_slice(con, f, scratch)
     if view is None:
         return _empty()
-    folder, lo, hi, keep, all_kept, pick = view.folder, view.lo, view.hi, view.keep, view.all_kept, view.pick
-    starts = pick(FULL_STARTS[0])
+    folder, lo, hi, keep = view.folder, view.lo, view.hi, view.keep
+    starts = view.pick(FULL_STARTS[0], scratch)
+    ends_before = view.pick(FULL_ENDS_BEFORE_START, scratch)      # ends of every interval at or before each start
     zero = _load(folder, FULL_ZERO_LENGTH)
     zero = zero[(zero >= lo) & (zero < hi)]
     zero = zero[keep[zero - lo]]
-    ends_before = pick(FULL_ENDS_BEFORE_START)        # ends of every interval at or before each start
-    if zero.size:
+    if zero.size:                                                   # rare: a runtime under half a microsecond
         live = np.ones(hi - lo, dtype=bool)
         live[zero - lo] = False
-        live_kept = live[keep] if not all_kept else live
+        live_kept = live if view.all_kept else live[keep]
         live_starts, ends_before = starts[live_kept], ends_before[live_kept]
     else:
         live_starts = starts
@@ -154,19 +229,25 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> 
     longest = json.loads((folder / FULL_INTERVALS_SUMMARY).read_text(encoding="utf-8"))["longest_us"]
     first = int(np.searchsorted(ends_us, starts[0], side="right"))
     last = int(np.searchsorted(ends_us, int(starts[-1]) + longest, side="right"))
+    span = last - first
     # positions fit in int32 (the arrays hold one row per run), which halves the memory each step touches
-    offset = np.subtract(_load_range(folder, FULL_ENDS[1], first, last), np.int32(lo), dtype=np.int32)
-    in_range = offset.view(np.uint32) < np.uint32(hi - lo)                     # one compare: negatives wrap above
-    if not all_kept:
-        in_range[in_range] = keep[offset[in_range]]
-    del offset
-    ends = _load_range(folder, FULL_ENDS[0], first, last)[in_range]
+    offset = np.subtract(_load_range(folder, FULL_ENDS[1], first, last), np.int32(lo), dtype=np.int32,
+                         out=scratch.get("offset", span, np.int32))              # the run's place in [lo, hi)
+    in_range = np.less(offset.view(np.uint32), np.uint32(hi - lo),               # negatives wrap above
+                       out=scratch.get("in_range", span, bool))
+    if not view.all_kept:
+        np.clip(offset, 0, hi - lo - 1, out=offset)                               # out of range: already false
+        np.logical_and(in_range, np.take(keep, offset, out=scratch.get("end_kept", span, bool), mode="clip"),
+                       out=in_range)
+    ends = np.compress(in_range, _load_range(folder, FULL_ENDS[0], first, last),
+                       out=scratch.get("ends", int(np.count_nonzero(in_range)), np.int64))
     # an end at or before a view's start lies at a position under `first` only if it ends before the view's first
     # start, so it is no view interval's: the view's ends at or before a start are the kept ones from `first` on
-    kept_so_far = np.empty(last - first + 1, dtype=np.int32)
+    kept_so_far = scratch.get("kept_so_far", span + 1, np.int32)
     kept_so_far[0] = 0
     np.cumsum(in_range, dtype=np.int32, out=kept_so_far[1:])
-    del in_range
-    at = np.subtract(ends_before, np.int32(first), dtype=np.int32)
-    np.clip(at, 0, last - first, out=at)
-    return FullBasIntervals(live_starts, ends, kept_so_far[at])
+    at = np.subtract(ends_before, np.int32(first), dtype=np.int32, out=scratch.get("at", live_starts.size, np.int32))
+    np.clip(at, 0, span, out=at)
+    ends_by_live_start = np.take(kept_so_far, at, out=scratch.get("ends_by_live_start", at.size, np.int32),
+                                 mode="clip")
+    return FullBasIntervals(live_starts, ends, ends_by_live_start)

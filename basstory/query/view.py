@@ -164,6 +164,14 @@ def slots_sql(f: StoryFilters) -> str:
             f"FROM slot_runs WHERE {run_predicate(f)} GROUP BY system, bucket, run_local_date")
 
 
+def view_slots_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: `slots_sql(f)` made once per view into a table (tens of thousands of rows at any scale) that every later
+    query of the view reads: the filters are applied to the slot cube once, not once per query."""
+    name = "view_slots_" + hashlib.sha256(run_predicate(f).encode()).hexdigest()[:16]
+    _materialise(con, name, slots_sql(f))
+    return f"SELECT * FROM {name}"
+
+
 def _months_cut(f: StoryFilters) -> tuple[date | None, date | None]:
     """The first day of the month the view's start cuts, and of the month its end cuts (None when not cut)."""
     start_cut = f.start.replace(day=1) if f.start is not None and f.start.day != 1 else None
