@@ -171,8 +171,8 @@ def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: p
     last_end = int(hours["timed_last_end_us"].max())
     # one per run: int32 holds it, in half the memory; written into the sweep's scratch when it has one
     ramp = scratch.ramp(live.size + 1) if scratch is not None else np.arange(live.size + 1, dtype=np.int32)
-    level = np.subtract(ramp[1:], intervals.ends_by_live_start,
-                        out=scratch.get("level", live.size, np.int32) if scratch is not None else None)
+    level = np.subtract(ramp[1:], intervals.ends_by_live_start,     # into the buffer the sweep no longer needs
+                        out=scratch.get("at", live.size, np.int32) if scratch is not None else None)
     first_minute, n_minutes = _grid(first_start, last_end, MINUTE_US)
     first_hour, n_hours = _grid(first_start, last_end, HOUR_US)
     peak_i = int(np.argmax(level)) if level.size else None

@@ -42,6 +42,25 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     _folders[con] = folder
     for path in sorted(folder.glob("full_*.npy")):
         _read_ahead(path)
+    if (folder / f"{FULL_STARTS[0]}.npy").exists():
+        threading.Thread(target=_reserve_scratch, args=(int(_load(folder, FULL_STARTS[0]).size),),
+                         name="scratch-reserve", daemon=True).start()
+
+
+#: What the load sweep writes per interval, by buffer (Scratch.get's names in kept_full_bas_intervals and
+#: analyses.capacity.steps_from_sorted): reserved when a version is opened.
+SWEEP_BUFFERS = {"keep": bool, FULL_STARTS[0]: np.int64, FULL_ENDS_BEFORE_START: np.int32, "at": np.int32,
+                 "ends_by_live_start": np.int32, "offset": np.int32, "in_range": bool, "end_kept": bool,
+                 "ends": np.int64, "kept_so_far": np.int32}
+
+
+def _reserve_scratch(intervals: int) -> None:
+    """Take and touch the sweep's buffers for a view of every interval now, in the background, so that no
+    reader's first view pays for fresh memory (`Scratch`): about 43 bytes per Full BAS run."""
+    with sweep_scratch() as scratch:
+        for name, dtype in SWEEP_BUFFERS.items():
+            scratch.get(name, intervals + 1, dtype).fill(0)
+        scratch.ramp(intervals + 1)
 
 
 def _read_ahead(path: Path) -> None:
@@ -212,7 +231,7 @@ def kept_full_bas_intervals(con: duckdb.DuckDBPyConnection, f: StoryFilters,
     if view is None:
         return _empty()
     folder, lo, hi, keep = view.folder, view.lo, view.hi, view.keep
-    starts = view.pick(FULL_STARTS[0], scratch)
+    starts = view.pick(FULL_STARTS[0], scratch)                   # buffer names: SWEEP_BUFFERS
     ends_before = view.pick(FULL_ENDS_BEFORE_START, scratch)      # ends of every interval at or before each start
     zero = _load(folder, FULL_ZERO_LENGTH)
     zero = zero[(zero >= lo) & (zero < hi)]
