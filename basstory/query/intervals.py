@@ -132,7 +132,7 @@ class Scratch:
     costs far more on first touch than memory used before, on a virtual machine most of all (the host hands out
     pages the guest gave back), so the sweep writes into these buffers (`out=`) instead of new arrays; what it
     returns are views into them, valid until the next sweep with the same scratch (`sweep_scratch` keeps one
-    sweep at a time). The buffers stay with the process: about 40 bytes per Full BAS run of the largest view.
+    sweep at a time). The buffers stay with the process: about 43 bytes per Full BAS run of the largest view.
     """
 
     def __init__(self) -> None:
