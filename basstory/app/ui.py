@@ -23,6 +23,7 @@ from basstory.core.text import md_escape
 from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.story import theme
+from basstory.story.blocks import with_folds
 from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
@@ -219,25 +220,29 @@ def warm_up(version_id: str) -> threading.Thread:
     def build_all() -> None:
         default = StoryFilters()
         compute_for(version_id, filter_options, None)
+        con = connection(version_id)
+        built = []
         for chapter in CHAPTERS:              # the registry: every chapter, its choices at their defaults
-            current = dataset_store().current()
-            if current is None or current.id != version_id:
+            if not still_current():
                 return                        # another version became current: its readers need the cores
             try:
                 # the analyses land in the view's memo (query.view.per_view), which readers share; building outside
                 # Streamlit's cache means a reader asking for the same page never waits on a warm-up that is itself
                 # waiting for readers to finish
-                chapter.module().build(connection(version_id), default, *chapter.default_choices())
+                built.append(chapter.module().build(con, default, *chapter.default_choices()))
             except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
                 return
-        for chapter in CHAPTERS:              # then what the chapters' folds need, once every page is ready
-            current = dataset_store().current()
-            if current is None or current.id != version_id:
+        for blocks in built:                  # then what the chapters' lazy folds need, once every page is ready
+            if not still_current():
                 return
             try:
-                chapter.build_whole(connection(version_id), default, *chapter.default_choices())
+                with_folds(blocks, lambda source: source.build(con))
             except Exception:  # noqa: BLE001 - as above
                 return
+
+    def still_current() -> bool:
+        current = dataset_store().current()
+        return current is not None and current.id == version_id
 
     thread = threading.Thread(target=build_all, name=f"{WARM_UP_THREAD_PREFIX}{version_id}", daemon=True)
     thread.start()

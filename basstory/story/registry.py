@@ -47,8 +47,9 @@ class Chapter:
         return [choice.parse(None) for choice in self.choices]
 
     def build_whole(self, con, filters, *choices: str) -> list:
-        """The chapter with every fold built (what the export, the slides and the checks read); the page itself
-        builds a lazy fold only when a reader opens it (story.blocks.lazy_details)."""
+        """The chapter with every fold built, as the export and the slides show it (they build folds the same way,
+        `with_folds`, around the app's cached chapters); the page itself builds a lazy fold only when a reader opens
+        it (story.blocks.lazy_details)."""
         return with_folds(self.module().build(con, filters, *choices), lambda source: source.build(con))
 
 
