@@ -27,6 +27,24 @@ OUTAGE_METRIC = Choice("outage_metric", "Measure windows by", tuple(outage_impac
                        {m: label.capitalize() for m, label in outage_impact.METRICS.items()})
 
 
+# --- Reader tracks ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Track:
+    """A way through the story for one reader: the chapters it shows (the cover and the recommendation always)."""
+    key: str         # in the URL as ?track=<key>
+    label: str
+    reader: str      # who it is for, in a few words
+
+
+TRACKS: dict[str, Track] = {t.key: t for t in (
+    Track("product", "Product", "how the reports are used, the two systems, the organisations' segments"),
+    Track("operations", "Operations", "capacity, the forecast, spikes and drops, the outage windows"),
+    Track("customers", "Customer success", "organisations at risk or dormant, the most and least active, advisers"),
+)}
+ALL_TRACKS: tuple[str, ...] = tuple(TRACKS)
+
+
 @dataclass(frozen=True)
 class Chapter:
     path: str        # page script, relative to the project root
@@ -37,6 +55,8 @@ class Chapter:
     builder: str = ""  # the builder module: `build(con, filters, *choices) -> list[Block]`
     #: The page's own selectors, in the order the builder takes them.
     choices: tuple[Choice, ...] = field(default=(), compare=False)
+    #: The reader tracks (TRACKS) that include the chapter; every track includes the cover and the recommendation.
+    tracks: tuple[str, ...] = field(default=ALL_TRACKS, compare=False)
 
     def module(self) -> ModuleType:
         """The builder module (imported on first use)."""
@@ -62,14 +82,16 @@ CHAPTERS: tuple[Chapter, ...] = (
             "The five key data points and what is in scope.", _builder("cover")),
     Chapter("pages/interaction.py", "How and when users interact", "interaction", ":material/schedule:",
             "When in the day, week and month do people run each report, and who runs them?",
-            _builder("interaction")),
+            _builder("interaction"), tracks=("product",)),
     Chapter("pages/comparison.py", "Full BAS vs Simple BAS", "comparison", ":material/compare_arrows:",
-            "How does the usage of the two systems compare?", _builder("comparison"), (CMP_METRIC, CMP_GRAIN)),
+            "How does the usage of the two systems compare?", _builder("comparison"), (CMP_METRIC, CMP_GRAIN),
+            tracks=("product",)),
     Chapter("pages/seasonality.py", "Seasonality and capacity", "seasonality", ":material/trending_up:",
-            "Which seasons drive load, and how much capacity do the peaks need?", _builder("seasonality")),
+            "Which seasons drive load, and how much capacity do the peaks need?", _builder("seasonality"),
+            tracks=("operations",)),
     Chapter("pages/outage.py", "The outage window", "outage", ":material/build:",
             "Which two-hour window of the month disturbs the fewest runs?", _builder("outage"),
-            (OUTAGE_SYSTEM, OUTAGE_METRIC)),
+            (OUTAGE_SYSTEM, OUTAGE_METRIC), tracks=("operations",)),
     Chapter("pages/recommendation.py", "Recommendation", "recommendation", ":material/task_alt:",
             "What should we do?", _builder("recommendation")),
 )
@@ -89,10 +111,19 @@ def chapter_at(path: str) -> Chapter:
     raise KeyError(f"no chapter has the page {path!r}")
 
 
-def neighbours(path: str) -> tuple[Chapter | None, Chapter | None]:
-    """The chapters before and after the one at `path` (None at either end or for a page outside the story)."""
-    paths = [c.path for c in CHAPTERS]
+def track_chapters(track: str | None) -> tuple[Chapter, ...]:
+    """The chapters of reader track `track` in reading order (every chapter for None or an unknown track)."""
+    if track not in TRACKS:
+        return CHAPTERS
+    return tuple(c for c in CHAPTERS if c is CHAPTERS[0] or c is CHAPTERS[-1] or track in c.tracks)
+
+
+def neighbours(path: str, track: str | None = None) -> tuple[Chapter | None, Chapter | None]:
+    """The chapters before and after the one at `path` on reader track `track` (the whole story for None); None at
+    either end or for a page outside the track."""
+    chapters = track_chapters(track)
+    paths = [c.path for c in chapters]
     if path not in paths:
         return None, None
     i = paths.index(path)
-    return (CHAPTERS[i - 1] if i > 0 else None), (CHAPTERS[i + 1] if i + 1 < len(CHAPTERS) else None)
+    return (chapters[i - 1] if i > 0 else None), (chapters[i + 1] if i + 1 < len(chapters) else None)
