@@ -16,12 +16,14 @@ from basstory.query.tables import connect
 
 def org(key: str, shortcode: str | None = None, *, status: str = "Active", paying: bool = True,
         plan: str = "Standard", tax_period: str = "Quarterly", channel_type: str = "Accountant",
-        managed: bool = True, staff_users: int = 2) -> dict:
+        managed: bool = True, staff_users: int = 2,
+        created: str = "2015-01-01", deleted: str | None = None) -> dict:
     return {
         "org_key": key.upper(), "shortcode": shortcode or f"!{key[:5]}", "status": status, "paying": paying,
         "plan": plan, "plan_family": plan.split(" + ")[0], "tax_period": tax_period, "channel_type": channel_type,
         "sales_channel": "Partner", "managed_by_practice": managed, "staff_users": staff_users,
-        "created_utc": pd.Timestamp("2015-01-01"), "in_scope": status == "Active" and paying,
+        "created_utc": pd.Timestamp(created),
+        "deleted_utc": pd.Timestamp(deleted) if deleted else pd.NaT, "in_scope": status == "Active" and paying,
     }
 
 

@@ -96,7 +96,7 @@ def test_orgs_are_staged_exactly(default_version):
         "org_key": ORG_ACTIVE, "shortcode": "!abcDE", "status": "Active", "paying": True,
         "plan": "Premium 5 + Expenses", "plan_family": "Premium 5", "tax_period": "Quarterly",
         "channel_type": "Accountant", "sales_channel": "Partner", "managed_by_practice": True, "staff_users": 8,
-        "created_utc": datetime(2015, 10, 14, 5, 32, 10, 737000), "in_scope": True,
+        "created_utc": datetime(2015, 10, 14, 5, 32, 10, 737000), "deleted_utc": None, "in_scope": True,
     }
     assert orgs[ORG_CASESAKE]["created_utc"] == datetime(2018, 8, 6, 0, 52, 15, 520000)
     assert orgs[ORG_CASESAKE]["tax_period"] == "Monthly"
@@ -104,6 +104,7 @@ def test_orgs_are_staged_exactly(default_version):
     assert orgs[ORG_CASESAKE]["staff_users"] == 3
     assert orgs[ORG_DELETED]["created_utc"] == datetime(2017, 6, 5, 1, 9, 52)
     assert orgs[ORG_DELETED]["tax_period"] == "Annual"
+    assert orgs[ORG_DELETED]["deleted_utc"] == datetime(2018, 9, 14, 15, 30, 46, 980000)
     assert [orgs[k]["in_scope"] for k in orgs] == [True, True, False, False]
     assert orgs[ORG_FREE]["tax_period"] == "Other"  # salestaxperiod 'None'
 

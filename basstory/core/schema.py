@@ -79,6 +79,7 @@ ORGS_COLUMNS: tuple[str, ...] = (
     "managed_by_practice",     # bool
     "staff_users",             # nonpracticestaffusers + practicestaffusers
     "created_utc",             # timestamp
+    "deleted_utc",             # timestamp, NULL unless the org was deleted (deleteddateutc)
     "in_scope",                # status == 'Active' and paying
 )
 

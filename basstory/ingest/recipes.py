@@ -16,7 +16,7 @@ from typing import Literal
 
 from basstory.ingest.extracts import sql_literal
 
-STAGING_FORMAT = "basstory-staging-3"
+STAGING_FORMAT = "basstory-staging-4"
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _TIME = r"\d{2}:\d{2}:\d{2}(\.\d{1,7})?"
@@ -221,6 +221,7 @@ RECIPES: dict[str, SlotRecipe] = {
             "managed_by_practice": _flag("managedbypracticeflag"),
             "staff_users": f"{_whole_number('nonpracticestaffusers')} + {_whole_number('practicestaffusers')}",
             "created_utc": _timestamp("createddateutc"),
+            "deleted_utc": _timestamp("deleteddateutc"),
         },
         # An org row is only dropped when it cannot be an org in scope terms (no id, unknown paying flag): dropping
         # it for a bad creation date would turn all its runs into 'org_unknown'.

@@ -22,6 +22,7 @@ import weakref
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from basstory.core.schema import CONTRACT_TZ
 from basstory.ingest.derive import derive_tables, is_derived
@@ -62,6 +63,12 @@ JOIN profiles o ON o.profile_id = d.profile_id
 """
 
 
+def _missing_org_columns(orgs_path: Path) -> str:
+    """`, NULL AS deleted_utc` for a version staged before orgs.parquet kept the deletion date, else ''."""
+    names = pq.read_schema(orgs_path).names
+    return "" if "deleted_utc" in names else ", CAST(NULL AS TIMESTAMP) AS deleted_utc"
+
+
 def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine: str = "fast"
             ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the `orgs` and `runs` views over a version's parquet files.
@@ -77,13 +84,14 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
     kind = "TABLE" if in_memory else "VIEW"
     if engine == "reference":
         con.execute(f"CREATE {kind} staged_runs AS SELECT * FROM read_parquet('{_sql_path(runs_path)}')")
-        con.execute(f"CREATE {kind} orgs AS SELECT * FROM read_parquet('{_sql_path(orgs_path)}')")
+        con.execute(f"CREATE {kind} orgs AS SELECT * {_missing_org_columns(orgs_path)} "
+                    f"FROM read_parquet('{_sql_path(orgs_path)}')")
         con.execute(REFERENCE_RUNS_VIEW)
         return con
     folder = runs_path.parent
     if not is_derived(folder, runs_path, orgs_path):
         derive_tables(runs_path, orgs_path, folder)
-    con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* "
+    con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* {_missing_org_columns(orgs_path)} "
                 f"FROM read_parquet('{_sql_path(orgs_path)}') o "
                 f"JOIN read_parquet('{_sql_path(folder / 'org_ids.parquet')}') i ON i.org_key = o.org_key")
     con.execute(f"""CREATE TABLE profiles AS
