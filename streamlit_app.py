@@ -3,15 +3,20 @@ synthetic-sample notice), the shared sidebar filters, the page, then the link to
 import streamlit as st
 
 from basstory.app import render, ui
-from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE
+from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, TRACKS, track_chapters
 
 st.set_page_config(page_title="basstory · BAS usage", page_icon=":material/auto_stories:", layout="wide")
 
-story = [st.Page(c.path, title=c.title, icon=c.icon, url_path=c.url_path, default=(i == 0))
-         for i, c in enumerate(CHAPTERS)]
+story = {c.path: st.Page(c.path, title=c.title, icon=c.icon, url_path=c.url_path, default=(i == 0))
+         for i, c in enumerate(CHAPTERS)}
 data = [st.Page(DATA_PAGE.path, title=DATA_PAGE.title, icon=DATA_PAGE.icon, url_path=DATA_PAGE.url_path)]
 slides = [st.Page(SLIDES_PAGE.path, title=SLIDES_PAGE.title, icon=SLIDES_PAGE.icon, url_path=SLIDES_PAGE.url_path)]
-page = st.navigation({"The story": story, "Present": slides, "Data": data})
+track = ui.reader_track()                    # a reader track lists its chapters first, the rest after them
+on_track = [c.path for c in track_chapters(track)]
+sections = ({"The story": list(story.values())} if track is None else
+            {f"{TRACKS[track].label} track": [story[path] for path in on_track],
+             "More of the story": [p for path, p in story.items() if path not in on_track]})
+page = st.navigation({**sections, "Present": slides, "Data": data})
 
 with ui.reader_run():                        # background work waits while a reader's page runs
     ui.pin_version()

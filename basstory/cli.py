@@ -1,4 +1,4 @@
-"""Command line: `python -m basstory {sample,ingest,facts,datasets,bench,export} ...`."""
+"""Command line: `python -m basstory {sample,ingest,refresh,facts,datasets,bench,export} ...`."""
 from __future__ import annotations
 
 import argparse
@@ -34,7 +34,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     store = DatasetStore()
     try:
-        result = ingest(Path(args.dir), store, name=args.name, activate=args.activate)
+        result = ingest(Path(args.dir), store, name=args.name, activate=args.activate, engine=args.engine,
+                        spark_master=args.master)
     except IngestError as error:
         for line in error.report.summary_lines():
             print(line, file=sys.stderr)
@@ -51,6 +52,39 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     else:
         print(f"not activated: the app still shows {current.id if current else 'nothing'}; make it current with "
               f"`python -m basstory datasets --switch {version.id}`")
+    return 0
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    """Bring the current version up to date with SOURCE, reading only new or changed files (ingest.refresh).
+    Exit 0 when up to date, activated, or another refresh was running (nothing done); 2 when it failed (nothing
+    changed)."""
+    from basstory.ingest.refresh import RefreshRefused, refresh
+    from basstory.ingest.store import DatasetStore
+    from basstory.ingest.validation import IngestError
+
+    store = DatasetStore()
+    try:
+        result = refresh(Path(args.dir), store, name=args.name, engine=args.engine, spark_master=args.master)
+    except IngestError as error:
+        for line in error.report.summary_lines():
+            print(line, file=sys.stderr)
+        print(f"error: {args.dir} could not be refreshed; the current version is unchanged", file=sys.stderr)
+        return 2
+    except RefreshRefused as error:
+        print(f"error: {error}; the current version is unchanged", file=sys.stderr)
+        return 2
+    if result.state == "busy":
+        print("another refresh of this store is running; nothing was done (the next run will catch up)")
+        return 0
+    version = result.version
+    if result.state == "up to date":
+        print(f"up to date: {version.id} ({version.name}) already holds {args.dir}")
+        return 0
+    for line in result.ingest.report.summary_lines():
+        print(line)
+    print(f"activated: version {version.id} ({version.name}); {result.parts_read} file(s) read, "
+          f"{result.parts_reused} taken from the previous version")
     return 0
 
 
@@ -168,6 +202,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from basstory.ingest.versions import find_version
     from basstory.query.tables import connect_version
 
+    if args.track and args.slides:
+        print("error: --track shapes the story, not the slide deck: leave out one of them", file=sys.stderr)
+        return 2
     if args.pdf is not None and not args.slides:
         print("error: --pdf prints the slide deck: add --slides", file=sys.stderr)
         return 2
@@ -188,7 +225,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.slides:
         return _export_slides(args, filters, version, started)
-    page = story_html(connect_version(version), filters, version, datetime.now(UTC)).encode("utf-8")
+    page = story_html(connect_version(version), filters, version, datetime.now(UTC),
+                      track=args.track).encode("utf-8")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -231,6 +269,14 @@ def _export_slides(args: argparse.Namespace, filters, version, started: float) -
     return 0
 
 
+def _engine_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="what builds the version: duckdb on this machine (default) or Apache Spark (needs pyspark "
+                        "and Java: pip install -r requirements-spark.txt)")
+    p.add_argument("--master", default=None, metavar="URL",
+                   help="with --engine spark: the Spark master, e.g. local[2] (default) or spark://host:7077")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m basstory", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -242,10 +288,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_sample)
 
     p = sub.add_parser("ingest", help="validate extracts and cache them as parquet")
-    p.add_argument("dir", help="folder with fullbas, simplebas and orgcard (.csv, .csv.gz or .parquet)")
+    p.add_argument("dir", metavar="SOURCE", help="folder with fullbas, simplebas and orgcard (.csv, .csv.gz or "
+                                                 ".parquet); fullbas/ and simplebas/ may be folders of such files")
     p.add_argument("--name", default=None, help="a name for this dataset version")
     p.add_argument("--activate", action="store_true", help="make it the dataset every session sees")
+    _engine_arguments(p)
     p.set_defaults(run=_cmd_ingest)
+
+    p = sub.add_parser("refresh", help="build and activate a new version from only what changed in SOURCE "
+                                        "(one run at a time; safe from cron)")
+    p.add_argument("dir", metavar="SOURCE", help="folder with fullbas, simplebas (a file or a folder of files) and "
+                                                 "orgcard")
+    p.add_argument("--name", default=None, help="a name for the new version (default: the folder's name)")
+    _engine_arguments(p)
+    p.set_defaults(run=_cmd_refresh)
 
     p = sub.add_parser("facts", help="print the key data points of the extracts in DIR")
     p.add_argument("dir")
@@ -290,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel-types", metavar="LIST", help="channel types, comma-separated (default: all)")
     p.add_argument("--managed", metavar="CHOICE", help="all, managed or not-managed by a practice (default: all)")
     p.add_argument("--tz", metavar="ZONE", help="zone times are shown in, e.g. Perth or UTC (default: Sydney)")
+    p.add_argument("--track", choices=("product", "operations", "customers"),
+                   help="only one reader's chapters, the recommendation led by that reader's actions "
+                        "(default: the whole story)")
     p.add_argument("--slides", action="store_true",
                    help="write the slide deck instead of the story (one slide a screen, speaker notes on 'n')")
     p.add_argument("--pdf", nargs="?", const="", default=None, metavar="PATH",

@@ -19,9 +19,10 @@ from basstory.export import html as export
 from basstory.ingest.store import DatasetStore
 from basstory.query.filters import StoryFilters
 from basstory.query.tables import connect_version
+from basstory.story import blocks as B
 from basstory.story import chapters
 from basstory.story.blocks import Chart, Column, Table, charts
-from basstory.story.registry import CHAPTERS
+from basstory.story.registry import CHAPTERS, track_chapters
 
 EXPORTED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 MAX_BYTES = 10 * 1024 * 1024
@@ -282,4 +283,31 @@ def test_cli_export_refuses_bad_options(sample_data_dir, tmp_path, args, message
     out = tmp_path / "story.html"
     done = run_cli(sample_data_dir, "--out", str(out), *args)
     assert done.returncode == 2 and message in done.stderr
+    assert not out.exists()
+
+
+def test_story_of_one_reader_track(sample_version):
+    """An export for the operations track holds that track's chapters in reading order, the cover's outline lists
+    only them, the header names the track and the recommendation leads with the track's actions."""
+    version, con = sample_version
+    built = export.build_chapters(con, StoryFilters(), track="operations")
+    assert [c for c, _ in built] == list(track_chapters("operations"))
+    assert len(built) < len(CHAPTERS)
+    html = export.document(built, StoryFilters(), version, EXPORTED_AT, "operations")
+    assert re.search(r'<dd data-testid="track">Operations: ', html)
+    outline = re.search(r'<ol class="outline">(.*?)</ol>', html, re.S).group(1)
+    assert outline.count("<li>") == len(built) - 1                      # every chapter after the cover
+    for chapter in CHAPTERS[1:]:
+        assert (f'href="#{chapter.url_path}"' in outline) is (chapter in track_chapters("operations"))
+    recommendation = dict((c.url_path, blocks) for c, blocks in built)["recommendation"]
+    headings = [b.text for b in recommendation if isinstance(b, B.Heading)]
+    assert headings[0] == "For operations: what to do"
+    actions = next(b for b in recommendation if isinstance(b, B.Bullets))
+    assert actions.items[0].startswith("**Book the Full BAS outage for ")
+
+
+def test_cli_export_refuses_a_track_for_the_slides(sample_data_dir, tmp_path):
+    out = tmp_path / "deck.html"
+    done = run_cli(sample_data_dir, "--out", str(out), "--slides", "--track", "product")
+    assert done.returncode == 2 and "--track shapes the story, not the slide deck" in done.stderr
     assert not out.exists()

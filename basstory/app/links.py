@@ -23,6 +23,8 @@ from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_
 CUSTOM_RANGE = "Custom range"
 PRESENT = "present"
 SLIDE = "slide"
+#: The reader track (story.registry.TRACKS): `?track=operations`.
+TRACK = "track"
 #: Words a link may use to switch presentation mode on or off (`?present=1` is the canonical form).
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -60,6 +62,9 @@ class Param:
     needs: str = ""
     first: date | None = None
     last: date | None = None
+    #: Read by the app itself and not bound to a widget, so a link to another page of the story carries it
+    #: (presentation mode, the reader track).
+    carried: bool = False
 
 
 def _fixed(values: Sequence[str], label: Callable[[str], str] = str) -> tuple[str, ...]:
@@ -88,6 +93,13 @@ def slide_param() -> Param:
     return Param(SLIDE, "slide", choices=tuple(str(n) for n in range(1, len(PLAN) + 1)), page=SLIDES_PAGE.path)
 
 
+def track_param() -> Param:
+    """`?track=<key>`: the reader track the story follows (story.registry.TRACKS), on every page."""
+    from basstory.story.registry import TRACKS
+
+    return Param(TRACK, "reader track", choices=tuple(TRACKS), carried=True)
+
+
 def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:
     """Every parameter a link may carry, for one dataset.
 
@@ -112,7 +124,8 @@ def link_params(options: Mapping, presets: Sequence[str]) -> dict[str, Param]:
         Param("channels", "channel type", kind="many", choices=tuple(options["channel_types"]), from_data=True),
         Param("managed", "practice-managed", choices=MANAGED_CHOICES),
         Param("tz", "time zone", choices=_fixed(DISPLAY_TZS, tz_label)),
-        Param(PRESENT, "presentation mode", kind="switch"),
+        Param(PRESENT, "presentation mode", kind="switch", carried=True),
+        track_param(),
         *page_params(),
         slide_param(),
     ]

@@ -14,7 +14,7 @@ from basstory.export import html as export
 from basstory.query.filters import StoryFilters
 from basstory.story import blocks as B
 from basstory.story.narrative.common import dataset_notice
-from basstory.story.registry import chapter_at
+from basstory.story.registry import TRACKS, chapter_at
 
 #: Streamlit's icons for the note tones.
 NOTE_BOXES = {"info": st.info, "success": st.success, "warning": st.warning}
@@ -45,7 +45,7 @@ def story_page(path: str) -> StoryFilters:
     chapter built (cached) and drawn. Returns the filters, for what the page adds below."""
     spec = chapter_at(path)
     filters = ui.story_filters()
-    blocks = ui.compute(spec.module().build, filters, *choices(*spec.choices))
+    blocks = ui.compute(spec.module().build, filters, *spec.builder_args(choices(*spec.choices), ui.reader_track()))
     chapter(blocks)
     return filters
 
@@ -134,12 +134,40 @@ def draw(block: B.Block) -> None:
                 finally:
                     _FOLDED.reset(token)
         case B.Outline():
-            query = ui.current_query()
-            for link in block.links:
-                st.page_link(link.path, label=f"**{link.title}** — {link.question}", icon=link.icon,
-                             query_params=query)
+            _outline(block)
         case _:
             raise TypeError(f"cannot draw {type(block).__name__}")
+
+
+#: The track picker's option for the whole story, and its widget key.
+WHOLE_STORY = "all"
+TRACK_PICKER = "track_picker"
+
+
+def _track_picked() -> None:
+    value = st.session_state.get(TRACK_PICKER)
+    ui.choose_track(None if value in (None, WHOLE_STORY) else value)
+
+
+def _outline(block: B.Outline) -> None:
+    """The reader-track picker, then links to the chapters of the chosen track (the recommendation ends every
+    track); previous/next on every page then follow the track (ui.page_footer)."""
+    track = ui.reader_track()
+    labels = {WHOLE_STORY: "The whole story", **{key: t.label for key, t in TRACKS.items()}}
+    st.session_state[TRACK_PICKER] = track or WHOLE_STORY        # the picker follows the link
+    st.segmented_control(
+        "Read the story as", list(labels), required=True, format_func=labels.get, key=TRACK_PICKER,
+        on_change=_track_picked,
+        help="A track shows the chapters one reader needs, in order, and the recommendation leads with that "
+             "reader's actions. The link keeps the track (track=…).")
+    if track is not None:
+        st.caption(f"For {TRACKS[track].label.lower()}: {TRACKS[track].reader}.")
+    query = ui.current_query()
+    last = block.links[-1].path if block.links else None
+    for link in block.links:
+        if track is None or track in link.tracks or link.path == last:
+            st.page_link(link.path, label=f"**{link.title}** — {link.question}", icon=link.icon,
+                         query_params=query)
 
 
 def fold_blocks(block: B.Details) -> tuple[B.Block, ...]:
@@ -210,15 +238,20 @@ def export_button(filters: StoryFilters, key: str) -> None:
     version = ui.current_version()
     con = ui.connection(version.id)
 
-    def build(module, f: StoryFilters) -> list[B.Block]:
+    track = ui.reader_track()
+
+    def build(module, f: StoryFilters, *args) -> list[B.Block]:
         # Runs on click, outside the script run (no session state): the version is the one this run pinned.
-        return ui.compute_for(version.id, module.build, f)
+        return ui.compute_for(version.id, module.build, f, *args)
 
     def story() -> bytes:
-        return export.story_html(con, filters, version, datetime.now(UTC), build).encode("utf-8")
+        return export.story_html(con, filters, version, datetime.now(UTC), build, track).encode("utf-8")
 
-    st.download_button("Export the story (HTML)", data=story,
+    label = "Export the story (HTML)" if track is None else f"Export the {TRACKS[track].label.lower()} track (HTML)"
+    st.download_button(label, data=story,
                        file_name=export.file_name(version, datetime.now(UTC)), mime="text/html", on_click="ignore",
                        icon=":material/download:", key=key,
-                       help="One HTML file with every chapter, as filtered now: titles, findings, numbers and "
-                            "interactive charts. It opens in any browser without a network connection.")
+                       help=("One HTML file with every chapter" if track is None else
+                             "One HTML file with the chapters of this track") +
+                            ", as filtered now: titles, findings, numbers and interactive charts. It opens in any "
+                            "browser without a network connection.")

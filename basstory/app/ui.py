@@ -24,7 +24,7 @@ from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.story import theme
 from basstory.story.blocks import with_folds
-from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, Chapter, neighbours
+from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, TRACKS, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
 
@@ -327,17 +327,22 @@ def current_query() -> dict[str, list[str]]:
 
     Streamlit carries the values of the router's widgets bound to the URL (the sidebar's filters) to the next page
     on its own, and drops those bound on the page being left; passing them again would repeat them in the URL at
-    every step (`tz=Perth&tz=Perth&...`). What is left is what the app reads itself: presentation mode.
+    every step (`tz=Perth&tz=Perth&...`). What is left is what the app reads itself: presentation mode and the
+    reader track.
     """
     options = link_options()
     return {key: values for key, values in url_query().items()
-            if (param := options.get(key)) is not None and param.kind == "switch"}
+            if (param := options.get(key)) is not None and param.carried}
 
 
 def page_footer(page_path: str) -> None:
-    """Previous/next buttons that keep the view (filters and presentation mode) when moving through the story;
-    large in presentation mode (CSS on the `page_footer` container)."""
-    before, after = neighbours(page_path)
+    """Previous/next buttons that keep the view (filters, presentation mode, the reader track) when moving through
+    the story, along the reader's track (the whole story on a page outside it); large in presentation mode (CSS on
+    the `page_footer` container)."""
+    track = reader_track()
+    before, after = neighbours(page_path, track)
+    if track is not None and (before, after) == (None, None):
+        before, after = neighbours(page_path)
     st.divider()
     with st.container(key="page_footer"):
         left, _, right = st.columns([1, 2, 1] if not in_presentation() else [2, 1, 2])
@@ -408,6 +413,7 @@ def open_view(page) -> bool:
     raw = url_query()
     clean, notes = links.validate_query(raw, link_options(), chapter.path if chapter else None)
     _tidy_url(raw, clean)
+    _keep_track(clean)
     present = clean.get(PRESENT) == ["1"]
     st.session_state["presenting"] = present
     st.session_state[PRESENT] = present          # the toggle follows the URL (set before the toggle exists)
@@ -418,6 +424,48 @@ def open_view(page) -> bool:
         # Hidden with CSS, not collapsed: a collapsed sidebar would stay collapsed after leaving presentation mode.
         st.html(presentation.present_css())
     return present
+
+
+TRACK = links.TRACK
+
+
+def reader_track() -> str | None:
+    """The reader track this session follows (story.registry.TRACKS), None for the whole story: the link's
+    `?track=` (read before any widget), else the one picked earlier in the session, which the URL then shows again
+    (the sidebar's page links do not carry it)."""
+    value = st.query_params.get(TRACK)
+    if value in TRACKS:
+        return value
+    if value is None:
+        return st.session_state.get(TRACK)
+    return None
+
+
+def _keep_track(clean: dict[str, list[str]]) -> None:
+    """Remember the link's track for the session, or put the session's track back into a link without one."""
+    from streamlit.errors import StreamlitAPIException
+
+    if TRACK in clean:
+        st.session_state[TRACK] = clean[TRACK][-1]
+    elif TRACK not in st.query_params and st.session_state.get(TRACK) in TRACKS:
+        try:
+            st.query_params[TRACK] = st.session_state[TRACK]
+        except StreamlitAPIException:
+            pass
+
+
+def choose_track(track: str | None) -> None:
+    """Follow reader track `track` from now on (None: the whole story), in the session and in the URL."""
+    from streamlit.errors import StreamlitAPIException
+
+    st.session_state[TRACK] = track if track in TRACKS else None
+    try:
+        if track in TRACKS:
+            st.query_params[TRACK] = track
+        elif TRACK in st.query_params:
+            del st.query_params[TRACK]
+    except StreamlitAPIException:
+        pass
 
 
 def _tidy_url(raw: dict[str, list[str]], clean: dict[str, list[str]]) -> None:
@@ -432,7 +480,7 @@ def _tidy_url(raw: dict[str, list[str]], clean: dict[str, list[str]]) -> None:
         if key in links.STREAMLIT_PARAMS:
             continue
         unread = param is None or not links.applies(param, raw)
-        switch = param is not None and param.kind == "switch" and clean.get(key) != values
+        switch = param is not None and param.carried and clean.get(key) != values
         if not (unread or switch):
             continue
         try:

@@ -22,7 +22,6 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -36,7 +35,7 @@ from basstory.core.text import fmt_day, zone_name
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, StoryFilters
 from basstory.story import blocks as B
 from basstory.story.narrative.common import dataset_notice
-from basstory.story.registry import CHAPTERS, Chapter
+from basstory.story.registry import CHAPTERS, TRACKS, Chapter, track_chapters
 from basstory.story.theme import ACCENT_COLOR, BOTH_COLOR, FONT, MUTED_COLOR, SYSTEM_COLORS
 
 #: Width in pixels of a chart saved as PNG or SVG when the chart itself does not set one (in the app and the HTML
@@ -47,7 +46,7 @@ IMAGE_WIDTH = 900
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 
-BuildChapter = Callable[[ModuleType, StoryFilters], list[B.Block]]
+BuildChapter = Callable[..., list[B.Block]]
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------------
@@ -288,19 +287,23 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def build_chapters(con: duckdb.DuckDBPyConnection, filters: StoryFilters, build: BuildChapter | None = None
-                   ) -> list[tuple[Chapter, list[B.Block]]]:
-    """Every chapter of the registry for the filters, each page-level selector at its default;
-    `build(module, filters)` replaces `module.build(con, filters)` (the app passes its cached version)."""
-    build = build or (lambda module, f: module.build(con, f))
-    return [(chapter, B.with_folds(build(chapter.module(), filters), lambda source: source.build(con)))
-            for chapter in CHAPTERS]
+def build_chapters(con: duckdb.DuckDBPyConnection, filters: StoryFilters, build: BuildChapter | None = None,
+                   track: str | None = None) -> list[tuple[Chapter, list[B.Block]]]:
+    """The chapters of reader track `track` (story.registry.TRACKS; None: every chapter of the registry) for the
+    filters, each page-level selector at its default and the recommendation led by the track's actions;
+    `build(module, filters, *args)` replaces `module.build(con, filters, *args)` (the app passes its cached
+    version)."""
+    build = build or (lambda module, f, *args: module.build(con, f, *args))
+    return [(chapter, B.with_folds(build(chapter.module(), filters, *chapter.builder_args([], track)),
+                                   lambda source: source.build(con)))
+            for chapter in track_chapters(track)]
 
 
 def story_html(con: duckdb.DuckDBPyConnection, filters: StoryFilters, version, exported_at: datetime,
-               build: BuildChapter | None = None) -> str:
-    """The whole story for the filters as one offline HTML document (see the module docstring)."""
-    return document(build_chapters(con, filters, build), filters, version, exported_at)
+               build: BuildChapter | None = None, track: str | None = None) -> str:
+    """The whole story (or one reader track of it) for the filters as one offline HTML document (see the module
+    docstring)."""
+    return document(build_chapters(con, filters, build, track), filters, version, exported_at, track)
 
 
 class _Charts:
@@ -319,7 +322,7 @@ class _Charts:
 
 
 def document(chapters: Sequence[tuple[Chapter, list[B.Block]]], filters: StoryFilters, version,
-             exported_at: datetime) -> str:
+             exported_at: datetime, track: str | None = None) -> str:
     """The HTML document for chapters already built."""
     from basstory.ingest.versions import is_bundled
 
@@ -327,6 +330,8 @@ def document(chapters: Sequence[tuple[Chapter, list[B.Block]]], filters: StoryFi
     template = _environment().get_template("story.html.j2")
     return template.render(
         version=version, chapters=chapters, charts=_Charts(), bundled=bundled,
+        included={chapter.path for chapter, _ in chapters},
+        track=TRACKS[track] if track in TRACKS else None,
         dataset_notice=dataset_notice(version.name, version.id, bundled),
         dataset=dataset_words(version), filters=filters_in_words(filters),
         contract_scope=filters.is_contract_scope(),

@@ -219,6 +219,8 @@ class ChapterLink:
     title: str
     question: str
     icon: str
+    #: The reader tracks (story.registry.TRACKS) the chapter belongs to.
+    tracks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

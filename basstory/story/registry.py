@@ -57,6 +57,8 @@ class Chapter:
     choices: tuple[Choice, ...] = field(default=(), compare=False)
     #: The reader tracks (TRACKS) that include the chapter; every track includes the cover and the recommendation.
     tracks: tuple[str, ...] = field(default=ALL_TRACKS, compare=False)
+    #: The builder also takes the reader track (a TRACKS key, or None for the whole story) after its choices.
+    takes_track: bool = False
 
     def module(self) -> ModuleType:
         """The builder module (imported on first use)."""
@@ -65,6 +67,10 @@ class Chapter:
     def default_choices(self) -> list[str]:
         """Each choice at its default: what the export and the warm-up build."""
         return [choice.parse(None) for choice in self.choices]
+
+    def builder_args(self, choices: list[str], track: str | None) -> list:
+        """The builder's arguments after the filters: its choices, then the reader track if it takes one."""
+        return [*choices, track] if self.takes_track else list(choices)
 
     def build_whole(self, con, filters, *choices: str) -> list:
         """The chapter with every fold built, as the export and the slides show it (they build folds the same way,
@@ -93,7 +99,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "Which two-hour window of the month disturbs the fewest runs?", _builder("outage"),
             (OUTAGE_SYSTEM, OUTAGE_METRIC), tracks=("operations",)),
     Chapter("pages/recommendation.py", "Recommendation", "recommendation", ":material/task_alt:",
-            "What should we do?", _builder("recommendation")),
+            "What should we do?", _builder("recommendation"), takes_track=True),
 )
 
 DATA_PAGE = Chapter("pages/data.py", "Data", "data", ":material/database:",

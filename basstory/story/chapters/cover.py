@@ -42,6 +42,6 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
         Bullets(tuple(executive_summary(claims, due, facts, runs, filters.tz))),
         Text(coverage_sentence(cov, runs)),
         Heading("The story"),
-        Outline(tuple(ChapterLink(c.path, c.title, c.question, c.icon) for c in CHAPTERS[1:])),
+        Outline(tuple(ChapterLink(c.path, c.title, c.question, c.icon, c.tracks) for c in CHAPTERS[1:])),
         Details(GLOSSARY_TITLE, (Bullets(tuple(glossary_lines())),)),
     ]

@@ -15,13 +15,16 @@ from basstory.story.charts import outage as charts
 from basstory.story.narrative import recommendation as narrative
 from basstory.story.narrative.like_for_like import shared_window_sentence
 from basstory.story.narrative.seasonality import capacity_statement
+from basstory.story.registry import TRACKS
 
 TITLE = "Recommendation"
 WINDOW_HELP = ("Sydney wall-clock time; the window that would have interrupted the fewest runs a month on "
                "average (how the windows are scored: the chapter *The outage window*).")
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, track: str | None = None) -> list[Block]:
+    """The recommendation for the filters; for a reader track (story.registry.TRACKS), led by that reader's
+    actions."""
     prefetch(con, filters, capacity.capacity_outlook, facts.key_facts, recommendation.data_caveats,
              seasonality.seasonality_summary)
     recs = recommendation.recommendations(con, filters)
@@ -29,6 +32,10 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     if runs is None:
         return blocks
 
+    if track in TRACKS:
+        actions = narrative.track_actions(track, recs, capacity.capacity_outlook(con, filters)["plan"],
+                                          facts.key_facts(con, filters), runs)
+        blocks += [Heading(f"For {TRACKS[track].label.lower()}: what to do"), Bullets(tuple(actions), ordered=True)]
     blocks += [Heading("A two-hour outage window per system"),
                Columns(tuple(_window_column(system, recs[system], filters.tz)
                              for system in SYSTEMS if system in filters.systems))]

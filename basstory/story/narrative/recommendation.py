@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from basstory.analyses.outage import minutes_to_hhmm
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
-from basstory.core.text import fmt_day, fmt_month, pct, plural, zone_name
+from basstory.core.text import fmt_day, fmt_int, fmt_month, pct, plural, zone_name
 from basstory.story.narrative import claims as said
 from basstory.story.narrative import summary as summary_sentences
 from basstory.story.narrative.common import ChartTitle, left_out_sentence
 from basstory.story.narrative.outage import number, window_name
-from basstory.story.narrative.seasonality import capacity_phrase, times
+from basstory.story.narrative.seasonality import capacity_phrase, capacity_statement, times
 
 #: Windows starting before this minute of the day (06:00) are called night-time windows.
 NIGHT_ENDS_MINUTE = 6 * 60
@@ -200,3 +200,74 @@ def caveat_lines(caveats: dict, left_out: dict[str, int], recs: dict[str, dict |
     lines.append("Simple BAS records no runtime, so load and capacity are measured on Full BAS only; the "
                  "extracts carry no outcome of a run (success or failure), so every run counts the same.")
     return lines
+
+
+# --- A reader track's actions ---------------------------------------------------------------------------------------
+
+def _costliest_due_week(rec: dict) -> dict | None:
+    due = [d for d in rec["due_weeks"] if d["cadence"] and d["days"]]
+    return max(due, key=lambda d: d["runs_mean"]) if due else None
+
+
+def operations_actions(recs: dict[str, dict | None], plan: dict | None) -> list[str]:
+    """What operations should do: book each system's window, provision capacity, keep changes out of the costliest
+    due weeks."""
+    lines = [f"**Book the {SYSTEM_LABELS[s]} outage for {_window(r['best'])} Sydney time:** it would have "
+             f"interrupted {number(r['best']['runs_mean'])} runs a month on average, against "
+             f"{number(r['median_runs'])} for the median window."
+             for s in SYSTEMS if (r := recs.get(s))]
+    lines.append(f"**Capacity:** {capacity_statement(plan)}")
+    for system in SYSTEMS:
+        rec = recs.get(system)
+        top = _costliest_due_week(rec) if rec else None
+        if top:
+            lines.append(f"**Freeze {SYSTEM_LABELS[system]} changes in the due weeks of "
+                         f"{group_name(top['group'])}** (mostly days {top['days']}): a window there costs "
+                         f"{number(top['runs_mean'])} runs on average.")
+    return lines
+
+
+def product_actions(facts: dict, runs: dict[str, int]) -> list[str]:
+    """What product should do: time releases around the busiest month, learn from the organisations that use both
+    reports, design for the users who work across several organisations."""
+    lines = []
+    busiest = facts.get("busiest_month")
+    if busiest:
+        lines.append(f"**Ship BAS changes well before {fmt_month(busiest['month'])}**, the busiest month "
+                     f"({plural(busiest['runs'], 'run')}), and never in the week before a due date.")
+    shown = [s for s in SYSTEMS if runs.get(s)]
+    if len(shown) == 2 and facts.get("orgs_in_scope"):
+        lines.append(f"**Ask the {plural(facts['orgs_both'], 'organisation')} that ran both reports why** "
+                     f"({pct(facts['orgs_both'], facts['orgs_in_scope'])} of the {fmt_int(facts['orgs_in_scope'])} "
+                     f"in scope): they show what each report lacks.")
+    if facts.get("users_either"):
+        lines.append(f"**Design for the {plural(facts['users_multi_org'], 'user')} who run reports for several "
+                     f"organisations** ({pct(facts['users_multi_org'], facts['users_either'])} of "
+                     f"{fmt_int(facts['users_either'])} users): they lodge in batches.")
+    return lines
+
+
+def customers_actions(facts: dict, recs: dict[str, dict | None]) -> list[str]:
+    """What customer success should do: tell the organisations and advisers about the windows ahead of time."""
+    lines = []
+    chosen = [(s, r) for s in SYSTEMS if (r := recs.get(s))]
+    if chosen:
+        lines.append("**Announce the outage windows a month ahead:** " + "; ".join(
+            f"{SYSTEM_LABELS[s]} {_window(r['best'])} Sydney time, about {number(r['best']['users_mean'])} users "
+            f"of {number(r['best']['orgs_mean'])} organisations a month" for s, r in chosen) + ".")
+    if facts.get("users_multi_org"):
+        lines.append(f"**Brief the {plural(facts['users_multi_org'], 'user')} who run BAS for several "
+                     f"organisations first:** one of them reaches many organisations at once.")
+    return lines
+
+
+def track_actions(track: str, recs: dict[str, dict | None], plan: dict | None, facts: dict,
+                  runs: dict[str, int]) -> list[str]:
+    """The actions the recommendation leads with for reader track `track` (story.registry.TRACKS)."""
+    if track == "operations":
+        return operations_actions(recs, plan)
+    if track == "product":
+        return product_actions(facts, runs)
+    if track == "customers":
+        return customers_actions(facts, recs)
+    raise ValueError(f"unknown track {track!r}")
