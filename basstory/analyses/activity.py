@@ -1,0 +1,185 @@
+"""Active users and organisations: who ran a report each month, and how organisations arrive, come back and go quiet
+quarter by quarter.
+
+Words, as the chapter states them:
+- an organisation (a user) is **active** in a period when it ran at least one kept report in that period;
+- **new** in a quarter: active in it, and no kept run before it in that system's extract;
+- **returning**: active in it, and active in an earlier quarter too; **back after a break** are the returning ones
+  that were not active the quarter just before;
+- **dormant** in a quarter: active the quarter before, not in this one.
+So active(q) = active(q-1) - dormant(q) + new(q) + back(q), quarter by quarter.
+
+Months and quarters are Sydney calendar months and quarters (the contract's zone). Organisations are the ones in the
+org table (an unknown org is never counted as an organisation); users are `lower(userid)`. Each system is read on
+its own extract: a quarter counts only when the system's kept runs cover it wholly, and flows start from a
+system's second quarter (in its first, every organisation would be "new").
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from basstory.analyses.kept import kept_user_orgs
+from basstory.core.schema import CONTRACT_TZ, SYSTEMS
+from basstory.query.filters import StoryFilters
+from basstory.query.queries import frame
+from basstory.query.view import per_view
+
+MONTHLY_COLUMNS = ["month", "month_start", "system", "users", "orgs", "runs", "complete"]
+QUARTER_COLUMNS = ["system", "quarter", "quarter_start", "label", "active", "new", "returning", "back", "dormant"]
+#: The systems together, in `monthly_active`'s `system` column.
+EITHER = "either"
+
+
+def _period(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+    """Per system: the first and last Sydney date its kept rows cover (first_date, last_date)."""
+    return frame(con, f"""
+        SELECT system, CAST(timezone('{CONTRACT_TZ}', timezone('UTC', min(first_utc))) AS DATE) AS first_date,
+               CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(last_utc))) AS DATE) AS last_date
+        FROM ({source}) GROUP BY system""")
+
+
+def _month_end(start: pd.Timestamp) -> pd.Timestamp:
+    return start + pd.offsets.MonthEnd(0)
+
+
+@per_view
+def monthly_active(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """Monthly active users and organisations, per system and for either system.
+
+    Grain: one row per (Sydney month, system) with at least one kept run, `system` one of 'full', 'simple' and
+    'either' (both systems together: a user active in both counts once), oldest month first.
+    Columns: month ('YYYY-MM'), month_start (Timestamp), system, users (distinct users with a kept run), orgs
+    (distinct organisations of the org table with a kept run), runs, complete (the system's kept runs cover the
+    whole month: a month the extract or the view's dates cut is False; for 'either', when every system with kept
+    runs covers it, so a month after one extract ends is not read as users leaving).
+    """
+    k = kept_user_orgs(con, f, months=True)
+    df = frame(con, f"""
+        WITH s AS ({k.source})
+        SELECT CAST(month AS TIMESTAMP) AS month_start, coalesce(system, '{EITHER}') AS system,
+               count(DISTINCT user_key) AS users, count(DISTINCT org_key) AS orgs, {k.count} AS runs
+        FROM s GROUP BY GROUPING SETS ((month, system), (month)) ORDER BY month_start, system""")
+    if df.empty:
+        return pd.DataFrame(columns=MONTHLY_COLUMNS)
+    period = _period(con, k.source).set_index("system")
+    df["month_start"] = pd.to_datetime(df["month_start"])
+    df["month"] = df["month_start"].dt.strftime("%Y-%m")
+    for column in ("users", "orgs", "runs"):
+        df[column] = df[column].astype("int64")
+
+    def whole(system: str, start: pd.Timestamp) -> bool:
+        if system not in period.index:
+            return False
+        first, last = pd.Timestamp(period.at[system, "first_date"]), pd.Timestamp(period.at[system, "last_date"])
+        return start >= first and _month_end(start) <= last
+
+    df["complete"] = [all(whole(s, m) for s in period.index) if system == EITHER else whole(system, m)
+                      for system, m in zip(df["system"], df["month_start"], strict=True)]
+    order = {s: i for i, s in enumerate((*SYSTEMS, EITHER))}
+    df = df.sort_values(["month_start", "system"], key=lambda c: c.map(order) if c.name == "system" else c)
+    return df[MONTHLY_COLUMNS].reset_index(drop=True)
+
+
+def quarter_label(start: date | pd.Timestamp) -> str:
+    """'Oct–Dec 2016' for the calendar quarter starting 1 Oct 2016."""
+    start = pd.Timestamp(start)
+    end = start + pd.DateOffset(months=2)
+    return f"{start:%b}–{end:%b} {start.year}"
+
+
+@per_view
+def org_flows(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """New, returning and dormant organisations per Sydney calendar quarter and system (the words: module docstring).
+
+    Grain: one row per (system, quarter) for each quarter that the system's kept runs cover wholly and that follows
+    at least one earlier quarter of its runs (wholly or partly covered), oldest first, Full BAS before Simple BAS.
+    Columns: system, quarter ('2017Q1'), quarter_start (Timestamp), label ('Jan–Mar 2017'), active, new, returning,
+    back (returning, not active the quarter before), dormant (active the quarter before, not in this one).
+    """
+    k = kept_user_orgs(con, f, months=True)
+    df = frame(con, f"""
+        WITH oq AS (SELECT DISTINCT system, org_key, CAST(date_trunc('quarter', month) AS DATE) AS q
+                    FROM ({k.source}) WHERE org_key IS NOT NULL),
+        firsts AS (SELECT system, org_key, min(q) AS first_q FROM oq GROUP BY ALL),
+        quarters AS (SELECT DISTINCT system, q FROM oq),
+        now AS (SELECT a.system, a.q, count(*) AS active,
+                       count(*) FILTER (WHERE fi.first_q = a.q) AS new,
+                       count(*) FILTER (WHERE fi.first_q < a.q) AS returning,
+                       count(*) FILTER (WHERE fi.first_q < a.q AND b.org_key IS NULL) AS back
+                FROM oq a JOIN firsts fi USING (system, org_key)
+                LEFT JOIN oq b ON b.system = a.system AND b.org_key = a.org_key
+                                  AND b.q = CAST(a.q - INTERVAL 3 MONTH AS DATE)
+                GROUP BY a.system, a.q),
+        gone AS (SELECT b.system, CAST(b.q + INTERVAL 3 MONTH AS DATE) AS q, count(*) AS dormant
+                 FROM oq b LEFT JOIN oq a ON a.system = b.system AND a.org_key = b.org_key
+                                            AND a.q = CAST(b.q + INTERVAL 3 MONTH AS DATE)
+                 WHERE a.org_key IS NULL GROUP BY ALL)
+        SELECT q.system, CAST(q.q AS TIMESTAMP) AS quarter_start, coalesce(n.active, 0) AS active,
+               coalesce(n.new, 0) AS new, coalesce(n.returning, 0) AS returning, coalesce(n.back, 0) AS back,
+               coalesce(g.dormant, 0) AS dormant
+        FROM quarters q LEFT JOIN now n USING (system, q) LEFT JOIN gone g USING (system, q)
+        ORDER BY q.system, q.q""")
+    if df.empty:
+        return pd.DataFrame(columns=QUARTER_COLUMNS)
+    period = _period(con, k.source).set_index("system")
+    df["quarter_start"] = pd.to_datetime(df["quarter_start"])
+    first_q = df.groupby("system")["quarter_start"].transform("min")
+    first = df["system"].map(lambda s: pd.Timestamp(period.at[s, "first_date"]))
+    last = df["system"].map(lambda s: pd.Timestamp(period.at[s, "last_date"]))
+    q_end = df["quarter_start"] + pd.DateOffset(months=3) - pd.Timedelta(days=1)
+    keep = (df["quarter_start"] > first_q) & (df["quarter_start"] >= first) & (q_end <= last)
+    df = df[keep].copy()
+    df["quarter"] = df["quarter_start"].dt.year.astype(str) + "Q" + df["quarter_start"].dt.quarter.astype(str)
+    df["label"] = df["quarter_start"].map(quarter_label)
+    for column in ("active", "new", "returning", "back", "dormant"):
+        df[column] = df[column].astype("int64")
+    df = df.sort_values(["system", "quarter_start"], key=lambda c: c.map(SYSTEMS.index) if c.name == "system" else c)
+    return df[QUARTER_COLUMNS].reset_index(drop=True)
+
+
+@per_view
+def activity_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """The chapter's headline numbers: per system ('full', 'simple', 'either') its latest whole month
+    (latest_month 'YYYY-MM', users, orgs), its peak month by users (peak_month, peak_users) and the median monthly
+    users over whole months; per system with flows, its latest quarter's flows (quarter label, active, new,
+    returning, back, dormant) and the totals over the quarters shown (new_total, dormant_total, quarters)."""
+    months = monthly_active(con, f)
+    flows = org_flows(con, f)
+    out: dict[str, dict] = {}
+    for system, m in months.groupby("system", sort=False):
+        whole = m[m["complete"]]
+        if whole.empty:
+            continue
+        latest = whole.iloc[-1]
+        peak = whole.sort_values(["users", "month"], ascending=[False, True]).iloc[0]
+        info = {"latest_month": str(latest["month"]), "users": int(latest["users"]), "orgs": int(latest["orgs"]),
+                "peak_month": str(peak["month"]), "peak_users": int(peak["users"]),
+                "median_users": float(whole["users"].median()), "median_orgs": float(whole["orgs"].median()),
+                "months": int(len(whole))}
+        q = flows[flows["system"] == system]
+        if not q.empty:
+            last = q.iloc[-1]
+            info["flows"] = {"quarter": str(last["label"]), **{c: int(last[c]) for c in
+                                                               ("active", "new", "returning", "back", "dormant")},
+                             "new_total": int(q["new"].sum()), "dormant_total": int(q["dormant"].sum()),
+                             "quarters": int(len(q))}
+        out[str(system)] = info
+    return out
+
+
+def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """Headline numbers for the facts CLI: per system ('full', 'simple', 'either') the latest whole month's active
+    users and orgs, and the latest quarter's new and dormant organisations (where flows exist)."""
+    out = {}
+    for system, info in activity_summary(con, f).items():
+        row = {"latest_month": info["latest_month"], "monthly_active_users": info["users"],
+               "monthly_active_orgs": info["orgs"], "peak_month": info["peak_month"],
+               "peak_monthly_active_users": info["peak_users"]}
+        if "flows" in info:
+            row.update(latest_quarter=info["flows"]["quarter"], new_orgs=info["flows"]["new"],
+                       returning_orgs=info["flows"]["returning"], dormant_orgs=info["flows"]["dormant"])
+        out[system] = row
+    return out
