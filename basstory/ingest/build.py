@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +51,20 @@ from basstory.ingest.extracts import (
     extract_candidates,
     extract_suffix,
     find_extracts,
+)
+from basstory.ingest.partitions import (
+    PARTITIONED_SLOTS,
+    PARTS_FILE,
+    Part,
+    is_partitioned,
+    list_parts,
+    merged_stats,
+    part_key,
+    part_rows_dir,
+    read_parts_record,
+    reuse_part_rows,
+    slot_hash,
+    slot_rows_glob,
 )
 from basstory.ingest.scan import (
     DEFAULT_LIMITS,
@@ -75,7 +89,10 @@ from basstory.ingest.staging import (
     write_runs,
 )
 from basstory.ingest.store import DatasetStore, Version, version_id, write_json
-from basstory.ingest.validation import IngestError, ValidationReport, empty_file_stats
+from basstory.ingest.validation import Finding, IngestError, ValidationReport, empty_file_stats
+
+#: The engines that can build a version: DuckDB on this machine (the default), or Apache Spark (`ingest.spark`).
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 __all__ = ["FileTooLarge", "IngestError", "IngestResult", "check_size", "find_extracts", "ingest"]
 
@@ -92,7 +109,8 @@ class IngestResult:
 
 def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None, *, name: str | None = None,
            activate: bool = False, max_bytes: int | None = None,
-           limits: ReadLimits = DEFAULT_LIMITS) -> IngestResult:
+           limits: ReadLimits = DEFAULT_LIMITS, engine: str = "duckdb", spark_master: str | None = None,
+           reuse_parts_from: Version | None = None) -> IngestResult:
     """Validate and stage the extracts into a new dataset version (or find the identical one already stored).
 
     sources: a folder holding fullbas / simplebas / orgcard (.csv, .csv.gz or .parquet; all three required), or a
@@ -104,14 +122,26 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
     activate: make it current. A store with no current version always activates its first version.
     max_bytes: refuse any file larger than this (see `extracts.check_size`) before reading a byte of it.
     limits: the limits each file is read under (decompressed size, lines, columns, row length; see `scan`).
+    engine: 'duckdb' (this machine) or 'spark' (`ingest.spark`, with `spark_master`, e.g. 'local[2]' or
+      'spark://host:7077'); both give the same version (same id, tables, report).
+    reuse_parts_from: a version whose staged parts are taken instead of reading a part again when its path and
+      content hash are unchanged (`partitions`; what `refresh` does).
 
     Raises IngestError (with the report) when a file is missing or unusable; the store is then left untouched.
     """
     store = store if store is not None else DatasetStore()
     report = ValidationReport()
     files, reused = _resolve_sources(sources, store, report)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
+    parts = {slot: list_parts(path, slot) for slot, path in files.items() if is_partitioned(path)}
+    for slot, slot_parts in parts.items():
+        if not slot_parts:
+            report.add("error", f"{slot}/", f"the folder {slot}/ holds no .csv, .csv.gz or .parquet file. Add the "
+                                            f"{slot} extract's files and ingest again.")
     if max_bytes is not None:
-        for path in files.values():
+        for path in [p for p in files.values() if not is_partitioned(p)] + [p.path for ps in parts.values()
+                                                                              for p in ps]:
             try:
                 if path.is_file():
                     check_size(path, max_bytes)
@@ -121,7 +151,10 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
         raise IngestError(report)
 
     # identity first: a cache hit must not cost more than hashing the inputs
-    hashes = {slot: store.file_sha256(path) for slot, path in files.items()}
+    part_hashes = {slot: {p.relpath: store.file_sha256(p.path) for p in slot_parts}
+                   for slot, slot_parts in parts.items()}
+    hashes = {slot: slot_hash(part_hashes[slot]) if slot in parts else store.file_sha256(path)
+              for slot, path in files.items()}
     for slot, previous in reused.items():
         hashes[slot] = previous.manifest["sources"][slot]["sha256"]
     new_id = version_id(hashes, STAGING_FORMAT)
@@ -133,8 +166,11 @@ def ingest(sources: Path | Mapping[str, Path], store: DatasetStore | None = None
     try:
         built = work / "version"
         built.mkdir()
+        staged_parts = {slot: [(p, part_hashes[slot][p.relpath]) for p in slot_parts]
+                        for slot, slot_parts in parts.items()}
         report = _build_version(files, reused, hashes, new_id, name or _default_name(sources, files), work, built,
-                                report, limits)
+                                report, limits, parts=staged_parts, reuse_parts_from=reuse_parts_from,
+                                engine=engine, spark_master=spark_master)
         version, already_there, activated = store.publish(built, new_id, activate=activate)
         return IngestResult(version=version, report=report if not already_there else version.report(),
                             cache_hit=already_there, activated=activated)
@@ -177,6 +213,14 @@ def _resolve_sources(sources: Path | Mapping[str, Path], store: DatasetStore,
         return files, reused
     for slot, candidates in extract_candidates(folder).items():
         extract = EXTRACT_BY_SLOT[slot]
+        partitioned = folder / slot
+        if slot in PARTITIONED_SLOTS and partitioned.is_dir():
+            files[slot] = partitioned
+            if candidates:
+                report.add("warning", f"{slot}/", f"{folder} holds both a folder {slot}/ and "
+                                                  f"{', '.join(p.name for p in candidates)}; the folder was used. "
+                                                  f"Remove the other to avoid doubt.")
+            continue
         if not candidates:
             report.add("error", extract.filename, f"no {slot} extract in {folder}: expected a file named "
                                                   f"{' or '.join(expected_file_names(extract))}. Add it (all three "
@@ -205,29 +249,65 @@ def _cache_hit(store: DatasetStore, existing_id: str, activate: bool, fresh: Val
 
 def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: dict[str, str], new_id: str,
                    name: str, work: Path, built: Path, report: ValidationReport,
-                   limits: ReadLimits = DEFAULT_LIMITS) -> ValidationReport:
-    """Write runs.parquet, orgs.parquet, report.json and manifest.json into `built`; raise IngestError on errors."""
-    read_paths = readable_copies(files, work, report, limits)
+                   limits: ReadLimits = DEFAULT_LIMITS, *, parts: dict[str, list[tuple[Part, str]]] | None = None,
+                   reuse_parts_from: Version | None = None, engine: str = "duckdb",
+                   spark_master: str | None = None) -> ValidationReport:
+    """Write runs.parquet, orgs.parquet, the derived tables, report.json and manifest.json into `built`; raise
+    IngestError on errors. `parts`: slot -> (part, sha256) of each partitioned slot (see `partitions`)."""
+    parts = parts or {}
+    single = {slot: path for slot, path in files.items() if slot not in parts}
+    if engine == "spark":
+        from basstory.ingest.spark import stage_with_spark
+
+        staged = stage_with_spark(single, parts, reused, work, built, report, limits,
+                                  reuse_parts_from=reuse_parts_from, master=spark_master)
+        run_rows, org_rows, period = staged.run_rows, staged.org_rows, staged.period
+        part_records = staged.part_records
+    else:
+        run_rows, org_rows, period, part_records = _stage_with_duckdb(single, parts, reused, work, built, report,
+                                                                      limits, reuse_parts_from)
+    # what depends only on a run, derived once so that no page has to (ingest.derive)
+    derive_tables(built / "runs.parquet", built / "orgs.parquet", built)
+    return _write_descriptions(files, reused, hashes, new_id, name, built, report, run_rows, org_rows, period,
+                               part_records)
+
+
+def _stage_with_duckdb(single: dict[str, Path], parts: dict[str, list[tuple[Part, str]]],
+                       reused: dict[str, Version], work: Path, built: Path, report: ValidationReport,
+                       limits: ReadLimits, reuse_parts_from: Version | None
+                       ) -> tuple[dict[str, int], int, dict, dict[str, list[dict]]]:
+    """Stage the extracts with DuckDB into built/orgs.parquet and built/runs.parquet (the scope counts into
+    `report`). Returns (runs per system, orgs, the runs' period, the parts' records per partitioned slot)."""
+    read_paths = readable_copies(single, work, report, limits)
     if not report.ok:
         raise IngestError(report)
     con = connect(work)
     try:
         column_maps = {slot: inspect_extract(con, EXTRACT_BY_SLOT[slot], path, report, read_path=read_paths[slot])
-                       for slot, path in files.items()}
+                       for slot, path in single.items()}
         if not report.ok:
             raise IngestError(report)
         staged: dict[str, StagedExtract | None] = {}
-        for slot, path in files.items():
+        for slot, path in single.items():
             staged[slot] = stage_extract(con, EXTRACT_BY_SLOT[slot], path, column_maps[slot], work, report,
                                          read_path=read_paths[slot])
         if not report.ok:
             raise IngestError(report)
-        for slot, previous in reused.items():
-            staged[slot] = reuse_staged(con, slot, previous.runs_path, previous.orgs_path)
-            _carry_over_report(report, slot, previous)
+        previous = read_parts_record(reuse_parts_from.path) if reuse_parts_from is not None else {}
+        part_records = {slot: [_stage_part_duckdb(part, sha, work, built, limits, previous, reuse_parts_from)
+                               for part, sha in slot_parts]
+                        for slot, slot_parts in parts.items()}
+        merge_part_records(report, part_records)
+        if not report.ok:
+            raise IngestError(report)
+        for slot in parts:
+            staged[slot] = _parts_view(con, slot, built)
+        for slot, previous_version in reused.items():
+            staged[slot] = reuse_staged(con, slot, previous_version.runs_path, previous_version.orgs_path)
+            _carry_over_report(report, slot, previous_version)
 
-        orgs_file = files["orgcard"].name if "orgcard" in files else reused["orgcard"].manifest["sources"]["orgcard"][
-            "file"]
+        orgs_file = single["orgcard"].name if "orgcard" in single else reused["orgcard"].manifest["sources"][
+            "orgcard"]["file"]
         org_rows = write_orgs(con, staged["orgcard"].rows_view, built / "orgs.parquet", report, orgs_file)
         run_rows = write_runs(con, staged["fullbas"].rows_view, staged["simplebas"].rows_view,
                               built / "orgs.parquet", built / "runs.parquet")
@@ -235,22 +315,103 @@ def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: d
         period = run_period(con, built / "runs.parquet")
     finally:
         con.close()
-    # what depends only on a run, derived once so that no page has to (ingest.derive)
-    derive_tables(built / "runs.parquet", built / "orgs.parquet", built)
+    return run_rows, org_rows, period, part_records
 
+
+def _stage_part_duckdb(part: Part, sha256: str, work: Path, built: Path, limits: ReadLimits,
+                       previous: dict[str, dict], previous_version: Version | None) -> dict:
+    """Read, check and type one part as a one-file extract; keep its accepted rows under built/parts/ (or take them
+    from `previous_version` when it holds this very part). Returns the part's record (see `partitions`)."""
+    key = part_key(part.relpath, sha256)
+    if key in previous and previous_version is not None and reuse_part_rows(previous_version.path, built,
+                                                                            part.slot, key):
+        return previous[key]
+    extract = EXTRACT_BY_SLOT[part.slot]
+    part_work = work / f"part-{key}"
+    part_work.mkdir()
+    sub = ValidationReport()
+    sub.files[part.slot] = empty_file_stats(part.relpath)
+    try:
+        read_paths = readable_copies({part.slot: part.path}, part_work, sub, limits)
+        if sub.ok:
+            con = connect(part_work)
+            try:
+                column_map = inspect_extract(con, extract, part.path, sub, read_path=read_paths[part.slot])
+                staged = (stage_extract(con, extract, part.path, column_map, part_work, sub,
+                                        read_path=read_paths[part.slot]) if column_map is not None else None)
+                if staged is not None and sub.ok:
+                    target = part_rows_dir(built, part.slot, key)
+                    target.mkdir(parents=True)
+                    con.execute(f"COPY (SELECT * FROM {staged.rows_view}) TO '{_sql_path(target / 'rows.parquet')}' "
+                                f"(FORMAT parquet, COMPRESSION zstd)").fetchall()
+            finally:
+                con.close()
+    finally:
+        shutil.rmtree(part_work, ignore_errors=True)
+    return part_record(part, sha256, sub)
+
+
+def part_record(part: Part, sha256: str, sub: ValidationReport) -> dict:
+    """What a part's own report says, as kept in parts.json: its stats and findings, named by its path."""
+    stats = dict(sub.files.get(part.slot) or empty_file_stats(part.relpath))
+    stats["file"] = part.relpath
+    findings = []
+    for finding in sub.findings:
+        named = asdict(finding)
+        if named["file"] == part.path.name:
+            named["file"] = part.relpath
+        findings.append(named)
+    return {"key": part_key(part.relpath, sha256), "slot": part.slot, "file": part.relpath, "sha256": sha256,
+            "bytes": part.path.stat().st_size, "stats": stats, "findings": findings}
+
+
+def merge_part_records(report: ValidationReport, part_records: dict[str, list[dict]]) -> None:
+    """Add the parts' findings to `report` and set each partitioned slot's stats (sums over its parts)."""
+    for slot, records in part_records.items():
+        for record in records:
+            report.findings.extend(Finding(**finding) for finding in record["findings"])
+        report.files[slot] = merged_stats(slot, records)
+
+
+def _parts_view(con, slot: str, built: Path) -> StagedExtract:
+    """A view `<slot>_rows` over the staged rows of a partitioned slot's parts, shaped like `stage_extract`'s."""
+    from basstory.ingest.recipes import RECIPES
+
+    view = f"{slot}_rows"
+    con.execute(f"""CREATE OR REPLACE VIEW {view} AS
+        SELECT {', '.join(RECIPES[slot].typed)}, source_row
+        FROM read_parquet('{_sql_path(Path(slot_rows_glob(built, slot)))}', hive_partitioning=false)""").fetchall()
+    return StagedExtract(slot=slot, rows_view=view)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _write_descriptions(files: dict[str, Path], reused: dict[str, Version], hashes: dict[str, str], new_id: str,
+                        name: str, built: Path, report: ValidationReport, run_rows: dict[str, int], org_rows: int,
+                        period: dict, part_records: dict[str, list[dict]]) -> ValidationReport:
+    """Write parts.json (when a slot is partitioned), report.json and, last, manifest.json into `built`."""
+
+    if part_records:
+        write_json(built / PARTS_FILE, {"parts": [r for e in EXTRACTS for r in part_records.get(e.slot, [])]})
     # schema order for readers of report.files
     report.files = {e.slot: report.files[e.slot] for e in EXTRACTS if e.slot in report.files}
     write_json(built / "report.json", report.to_dict())
     sources = {}
     for extract in EXTRACTS:
         stats = report.files[extract.slot]
+        records = part_records.get(extract.slot)
         sources[extract.slot] = {
             "file": stats["file"], "sha256": hashes[extract.slot],
-            "bytes": files[extract.slot].stat().st_size if extract.slot in files
+            "bytes": sum(r["bytes"] for r in records) if records is not None
+            else files[extract.slot].stat().st_size if extract.slot in files
             else reused[extract.slot].manifest["sources"][extract.slot]["bytes"],
             "rows_read": stats["rows_read"], "rows_accepted": stats["rows_accepted"],
             "rows_rejected": stats["rows_rejected"], "reused_from": stats.get("reused_from"),
         }
+        if records is not None:
+            sources[extract.slot]["parts"] = len(records)
     manifest = {
         "id": new_id,
         "name": name,

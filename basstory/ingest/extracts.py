@@ -171,19 +171,22 @@ def _undecodable_column(raw: bytes, line: int) -> str | None:
 def csv_read_sql(path: Path, rejects_table: str) -> str:
     """A `read_csv(...)` table function call that reads every column as text and keeps malformed rows aside.
 
+    Folder names like `date=2017-03-01` in the path add no column (`hive_partitioning=false`).
+
     Rows that cannot be split into the header's columns (or are not valid UTF-8) go to `rejects_table` (DuckDB's
     reject store, with their line numbers) instead of failing the whole read.
     """
     return (
         f"read_csv({sql_literal(str(path))}, all_varchar=true, header=true, delim=',', quote='\"', escape='\"', "
         f"store_rejects=true, rejects_table={sql_literal(rejects_table)}, "
-        f"rejects_scan={sql_literal(rejects_table + '_scan')})"
+        f"rejects_scan={sql_literal(rejects_table + '_scan')}, hive_partitioning=false)"
     )
 
 
 def parquet_read_sql(path: Path) -> str:
     """A `read_parquet(...)` table function call."""
-    return f"read_parquet({sql_literal(str(path))})"
+    # a part of a partitioned extract (fullbas/date=2017-03-01/...) is read as itself: no column from its folder
+    return f"read_parquet({sql_literal(str(path))}, hive_partitioning=false)"
 
 
 def raw_read_sql(path: Path, rejects_table: str) -> str:

@@ -1,0 +1,191 @@
+"""A SOURCE whose fullbas and simplebas are folders of many files (partitions), on the DuckDB engine.
+
+Also holds the helpers the refresh and Spark tests share: `partitioned_copy` (a flat SOURCE split by month into
+`fullbas/month=YYYY-MM/part-0001.csv.gz` files) and `version_contents` (everything a version holds, in a form that
+compares equal when two versions hold the same data).
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from basstory.ingest.build import ingest
+from basstory.ingest.partitions import list_parts, part_key, slot_hash
+from basstory.ingest.sample import generate_sample
+from basstory.ingest.store import DatasetStore
+from basstory.ingest.validation import IngestError
+from tests.extract_fixtures import (
+    ORG_ACTIVE,
+    USER_A,
+    csv_text,
+    default_fullbas_rows,
+    fullbas_row,
+    write_extracts,
+)
+
+_DATE_COLUMN = {"fullbas": "datestring", "simplebas": "datetime"}
+
+
+def partitioned_copy(flat: Path, dest: Path, *, gzip_parts: bool = True) -> Path:
+    """Copy the extracts in `flat` to `dest`, fullbas and simplebas split into one file per month of their date
+    column (`<slot>/month=YYYY-MM/part-0001.csv[.gz]`, rows in their original order), orgcard as it is."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(flat / "orgcard.csv", dest / "orgcard.csv")
+    for slot, column in _DATE_COLUMN.items():
+        with open(flat / f"{slot}.csv", newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            at = header.index(column)
+            months: dict[str, list[list[str]]] = {}
+            for row in reader:
+                months.setdefault(row[at][:7] or "none", []).append(row)
+        for month, rows in months.items():
+            folder = dest / slot / f"month={month}"
+            folder.mkdir(parents=True)
+            name = "part-0001.csv.gz" if gzip_parts else "part-0001.csv"
+            opener = gzip.open if gzip_parts else open
+            with opener(folder / name, "wt", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(rows)
+    return dest
+
+
+def move_month_out(source: Path, slot: str, month: str, aside: Path) -> Path:
+    """Move one month's partition of `slot` out of `source` into `aside` (to add it back later)."""
+    aside.mkdir(parents=True, exist_ok=True)
+    target = aside / f"month={month}"
+    shutil.move(str(source / slot / f"month={month}"), target)
+    return target
+
+
+#: Version files that say when or by which engine they were made, not what they hold.
+_NOT_CONTENT = {"created_at", "engine"}
+
+
+def version_contents(version_dir: Path, *, with_parts: bool = True) -> dict[str, object]:
+    """Everything a version folder holds, comparable with ==: every parquet table as its sorted rows (a table that
+    is written sorted must be; its order is compared too), every .npy array as a list, every JSON file (the
+    manifest without created_at and engine). `parts/` is compared as the rows of each part."""
+    found: dict[str, object] = {}
+    for path in sorted(version_dir.rglob("*")):
+        name = path.relative_to(version_dir).as_posix()
+        if path.is_dir() or name.startswith("."):
+            continue
+        if name.startswith("parts/"):
+            if not with_parts:
+                continue
+            if path.suffix == ".parquet":
+                key = name.rsplit("/", 1)[0]
+                rows = found.setdefault(key, [])
+                rows.extend(_rows(path))
+                rows.sort(key=repr)
+            continue
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            found[name] = {"schema": [(f.name, str(f.type)) for f in table.schema], "rows": sorted(_rows(path),
+                                                                                                  key=repr)}
+            if name in _SORTED_TABLES:
+                found[name + ":order"] = [row[:2] for row in _rows(path)]
+        elif path.suffix == ".npy":
+            found[name] = np.load(path).tolist()
+        elif path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                data = {k: v for k, v in data.items() if k not in _NOT_CONTENT}
+            found[name] = data
+        elif path.suffix == ".txt":
+            found[name] = path.read_text(encoding="utf-8").splitlines()[0]
+    return found
+
+
+#: Derived tables whose row order the app relies on (sorted by time or date).
+_SORTED_TABLES = {"runs_derived.parquet"}
+
+
+def _rows(path: Path) -> list[tuple]:
+    table = pq.read_table(path)
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return list(zip(*columns, strict=True)) if columns else []
+
+
+@pytest.fixture(scope="module")
+def flat_sample(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("flat")
+    generate_sample(folder, scale=0.05, seed=11)
+    return folder
+
+
+def test_a_partitioned_source_gives_the_same_tables_as_its_flat_copy(flat_sample, tmp_path):
+    flat = ingest(flat_sample, DatasetStore(tmp_path / "a")).version
+    source = partitioned_copy(flat_sample, tmp_path / "parted")
+    parted = ingest(source, DatasetStore(tmp_path / "b")).version
+    assert parted.id != flat.id  # other files, so another version
+    assert parted.manifest["rows"] == flat.manifest["rows"]
+    assert parted.manifest["scope"] == flat.manifest["scope"]
+    full = parted.manifest["sources"]["fullbas"]
+    assert full["file"] == "fullbas/" and full["parts"] == len(list_parts(source / "fullbas", "fullbas")) > 3
+    # every table but the staged runs (whose source_row is now a line of the part) is the same
+    a, b = version_contents(flat.path), version_contents(parted.path, with_parts=False)
+    for name in ("orgs.parquet", "runs_derived.parquet", "slot_cube.parquet", "chains.parquet",
+                 "full_starts_us.npy", "full_ends_run.npy", "user_org_month.parquet"):
+        assert a[name] == b[name], name
+    drop_line = [row[:-1] for row in a["runs.parquet"]["rows"]]
+    assert sorted(drop_line, key=repr) == sorted((row[:-1] for row in b["runs.parquet"]["rows"]), key=repr)
+    parts = json.loads((parted.path / "parts.json").read_text())["parts"]
+    assert [p["file"] for p in parts] == [p.relpath for s in ("fullbas", "simplebas")
+                                          for p in list_parts(source / s, s)]
+
+
+def test_a_rejected_row_in_a_part_is_named_by_the_part_and_its_line(tmp_path):
+    source = tmp_path / "src"
+    write_extracts(source)
+    (source / "fullbas.csv").unlink()
+    first = source / "fullbas" / "day=2016-10-10"
+    second = source / "fullbas" / "day=2016-10-11"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    rows = default_fullbas_rows()
+    (first / "part-0001.csv").write_text(csv_text(rows[2:]), encoding="utf-8")
+    bad = [*rows[:2], fullbas_row("2016-13-45", "10:00:00Z", USER_A, ORG_ACTIVE)]
+    (second / "part-0001.csv").write_text(csv_text(bad), encoding="utf-8")
+    result = ingest(source, DatasetStore(tmp_path / "store"))
+    [finding] = [f for f in result.report.findings if f.column == "datestring"]
+    assert finding.file == "fullbas/day=2016-10-11/part-0001.csv" and finding.rows == [4]
+    stats = result.report.files["fullbas"]
+    assert (stats["file"], stats["rows_read"], stats["rows_accepted"], stats["parts"]) == ("fullbas/", 4, 3, 2)
+
+
+def test_a_failing_part_stops_the_ingest_and_writes_nothing(flat_sample, tmp_path):
+    source = partitioned_copy(flat_sample, tmp_path / "parted")
+    victim = list_parts(source / "simplebas", "simplebas")[3].path
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])  # a gzip cut short
+    store = DatasetStore(tmp_path / "store")
+    with pytest.raises(IngestError) as raised:
+        ingest(source, store)
+    assert any(f.severity == "error" and f.file.startswith("simplebas/month=") for f in raised.value.report.findings)
+    assert store.versions() == [] and store.current() is None
+
+
+def test_an_empty_partition_folder_is_refused(tmp_path):
+    source = tmp_path / "src"
+    write_extracts(source)
+    (source / "simplebas.csv").unlink()
+    (source / "simplebas").mkdir()
+    (source / "simplebas" / "_SUCCESS").write_text("")
+    with pytest.raises(IngestError, match="simplebas/ holds no"):
+        ingest(source, DatasetStore(tmp_path / "store"))
+
+
+def test_the_slot_hash_depends_on_each_part_path_and_content():
+    assert slot_hash({"a/x.csv": "1", "a/y.csv": "2"}) == slot_hash({"a/y.csv": "2", "a/x.csv": "1"})
+    assert slot_hash({"a/x.csv": "1"}) != slot_hash({"a/z.csv": "1"})
+    assert slot_hash({"a/x.csv": "1"}) != slot_hash({"a/x.csv": "2"})
+    assert part_key("a/x.csv", "1") != part_key("a/y.csv", "1")
