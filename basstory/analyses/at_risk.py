@@ -1,0 +1,284 @@
+"""Dormant, cancelled and at risk: orgs whose expected lodgement, by their own cadence, has not appeared.
+
+- **Cancelled**: orgs deleted or suspended (status, deleteddateutc). They are counted apart and never as low usage.
+- **Dormant**: orgs the view keeps (active and paying, by default) with no kept run at all.
+- **At risk**: orgs the view keeps whose last run is more than one expected gap (their cadence's: a month, a quarter,
+  a year), plus GRACE_DAYS, before the end of the data for the systems they use: an expected lodgement is missing.
+
+Every scored org also gets a **risk score** from 0 to 100, the sum of three signals with stated weights
+(RISK_WEIGHTS): missed lodgements (one missed gives half the weight, two or more all of it); falling activity (the
+runs of the last RECENT_MONTHS months against the RECENT_MONTHS before, 1 - recent / previous, 0 when rising); and
+low usage (1 - the org's percentile of runs per month among the scored orgs). The score is judged by a **backtest**:
+scored as of an earlier cut-off from the runs up to it, how well does it rank the orgs that were deleted after it?
+That needs deleted and suspended orgs, outside the story's scope: the backtest alone reads them.
+
+The end of the data is each system's own: the Full BAS and Simple BAS extracts end on different dates, and an org
+that used only the one that ends first is not silent after that.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from basstory.analyses.kept import kept_user_orgs
+from basstory.analyses.segments import DECLARED, infer_cadence
+from basstory.core.schema import CONTRACT_TZ
+from basstory.query.filters import StoryFilters, org_predicate
+from basstory.query.queries import frame
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view
+
+#: Days an org's lodgement may be late before it counts as missing.
+GRACE_DAYS = 14
+#: The expected gap between lodgements, in days, by cadence (irregular or unknown: the declared cadence's, else a
+#: quarter's).
+GAP_DAYS = {"monthly": 31, "quarterly": 92, "annual": 366}
+DEFAULT_GAP_DAYS = GAP_DAYS["quarterly"]
+#: Months compared for falling activity: the last RECENT_MONTHS against the RECENT_MONTHS before them.
+RECENT_MONTHS = 6
+#: Points each signal can give; the score is out of their sum (100).
+RISK_WEIGHTS = {"missed": 50, "falling": 30, "low_usage": 20}
+#: The backtest's cut-off is this many months before the last month of data.
+BACKTEST_MONTHS = 12
+#: Precision is measured among the top-k orgs by score.
+TOP_K = 20
+#: Every status an org-table org can have in the staged orgs, for the backtest's wider view.
+ALL_STATUSES = ("Active", "Deleted", "Suspended")
+
+SCORE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_family", "tax_period", "created_utc",
+                 "deleted_utc", "cadence", "gap_days", "runs", "last_run", "data_end", "silence_days", "missed",
+                 "recent_runs", "previous_runs", "runs_per_month", "missed_points", "falling_points",
+                 "low_usage_points", "score", "at_risk"]
+
+
+@per_view
+def org_months(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """The view's kept runs of orgs in the org table per (org, system, Sydney month).
+
+    Grain: one row per (org, system, month) with runs. Columns: org_key, system, month (first day), runs,
+    last_date (the Sydney date of the month's last run)."""
+    k = kept_user_orgs(con, f, months=True)
+    join = "org_id" if is_fast(con) else "org_key"
+    df = frame(con, f"""
+        SELECT o.org_key, k.system, k.month, CAST(sum({k.weight}) AS BIGINT) AS runs,
+               CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(k.last_utc))) AS DATE) AS last_date
+        FROM ({k.source}) k JOIN orgs o ON o.{join} = k.org_key
+        GROUP BY o.org_key, k.system, k.month ORDER BY o.org_key, k.system, k.month""")
+    df["month"] = pd.to_datetime(df["month"])
+    df["last_date"] = pd.to_datetime(df["last_date"])
+    return df
+
+
+def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> pd.DataFrame:
+    """The org table's orgs (those the view's org-level filters keep, when `f` is given). Columns: org_key,
+    shortcode, status, paying, plan, plan_family, tax_period, created_utc, deleted_utc."""
+    where = f"WHERE {org_predicate(f)}" if f is not None else ""
+    return frame(con, f"""SELECT org_key, shortcode, status, paying, plan, plan_family, tax_period, created_utc,
+                                 deleted_utc FROM orgs {where} ORDER BY org_key""")
+
+
+def _month_index(ts: pd.Series) -> pd.Series:
+    return ts.dt.year * 12 + ts.dt.month - 1
+
+
+def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
+    """Score every org of `orgs` with a run in `months` (`org_months`) up to `as_of` (the last day of a month; None:
+    all of it), as it would have been scored then.
+
+    Each system's data ends on its last run up to `as_of`. Orgs created after `as_of` or deleted on or before it are
+    left out. Grain: one row per scored org, the highest score first (ties: org_key). Columns (SCORE_COLUMNS): the
+    org's attributes; cadence (inferred from its months up to the cut-off, segments.infer_cadence) and gap_days (the
+    cadence's GAP_DAYS; irregular or too few runs: the declared cadence's, else DEFAULT_GAP_DAYS); runs; last_run;
+    data_end (the latest end of the systems it ran); silence_days (the fewest days from its last run on a system to
+    that system's end); missed (lodgements missed: (silence - GRACE_DAYS) // gap, at least 0); recent_runs and
+    previous_runs (the RECENT_MONTHS months up to data_end's month, and the RECENT_MONTHS before); runs_per_month (runs
+    over the months from its first run to data_end); the points of each signal, score (their sum, 0-100) and
+    at_risk (missed >= 1)."""
+    m = months
+    if as_of is not None:
+        m = m[m["month"] <= pd.Timestamp(as_of)]
+        m = m.assign(last_date=m["last_date"].clip(upper=pd.Timestamp(as_of)))
+    keep = orgs.copy()
+    if as_of is not None:
+        cut = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+        keep = keep[(keep["created_utc"].isna() | (keep["created_utc"] < cut))
+                    & (keep["deleted_utc"].isna() | (keep["deleted_utc"] >= cut))]
+    m = m[m["org_key"].isin(keep["org_key"])]
+    if m.empty:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    ends = m.groupby("system")["last_date"].max()
+    per_system = m.groupby(["org_key", "system"], as_index=False).agg(last_run=("last_date", "max"))
+    per_system["end"] = per_system["system"].map(ends)
+    per_system["silence"] = (per_system["end"] - per_system["last_run"]).dt.days
+    per_org = per_system.groupby("org_key").agg(last_run=("last_run", "max"), data_end=("end", "max"),
+                                                silence_days=("silence", "min"))
+    m = m.assign(mi=_month_index(m["month"]))
+    end_mi = _month_index(per_org["data_end"]).rename("end_mi")
+    m = m.join(end_mi, on="org_key")
+    monthly = m.groupby(["org_key", "mi"], as_index=False).agg(runs=("runs", "sum"), end_mi=("end_mi", "first"))
+    monthly["phase"] = monthly["mi"] % 3
+    shape = monthly.groupby("org_key").agg(runs=("runs", "sum"), first_mi=("mi", "min"), last_mi=("mi", "max"),
+                                           active=("mi", "size"), top=("runs", "max"), end_mi=("end_mi", "first"))
+    phase = monthly.groupby(["org_key", "phase"])["runs"].sum().groupby("org_key").max()
+    shape["phase_share"] = phase / shape["runs"]
+    recent = monthly[monthly["mi"] > monthly["end_mi"] - RECENT_MONTHS].groupby("org_key")["runs"].sum()
+    previous = monthly[(monthly["mi"] <= monthly["end_mi"] - RECENT_MONTHS)
+                       & (monthly["mi"] > monthly["end_mi"] - 2 * RECENT_MONTHS)].groupby("org_key")["runs"].sum()
+    out = keep.set_index("org_key").join(per_org, how="inner").join(shape, how="inner")
+    out["recent_runs"] = recent.reindex(out.index).fillna(0).astype(int)
+    out["previous_runs"] = previous.reindex(out.index).fillna(0).astype(int)
+    span = out["last_mi"] - out["first_mi"] + 1
+    out["cadence"] = [infer_cadence(int(r), int(s), int(a), float(p), float(t) / float(r))
+                      for r, s, a, p, t in zip(out["runs"], span, out["active"], out["phase_share"], out["top"],
+                                               strict=True)]
+    declared_gap = out["tax_period"].map(DECLARED).map(GAP_DAYS).fillna(DEFAULT_GAP_DAYS)
+    out["gap_days"] = out["cadence"].map(GAP_DAYS).fillna(declared_gap).astype(int)
+    out["missed"] = ((out["silence_days"] - GRACE_DAYS) // out["gap_days"]).clip(lower=0).astype(int)
+    out["runs_per_month"] = out["runs"] / (out["end_mi"] - out["first_mi"] + 1)
+    prev = out["previous_runs"].astype(float)
+    falling = np.where(prev > 0, (1 - out["recent_runs"] / prev.where(prev > 0, 1)).clip(lower=0, upper=1), 0.0)
+    low = 1 - out["runs_per_month"].rank(pct=True, method="average")
+    out["missed_points"] = RISK_WEIGHTS["missed"] * out["missed"].clip(upper=2) / 2
+    out["falling_points"] = RISK_WEIGHTS["falling"] * falling
+    out["low_usage_points"] = RISK_WEIGHTS["low_usage"] * low
+    out["score"] = (out["missed_points"] + out["falling_points"] + out["low_usage_points"]).round(6)
+    out["at_risk"] = out["missed"] >= 1
+    out = out.reset_index().rename(columns={"index": "org_key"})
+    out["runs"] = out["runs"].astype(int)
+    return out.sort_values(["score", "org_key"], ascending=[False, True], kind="stable").reset_index(drop=True)[
+        SCORE_COLUMNS]
+
+
+def _wide(f: StoryFilters) -> StoryFilters:
+    """The backtest's view: `f` with every status and paying flag, over the whole period."""
+    return f.with_(statuses=ALL_STATUSES, paying="all", start=None, end=None)
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
+    """The area under the ROC curve: the chance that a random positive scores above a random negative (ties count
+    half); None without both classes."""
+    labels = np.asarray(labels, dtype=bool)
+    pos, neg = int(labels.sum()), int((~labels).sum())
+    if not pos or not neg:
+        return None
+    ranks = pd.Series(np.asarray(scores, dtype=float)).rank(method="average").to_numpy()
+    return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def default_cutoff(months: pd.DataFrame) -> date | None:
+    """The last day of the month BACKTEST_MONTHS before the data's last month (None when that leaves fewer than
+    RECENT_MONTHS months of data before it)."""
+    if months.empty:
+        return None
+    first, last = months["month"].min(), months["month"].max()
+    cut_month = last - pd.DateOffset(months=BACKTEST_MONTHS)
+    if cut_month < first + pd.DateOffset(months=RECENT_MONTHS - 1):
+        return None
+    return (cut_month + pd.offsets.MonthEnd(0)).date()
+
+
+@per_view
+def backtest(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date | None = None) -> dict | None:
+    """Score the orgs as of `cutoff` (default: `default_cutoff`) from the runs up to it, every status included, and
+    compare with what happened after: {"cutoff", "orgs" (scored), "deleted_after" (of them, deleted after the
+    cut-off: the positives), "base_rate", "auc", "k", "precision_at_k" (deleted among the k highest scores),
+    "lift_at_k" (precision / base rate), "flagged" (at risk at the cut-off), "flagged_deleted", "flag_precision",
+    "flag_recall", "suspended_left_out" (suspended orgs: no date, so not placed in time)}; None when there is no
+    cut-off or no org to score."""
+    wide = _wide(f)
+    months = org_months(con, wide)
+    cutoff = cutoff or default_cutoff(months)
+    if cutoff is None:
+        return None
+    orgs = org_table(con, wide)
+    suspended = orgs["status"] == "Suspended"
+    scored = score_orgs(months, orgs[~suspended], cutoff)
+    if scored.empty:
+        return None
+    cut = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
+    labels = ((scored["status"] == "Deleted") & scored["deleted_utc"].notna()
+              & (scored["deleted_utc"] >= cut)).to_numpy()
+    pos = int(labels.sum())
+    k = min(TOP_K, len(scored))
+    flagged = scored["at_risk"].to_numpy()
+    out = {"cutoff": cutoff, "orgs": len(scored), "deleted_after": pos,
+           "base_rate": pos / len(scored), "auc": auc(scored["score"].to_numpy(), labels), "k": k,
+           "precision_at_k": float(labels[:k].mean()) if k else 0.0,
+           "flagged": int(flagged.sum()), "flagged_deleted": int((flagged & labels).sum()),
+           "suspended_left_out": int(suspended.sum())}
+    out["lift_at_k"] = out["precision_at_k"] / out["base_rate"] if out["base_rate"] else 0.0
+    out["flag_precision"] = out["flagged_deleted"] / out["flagged"] if out["flagged"] else 0.0
+    out["flag_recall"] = out["flagged_deleted"] / pos if pos else 0.0
+    return out
+
+
+def backtest_curve(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date | None = None) -> pd.DataFrame:
+    """The backtest as a cumulative gains curve: orgs taken in score order, the share of later deletions found.
+    Grain: one row per scored org (plus a first row at 0). Columns: reviewed_share, found_share."""
+    wide = _wide(f)
+    months = org_months(con, wide)
+    cutoff = cutoff or default_cutoff(months)
+    if cutoff is None:
+        return pd.DataFrame(columns=["reviewed_share", "found_share"])
+    orgs = org_table(con, wide)
+    scored = score_orgs(months, orgs[orgs["status"] != "Suspended"], cutoff)
+    cut = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
+    labels = ((scored["status"] == "Deleted") & (scored["deleted_utc"] >= cut)).to_numpy()
+    if not labels.sum():
+        return pd.DataFrame(columns=["reviewed_share", "found_share"])
+    n = len(scored)
+    return pd.DataFrame({"reviewed_share": np.arange(n + 1) / n,
+                         "found_share": np.concatenate([[0.0], np.cumsum(labels) / labels.sum()])})
+
+
+@per_view
+def current_scores(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """`score_orgs` for the orgs of the view (active and paying by default) at the end of its data."""
+    return score_orgs(org_months(con, f), org_table(con, f))
+
+
+@per_view
+def status_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """{"orgs" (the org table's orgs the view keeps), "with_runs", "dormant" (no kept run), "at_risk", "at_risk_runs"
+    (their kept runs, all time), "at_risk_share" (of orgs with runs), "cancelled" ({"Deleted": n, "Suspended": n}: the
+    org table's, whatever the filters), "cancelled_runs" (their runs in the extracts, any date)}."""
+    scores = current_scores(con, f)
+    orgs = org_table(con, f)
+    at_risk = scores[scores["at_risk"]]
+    everyone = org_table(con)
+    cancelled = everyone[everyone["status"].isin(["Deleted", "Suspended"])]
+    wide_months = org_months(con, _wide(f))
+    return {"orgs": len(orgs), "with_runs": len(scores), "dormant": len(orgs) - len(scores),
+            "at_risk": len(at_risk), "at_risk_runs": int(at_risk["runs"].sum()),
+            "at_risk_share": len(at_risk) / len(scores) if len(scores) else 0.0,
+            "cancelled": {s: int((cancelled["status"] == s).sum()) for s in ("Deleted", "Suspended")},
+            "cancelled_runs": int(wide_months.loc[wide_months["org_key"].isin(cancelled["org_key"]), "runs"].sum())}
+
+
+def at_risk_by_plan(scores: pd.DataFrame) -> pd.DataFrame:
+    """The at-risk orgs per plan family. Grain: one row per plan family with an at-risk org, most first. Columns:
+    plan_family, orgs, runs (their kept runs), share (of the plan family's scored orgs)."""
+    columns = ["plan_family", "orgs", "runs", "share"]
+    if scores.empty:
+        return pd.DataFrame(columns=columns)
+    by = scores.groupby("plan_family").agg(scored=("org_key", "size"), orgs=("at_risk", "sum"))
+    runs = scores[scores["at_risk"]].groupby("plan_family")["runs"].sum()
+    by["runs"] = runs.reindex(by.index).fillna(0).astype(int)
+    by["share"] = by["orgs"] / by["scored"]
+    by = by[by["orgs"] > 0].reset_index()
+    by["orgs"] = by["orgs"].astype(int)
+    return by.sort_values(["orgs", "plan_family"], ascending=[False, True], kind="stable").reset_index(drop=True)[
+        columns]
+
+
+def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """The chapter's headline numbers: at-risk, dormant and cancelled orgs, and the backtest's AUC."""
+    s = status_summary(con, f)
+    b = backtest(con, f)
+    return {"at_risk_orgs": s["at_risk"], "at_risk_runs": s["at_risk_runs"], "dormant_orgs": s["dormant"],
+            "deleted_orgs": s["cancelled"]["Deleted"], "suspended_orgs": s["cancelled"]["Suspended"],
+            "backtest_auc": b["auc"] if b else None,
+            "backtest_precision_at_k": b["precision_at_k"] if b else None}

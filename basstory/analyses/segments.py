@@ -1,0 +1,341 @@
+"""Org segments by behaviour: every org of the view classified by how it actually uses BAS.
+
+Four ways to split the orgs, each from the org's own kept runs:
+
+- **cadence**, inferred from the months it ran BAS in (`infer_cadence`), against the cadence its sales tax period
+  declares: a mismatch is a finding, not an error;
+- **who runs it**: its own staff (users who run no other org), an adviser (a user who runs reports for
+  ADVISER_MIN_ORGS or more orgs, docs/counting.md), or both;
+- **which system**: Full BAS only, Simple BAS only, both side by side, or switched from one to the other (with the BAS
+  quarter of the switch);
+- **intensity**: runs per month of activity, and the re-run rate.
+
+Orgs not in the org table are left out (they have no tax period, plan or status). Every figure reads the view's kept
+runs, through the cubes on the fast engine and the runs themselves on the reference engine.
+"""
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from basstory.analyses.interaction import ADVISER_MIN_ORGS
+from basstory.analyses.kept import kept_user_orgs
+from basstory.core.schema import CONTRACT_TZ, SYSTEM_LABELS
+from basstory.ingest.derive import REPEAT_MINUTES
+from basstory.query.filters import StoryFilters, bas_quarters
+from basstory.query.queries import filtered_runs_sql, frame
+from basstory.query.tables import is_fast
+from basstory.query.view import derived_run_predicate, per_view
+
+# --- The method's constants (the sentences are written from them) --------------------------------------------------
+
+#: An org needs this many runs over at least this many months (first to last run) before its cadence is inferred.
+MIN_RUNS, MIN_MONTHS = 6, 4
+#: Annual: the busiest month holds at least this share of the runs, over at least ANNUAL_MIN_MONTHS months.
+ANNUAL_TOP_SHARE, ANNUAL_MIN_MONTHS = 0.5, 6
+#: Quarterly: the busiest of the three month-of-quarter phases (e.g. Feb, May, Aug, Nov) holds at least this share of
+#: the runs (a third when runs are spread evenly; twice the other months' rate at 0.5).
+QUARTERLY_PHASE_SHARE = 0.5
+#: Monthly: runs in at least this share of the months from the first run to the last (and no quarterly pattern).
+MONTHLY_ACTIVE_SHARE = 0.75
+#: A switch: the org's last run on one system came this many days or more before that system's last run in the view
+#: (the extract's end), and its first run on the other came after it, and this many days or more after that
+#: system's first run in the view (the extract's start).
+SWITCH_GAP_DAYS = 92
+#: Runs per month of activity: light below the first bound, heavy from the second on.
+INTENSITY_BOUNDS = (4, 20)
+
+CADENCES: tuple[str, ...] = ("monthly", "quarterly", "annual", "irregular", "too few runs")
+CADENCE_LABELS = {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annual", "irregular": "Irregular",
+                  "too few runs": "Too few runs to tell"}
+#: The cadence a staged tax period declares (staged tax periods: Monthly, Quarterly, Annual, Other).
+DECLARED = {"Monthly": "monthly", "Quarterly": "quarterly", "Annual": "annual"}
+WHO = ("own staff", "adviser", "both")
+WHO_LABELS = {"own staff": "Own staff only", "adviser": "An adviser only", "both": "Own staff and an adviser"}
+SYSTEM_USE = ("full only", "simple only", "both", "switched to simple", "switched to full")
+SYSTEM_USE_LABELS = {"full only": "Full BAS only", "simple only": "Simple BAS only", "both": "Both systems",
+                     "switched to simple": "Switched Full → Simple BAS",
+                     "switched to full": "Switched Simple → Full BAS"}
+INTENSITY = ("light", "regular", "heavy")
+INTENSITY_LABELS = {"light": f"Light (under {INTENSITY_BOUNDS[0]} runs a month)",
+                    "regular": f"Regular ({INTENSITY_BOUNDS[0]}–{INTENSITY_BOUNDS[1] - 1} runs a month)",
+                    "heavy": f"Heavy ({INTENSITY_BOUNDS[1]}+ runs a month)"}
+#: The ways to split, in the order the chapter shows them: key -> (column, label, segment labels).
+DIMENSIONS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "cadence": ("cadence", "Lodging cadence (inferred)", CADENCE_LABELS),
+    "who": ("who", "Who runs it", WHO_LABELS),
+    "system": ("system_use", "Which system", SYSTEM_USE_LABELS),
+    "intensity": ("intensity", "Intensity", INTENSITY_LABELS),
+}
+
+USAGE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_family", "tax_period", "managed_by_practice",
+                 "created_utc", "deleted_utc", "runs", "runs_full", "runs_simple", "compute_s", "repeats", "users",
+                 "adviser_users", "first_full", "last_full", "first_simple", "last_simple", "first_date", "last_date",
+                 "span_months", "active_months", "phase_share", "top_month_share"]
+
+
+def _org_join(con: duckdb.DuckDBPyConnection) -> str:
+    """The `orgs` column a kept row's org_key matches: the dense id on the fast engine, the key on the reference."""
+    return "org_id" if is_fast(con) else "org_key"
+
+
+def _local_date(column: str) -> str:
+    return f"CAST(timezone('{CONTRACT_TZ}', timezone('UTC', {column})) AS DATE)"
+
+
+def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: per (org_key, system) of the view's kept runs of known orgs: runs, compute_s (summed Full BAS runtime,
+    0 when none), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after
+    the previous one, within the view). org_key is what `_org_join` matches."""
+    if is_fast(con):
+        repeat = "is_repeat"
+        if f.start is not None:
+            repeat = f"(is_repeat AND NOT (repeat_crosses_day AND run_local_date = DATE '{f.start.isoformat()}'))"
+        return f"""
+            SELECT d.org_id AS org_key, d.system, count(*) AS runs, coalesce(sum(d.runtime_s), 0) AS compute_s,
+                   count(*) FILTER (WHERE {repeat}) AS repeats
+            FROM runs_derived d
+            WHERE ({derived_run_predicate(con, f)}) AND d.org_id IN (SELECT org_id FROM orgs)
+            GROUP BY d.org_id, d.system"""
+    return f"""
+        WITH k AS (SELECT org_key, system, user_key, run_utc, runtime_s FROM ({filtered_runs_sql(f)})
+                   WHERE org_key IS NOT NULL),
+        g AS (SELECT *, coalesce(run_utc - lag(run_utc) OVER (PARTITION BY system, user_key, org_key ORDER BY run_utc)
+                                 <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS is_repeat FROM k)
+        SELECT org_key, system, count(*) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
+               count(*) FILTER (WHERE is_repeat) AS repeats
+        FROM g GROUP BY org_key, system"""
+
+
+@per_view
+def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """How each org of the view used BAS.
+
+    Grain: one row per org in the org table with a kept run. Columns (USAGE_COLUMNS): the org's attributes
+    (org_key, shortcode, status, paying, plan, plan_family, tax_period, managed_by_practice, created_utc,
+    deleted_utc); runs, runs_full, runs_simple; compute_s (Full BAS runtime, seconds); repeats (re-runs); users (who
+    ran it) and adviser_users (those of them who ran ADVISER_MIN_ORGS or more orgs in the view); first_full,
+    last_full, first_simple, last_simple, first_date, last_date (Sydney dates; NaT for a system it did not run);
+    span_months (calendar months from the first run's to the last run's, inclusive); active_months (months with a
+    run); phase_share (the share of its runs in the busiest of the three month-of-quarter phases); top_month_share
+    (the share of its runs in its busiest month). Sorted by org_key.
+    """
+    uo = kept_user_orgs(con, f)
+    uom = kept_user_orgs(con, f, months=True)
+    join = _org_join(con)
+    df = frame(con, f"""
+        WITH uo AS (SELECT system, user_key, org_key, {uo.weight} AS w, first_utc, last_utc FROM ({uo.source})),
+        per_user AS (SELECT user_key, count(DISTINCT org_id) >= {ADVISER_MIN_ORGS} AS adviser
+                     FROM ({uo.source}) GROUP BY user_key),
+        people AS (SELECT uo.org_key, count(DISTINCT uo.user_key) AS users,
+                          count(DISTINCT uo.user_key) FILTER (WHERE p.adviser) AS adviser_users,
+                          min(first_utc) FILTER (WHERE system = 'full') AS first_full_utc,
+                          max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc,
+                          min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc,
+                          max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc
+                   FROM uo JOIN per_user p USING (user_key) WHERE uo.org_key IS NOT NULL GROUP BY uo.org_key),
+        months AS (SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source})
+                   WHERE org_key IS NOT NULL GROUP BY org_key, month),
+        phases AS (SELECT org_key, (year(month) * 12 + month(month)) % 3 AS phase, sum(n) AS n
+                   FROM months GROUP BY org_key, phase),
+        shape AS (SELECT m.org_key, count(*) AS active_months,
+                         date_diff('month', min(m.month), max(m.month)) + 1 AS span_months,
+                         max(m.n) / sum(m.n) AS top_month_share
+                  FROM months m GROUP BY m.org_key),
+        phase AS (SELECT org_key, max(n) / sum(n) AS phase_share FROM phases GROUP BY org_key),
+        totals AS (SELECT org_key, sum(runs) AS runs,
+                          coalesce(sum(runs) FILTER (WHERE system = 'full'), 0) AS runs_full,
+                          coalesce(sum(runs) FILTER (WHERE system = 'simple'), 0) AS runs_simple,
+                          sum(compute_s) AS compute_s, sum(repeats) AS repeats
+                   FROM ({run_totals_sql(con, f)}) GROUP BY org_key)
+        SELECT o.org_key, o.shortcode, o.status, o.paying, o.plan, o.plan_family, o.tax_period,
+               o.managed_by_practice, o.created_utc, o.deleted_utc,
+               CAST(t.runs AS BIGINT) AS runs, CAST(t.runs_full AS BIGINT) AS runs_full,
+               CAST(t.runs_simple AS BIGINT) AS runs_simple, CAST(t.compute_s AS DOUBLE) AS compute_s,
+               CAST(t.repeats AS BIGINT) AS repeats, CAST(p.users AS BIGINT) AS users,
+               CAST(p.adviser_users AS BIGINT) AS adviser_users,
+               {_local_date('p.first_full_utc')} AS first_full, {_local_date('p.last_full_utc')} AS last_full,
+               {_local_date('p.first_simple_utc')} AS first_simple,
+               {_local_date('p.last_simple_utc')} AS last_simple,
+               CAST(s.span_months AS BIGINT) AS span_months, CAST(s.active_months AS BIGINT) AS active_months,
+               CAST(ph.phase_share AS DOUBLE) AS phase_share, CAST(s.top_month_share AS DOUBLE) AS top_month_share
+        FROM totals t
+        JOIN orgs o ON o.{join} = t.org_key
+        JOIN people p ON p.org_key = t.org_key
+        JOIN shape s ON s.org_key = t.org_key
+        JOIN phase ph ON ph.org_key = t.org_key
+        ORDER BY o.org_key""")
+    for column in ("first_full", "last_full", "first_simple", "last_simple"):
+        df[column] = pd.to_datetime(df[column])
+    df["first_date"] = df[["first_full", "first_simple"]].min(axis=1)
+    df["last_date"] = df[["last_full", "last_simple"]].max(axis=1)
+    return df[USAGE_COLUMNS].reset_index(drop=True)
+
+
+def infer_cadence(runs: int, span_months: int, active_months: int, phase_share: float,
+                  top_month_share: float) -> str:
+    """The cadence an org's runs show, from the months it ran BAS in (first matching rule wins):
+
+    1. 'too few runs': fewer than MIN_RUNS runs, or fewer than MIN_MONTHS months from the first run to the last;
+    2. 'annual': the busiest month holds ANNUAL_TOP_SHARE of the runs or more, over ANNUAL_MIN_MONTHS months or more;
+    3. 'quarterly': the busiest month-of-quarter phase holds QUARTERLY_PHASE_SHARE of the runs or more;
+    4. 'monthly': runs in MONTHLY_ACTIVE_SHARE of the months or more;
+    5. 'irregular': anything else."""
+    if runs < MIN_RUNS or span_months < MIN_MONTHS:
+        return "too few runs"
+    if top_month_share >= ANNUAL_TOP_SHARE and span_months >= ANNUAL_MIN_MONTHS:
+        return "annual"
+    if phase_share >= QUARTERLY_PHASE_SHARE:
+        return "quarterly"
+    if active_months / span_months >= MONTHLY_ACTIVE_SHARE:
+        return "monthly"
+    return "irregular"
+
+
+def _system_use(row, starts: dict[str, pd.Timestamp], ends: dict[str, pd.Timestamp]
+                ) -> tuple[str, pd.Timestamp | None]:
+    """(system use, the date the org started on its new system for a switch, else None)."""
+    full, simple = row.runs_full > 0, row.runs_simple > 0
+    if not simple:
+        return "full only", None
+    if not full:
+        return "simple only", None
+    gap = pd.Timedelta(days=SWITCH_GAP_DAYS)
+    if (row.last_full + gap <= ends["full"] and row.first_simple > row.last_full
+            and row.first_simple - gap >= starts["simple"]):
+        return "switched to simple", row.first_simple
+    if (row.last_simple + gap <= ends["simple"] and row.first_full > row.last_simple
+            and row.first_full - gap >= starts["full"]):
+        return "switched to full", row.first_full
+    return "both", None
+
+
+def _quarter_label(day: pd.Timestamp) -> str:
+    return bas_quarters(day.date(), day.date())[0][0]
+
+
+def classify(usage: pd.DataFrame) -> pd.DataFrame:
+    """`org_usage` with each org's segments. Added columns: cadence (CADENCES, inferred), declared (the cadence its
+    tax period declares; None for 'Other'), cadence_match ('matches', 'differs', 'not declared' or 'too few runs'),
+    who (WHO), system_use (SYSTEM_USE), switch_date and switch_quarter (for a switch: the first run on the new
+    system and its BAS quarter, e.g. 'Oct–Dec 2017 (Q2 2017–18)'), runs_per_month (runs per month from the first run
+    to the last), intensity (INTENSITY), rerun_rate (repeats / runs).
+
+    A switch is judged against each system's first and last run in the view (`usage`'s earliest first_ and latest
+    last_ dates): an org that stops running Full BAS only because the Full BAS extract ends, or starts on it only
+    because its extract starts later, has not switched."""
+    out = usage.copy()
+    out["cadence"] = [infer_cadence(*args) for args in zip(out["runs"], out["span_months"], out["active_months"],
+                                                           out["phase_share"], out["top_month_share"], strict=True)]
+    out["declared"] = out["tax_period"].map(DECLARED)
+    out["cadence_match"] = np.select(
+        [out["cadence"] == "too few runs", out["declared"].isna(), out["cadence"] == out["declared"]],
+        ["too few runs", "not declared", "matches"], "differs")
+    out["who"] = np.select([out["adviser_users"] == 0, out["adviser_users"] == out["users"]],
+                           ["own staff", "adviser"], "both")
+    starts = {"full": out["first_full"].min(), "simple": out["first_simple"].min()}
+    ends = {"full": out["last_full"].max(), "simple": out["last_simple"].max()}
+    uses = [_system_use(row, starts, ends) for row in out.itertuples(index=False)]
+    out["system_use"] = [u for u, _ in uses]
+    out["switch_date"] = pd.to_datetime(pd.Series([d for _, d in uses], index=out.index, dtype="object"))
+    out["switch_quarter"] = [_quarter_label(d) if pd.notna(d) else None for d in out["switch_date"]]
+    out["runs_per_month"] = out["runs"] / out["span_months"]
+    low, high = INTENSITY_BOUNDS
+    out["intensity"] = np.select([out["runs_per_month"] < low, out["runs_per_month"] < high],
+                                 ["light", "regular"], "heavy")
+    out["rerun_rate"] = out["repeats"] / out["runs"]
+    return out
+
+
+@per_view
+def classified_orgs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """`classify(org_usage(...))` for the view, computed once per view."""
+    return classify(org_usage(con, f))
+
+
+def segment_sizes(orgs: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """The segments of one dimension (DIMENSIONS) with their size and weight.
+
+    Grain: one row per segment of the dimension, in the dimension's order (empty segments kept, with zeros).
+    Columns: dimension, segment, label, orgs, org_share, runs, run_share, compute_s, compute_share, runs_per_org,
+    rerun_rate (re-runs / runs of the segment).
+    """
+    column, _, labels = DIMENSIONS[dimension]
+    rows = []
+    totals = {"orgs": len(orgs), "runs": orgs["runs"].sum(), "compute_s": orgs["compute_s"].sum()}
+    for segment, label in labels.items():
+        part = orgs[orgs[column] == segment]
+        runs, compute = int(part["runs"].sum()), float(part["compute_s"].sum())
+        rows.append({"dimension": dimension, "segment": segment, "label": label, "orgs": len(part),
+                     "org_share": len(part) / totals["orgs"] if totals["orgs"] else 0.0,
+                     "runs": runs, "run_share": runs / totals["runs"] if totals["runs"] else 0.0,
+                     "compute_s": compute,
+                     "compute_share": compute / totals["compute_s"] if totals["compute_s"] else 0.0,
+                     "runs_per_org": runs / len(part) if len(part) else 0.0,
+                     "rerun_rate": int(part["repeats"].sum()) / runs if runs else 0.0})
+    return pd.DataFrame(rows)
+
+
+def all_segments(orgs: pd.DataFrame) -> pd.DataFrame:
+    """`segment_sizes` of every dimension, one after the other."""
+    return pd.concat([segment_sizes(orgs, d) for d in DIMENSIONS], ignore_index=True)
+
+
+def cadence_vs_declared(orgs: pd.DataFrame) -> pd.DataFrame:
+    """Declared against inferred cadence. Grain: one row per (declared tax period, inferred cadence) with orgs.
+    Columns: tax_period, cadence, cadence_label, orgs, share (of the tax period's orgs), match (the cadence_match
+    of those orgs)."""
+    columns = ["tax_period", "cadence", "cadence_label", "orgs", "share", "match"]
+    if orgs.empty:
+        return pd.DataFrame(columns=columns)
+    out = orgs.groupby(["tax_period", "cadence", "cadence_match"], as_index=False).size().rename(
+        columns={"size": "orgs", "cadence_match": "match"})
+    out["share"] = out["orgs"] / out.groupby("tax_period")["orgs"].transform("sum")
+    out["cadence_label"] = out["cadence"].map(CADENCE_LABELS)
+    order = {c: i for i, c in enumerate(CADENCES)}
+    return out.sort_values(["tax_period", "cadence"], key=lambda s: s.map(order) if s.name == "cadence" else s,
+                           kind="stable").reset_index(drop=True)[columns]
+
+
+def mismatches(orgs: pd.DataFrame) -> dict:
+    """How many orgs with a declared cadence and enough runs lodge differently: {"judged", "differs", "share",
+    "top": (declared, inferred, orgs) of the commonest mismatch or None}."""
+    judged = orgs[orgs["cadence_match"].isin(["matches", "differs"])]
+    differs = judged[judged["cadence_match"] == "differs"]
+    top = None
+    if len(differs):
+        counts = differs.groupby(["declared", "cadence"]).size().sort_values(ascending=False, kind="stable")
+        (declared, inferred), n = counts.index[0], int(counts.iloc[0])
+        top = (str(declared), str(inferred), n)
+    return {"judged": len(judged), "differs": len(differs),
+            "share": len(differs) / len(judged) if len(judged) else 0.0, "top": top}
+
+
+def switches_by_quarter(orgs: pd.DataFrame) -> pd.DataFrame:
+    """Orgs that switched system, by the BAS quarter of their first run on the new one. Grain: one row per (quarter,
+    direction). Columns: quarter, quarter_start (date), system (the system switched to), system_label, orgs."""
+    columns = ["quarter", "quarter_start", "system", "system_label", "orgs"]
+    moved = orgs[orgs["system_use"].str.startswith("switched")]
+    if moved.empty:
+        return pd.DataFrame(columns=columns)
+    out = moved.assign(system=moved["system_use"].str.replace("switched to ", "", regex=False),
+                       quarter_start=moved["switch_date"].dt.to_period("Q").dt.start_time)
+    out = out.groupby(["quarter_start", "switch_quarter", "system"], as_index=False).size()
+    out = out.rename(columns={"switch_quarter": "quarter", "size": "orgs"})
+    out["system_label"] = out["system"].map(SYSTEM_LABELS)
+    return out.sort_values(["quarter_start", "system"]).reset_index(drop=True)[columns]
+
+
+def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """The chapter's headline numbers: orgs classified, each dimension's segment sizes (orgs), the cadence
+    mismatches and the switches."""
+    orgs = classified_orgs(con, f)
+    out: dict = {"orgs": len(orgs)}
+    for dimension, (column, _, labels) in DIMENSIONS.items():
+        out[f"{dimension}_segments"] = {s: int((orgs[column] == s).sum()) for s in labels}
+    m = mismatches(orgs)
+    out["cadence_mismatches"] = m["differs"]
+    out["cadence_judged"] = m["judged"]
+    out["switched_orgs"] = int(orgs["system_use"].str.startswith("switched").sum())
+    return out
