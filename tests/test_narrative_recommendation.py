@@ -172,3 +172,39 @@ def test_caveats():
     assert lines[5] == "3 Full BAS runs had no positive runtime and are left out of the load figures."
     same = {"systems": {"full": caveats["systems"]["full"] | {"runtime_missing": 0}}, "periods_differ": False}
     assert not any("different periods" in line for line in r.caveat_lines(same, {}, {}))
+
+
+def test_operations_actions_book_the_windows_size_capacity_and_freeze_the_costliest_due_weeks():
+    lines = r.track_actions("operations", {"full": REC, "simple": None}, None, FACTS, {"full": 10, "simple": 0})
+    assert lines[0] == ("**Book the Full BAS outage for day 12, 02:00–04:00 Sydney time:** it would have interrupted "
+                        "0.50 runs a month on average, against 42 for the median window.")
+    assert lines[1].startswith("**Capacity:** No capacity forecast")
+    # of the due weeks, quarterly (81 runs a window) costs more than monthly (74)
+    assert lines[2] == ("**Freeze Full BAS changes in the due weeks of quarterly BAS** (mostly days 22–28): a window "
+                        "there costs 81 runs on average.")
+    assert len(lines) == 3
+
+
+def test_product_actions_from_the_key_facts():
+    facts = {**FACTS, "orgs_in_scope": 1345}
+    lines = r.track_actions("product", {"full": REC}, None, facts, {"full": 10, "simple": 5})
+    assert lines == [
+        "**Ship BAS changes well before February 2017**, the busiest month (32,141 runs), and never in the week "
+        "before a due date.",
+        "**Ask the 165 organisations that ran both reports why** (12% of the 1,345 in scope): they show what each "
+        "report lacks.",
+        "**Design for the 424 users who run reports for several organisations** (8.8% of 4,838 users): they lodge "
+        "in batches."]
+    one_system = r.track_actions("product", {"full": REC}, None, facts, {"full": 10, "simple": 0})
+    assert len(one_system) == 2 and "both reports" not in " ".join(one_system)
+
+
+def test_customer_actions_announce_the_windows_and_brief_advisers():
+    lines = r.track_actions("customers", {"full": REC, "simple": None}, None, FACTS, {"full": 10})
+    assert lines == [
+        "**Announce the outage windows a month ahead:** Full BAS day 12, 02:00–04:00 Sydney time, about 0.50 users "
+        "of 0.25 organisations a month.",
+        "**Brief the 424 users who run BAS for several organisations first:** one of them reaches many "
+        "organisations at once."]
+    with pytest.raises(ValueError):
+        r.track_actions("finance", {}, None, FACTS, {})
