@@ -199,7 +199,8 @@ def forecast_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | 
     """The chapter's headline numbers: quarter (first and last month), total runs with its interval (the months'
     sums), peak_day (day, runs, lower, upper, phase), peak_hour (hour, runs, lower, upper, peak_concurrency,
     peak_lower, peak_upper), busiest_week (its Monday and runs), the capacity plan's monthly peak and provision, and
-    the peak rule's check (hours checked, exact, within one); None without a forecast."""
+    the peak rule's check (hours checked, exact, within one, without and with the correction `peak_bias`); None
+    without a forecast."""
     fc = forecast(con, f)
     if fc is None:
         return None
@@ -220,7 +221,9 @@ def forecast_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | 
         "monthly_peak": {"month": plan["peak_month"], "forecast": plan["forecast"], "lower": plan["lower"],
                          "upper": plan["upper"], "provision": plan["provision"]},
         "check": {"hours": int(len(check)), "exact": int((check["difference"] == 0).sum()),
-                  "within_one": int((check["difference"].abs() <= 1).sum())},
+                  "within_one": int((check["difference"].abs() <= 1).sum()), "bias": fc["peak_bias"],
+                  "exact_corrected": int((check["difference"] + fc["peak_bias"] == 0).sum()),
+                  "within_one_corrected": int(((check["difference"] + fc["peak_bias"]).abs() <= 1).sum())},
         "mean_runtime_s": fc["mean_runtime_s"],
     }
 

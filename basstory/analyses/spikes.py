@@ -377,7 +377,9 @@ def spike_hours(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
 def spikes_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's headline numbers: days judged and flagged per system and measure ({(system, measure): {...}}
     as 'system/measure' keys: days, spikes, drops), the biggest spike and the biggest drop of runs (rows of
-    `spike_days` as dicts, or None), flagged hours and how many flagged days a due date explains."""
+    `spike_days` as dicts, or None), flagged hours and how many flagged days a due date explains. Days are counted
+    per (system, day): flagged_days, spike_days (with a spike in runs or compute), drop_days (with a drop), a day
+    with both counted in each."""
     pattern = day_pattern(con, f)
     days = spike_days(con, f)
     hours = spike_hours(con, f)
@@ -396,8 +398,8 @@ def spikes_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     return {
         "series": series,
         "flagged_days": int(len(flagged_days)),
-        "spike_days": int(days.loc[days["kind"] == "spike", "day"].nunique()),
-        "drop_days": int(days.loc[days["kind"] == "drop", "day"].nunique()),
+        "spike_days": int(len(days.loc[days["kind"] == "spike"].drop_duplicates(["system", "day"]))),
+        "drop_days": int(len(days.loc[days["kind"] == "drop"].drop_duplicates(["system", "day"]))),
         "due_explained": int(flagged_days["cause"].str.contains("BAS due date").sum()),
         "unexplained": int((flagged_days["cause"] == "no cause found in the data").sum()),
         "biggest_spike": biggest("spike"),

@@ -1,0 +1,90 @@
+"""The active users and organisations chapter's sentences. Numbers in, sentences out; every number comes from
+basstory.analyses.activity."""
+from __future__ import annotations
+
+import pandas as pd
+
+from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
+from basstory.core.text import fmt_int, fmt_month, plural
+from basstory.story.narrative.common import ChartTitle
+
+DEFINITIONS = (
+    "**Active** in a month or a quarter: ran at least one report in it (an organisation of the org table in scope; "
+    "a user is the same person in both systems).",
+    "**New** in a quarter: active in it, with no run in that system's extract before it.",
+    "**Returning**: active in the quarter and in an earlier one too; **back after a break**: returning, but not active "
+    "the quarter just before.",
+    "**Went dormant**: active the quarter before, not in this one.",
+    "Each system is read on its own extract: only quarters its runs cover wholly, from its second quarter (in the "
+    "first, every organisation would be new). So active this quarter = active last quarter − went dormant + new + "
+    "back after a break.",
+)
+
+
+def activity_finding(summary: dict) -> str:
+    """The chapter's finding: each system's latest whole month and its peak, and the latest quarter's flows."""
+    parts = []
+    for system in SYSTEMS:
+        info = summary.get(system)
+        if not info:
+            continue
+        parts.append(f"{SYSTEM_LABELS[system]} had {fmt_int(info['users'])} active users across "
+                     f"{plural(info['orgs'], 'organisation')} in {fmt_month(info['latest_month'])}, its last whole "
+                     f"month (peak: {fmt_int(info['peak_users'])} users in {fmt_month(info['peak_month'])})")
+    if not parts:
+        return "No whole month of runs in this view to count active users and organisations."
+    flows = [(s, summary[s]["flows"]) for s in SYSTEMS if s in summary and "flows" in summary[s]]
+    tail = ""
+    if flows:
+        bits = [f"{SYSTEM_LABELS[s]} {fmt_int(q['new'])} new and {fmt_int(q['dormant'])} gone dormant in {q['quarter']}"
+                for s, q in flows]
+        tail = " Organisations: " + "; ".join(bits) + "."
+    return "; ".join(parts) + "." + tail
+
+
+def monthly_title(monthly: pd.DataFrame, measure: str) -> ChartTitle:
+    """Title of a monthly active chart: each system's busiest whole month by `measure` ('users' or 'orgs')."""
+    what = "users" if measure == "users" else "organisations"
+    whole = monthly[monthly["complete"] & (monthly["system"] != "either")]
+    bits = []
+    for system in SYSTEMS:
+        one = whole[whole["system"] == system]
+        if not one.empty:
+            top = one.sort_values([measure, "month"], ascending=[False, True]).iloc[0]
+            bits.append(f"{SYSTEM_LABELS[system]} peaked at {fmt_int(top[measure])} in {fmt_month(top['month'])}")
+    text = f"Monthly active {what}: " + ("; ".join(bits) if bits else "no whole month in this view")
+    both = "A user of both systems" if measure == "users" else "An organisation using both"
+    subtitle = (f"Distinct {what} with at least one run in the Sydney calendar month, per system; whole months of each "
+                f"extract only. {both} counts in each.")
+    return ChartTitle(text, subtitle)
+
+
+def flows_title(flows: pd.DataFrame) -> ChartTitle:
+    """Title of the flows chart: totals of new and dormant organisations over the quarters shown, per system."""
+    bits = []
+    for system in SYSTEMS:
+        one = flows[flows["system"] == system]
+        if not one.empty:
+            bits.append(f"{SYSTEM_LABELS[system]} gained {fmt_int(one['new'].sum())} new organisations and saw "
+                        f"{fmt_int(one['dormant'].sum())} go dormant over {plural(len(one), 'quarter')}")
+    text = "; ".join(bits) if bits else "No quarter to compare"
+    subtitle = ("Organisations per Sydney calendar quarter: new and back after a break above zero, went dormant below "
+                "(active the quarter before, not in this one).")
+    return ChartTitle(text, subtitle)
+
+
+def flows_sentence(flows: pd.DataFrame) -> str:
+    """What the flows say, per system: the quarter with most organisations going dormant, and the balance."""
+    lines = []
+    for system in SYSTEMS:
+        one = flows[flows["system"] == system]
+        if one.empty:
+            continue
+        worst = one.sort_values(["dormant", "quarter_start"], ascending=[False, True]).iloc[0]
+        balance = int(one["new"].sum() + one["back"].sum() - one["dormant"].sum())
+        before = worst["active"] + worst["dormant"] - worst["new"] - worst["back"]
+        lines.append(f"{SYSTEM_LABELS[system]}: most organisations went dormant in {worst['label']} "
+                     f"({fmt_int(worst['dormant'])} of {fmt_int(before)} "
+                     f"active the quarter before); over the quarters shown, arrivals and returns "
+                     f"{'outnumber' if balance > 0 else 'fall short of'} departures by {fmt_int(abs(balance))}.")
+    return " ".join(lines)

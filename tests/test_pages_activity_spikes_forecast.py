@@ -1,0 +1,109 @@
+"""AppTest over the active users, spikes and drops, and daily and hourly forecast pages: for default and
+non-default filters the pages render without an exception, show their charts (each shipping at most 5,000 rows) or
+a short note instead, and the cards and finding are the builder's own."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from basstory.story.charts.common import MAX_POINTS
+from tests.app_helpers import (
+    APP,
+    assert_healthy,
+    built_chapter,
+    built_metrics,
+    dataset_rows,
+    open_page,
+    shown_metrics,
+    specs,
+    title_text,
+)
+
+ACTIVITY, SPIKES, FORECAST = "pages/activity.py", "pages/spikes.py", "pages/forecast.py"
+ACTIVITY_CHARTS = 3             # monthly active users, organisations, quarterly flows
+SPIKES_CHARTS = 3               # Full BAS runs, Full BAS compute, Simple BAS runs
+FORECAST_CHARTS = 3             # days, the busiest week's hours: runs and runs at once
+
+
+@pytest.mark.parametrize("page, n_charts, heading", [
+    (ACTIVITY, ACTIVITY_CHARTS, "Active users and organisations"),
+    (SPIKES, SPIKES_CHARTS, "Spikes and drops"),
+    (FORECAST, FORECAST_CHARTS, "Daily and hourly forecast"),
+])
+def test_default_filters(sample_data_dir, page, n_charts, heading):
+    at = open_page(page)
+    assert_healthy(at, n_charts)
+    blocks = built_chapter(sample_data_dir, page)
+    assert at.title[0].value == heading == blocks[0].title
+    assert at.markdown[0].value == f"#### {blocks[0].finding}"
+    assert shown_metrics(at) == built_metrics(blocks)
+
+
+def test_activity_defines_its_words(sample_data_dir):
+    at = open_page(ACTIVITY)
+    text = " ".join(m.value for m in at.markdown)
+    for word in ("**Active**", "**New**", "**Returning**", "**back after a break**", "**Went dormant**"):
+        assert word in text
+    assert {title_text(s).split(":")[0] for s in specs(at)[:2]} == {"Monthly active users",
+                                                                    "Monthly active organisations"}
+
+
+def test_spikes_marks_flagged_days_and_states_the_threshold(sample_data_dir):
+    at = open_page(SPIKES)
+    text = " ".join(m.value for m in at.markdown)
+    assert "robust z" in text and "3.5" in text and "median absolute deviation" in text
+    marked = [layer for s in specs(at) for layer in s["layer"] if layer.get("encoding", {}).get("shape")]
+    assert marked, "flagged days are marked on the daily series"
+    assert at.dataframe                                            # the flagged days' table
+
+
+def test_forecast_states_its_method_and_check(sample_data_dir):
+    at = open_page(FORECAST)
+    text = " ".join(m.value for m in at.markdown)
+    assert "seasonal-naive" in text and "Little's law" in text and "Poisson" in text
+    assert "Checked on the history's" in text
+    assert {m.label for m in at.metric} >= {"Busiest day", "Busiest hour (Sydney)", "Peak runs at once"}
+
+
+def test_one_system_only(sample_data_dir):
+    at = open_page(SPIKES, systems=["Simple BAS"])
+    assert_healthy(at, 1)
+    assert all("Full BAS" not in title_text(s) for s in specs(at))
+    at = open_page(FORECAST, systems=["Simple BAS"])
+    assert not at.exception, at.exception
+    assert not at.get("vega_lite_chart") and any("No daily and hourly forecast" in i.value for i in at.info)
+    at = open_page(ACTIVITY, systems=["Full BAS"])
+    assert_healthy(at, ACTIVITY_CHARTS)
+
+
+@pytest.mark.parametrize("page", [ACTIVITY, SPIKES, FORECAST])
+def test_a_bas_quarter(sample_data_dir, page):
+    at = open_page(page, period="Latest quarter")
+    assert at.session_state["filters"].start is not None
+    assert not at.exception, at.exception
+    rows = dataset_rows(at)
+    assert not rows or max(rows) <= MAX_POINTS
+
+
+def test_a_single_day(sample_data_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    day = date(2017, 2, 27)
+    at.selectbox(key="period").set_value("Custom range").run()
+    at.date_input(key="dates").set_value((day, day)).run()
+    for page in (ACTIVITY, SPIKES, FORECAST):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        rows = dataset_rows(at)
+        assert not rows or max(rows) <= MAX_POINTS
+
+
+@pytest.mark.parametrize("page", [ACTIVITY, SPIKES, FORECAST])
+def test_a_filter_that_leaves_nothing(sample_data_dir, page):
+    at = open_page(page, status="")
+    assert not at.exception, at.exception
+    assert any("No report runs match" in w.value for w in at.warning)
+    assert not at.get("vega_lite_chart")
+    assert at.markdown[0].value.startswith("#### ")
