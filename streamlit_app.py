@@ -3,13 +3,16 @@ synthetic-sample notice), the shared sidebar filters, the page, then the link to
 import streamlit as st
 
 from basstory.app import render, ui
-from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, TRACKS, track_chapters
+from basstory.story.registry import CHAPTERS, DATA_PAGE, ORG_PAGE, SLIDES_PAGE, TRACKS, track_chapters
 
 st.set_page_config(page_title="basstory · BAS usage", page_icon=":material/auto_stories:", layout="wide")
 
 story = {c.path: st.Page(c.path, title=c.title, icon=c.icon, url_path=c.url_path, default=(i == 0))
          for i, c in enumerate(CHAPTERS)}
-data = [st.Page(DATA_PAGE.path, title=DATA_PAGE.title, icon=DATA_PAGE.icon, url_path=DATA_PAGE.url_path)]
+data = [st.Page(DATA_PAGE.path, title=DATA_PAGE.title, icon=DATA_PAGE.icon, url_path=DATA_PAGE.url_path),
+        # one org's page: opened from the orgs and at-risk chapters (?org=), not listed in the navigation
+        st.Page(ORG_PAGE.path, title=ORG_PAGE.title, icon=ORG_PAGE.icon, url_path=ORG_PAGE.url_path,
+                visibility="hidden")]
 slides = [st.Page(SLIDES_PAGE.path, title=SLIDES_PAGE.title, icon=SLIDES_PAGE.icon, url_path=SLIDES_PAGE.url_path)]
 track = ui.reader_track()                    # a reader track lists its chapters first, the rest after them
 on_track = [c.path for c in track_chapters(track)]

@@ -29,17 +29,20 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "runs": ("runs", "Runs, both systems", "runs"),
     "full": ("runs_full", "Full BAS runs", "runs"),
     "simple": ("runs_simple", "Simple BAS runs", "runs"),
-    "compute": ("compute_hours", "Compute (Full BAS runtime)", "hours"),
+    "compute": ("compute_minutes", "Compute (Full BAS runtime)", "minutes"),
 }
 MEASURE_LABELS = {m: label for m, (_, label, _) in MEASURES.items()}
+#: How a sentence names each measure.
+MEASURE_PHRASES = {"runs": "runs (both systems)", "full": "Full BAS runs", "simple": "Simple BAS runs",
+                   "compute": "Full BAS compute"}
 #: The system whose colour a measure's chart takes ('both' for runs of both systems).
 MEASURE_SYSTEM = {"runs": "both", "full": "full", "simple": "simple", "compute": "full"}
 
 RANKING_COLUMNS = ["end", "rank", "org_key", "shortcode", "plan", "tax_period", "cadence", "value", "share"]
 
 
-def _with_hours(orgs: pd.DataFrame) -> pd.DataFrame:
-    return orgs.assign(compute_hours=orgs["compute_s"] / 3600)
+def _with_minutes(orgs: pd.DataFrame) -> pd.DataFrame:
+    return orgs.assign(compute_minutes=orgs["compute_s"] / 60)
 
 
 def ranking(orgs: pd.DataFrame, measure: str, n: int = TOP_N) -> pd.DataFrame:
@@ -49,7 +52,7 @@ def ranking(orgs: pd.DataFrame, measure: str, n: int = TOP_N) -> pd.DataFrame:
     shortcode, plan, tax_period, cadence (inferred), value, share (of the measure's total over every org). Ties: the
     smaller org_key first at both ends. With fewer than 2n such orgs, an org can be at both ends."""
     column = MEASURES[measure][0]
-    data = _with_hours(orgs)
+    data = _with_minutes(orgs)
     data = data[data[column] > 0]
     total = float(data[column].sum())
     parts = []
@@ -68,7 +71,7 @@ def concentration(orgs: pd.DataFrame, measure: str, n: int = TOP_N) -> dict:
     """{"orgs" (with any of the measure), "total", "top_share" (the n largest orgs' share), "bottom_share",
     "median"}."""
     column = MEASURES[measure][0]
-    values = _with_hours(orgs)[column]
+    values = _with_minutes(orgs)[column]
     values = values[values > 0].sort_values(ascending=False)
     total = float(values.sum())
     return {"orgs": len(values), "total": total,
@@ -83,7 +86,7 @@ def by_plan(orgs: pd.DataFrame, measure: str) -> pd.DataFrame:
     Grain: one row per plan with an org that has any of the measure, most of the measure first. Columns: plan, orgs,
     total, median, most_org, most_value, least_org, least_value (orgs by short code)."""
     column = MEASURES[measure][0]
-    data = _with_hours(orgs)
+    data = _with_minutes(orgs)
     data = data[data[column] > 0]
     rows = []
     for plan, part in data.groupby("plan", sort=False):
@@ -198,3 +201,8 @@ def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     busiest = ranking(orgs, "runs", 1)
     return {"orgs_ranked": runs["orgs"], "top10_run_share": runs["top_share"], "top10_compute_share":
             compute["top_share"], "busiest_org": busiest["shortcode"].iloc[0] if len(busiest) else None}
+
+
+def org_exists(con: duckdb.DuckDBPyConnection, code: str) -> bool:
+    """True when `code` names an org of the org table (`find_org`): what the org page's link parameter accepts."""
+    return find_org(con, code) is not None

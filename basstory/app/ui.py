@@ -24,7 +24,7 @@ from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.story import theme
 from basstory.story.blocks import with_folds
-from basstory.story.registry import CHAPTERS, DATA_PAGE, SLIDES_PAGE, TRACKS, Chapter, neighbours
+from basstory.story.registry import CHAPTERS, DATA_PAGE, ORG_PAGE, SLIDES_PAGE, TRACKS, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
 
@@ -375,7 +375,7 @@ def headline(title: str, finding: str) -> None:
 
 LINK_NOTES = "link_notes"
 PRESENT = links.PRESENT
-_PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DATA_PAGE, SLIDES_PAGE)}
+_PAGES_BY_URL_PATH: dict[str, Chapter] = {c.url_path: c for c in (*CHAPTERS, DATA_PAGE, SLIDES_PAGE, ORG_PAGE)}
 
 
 def page_chapter(page) -> Chapter | None:
@@ -392,7 +392,26 @@ def link_options() -> dict[str, links.Param]:
     from basstory.analyses.dataset import filter_options
 
     options = compute(filter_options, None)
-    return links.link_params(options, list(date_presets(options["first_date"], options["last_date"])))
+    params = links.link_params(options, list(date_presets(options["first_date"], options["last_date"])))
+    params[ORG] = links.Param(ORG, "org", choices=_KnownOrgs(), from_data=True, page=ORG_PAGE.path)  # type: ignore
+    return params
+
+
+#: The org page's parameter: `?org=<short code or organisation id>` (pages/org.py).
+ORG = "org"
+
+
+class _KnownOrgs:
+    """The `?org=` values the pinned dataset knows, looked up one at a time (a dataset holds too many orgs to list):
+    a short code exactly, an organisation id in any case (analyses.orgs.find_org)."""
+
+    def __contains__(self, code: object) -> bool:
+        from basstory.analyses.orgs import org_exists
+
+        return bool(compute(org_exists, None, str(code)))
+
+    def __iter__(self):
+        return iter(())
 
 
 def in_presentation() -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from basstory.analyses import comparison as comparison_analyses
+from basstory.analyses import orgs as orgs_analyses
 from basstory.analyses import outage_impact
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.story.blocks import Choice, with_folds
@@ -23,6 +24,7 @@ CMP_METRIC = Choice("cmp_metric", "Measure", comparison_analyses.METRICS, "runs"
 CMP_GRAIN = Choice("cmp_grain", "Per", comparison_analyses.GRAINS, "month",
                    {g: g.capitalize() for g in comparison_analyses.GRAINS})
 OUTAGE_SYSTEM = Choice("outage_system", "System", SYSTEMS, SYSTEMS[0], SYSTEM_LABELS)
+ORGS_MEASURE = Choice("orgs_measure", "Rank by", tuple(orgs_analyses.MEASURES), "runs", orgs_analyses.MEASURE_LABELS)
 OUTAGE_METRIC = Choice("outage_metric", "Measure windows by", tuple(outage_impact.METRICS), "runs",
                        {m: label.capitalize() for m, label in outage_impact.METRICS.items()})
 
@@ -92,6 +94,12 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("pages/comparison.py", "Full BAS vs Simple BAS", "comparison", ":material/compare_arrows:",
             "How does the usage of the two systems compare?", _builder("comparison"), (CMP_METRIC, CMP_GRAIN),
             tracks=("product",)),
+    Chapter("pages/segments.py", "Org segments by behaviour", "segments", ":material/category:",
+            "How do organisations actually use BAS: which cadence, who runs it, which system, how much?",
+            _builder("segments"), tracks=("product", "customers")),
+    Chapter("pages/advisers.py", "Advisers", "advisers", ":material/badge:",
+            "Who runs reports for many organisations, when, and what would an outage cost them?",
+            _builder("advisers"), tracks=("customers",)),
     Chapter("pages/activity.py", "Active users and organisations", "activity", ":material/groups:",
             "How many users and organisations are active each month, and which arrive, return or go dormant?",
             _builder("activity"), tracks=("product", "customers")),
@@ -107,12 +115,23 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("pages/outage.py", "The outage window", "outage", ":material/build:",
             "Which two-hour window of the month disturbs the fewest runs?", _builder("outage"),
             (OUTAGE_SYSTEM, OUTAGE_METRIC), tracks=("operations",)),
+    Chapter("pages/orgs.py", "Most and least active orgs", "orgs", ":material/leaderboard:",
+            "Which organisations run BAS the most and the least, by runs and by compute?", _builder("orgs"),
+            (ORGS_MEASURE,), tracks=("customers",)),
+    Chapter("pages/at_risk.py", "Dormant, cancelled and at risk", "at_risk", ":material/warning:",
+            "Which organisations have stopped lodging, and how well does a risk score foresee cancellations?",
+            _builder("at_risk"), tracks=("customers",)),
     Chapter("pages/recommendation.py", "Recommendation", "recommendation", ":material/task_alt:",
             "What should we do?", _builder("recommendation"), takes_track=True),
 )
 
 DATA_PAGE = Chapter("pages/data.py", "Data", "data", ":material/database:",
                     "Which extract is the story showing, and how is a new one loaded?")
+#: One organisation's page (basstory.story.chapters.org): linked from the orgs and at-risk chapters, `?org=<short
+#: code or id>` in the link. Not a chapter of the story.
+ORG_PAGE = Chapter("pages/org.py", "Org", "org", ":material/domain:",
+                   "One organisation: its runs against its due dates, its users, plan, status and segment.",
+                   _builder("org"))
 #: The story as a slide deck for a presenter (basstory.story.slides): one slide at a time, `?slide=N` in the link.
 SLIDES_PAGE = Chapter("pages/slides.py", "Slides", "slides", ":material/slideshow:",
                       "The story as slides: one headline and one chart a slide, with speaker notes.")

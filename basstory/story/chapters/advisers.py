@@ -1,0 +1,39 @@
+"""Advisers: the users who run reports for many orgs, the orgs they cover, how their timing differs from owners',
+and what the recommended outage windows would cost them."""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.analyses import advisers as analyses
+from basstory.query.filters import StoryFilters
+from basstory.story.blocks import Block, Bullets, Heading, Text, chart_or_note
+from basstory.story.chapters.common import opening
+from basstory.story.charts import advisers as charts
+from basstory.story.narrative import advisers as narrative
+
+TITLE = "Advisers"
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    summary = analyses.adviser_summary(con, filters)
+    batches = analyses.batch_days(con, filters)
+    blocks, runs = opening(con, filters, TITLE, narrative.finding(summary, batches))
+    if runs is None:
+        return blocks
+    per = analyses.orgs_per_adviser(con, filters)
+    blocks += [Heading("How many orgs an adviser runs"),
+               chart_or_note("adv_orgs", per, lambda: charts.orgs_per_adviser_chart(
+                   per, *narrative.orgs_per_adviser_title(summary)), "No adviser in this view.")]
+    timing = analyses.timing_by_role(con, filters)
+    weeks = analyses.weeks_by_role(timing)
+    blocks += [Heading("When advisers run BAS"),
+               chart_or_note("adv_timing", weeks, lambda: charts.weeks_by_role_chart(
+                   weeks, *narrative.timing_title(analyses.timing_summary(timing)), analyses.WEEKS_SHOWN - 1),
+                   "No runs of monthly or quarterly lodgers in this view."),
+               Text(narrative.batch_sentence(batches))]
+    cost = analyses.outage_cost(con, filters)
+    blocks += [Heading("What the recommended outage windows would cost advisers"),
+               chart_or_note("adv_outage", cost, lambda: charts.outage_cost_chart(cost, *narrative.outage_title(cost)),
+                             "No system has a complete window occurrence in this view."),
+               Bullets(narrative.outage_bullets(cost))]
+    return blocks

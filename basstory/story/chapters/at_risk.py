@@ -1,0 +1,57 @@
+"""Dormant, cancelled and at risk: orgs whose expected lodgement has not appeared, with a stated risk score and its
+backtest against the later deletions in the data."""
+from __future__ import annotations
+
+import duckdb
+
+from basstory.analyses import at_risk as analyses
+from basstory.query.filters import StoryFilters
+from basstory.story.blocks import Block, Bullets, Column, Details, Heading, Metric, Metrics, Note, Table, chart_or_note
+from basstory.story.chapters.common import opening
+from basstory.story.charts import at_risk as charts
+from basstory.story.narrative import at_risk as narrative
+from basstory.story.narrative.common import fmt_int, pct
+
+TITLE = "Dormant, cancelled and at risk"
+#: At most this many at-risk orgs in the chart (the table lists all).
+CHART_ORGS = 25
+LIST_COLUMNS = {"shortcode": Column("Org", "text"), "plan": Column("Plan", "text"),
+                "tax_period": Column("Tax period", "text"), "cadence": Column("Cadence its runs show", "text"),
+                "last_run": Column("Last run", "datetime", "D MMM YYYY"),
+                "silence_days": Column("Days silent", format="%d"), "missed": Column("Lodgements missed", format="%d"),
+                "runs": Column("Runs", format="%d"), "score": Column("Risk score", format="%.1f")}
+SCOPE_NOTE = ("This chapter also reads deleted and suspended orgs, outside the story's scope: to count them apart "
+              "(they are cancelled, never low usage) and to backtest the risk score on the orgs deleted later.")
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    s = analyses.status_summary(con, filters)
+    b = analyses.backtest(con, filters)
+    blocks, runs = opening(con, filters, TITLE, narrative.finding(s, b))
+    if runs is None:
+        return blocks
+    blocks += [Note(SCOPE_NOTE),
+               Metrics((Metric("At risk", fmt_int(s["at_risk"]), f"{pct(s['at_risk_share'], 1)} of orgs with runs"),
+                        Metric("Never ran BAS", fmt_int(s["dormant"]), "in the view's orgs"),
+                        Metric("Deleted", fmt_int(s["cancelled"]["Deleted"]), "cancelled: counted apart"),
+                        Metric("Suspended", fmt_int(s["cancelled"]["Suspended"]), "cancelled: counted apart")))]
+    scores = analyses.current_scores(con, filters)
+    risky = scores[scores["at_risk"]].reset_index(drop=True)
+    shown = risky.head(CHART_ORGS)
+    blocks += [Heading("The orgs at risk"),
+               chart_or_note("risk_orgs", shown, lambda: charts.at_risk_orgs_chart(
+                   shown, *narrative.list_title(len(risky), len(shown))),
+                   "No org of this view has missed a lodgement."),
+               Table("risk_list", risky[list(LIST_COLUMNS)], LIST_COLUMNS, collapsed="Every at-risk org")]
+    plans = analyses.at_risk_by_plan(scores)
+    blocks += [chart_or_note("risk_plans", plans, lambda: charts.by_plan_chart(
+        plans, f"At-risk orgs by plan: {plans['plan_family'].iloc[0]} has the most" if len(plans) else "",
+        "At-risk orgs per plan family; their runs in the tooltip."), "No org of this view is at risk.")]
+    if b is not None and b["auc"] is not None:
+        curve = analyses.backtest_curve(con, filters)
+        blocks += [Heading("How well the score would have predicted cancellations"),
+                   chart_or_note("risk_gains", curve, lambda: charts.gains_chart(curve, *narrative.gains_title(b))),
+                   Bullets(narrative.backtest_bullets(b))]
+    else:
+        blocks.append(Note("Too little history before the data ends, or no later deletion, to backtest the score."))
+    return blocks + [Details("Details: how orgs are judged and scored", (Bullets(narrative.method_bullets()),))]
