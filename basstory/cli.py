@@ -94,12 +94,14 @@ def _cmd_facts(args: argparse.Namespace) -> int:
     does (a later `ingest` or the Data page finds them cached)."""
     import tempfile
 
+    from basstory.analyses.chapter_facts import chapter_facts
     from basstory.analyses.facts import key_facts
     from basstory.ingest.build import ingest
     from basstory.ingest.store import DatasetStore
     from basstory.ingest.validation import IngestError
     from basstory.query.tables import connect_version
     from basstory.story.narrative import facts_summary_lines
+    from basstory.story.narrative.chapter_facts import chapter_facts_lines
 
     with tempfile.TemporaryDirectory(prefix="basstory-facts-") as scratch:
         store = DatasetStore() if args.keep else DatasetStore(Path(scratch) / "store")
@@ -111,12 +113,13 @@ def _cmd_facts(args: argparse.Namespace) -> int:
         con = connect_version(result.version, in_memory=False)
         try:
             facts = key_facts(con)
+            facts["beyond"] = chapter_facts(con)
         finally:
             con.close()
     if args.json:
         print(json.dumps(facts, indent=2))
     else:
-        print("\n".join(facts_summary_lines(facts)))
+        print("\n".join([*facts_summary_lines(facts), *chapter_facts_lines(facts["beyond"])]))
     return 0
 
 

@@ -16,7 +16,11 @@ def extracts(tmp_path):
 def test_facts_leave_no_version_in_the_apps_store(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("BASSTORY_DATA_DIR", str(tmp_path / "data"))
     assert main(["facts", str(extracts(tmp_path)), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["fullbas_runs"] == 1
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["fullbas_runs"] == 1
+    assert facts["beyond"]["segments"]["orgs"] == 1                   # the one active org, with a run of each report
+    assert facts["beyond"]["segments"]["system_segments"]["both"] == 1
+    assert facts["beyond"]["at_risk"]["deleted_orgs"] == 1
     store = DatasetStore(tmp_path / "data" / "store")
     assert store.versions() == [] and store.current() is None
 
