@@ -208,3 +208,23 @@ def test_customer_actions_announce_the_windows_and_brief_advisers():
         "organisations at once."]
     with pytest.raises(ValueError):
         r.track_actions("finance", {}, None, FACTS, {})
+
+
+def test_each_track_draws_on_its_chapters_beyond_the_brief():
+    forecast = {"peak_day": "2017-11-23", "peak_day_runs": 2435, "peak_hour": "2017-11-23 10:00",
+                "peak_hour_runs": 238}
+    ops = r.track_actions("operations", {"full": None}, None, FACTS, {}, {"forecast": forecast})
+    assert ops[1] == ("**Watch the forecast's busiest day, 23 Nov 2017:** about 2,435 Full BAS runs, the busiest "
+                      "hour 23 Nov 2017 10:00 with 238 (chapter *Daily and hourly forecast*).")
+    product = r.track_actions("product", {}, None, {}, {}, {"segments": {"cadence_mismatches": 3,
+                                                                         "cadence_judged": 40}})
+    assert product == ["**Prompt the 3 organisations whose runs follow another cadence than their declared tax "
+                       "period** (of 40 with enough runs to tell) to check the setting (chapter *Org segments*)."]
+    customers = r.track_actions(
+        "customers", {}, None, FACTS, {},
+        {"at_risk": {"at_risk_orgs": 54, "at_risk_runs": 8844},
+         "advisers": {"advisers": 1, "orgs_covered_by_advisers": 9, "max_orgs_per_adviser": 9}})
+    assert customers == [
+        "**Call the 54 active organisations that stopped running BAS**, highest risk score first (8,844 runs before "
+        "they stopped; the list is in the chapter *Dormant, cancelled and at risk*).",
+        "**Brief the 1 adviser first:** they run BAS for 9 organisations, at most 9 each."]

@@ -18,3 +18,14 @@ def chapter_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None)
     f = f or StoryFilters()
     return {name: importlib.import_module(f"basstory.analyses.{name}").key_numbers(con, f)
             for name in CHAPTER_MODULES}
+
+
+#: The chapters beyond the brief each reader track's recommendation draws on.
+TRACK_SOURCES: dict[str, tuple[str, ...]] = {"operations": ("forecast",), "product": ("segments",),
+                                             "customers": ("at_risk", "advisers")}
+
+
+def track_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters, track: str) -> dict[str, dict]:
+    """The key numbers of the chapters reader track `track`'s recommendation draws on (TRACK_SOURCES)."""
+    return {name: importlib.import_module(f"basstory.analyses.{name}").key_numbers(con, f)
+            for name in TRACK_SOURCES.get(track, ())}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from basstory.analyses import capacity, facts, interaction, like_for_like, recommendation, seasonality
+from basstory.analyses.chapter_facts import track_facts
 from basstory.analyses.claims import story_claims
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
 from basstory.query.filters import StoryFilters
@@ -34,7 +35,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, track: str | No
 
     if track in TRACKS:
         actions = narrative.track_actions(track, recs, capacity.capacity_outlook(con, filters)["plan"],
-                                          facts.key_facts(con, filters), runs)
+                                          facts.key_facts(con, filters), runs, track_facts(con, filters, track))
         blocks += [Heading(f"For {TRACKS[track].label.lower()}: what to do"), Bullets(tuple(actions), ordered=True)]
     blocks += [Heading("A two-hour outage window per system"),
                Columns(tuple(_window_column(system, recs[system], filters.tz)

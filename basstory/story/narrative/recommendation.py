@@ -209,14 +209,19 @@ def _costliest_due_week(rec: dict) -> dict | None:
     return max(due, key=lambda d: d["runs_mean"]) if due else None
 
 
-def operations_actions(recs: dict[str, dict | None], plan: dict | None) -> list[str]:
-    """What operations should do: book each system's window, provision capacity, keep changes out of the costliest
-    due weeks."""
+def operations_actions(recs: dict[str, dict | None], plan: dict | None, forecast: dict | None = None) -> list[str]:
+    """What operations should do: book each system's window, provision capacity (and staff the forecast's busiest
+    day), keep changes out of the costliest due weeks."""
     lines = [f"**Book the {SYSTEM_LABELS[s]} outage for {_window(r['best'])} Sydney time:** it would have "
              f"interrupted {number(r['best']['runs_mean'])} runs a month on average, against "
              f"{number(r['median_runs'])} for the median window."
              for s in SYSTEMS if (r := recs.get(s))]
     lines.append(f"**Capacity:** {capacity_statement(plan)}")
+    if forecast:
+        hour = f"{fmt_day(forecast['peak_hour'][:10])} {forecast['peak_hour'][11:]}"
+        lines.append(f"**Watch the forecast's busiest day, {fmt_day(forecast['peak_day'])}:** about "
+                     f"{fmt_int(forecast['peak_day_runs'])} Full BAS runs, the busiest hour {hour} with "
+                     f"{fmt_int(forecast['peak_hour_runs'])} (chapter *Daily and hourly forecast*).")
     for system in SYSTEMS:
         rec = recs.get(system)
         top = _costliest_due_week(rec) if rec else None
@@ -227,9 +232,10 @@ def operations_actions(recs: dict[str, dict | None], plan: dict | None) -> list[
     return lines
 
 
-def product_actions(facts: dict, runs: dict[str, int]) -> list[str]:
+def product_actions(facts: dict, runs: dict[str, int], segments: dict | None = None) -> list[str]:
     """What product should do: time releases around the busiest month, learn from the organisations that use both
-    reports, design for the users who work across several organisations."""
+    reports, design for the users who work across several organisations, and fix declared tax periods that the
+    runs contradict."""
     lines = []
     busiest = facts.get("busiest_month")
     if busiest:
@@ -244,30 +250,47 @@ def product_actions(facts: dict, runs: dict[str, int]) -> list[str]:
         lines.append(f"**Design for the {plural(facts['users_multi_org'], 'user')} who run reports for several "
                      f"organisations** ({pct(facts['users_multi_org'], facts['users_either'])} of "
                      f"{fmt_int(facts['users_either'])} users): they lodge in batches.")
+    if segments and segments.get("cadence_mismatches"):
+        lines.append(f"**Prompt the {plural(segments['cadence_mismatches'], 'organisation')} whose runs follow "
+                     f"another cadence than their declared tax period** (of {fmt_int(segments['cadence_judged'])} "
+                     f"with enough runs to tell) to check the setting (chapter *Org segments*).")
     return lines
 
 
-def customers_actions(facts: dict, recs: dict[str, dict | None]) -> list[str]:
-    """What customer success should do: tell the organisations and advisers about the windows ahead of time."""
+def customers_actions(facts: dict, recs: dict[str, dict | None], at_risk: dict | None = None,
+                      advisers: dict | None = None) -> list[str]:
+    """What customer success should do: call the organisations at risk, tell the organisations and advisers about
+    the windows ahead of time."""
     lines = []
+    if at_risk and at_risk.get("at_risk_orgs"):
+        lines.append(f"**Call the {plural(at_risk['at_risk_orgs'], 'active organisation')} that stopped running "
+                     f"BAS**, highest risk score first ({fmt_int(at_risk['at_risk_runs'])} runs before they "
+                     f"stopped; the list is in the chapter *Dormant, cancelled and at risk*).")
     chosen = [(s, r) for s in SYSTEMS if (r := recs.get(s))]
     if chosen:
         lines.append("**Announce the outage windows a month ahead:** " + "; ".join(
             f"{SYSTEM_LABELS[s]} {_window(r['best'])} Sydney time, about {number(r['best']['users_mean'])} users "
             f"of {number(r['best']['orgs_mean'])} organisations a month" for s, r in chosen) + ".")
-    if facts.get("users_multi_org"):
+    if advisers and advisers.get("advisers"):
+        who = "together they run" if advisers["advisers"] > 1 else "they run"
+        lines.append(f"**Brief the {plural(advisers['advisers'], 'adviser')} first:** {who} BAS for "
+                     f"{plural(advisers['orgs_covered_by_advisers'], 'organisation')}, at most "
+                     f"{fmt_int(advisers['max_orgs_per_adviser'])} each.")
+    elif facts.get("users_multi_org"):
         lines.append(f"**Brief the {plural(facts['users_multi_org'], 'user')} who run BAS for several "
                      f"organisations first:** one of them reaches many organisations at once.")
     return lines
 
 
 def track_actions(track: str, recs: dict[str, dict | None], plan: dict | None, facts: dict,
-                  runs: dict[str, int]) -> list[str]:
-    """The actions the recommendation leads with for reader track `track` (story.registry.TRACKS)."""
+                  runs: dict[str, int], beyond: dict[str, dict] | None = None) -> list[str]:
+    """The actions the recommendation leads with for reader track `track` (story.registry.TRACKS); `beyond` holds
+    the key numbers of the chapters beyond the brief that the track draws on (analyses.chapter_facts)."""
+    beyond = beyond or {}
     if track == "operations":
-        return operations_actions(recs, plan)
+        return operations_actions(recs, plan, beyond.get("forecast") or None)
     if track == "product":
-        return product_actions(facts, runs)
+        return product_actions(facts, runs, beyond.get("segments"))
     if track == "customers":
-        return customers_actions(facts, recs)
+        return customers_actions(facts, recs, beyond.get("at_risk"), beyond.get("advisers"))
     raise ValueError(f"unknown track {track!r}")
