@@ -17,8 +17,9 @@ Method, from the top down:
 4. **Concurrent runs per hour**: by Little's law the mean number of runs under way in an hour is L = runs × W / 3600,
    W the history's mean runtime. The peak within the hour is read as the level a Poisson count of mean L exceeds
    with probability W / 3600 (an hour holds about 3600 / W independent looks at the system, and the peak is the one
-   look in that many): `poisson_peak`, plus the rule's median shortfall on the history's busiest hours, whose
-   measured peaks the chapter sets beside it (`peak_check`, `peak_bias`: re-runs arrive in bursts).
+   look in that many): `poisson_peak`, plus, for hours as busy as the history's busiest, the rule's median
+   shortfall on those hours, whose measured peaks the chapter sets beside it (`peak_check`, `peak_bias`: re-runs
+   arrive in bursts).
 """
 from __future__ import annotations
 
@@ -141,6 +142,8 @@ def forecast(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
 
     runtime = float(load["summary"]["mean_runtime_s"])
     bias = peak_bias(con, f)
+    check = peak_check(con, f)
+    busy = float(check["runs"].min()) if not check.empty else float("inf")
     hours = pd.DataFrame({"hour": pd.date_range(first, last + pd.Timedelta(hours=23), freq="h")})
     hours["day"] = hours["hour"].dt.normalize()
     hours["working"] = hours["day"].map({d: spikes.is_working_day(d.date()) for d in days["day"]}).astype(bool)
@@ -151,7 +154,7 @@ def forecast(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
     hours["lower"], hours["upper"] = hours["runs"] / hour_width, hours["runs"] * hour_width
     hours["mean_concurrency"] = hours["runs"] * runtime / 3600
     for column, runs in (("peak_concurrency", "runs"), ("peak_lower", "lower"), ("peak_upper", "upper")):
-        hours[column] = [poisson_peak(r * runtime / 3600, runtime) + bias if r > 0 else 0 for r in hours[runs]]
+        hours[column] = [poisson_peak(r * runtime / 3600, runtime) + (bias if r >= busy else 0) for r in hours[runs]]
     days["peak_concurrency"] = days["day"].map(hours.groupby("day")["peak_concurrency"].max()).astype("int64")
 
     daily = spikes.daily_series(con, f)
@@ -185,9 +188,10 @@ def peak_check(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
 
 
 def peak_bias(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
-    """What the forecast adds to the Poisson peak of an hour: the median shortfall of the rule on the history's
-    busiest hours (measured - predicted, rounded, never below 0): re-runs come in bursts, which a Poisson count
-    does not."""
+    """What the forecast adds to the Poisson peak of an hour at least as busy as the history's busiest hours (the
+    fewest runs among them): the rule's median shortfall on those hours (measured - predicted, rounded, never below
+    0): re-runs come in bursts, which a Poisson count does not. Quieter hours, where it was not measured, get
+    none."""
     check = peak_check(con, f)
     if check.empty:
         return 0

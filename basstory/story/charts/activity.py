@@ -28,7 +28,7 @@ def monthly_active_chart(monthly: pd.DataFrame, measure: str, title: str, subtit
     what = "users" if measure == "users" else "organisations"
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=alt.X("month_start:T", title="Month (Sydney time)", axis=MONTH_AXIS),
-        y=alt.Y(f"{measure}:Q", title=f"Active {what} in the month", scale=alt.Scale(zero=True)),
+        y=alt.Y(f"{measure}:Q", title=f"Active {what}", scale=alt.Scale(zero=True)),
         color=system_color(),
         tooltip=[alt.Tooltip("month_start:T", title="Month", format="%B %Y"),
                  alt.Tooltip("system_label:N", title="System"),
@@ -57,7 +57,7 @@ def org_flows_chart(flows: pd.DataFrame, title: str, subtitle: str) -> alt.Layer
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("label:N", title="Quarter (Sydney time)", sort=order, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("system_label:N", sort=SYSTEM_ORDER),
-        y=alt.Y("orgs:Q", title="Organisations (went dormant below zero)", stack="zero"),
+        y=alt.Y("orgs:Q", title="Organisations", stack="zero"),
         color=system_color(),
         opacity=alt.Opacity("flow:N", title="Flow", sort=list(FLOWS.values()),
                             scale=alt.Scale(domain=list(FLOW_OPACITY), range=list(FLOW_OPACITY.values()))),

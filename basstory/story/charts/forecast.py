@@ -49,9 +49,9 @@ def hourly_forecast_chart(hours: pd.DataFrame, measure: str, title: str, subtitl
     starting in the hour, line and interval band) or 'peak_concurrency' (the most runs under way at once in the
     hour, a step line and its interval band)."""
     data = with_system_labels(hours.assign(system="full"))
-    low, high, y_title, step = (("lower", "upper", "Full BAS runs starting in the hour", "linear")
+    low, high, y_title, step = (("lower", "upper", "Runs starting in the hour", "linear")
                                 if measure == "runs" else
-                                ("peak_lower", "peak_upper", "Runs under way at once (peak in the hour)",
+                                ("peak_lower", "peak_upper", "Runs at once (hour's peak)",
                                  "step-after"))
     x = alt.X("hour:T", title="Hour (Sydney time)", axis=alt.Axis(format="%a %-d %b", tickCount="day",
                                                                    labelAngle=0, labelOverlap=True))

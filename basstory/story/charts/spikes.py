@@ -12,7 +12,7 @@ from basstory.story.theme import ACCENT_COLOR, MUTED_COLOR
 #: Marker shapes: a spike points up, a drop down.
 SHAPES = {"spike": "triangle-up", "drop": "triangle-down"}
 KIND_LABELS = {"spike": "Spike", "drop": "Drop"}
-MEASURE_AXIS = {"runs": "Report runs per day", "compute_s": "Runtime per day (compute-seconds)"}
+MEASURE_AXIS = {"runs": "Report runs per day", "compute_s": "Compute-seconds per day"}
 
 
 def spike_marks(flagged: pd.DataFrame, x: str = "day", y: str = "value") -> alt.Chart:

@@ -71,8 +71,8 @@ def method_text(fc: dict) -> str:
     """The method, with the fitted spreads."""
     z, level = fc["z"], fc["level"]
     bias = fc["peak_bias"]
-    bias_text = (f", plus {bias} (the rule's median shortfall on the history's busiest hours: re-runs arrive in "
-                 f"bursts, which a Poisson count does not)" if bias else "")
+    bias_text = (f", plus {bias} in hours as busy as the history's busiest (the rule's median shortfall on those "
+                 f"hours: re-runs arrive in bursts, which a Poisson count does not)" if bias else "")
     return (f"**Method.** (1) *Months*: the capacity chapter's seasonal-naive forecast (each month repeats the same "
             f"month one BAS quarter earlier), its {level:.0%} interval from the spread of the method's own past "
             f"errors, σ_m = {fc['sigma_month']:.2f} on the log scale. (2) *Days*: a month's runs are shared among its "
