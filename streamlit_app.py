@@ -19,7 +19,7 @@ on_track = [c.path for c in track_chapters(track)]
 sections = ({"The story": list(story.values())} if track is None else
             {f"{TRACKS[track].label} track": [story[path] for path in on_track],
              "More of the story": [p for path, p in story.items() if path not in on_track]})
-page = st.navigation({**sections, "Present": slides, "Data": data})
+page = st.navigation({**sections, "Present": slides, "Data": data}, expanded=True)   # every page listed
 
 with ui.reader_run():                        # background work waits while a reader's page runs
     ui.pin_version()
