@@ -19,7 +19,8 @@ from basstory.story.blocks import with_folds
 from basstory.story.registry import CHAPTERS as CHAPTERS_REGISTERED
 from tests.staged_fixtures import org, run, write_staged
 
-CHAPTERS = ("cover", "interaction", "comparison", "seasonality", "outage", "recommendation")
+CHAPTERS = ("cover", "interaction", "comparison", "segments", "advisers", "activity", "seasonality", "spikes",
+            "forecast", "outage", "orgs", "at_risk", "recommendation")
 
 
 def builder(name: str):

@@ -108,7 +108,7 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
                     & (keep["deleted_utc"].isna() | (keep["deleted_utc"] >= cut))]
     m = m[m["org_key"].isin(keep["org_key"])]
     if m.empty:
-        return pd.DataFrame(columns=SCORE_COLUMNS)
+        return pd.DataFrame(columns=SCORE_COLUMNS).astype({"at_risk": bool, "runs": int, "score": float})
     ends = m.groupby("system")["last_date"].max()
     per_system = m.groupby(["org_key", "system"], as_index=False).agg(last_run=("last_date", "max"))
     per_system["end"] = per_system["system"].map(ends)
@@ -247,7 +247,7 @@ def status_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     org table's, whatever the filters), "cancelled_runs" (their runs in the extracts, any date)}."""
     scores = current_scores(con, f)
     orgs = org_table(con, f)
-    at_risk = scores[scores["at_risk"]]
+    at_risk = scores.loc[scores["at_risk"].astype(bool)]
     everyone = org_table(con)
     cancelled = everyone[everyone["status"].isin(["Deleted", "Suspended"])]
     wide_months = org_months(con, _wide(f))

@@ -36,7 +36,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                         Metric("Deleted", fmt_int(s["cancelled"]["Deleted"]), "cancelled: counted apart"),
                         Metric("Suspended", fmt_int(s["cancelled"]["Suspended"]), "cancelled: counted apart")))]
     scores = analyses.current_scores(con, filters)
-    risky = scores[scores["at_risk"]].reset_index(drop=True)
+    risky = scores.loc[scores["at_risk"].astype(bool)].reset_index(drop=True)
     shown = risky.head(CHART_ORGS)
     blocks += [Heading("The orgs at risk"),
                chart_or_note("risk_orgs", shown, lambda: charts.at_risk_orgs_chart(
