@@ -32,6 +32,7 @@ break; else "no cause found in the data".
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import duckdb
 import numpy as np
@@ -71,8 +72,19 @@ HOUR_COLUMNS = ["system", "hour", "day", "runs", "expected", "z", "kind"]
 
 # --- The calendar -----------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=32)
+def _holidays(year: int) -> dict[date, str]:
+    return national_public_holidays(year)
+
+
 def _due_table(first: date, last: date) -> pd.DataFrame:
-    """Each due date from `first` to a little after `last`: due_date, quarterly (bool), label (joined)."""
+    """Each due date from `first` to a little after `last`: due_date, quarterly (bool), agent (bool), label
+    (joined)."""
+    return _due_table_cached(first, last).copy()
+
+
+@lru_cache(maxsize=32)
+def _due_table_cached(first: date, last: date) -> pd.DataFrame:
     due = bas_due_dates(first - timedelta(days=3), last + timedelta(days=40))
     if due.empty:
         return pd.DataFrame(columns=["due_date", "quarterly", "agent", "label"])
@@ -143,7 +155,7 @@ def day_causes(day: date, runs: int | None, span: tuple[date, date] | None, due:
             causes.append(f"the day after a BAS due date ({row.label})")
     if day in dst:
         causes.append(f"daylight-saving night ({dst[day]})")
-    holiday = national_public_holidays(day.year).get(day)
+    holiday = _holidays(day.year).get(day)
     if holiday:
         causes.append(f"public holiday ({holiday})")
     elif (day.month == 12 and day.day >= 24) or (day.month == 1 and day.day <= 5):
@@ -199,7 +211,7 @@ def fit_days(days: pd.DataFrame) -> pd.DataFrame:
 
 def is_break(d: date) -> bool:
     """A national public holiday or a day of the Christmas–New Year break (24 Dec to 5 Jan)."""
-    return d in national_public_holidays(d.year) or (d.month == 12 and d.day >= 24) or (d.month == 1 and d.day <= 5)
+    return d in _holidays(d.year) or (d.month == 12 and d.day >= 24) or (d.month == 1 and d.day <= 5)
 
 
 def hour_shares(hours: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +248,7 @@ def fit_hours(hours: pd.DataFrame) -> pd.DataFrame:
 
 
 def is_working_day(d: date) -> bool:
-    return d.weekday() < 5 and d not in national_public_holidays(d.year)
+    return d.weekday() < 5 and d not in _holidays(d.year)
 
 
 # --- From the data ----------------------------------------------------------------------------------------------
@@ -377,12 +389,11 @@ def spike_hours(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
 def spikes_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's headline numbers: days judged and flagged per system and measure ({(system, measure): {...}}
     as 'system/measure' keys: days, spikes, drops), the biggest spike and the biggest drop of runs (rows of
-    `spike_days` as dicts, or None), flagged hours and how many flagged days a due date explains. Days are counted
-    per (system, day): flagged_days, spike_days (with a spike in runs or compute), drop_days (with a drop), a day
-    with both counted in each."""
+    `spike_days` as dicts, or None) and how many flagged days a cause explains (hours: `hours_summary`). Days are
+    counted per (system, day): flagged_days, spike_days (with a spike in runs or compute), drop_days (with a
+    drop), a day with both counted in each."""
     pattern = day_pattern(con, f)
     days = spike_days(con, f)
-    hours = spike_hours(con, f)
     series = {}
     for (system, measure), one in pattern.groupby(["system", "measure"], sort=False):
         flagged = days[(days["system"] == system) & (days["measure"] == measure)]
@@ -404,11 +415,16 @@ def spikes_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
         "unexplained": int((flagged_days["cause"] == "no cause found in the data").sum()),
         "biggest_spike": biggest("spike"),
         "biggest_drop": biggest("drop"),
-        "hours": int(len(hours)),
-        "hour_spikes": int((hours["kind"] == "spike").sum()),
-        "hour_drops": int((hours["kind"] == "drop").sum()),
         "threshold": THRESHOLD,
     }
+
+
+@per_view
+def hours_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
+    """How many hours were flagged (`spike_hours`): hours, hour_spikes, hour_drops."""
+    hours = spike_hours(con, f)
+    return {"hours": int(len(hours)), "hour_spikes": int((hours["kind"] == "spike").sum()),
+            "hour_drops": int((hours["kind"] == "drop").sum())}
 
 
 def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
@@ -423,5 +439,5 @@ def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
                 "expected": round(float(row["expected"]), 1), "cause": row["cause"]}
 
     return {"spike_days": s["spike_days"], "drop_days": s["drop_days"], "flagged_days": s["flagged_days"],
-            "flagged_hours": s["hours"], "threshold_z": s["threshold"],
+            "flagged_hours": hours_summary(con, f)["hours"], "threshold_z": s["threshold"],
             "biggest_spike": brief(s["biggest_spike"]), "biggest_drop": brief(s["biggest_drop"])}

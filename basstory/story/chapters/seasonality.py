@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from basstory.analyses import capacity, like_for_like, seasonality
+from basstory.analyses import capacity, like_for_like, seasonality, spikes
 from basstory.analyses.claims import story_claims
 from basstory.analyses.dataset import extract_spans
 from basstory.core.schema import SYSTEM_LABELS, SYSTEMS
@@ -116,14 +116,17 @@ def decomposition_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) ->
     spans = extract_spans(con, filters)
     parts = seasonality.daily_decomposition(con, filters)
     daily = parts["daily"]
+    flagged = spikes.spike_days(con, filters)
+    flagged = flagged[flagged["measure"] == "runs"]
     blocks: list[Block] = [Text(narrative.decomposition_method())]
     for system in SYSTEMS:
         if system in filters.systems:
             one = daily[daily["system"] == system]
+            marks = flagged[flagged["system"] == system]
             blocks.append(chart_or_note(
                 f"sea_daily_{system}", one,
-                lambda one=one, system=system: charts.daily_trend_chart(one, due, *narrative.daily_title(system, one),
-                                                                        spans),
+                lambda one=one, system=system, marks=marks: charts.daily_trend_chart(
+                    one, due, *narrative.daily_title(system, one), spans, marks),
                 f"{SYSTEM_LABELS[system]}: fewer than 28 days of runs, too few for a trend."))
     weekly, moq, dom = parts["weekly"], parts["month_of_quarter"], parts["day_of_month"]
     weekly_title = narrative.weekly_title(weekly, claims["week"])

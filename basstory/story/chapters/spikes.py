@@ -71,7 +71,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                 continue
             series = pattern[(pattern["system"] == system) & (pattern["measure"] == measure)]
             marks = flagged[(flagged["system"] == system) & (flagged["measure"] == measure)]
-            data = series[["system", "measure", "day", "value", "expected", "z", "kind", "phase"]]
+            data = series[["system", "measure", "day", "value", "expected", "z", "phase"]]
             blocks.append(Chart(f"spk_{system}_{measure}", charts.spike_series_chart(
                 data, marks, measure, due, *narrative.series_title(system, measure, marks, summary["series"][key]),
                 spans), data))
@@ -97,7 +97,7 @@ def _display_days(flagged: pd.DataFrame) -> pd.DataFrame:
 
 def hours_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     """The hours that depart from their day's usual shape, and how they are judged."""
-    summary = spikes.spikes_summary(con, filters)
+    summary = spikes.hours_summary(con, filters)
     hours = spikes.spike_hours(con, filters)
     blocks: list[Block] = [Text(narrative.hours_method_text()), Text(narrative.hours_sentence(summary))]
     if not hours.empty:

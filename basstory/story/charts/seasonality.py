@@ -36,6 +36,26 @@ def due_rules(due: pd.DataFrame, field: str = "due_date") -> alt.LayerChart:
     return alt.layer(rules, *labels)
 
 
+#: Spike marks (basstory.analyses.spikes), shared with the spikes chapter: a spike points up, a drop down.
+SHAPES = {"spike": "triangle-up", "drop": "triangle-down"}
+KIND_LABELS = {"spike": "Spike", "drop": "Drop"}
+def spike_marks(flagged: pd.DataFrame, x: str = "day", y: str = "value") -> alt.Chart:
+    """Triangles at the flagged days (up for a spike, down for a drop) in the accent colour, with the cause in the
+    tooltip: a layer for any daily time chart whose y field is `y`. `flagged` has system, day, kind, `y` (the
+    actual value), expected, cause (rows of `spikes.spike_days`, whose actual value is `value`)."""
+    data = with_system_labels(flagged).assign(kind_label=flagged["kind"].map(KIND_LABELS))
+    return alt.Chart(data).mark_point(filled=True, size=110, color=ACCENT_COLOR, opacity=0.95).encode(
+        x=alt.X(f"{x}:T"), y=alt.Y(f"{y}:Q"),
+        shape=alt.Shape("kind_label:N", title="Flagged", sort=list(KIND_LABELS.values()),
+                        scale=alt.Scale(domain=list(KIND_LABELS.values()), range=list(SHAPES.values())),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip(f"{x}:T", title="Day", format="%a %-d %b %Y"),
+                 alt.Tooltip("system_label:N", title="System"), alt.Tooltip("kind_label:N", title="Flagged"),
+                 alt.Tooltip(f"{y}:Q", title="Actual", format=",.0f"),
+                 alt.Tooltip("expected:Q", title="Expected", format=",.0f"),
+                 alt.Tooltip("cause:N", title="Likely cause")])
+
+
 def monthly_runs_chart(months: pd.DataFrame, title: str, subtitle: str, spans: dict | None = None) -> alt.LayerChart:
     """Runs per Sydney month, stacked by system (the stack's height is both systems together), from
     `runs_per_month`; the busiest month outlined and labelled in the accent colour; where an extract starts or ends
@@ -84,10 +104,11 @@ def quarterly_cycle_chart(cycle: pd.DataFrame, title: str, subtitle: str) -> alt
 
 
 def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtitle: str,
-                      spans: dict | None = None) -> alt.LayerChart:
+                      spans: dict | None = None, marks: pd.DataFrame | None = None) -> alt.LayerChart:
     """One system's runs per Sydney day (thin line) and its centred 28-day trend (thick line), from
     `daily_decomposition(...)["daily"]` filtered to that system, with the quarterly due dates (`due_dates_in_view`)
-    and where that system's extract starts or ends (`dataset.extract_spans`) marked."""
+    and where that system's extract starts or ends (`dataset.extract_spans`) marked; with `marks` (that system's
+    flagged days of runs, `spikes.spike_days`), the spikes and drops (`spike_marks`)."""
     data = with_system_labels(daily)
     base = alt.Chart(data).encode(
         x=alt.X("day:T", title="Day (Sydney time)", axis=MONTH_AXIS),
@@ -101,6 +122,8 @@ def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtit
     due = in_range(due, data["day"])
     layers = [runs, trend] + ([due_rules(due)] if not due.empty else [])
     layers += extract_edge_rules(_own(spans, data), data["day"])
+    if marks is not None and not marks.empty:
+        layers.append(spike_marks(marks.rename(columns={"value": "runs"}), y="runs"))
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
 
 
