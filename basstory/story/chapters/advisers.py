@@ -6,7 +6,7 @@ import duckdb
 
 from basstory.analyses import advisers as analyses
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Bullets, Heading, Text, chart_or_note
+from basstory.story.blocks import Block, Bullets, Heading, Note, Text, chart_or_note
 from basstory.story.chapters.common import opening
 from basstory.story.charts import advisers as charts
 from basstory.story.narrative import advisers as narrative
@@ -32,8 +32,13 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                    "No runs of monthly or quarterly lodgers in this view."),
                Text(narrative.batch_sentence(batches))]
     cost = analyses.outage_cost(con, filters)
-    blocks += [Heading("What the recommended outage windows would cost advisers"),
-               chart_or_note("adv_outage", cost, lambda: charts.outage_cost_chart(cost, *narrative.outage_title(cost)),
-                             "No system has a complete window occurrence in this view."),
-               Bullets(narrative.outage_bullets(cost))]
+    blocks.append(Heading("What the recommended outage windows would cost advisers"))
+    if len(cost) and not (cost["adviser_runs_mean"] + cost["owner_runs_mean"]).any():
+        # nothing to draw: every occurrence of every recommended window was empty
+        blocks.append(Note(narrative.outage_title(cost).text + ": no run at all fell in any of their occurrences.",
+                           tone="success", icon=":material/check_circle:"))
+    else:
+        blocks.append(chart_or_note("adv_outage", cost, lambda: charts.outage_cost_chart(
+            cost, *narrative.outage_title(cost)), "No system has a complete window occurrence in this view."))
+    blocks.append(Bullets(narrative.outage_bullets(cost)))
     return blocks

@@ -6,7 +6,19 @@ import duckdb
 
 from basstory.analyses import at_risk as analyses
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import Block, Bullets, Column, Details, Heading, Metric, Metrics, Note, Table, chart_or_note
+from basstory.story.blocks import (
+    Block,
+    Bullets,
+    Caption,
+    Column,
+    Details,
+    Heading,
+    Metric,
+    Metrics,
+    Note,
+    Table,
+    chart_or_note,
+)
 from basstory.story.chapters.common import opening
 from basstory.story.charts import at_risk as charts
 from basstory.story.narrative import at_risk as narrative
@@ -15,6 +27,8 @@ from basstory.story.narrative.common import fmt_int, pct
 TITLE = "Dormant, cancelled and at risk"
 #: At most this many at-risk orgs in the chart (the table lists all).
 CHART_ORGS = 25
+#: The highest-scoring at-risk orgs listed with a link to their page.
+LINKED_ORGS = 10
 LIST_COLUMNS = {"shortcode": Column("Org", "text"), "plan": Column("Plan", "text"),
                 "tax_period": Column("Tax period", "text"), "cadence": Column("Cadence its runs show", "text"),
                 "last_run": Column("Last run", "datetime", "D MMM YYYY"),
@@ -43,6 +57,9 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                    shown, *narrative.list_title(len(risky), len(shown))),
                    "No org of this view has missed a lodgement."),
                Table("risk_list", risky[list(LIST_COLUMNS)], LIST_COLUMNS, collapsed="Every at-risk org")]
+    if len(risky):
+        blocks += [Caption(f"Open an org's page (the {min(LINKED_ORGS, len(risky))} highest scores):"),
+                   Bullets(narrative.link_items(risky, LINKED_ORGS), ordered=True)]
     plans = analyses.at_risk_by_plan(scores)
     blocks += [chart_or_note("risk_plans", plans, lambda: charts.by_plan_chart(
         plans, f"At-risk orgs by plan: {plans['plan_family'].iloc[0]} has the most" if len(plans) else "",

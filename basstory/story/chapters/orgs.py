@@ -11,15 +11,21 @@ from basstory.story.blocks import Block, Bullets, Caption, Column, Columns, Deta
 from basstory.story.chapters.common import opening
 from basstory.story.charts import orgs as charts
 from basstory.story.narrative import orgs as narrative
+from basstory.story.registry import ORGS_MEASURE
 
 TITLE = "Most and least active orgs"
-PLAN_COLUMNS = {"plan": Column("Plan", "text"), "orgs": Column("Orgs", format="%d"),
-                "total": Column("Total", format="%.1f"), "median": Column("Median per org", format="%.1f"),
-                "most_org": Column("Most active org", "text"), "most_value": Column("Its value", format="%.1f"),
-                "least_org": Column("Least active org", "text"), "least_value": Column("Its value", format="%.1f")}
 
 
-def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, measure: str = "runs") -> list[Block]:
+def plan_columns(unit: str) -> dict[str, Column]:
+    """The per-plan table's columns, values in `unit` (runs as whole numbers, minutes to one decimal)."""
+    number = "%.1f" if unit == "minutes" else "%d"
+    return {"plan": Column("Plan", "text"), "orgs": Column("Orgs", format="%d"),
+            "total": Column(f"Total ({unit})", format=number), "median": Column("Median per org", format="%.1f"),
+            "most_org": Column("Most active org", "text"), "most_value": Column(f"Its {unit}", format=number),
+            "least_org": Column("Least active org", "text"), "least_value": Column(f"Its {unit}", format=number)}
+
+
+def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, measure: str = ORGS_MEASURE.default) -> list[Block]:
     orgs = classified_orgs(con, filters)
     ranking = analyses.ranking(orgs, measure)
     conc = analyses.concentration(orgs, measure)
@@ -29,6 +35,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, measure: str = 
     blocks, runs = opening(con, filters, TITLE, finding)
     if runs is None:
         return blocks
+    blocks.append(ORGS_MEASURE.chosen(measure))
     _, label, unit = analyses.MEASURES[measure]
     system = analyses.MEASURE_SYSTEM[measure]
     value_title = f"{label} ({unit})"
@@ -47,7 +54,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, measure: str = 
     blocks += [Heading("Per plan"),
                Caption(f"{label} per plan, with each plan's most and least active org; the sidebar's plan filter "
                        "narrows the lists above to one plan."),
-               Table("orgs_plans", plans, PLAN_COLUMNS)]
+               Table("orgs_plans", plans, plan_columns(unit))]
     return blocks + [Details("Details: how orgs are ranked", (Bullets((
         "Every org in the org table with a kept run in the view is ranked; an org with none of the measure (no "
         "Simple BAS runs, say) is not among the least active. Orgs with no run at all are on the at-risk page.",

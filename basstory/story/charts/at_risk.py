@@ -19,6 +19,7 @@ def at_risk_orgs_chart(scores: pd.DataFrame, title: str, subtitle: str) -> alt.C
     order = list(data["shortcode"])
     long = data.melt(id_vars=["shortcode", "plan", "cadence", "silence_days", "runs", "score"],
                      value_vars=list(SIGNAL_LABELS), var_name="signal", value_name="points")
+    long["order"] = long["signal"].map({s: i for i, s in enumerate(SIGNAL_LABELS)})
     long["signal"] = long["signal"].map(SIGNAL_LABELS)
     signals = list(SIGNAL_LABELS.values())
     return alt.Chart(long).mark_bar().encode(
@@ -26,7 +27,7 @@ def at_risk_orgs_chart(scores: pd.DataFrame, title: str, subtitle: str) -> alt.C
         x=alt.X("points:Q", title="Risk score (0–100)", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("signal:N", title="Signal", sort=signals,
                         scale=alt.Scale(domain=signals, range=list(SIGNAL_COLORS)), legend=alt.Legend(orient="top")),
-        order=alt.Order("signal:N"),
+        order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("shortcode:N", title="Org"), alt.Tooltip("plan:N", title="Plan"),
                  alt.Tooltip("cadence:N", title="Cadence its runs show"),
                  alt.Tooltip("silence_days:Q", title="Days since its last run"),

@@ -20,7 +20,7 @@ def ranking_chart(df: pd.DataFrame, end: str, title: str, subtitle: str, value_t
     data = df[df["end"] == end]
     return alt.Chart(data).mark_bar(color=_colour(system)).encode(
         y=alt.Y("shortcode:N", sort=list(data["shortcode"]), title="Org (short code)"),
-        x=alt.X("value:Q", title=value_title),
+        x=alt.X("value:Q", title=value_title, axis=alt.Axis(tickMinStep=1) if value_format == "," else alt.Axis()),
         tooltip=[alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("shortcode:N", title="Org"),
                  alt.Tooltip("plan:N", title="Plan"), alt.Tooltip("tax_period:N", title="Tax period"),
                  alt.Tooltip("cadence:N", title="Cadence its runs show"),

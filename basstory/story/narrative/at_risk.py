@@ -19,6 +19,15 @@ def finding(s: dict, b: dict | None) -> str:
     return sentence + "."
 
 
+def link_items(risky, n: int) -> tuple[str, ...]:
+    """The `n` highest-scoring at-risk orgs as links to their org pages."""
+    from basstory.core.text import md_escape
+    from basstory.story.narrative.orgs import org_link
+
+    return tuple(f"{org_link(r['shortcode'])} — {md_escape(r['plan'])}, score {r['score']:.0f}, "
+                 f"{fmt_int(r['silence_days'])} days since its last run" for r in risky.head(n).to_dict("records"))
+
+
 def list_title(n: int, shown: int) -> ChartTitle:
     text = (f"{fmt_int(n)} orgs have missed an expected lodgement" if n != 1 else "1 org has missed an expected "
             "lodgement")
@@ -29,8 +38,8 @@ def list_title(n: int, shown: int) -> ChartTitle:
 
 
 def gains_title(b: dict) -> ChartTitle:
-    return ChartTitle(f"Reviewing the top {b['k']} scores as of {fmt_day(b['cutoff'])} would have found "
-                      f"{pct(b['precision_at_k'], 1)} later deletions, {b['lift_at_k']:.1f}× the base rate",
+    return ChartTitle(f"Of the {b['k']} highest scores as of {fmt_day(b['cutoff'])}, {pct(b['precision_at_k'], 1)} "
+                      f"were deleted later: {b['lift_at_k']:.1f}× the base rate",
                       "Cumulative share of the orgs deleted after the cut-off found, reviewing orgs in score order; "
                       "dashed: a random order.")
 

@@ -7,6 +7,11 @@ from basstory.core.text import fmt_day, fmt_int, md_escape, pct
 from basstory.story.narrative.common import ChartTitle
 
 
+def _share(share: float) -> str:
+    """A share as a percentage, 'under 0.1%' for a small non-zero one."""
+    return "under 0.1%" if 0 < share < 0.0005 else pct(share, 1)
+
+
 def fmt_value(value: float, measure: str) -> str:
     unit = an.MEASURES[measure][2]
     return f"{value:,.1f} {unit}" if unit == "minutes" else f"{fmt_int(value)} {unit}"
@@ -18,7 +23,7 @@ def finding(conc: dict, measure: str, top_code: str | None, top_value: float = 0
     label = an.MEASURE_PHRASES[measure]
     return (f"The {an.TOP_N} most active of {fmt_int(conc['orgs'])} orgs account for {pct(conc['top_share'], 1)} "
             f"of {label} (the busiest, {md_escape(top_code)}, alone {fmt_value(top_value, measure)}); the "
-            f"{an.TOP_N} least active for {pct(conc['bottom_share'], 1)}; the median org has "
+            f"{an.TOP_N} least active for {_share(conc['bottom_share'])}; the median org has "
             f"{fmt_value(conc['median'], measure)}.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from basstory.analyses import segments as an
-from basstory.core.text import fmt_int, pct
+from basstory.core.text import fmt_int, pct, plural
 from basstory.story.narrative.common import ChartTitle
 
 
@@ -32,7 +32,7 @@ def _largest(sizes: pd.DataFrame, dimension: str) -> dict:
 
 def segment_sentence(row: dict) -> str:
     """One segment in plain words, with its size and weight."""
-    return (f"**{row['label']}**: {fmt_int(row['orgs'])} orgs ({pct(row['org_share'], 1)}), "
+    return (f"**{row['label']}**: {plural(row['orgs'], 'org')} ({pct(row['org_share'], 1)}), "
             f"{pct(row['run_share'], 1)} of runs and {pct(row['compute_share'], 1)} of compute; "
             f"{row['runs_per_org']:,.0f} runs an org, {pct(row['rerun_rate'], 1)} of them re-runs.")
 
