@@ -43,7 +43,8 @@ def spike_marks(flagged: pd.DataFrame, x: str = "day", y: str = "value") -> alt.
     """Triangles at the flagged days (up for a spike, down for a drop) in the accent colour, with the cause in the
     tooltip: a layer for any daily time chart whose y field is `y`. `flagged` has system, day, kind, `y` (the
     actual value), expected, cause (rows of `spikes.spike_days`, whose actual value is `value`)."""
-    data = with_system_labels(flagged).assign(kind_label=flagged["kind"].map(KIND_LABELS))
+    data = with_system_labels(flagged[[x, y, "system", "kind", "expected", "cause"]])
+    data["kind_label"] = data["kind"].map(KIND_LABELS)
     return alt.Chart(data).mark_point(filled=True, size=110, color=ACCENT_COLOR, opacity=0.95).encode(
         x=alt.X(f"{x}:T"), y=alt.Y(f"{y}:Q"),
         shape=alt.Shape("kind_label:N", title="Flagged", sort=list(KIND_LABELS.values()),
@@ -123,7 +124,7 @@ def daily_trend_chart(daily: pd.DataFrame, due: pd.DataFrame, title: str, subtit
     layers = [runs, trend] + ([due_rules(due)] if not due.empty else [])
     layers += extract_edge_rules(_own(spans, data), data["day"])
     if marks is not None and not marks.empty:
-        layers.append(spike_marks(marks.rename(columns={"value": "runs"}), y="runs"))
+        layers.append(spike_marks(marks.drop(columns="runs").rename(columns={"value": "runs"}), y="runs"))
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
 
 
