@@ -257,12 +257,8 @@ def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: d
     parts = parts or {}
     single = {slot: path for slot, path in files.items() if slot not in parts}
     if engine == "spark":
-        from basstory.ingest.spark import stage_with_spark
-
-        staged = stage_with_spark(single, parts, reused, work, built, report, limits,
-                                  reuse_parts_from=reuse_parts_from, master=spark_master)
-        run_rows, org_rows, period = staged.run_rows, staged.org_rows, staged.period
-        part_records = staged.part_records
+        run_rows, org_rows, period, part_records = _stage_with_spark(single, parts, reused, work, built, report,
+                                                                     limits, reuse_parts_from, spark_master)
     else:
         run_rows, org_rows, period, part_records = _stage_with_duckdb(single, parts, reused, work, built, report,
                                                                       limits, reuse_parts_from)
@@ -301,21 +297,48 @@ def _stage_with_duckdb(single: dict[str, Path], parts: dict[str, list[tuple[Part
         if not report.ok:
             raise IngestError(report)
         for slot in parts:
-            staged[slot] = _parts_view(con, slot, built)
-        for slot, previous_version in reused.items():
-            staged[slot] = reuse_staged(con, slot, previous_version.runs_path, previous_version.orgs_path)
-            _carry_over_report(report, slot, previous_version)
-
-        orgs_file = single["orgcard"].name if "orgcard" in single else reused["orgcard"].manifest["sources"][
-            "orgcard"]["file"]
-        org_rows = write_orgs(con, staged["orgcard"].rows_view, built / "orgs.parquet", report, orgs_file)
-        run_rows = write_runs(con, staged["fullbas"].rows_view, staged["simplebas"].rows_view,
-                              built / "orgs.parquet", built / "runs.parquet")
-        report.scope, report.scope_by_system = scope_counts(con, built / "runs.parquet", built / "orgs.parquet")
-        period = run_period(con, built / "runs.parquet")
+            staged[slot] = _rows_view(con, slot, [slot_rows_glob(built, slot)])
+        run_rows, org_rows, period = _build_marts(con, staged, single, reused, built, report)
     finally:
         con.close()
     return run_rows, org_rows, period, part_records
+
+
+def _stage_with_spark(single: dict[str, Path], parts: dict[str, list[tuple[Part, str]]],
+                      reused: dict[str, Version], work: Path, built: Path, report: ValidationReport,
+                      limits: ReadLimits, reuse_parts_from: Version | None, master: str | None
+                      ) -> tuple[dict[str, int], int, dict, dict[str, list[dict]]]:
+    """As `_stage_with_duckdb`, the files read, checked and typed by Spark (`ingest.spark`); the marts are built
+    from the rows Spark wrote by the same code as on the DuckDB engine."""
+    from basstory.ingest.spark import stage_with_spark
+
+    staged_rows = stage_with_spark(single, parts, work, built, report, limits, reuse_parts_from=reuse_parts_from,
+                                   master=master)
+    con = connect(work)
+    try:
+        staged: dict[str, StagedExtract | None] = {slot: _rows_view(con, slot, globs)
+                                                   for slot, globs in staged_rows.rows_globs.items()}
+        run_rows, org_rows, period = _build_marts(con, staged, single, reused, built, report)
+    finally:
+        con.close()
+    return run_rows, org_rows, period, staged_rows.part_records
+
+
+def _build_marts(con, staged: dict[str, StagedExtract | None], single: dict[str, Path],
+                 reused: dict[str, Version], built: Path, report: ValidationReport
+                 ) -> tuple[dict[str, int], int, dict]:
+    """orgs.parquet and runs.parquet from the staged rows (`marts`), and the scope counts into `report`."""
+    for slot, previous_version in reused.items():
+        staged[slot] = reuse_staged(con, slot, previous_version.runs_path, previous_version.orgs_path)
+        _carry_over_report(report, slot, previous_version)
+    orgs_file = single["orgcard"].name if "orgcard" in single else reused["orgcard"].manifest["sources"][
+        "orgcard"]["file"]
+    org_rows = write_orgs(con, staged["orgcard"].rows_view, built / "orgs.parquet", report, orgs_file)
+    run_rows = write_runs(con, staged["fullbas"].rows_view, staged["simplebas"].rows_view,
+                          built / "orgs.parquet", built / "runs.parquet")
+    report.scope, report.scope_by_system = scope_counts(con, built / "runs.parquet", built / "orgs.parquet")
+    period = run_period(con, built / "runs.parquet")
+    return run_rows, org_rows, period
 
 
 def _stage_part_duckdb(part: Part, sha256: str, work: Path, built: Path, limits: ReadLimits,
@@ -373,14 +396,17 @@ def merge_part_records(report: ValidationReport, part_records: dict[str, list[di
         report.files[slot] = merged_stats(slot, records)
 
 
-def _parts_view(con, slot: str, built: Path) -> StagedExtract:
-    """A view `<slot>_rows` over the staged rows of a partitioned slot's parts, shaped like `stage_extract`'s."""
+def _rows_view(con, slot: str, globs: list[str]) -> StagedExtract:
+    """A view `<slot>_rows` over staged rows kept as parquet (a partitioned slot's parts, or the rows the Spark
+    engine wrote), shaped like `stage_extract`'s."""
     from basstory.ingest.recipes import RECIPES
 
     view = f"{slot}_rows"
+    files = ", ".join(f"'{_sql_path(Path(g))}'" for g in globs)
+    # ordered by line: orgcard's first row of a repeated organisation wins, as when it is read directly
     con.execute(f"""CREATE OR REPLACE VIEW {view} AS
         SELECT {', '.join(RECIPES[slot].typed)}, source_row
-        FROM read_parquet('{_sql_path(Path(slot_rows_glob(built, slot)))}', hive_partitioning=false)""").fetchall()
+        FROM read_parquet([{files}], hive_partitioning=false)""").fetchall()
     return StagedExtract(slot=slot, rows_view=view)
 
 

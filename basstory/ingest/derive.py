@@ -81,6 +81,11 @@ HOUR_US = 2 * BUCKET_US
 #: A Full BAS run's interval length in microseconds (the load's unit), as SQL over a run's runtime_s.
 LENGTH_US_SQL = "CAST(round(runtime_s * 1e6) AS BIGINT)"
 
+#: The order of a (system, user, org)'s runs: by time, then by what else a run holds, so that two runs in the same
+#: instant are ordered the same way whatever order the staged table holds them in (its order depends on the engine
+#: and its threads), and every engine derives the same markers.
+RUN_ORDER = "run_utc, runtime_s, statement_year, statement_month"
+
 #: A run is a repeat when the same user ran the same system for the same org at most this long before.
 REPEAT_MINUTES = 30
 
@@ -192,10 +197,10 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
                        coalesce(epoch_us(lead(run_utc) OVER w) - epoch_us(run_utc) <= {repeat_us}, false)
                            AS is_repeated,
                        coalesce(lead(run_local_date) OVER w <> run_local_date, false) AS next_other_day
-                FROM base WINDOW w AS (PARTITION BY system, user_id, org_id ORDER BY run_utc)),
+                FROM base WINDOW w AS (PARTITION BY system, user_id, org_id ORDER BY {RUN_ORDER})),
             chains AS (
                 SELECT *, CAST(sum(CASE WHEN is_repeat THEN 0 ELSE 1 END)
-                               OVER (PARTITION BY system, user_id, org_id ORDER BY run_utc
+                               OVER (PARTITION BY system, user_id, org_id ORDER BY {RUN_ORDER}
                                      ROWS UNBOUNDED PRECEDING) AS INTEGER) AS chain_no
                 FROM gaps)
             SELECT c.system, c.run_utc, c.run_local, c.run_local_date, c.org_id, op.profile_id, c.user_id,

@@ -103,12 +103,16 @@ def malformed_rows(con: duckdb.DuckDBPyConnection, rejects_table: str, slot: str
     kinds = sorted({k for (row_kinds,) in con.execute(f"SELECT DISTINCT kinds FROM set_aside_{slot}").fetchall()
                     for k in row_kinds.split(", ")})
     # The reader numbers only the rows it keeps, so a kept row's reader line is its record_no + 1 plus the number of
-    # set-aside lines before it. Before the i-th set-aside line L_i (1-based), L_i - 1 - i kept rows come.
+    # set-aside lines before it. Before the i-th set-aside line L_i (1-based), L_i - 1 - i kept rows come. Set-aside
+    # lines next to each other have the same count of kept rows before them: the last of them gives the shift (an
+    # ASOF join would pick any one of the tied rows).
     shifts_table = f"line_shifts_{slot}"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {shifts_table} AS
-        SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before,
-               row_number() OVER (ORDER BY line) AS shift
-        FROM set_aside_{slot} ORDER BY line""").fetchall()
+        SELECT accepted_before, max(shift) AS shift FROM (
+            SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before,
+                   row_number() OVER (ORDER BY line) AS shift
+            FROM set_aside_{slot})
+        GROUP BY accepted_before ORDER BY accepted_before""").fetchall()
     return MalformedRows(int(count), [int(x) for x in first_lines], kinds, int(undecodable),
                          [int(x) for x in (undecodable_lines or [])], shifts_table, undecodable_column,
                          int(newlines))

@@ -1,0 +1,185 @@
+"""The Spark engine builds the same versions as the DuckDB engine: same manifest, report, staged and derived tables,
+interval arrays and key facts, from quirky hand-made extracts, the scale-1 sample and a partitioned copy of it; and
+`refresh` on Spark gives what a full ingest gives.
+
+Needs pyspark and Java: skipped with the reason when either is missing, failed instead when BASSTORY_REQUIRE_SPARK=1
+(`.ci/run` sets it). One Spark session serves the whole test run (`spark` fixture): a start costs several seconds.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from basstory.ingest.build import ingest
+from basstory.ingest.partitions import list_parts
+from basstory.ingest.refresh import refresh
+from basstory.ingest.sample import generate_sample
+from basstory.ingest.spark import spark_available
+from basstory.ingest.store import DatasetStore
+from basstory.ingest.validation import IngestError
+from tests.extract_fixtures import (
+    ORG_ACTIVE,
+    ORG_CASESAKE,
+    ORG_DELETED,
+    ORG_UNKNOWN,
+    USER_A,
+    USER_B,
+    USER_C,
+    csv_text,
+    default_fullbas_rows,
+    default_orgcard_rows,
+    default_simplebas_rows,
+    fullbas_row,
+    orgcard_row,
+    simplebas_row,
+    write_extracts,
+)
+from tests.test_partitioned import move_month_out, partitioned_copy, version_contents
+
+_MISSING = spark_available()
+if _MISSING and os.environ.get("BASSTORY_REQUIRE_SPARK"):
+    raise RuntimeError(f"BASSTORY_REQUIRE_SPARK=1 but the Spark engine cannot run: {_MISSING}")
+pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f"Spark engine: {_MISSING}")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one Spark session of the test run (local[2])."""
+    from basstory.ingest.spark import spark_session, stop_spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    stop_spark_session()
+
+
+def quirky_extracts(folder: Path) -> Path:
+    """The hand-made extracts of tests/extract_fixtures.py with one row for each rule of the typing recipes:
+    malformed and repeated rows, bad and blank values, control characters, padded ids, odd time formats, a quoted
+    field over two lines (which moves every later line number), repeated organisations and shortcodes."""
+    full = [
+        *default_fullbas_rows(),
+        fullbas_row("2016-10-13", "09:00:00Z", USER_A, ORG_ACTIVE, "2.5", level="IN\nFO"),  # line 5-6
+        fullbas_row("2016-10-13", "09:00:00Z", USER_A, ORG_ACTIVE, "2.5"),                 # repeats line 5
+        fullbas_row("2016-13-45", "10:00:00Z", USER_A, ORG_ACTIVE),
+        fullbas_row("2016-10-14", "25:61:00Z", USER_A, ORG_ACTIVE),
+        fullbas_row("2017-02-30", "10:00:00Z", USER_A, ORG_ACTIVE),
+        fullbas_row("2016-10-14", "10:00:00.1234567Z", f"  {USER_B.upper()} ", ORG_DELETED.lower(), " 3.25 "),
+        fullbas_row("2016-10-14", "10:00:00Z", "", ORG_ACTIVE),
+        fullbas_row("2016-10-14", "10:00:00Z", USER_A, ""),
+        fullbas_row("2016-10-14", "10:00:00Z", "user\x01x", ORG_ACTIVE),
+        fullbas_row("2016-10-14", "11:00:00Z", USER_C, ORG_ACTIVE, "-1.5"),
+        fullbas_row("2016-10-14", "12:00:00Z", USER_C, ORG_ACTIVE, ""),
+        fullbas_row("2016-10-14", "13:00:00Z", USER_C, ORG_ACTIVE, "fast"),
+        fullbas_row("2016-10-14", "13:00:00Z", USER_C, ORG_ACTIVE, "inf"),
+        fullbas_row("2009-12-31", "23:00:00Z", USER_C, ORG_UNKNOWN),
+        fullbas_row("2099-01-01", "00:00:00Z", USER_C, ORG_ACTIVE),
+        fullbas_row(" 2016-10-15 ", " 08:00:00 ", USER_C, ORG_CASESAKE),
+    ]
+    text = csv_text(full)
+    text += "2016-10-16,08:00:00Z,INFO,short,row\n"                                        # missing columns
+    text += f"2016-10-16,08:00:00Z,INFO,{USER_A},{ORG_ACTIVE},A,V,C,1.0,extra,more\n"       # too many columns
+    text += f"2016-10-17,08:00:00Z,INFO,{USER_A},{ORG_ACTIVE},ActivityStatement,VERSION/AU,CNTRY/AU,0.75\n"
+    simple = [
+        *default_simplebas_rows(),
+        simplebas_row("2017-09-17T03:00:00Z", USER_C, "!ABCDE", "2017", "9"),
+        simplebas_row("2017-09-17 03:00:00.1234567", USER_C, "!ABCDE", " 2017 ", "09"),
+        simplebas_row("17/09/2017", USER_C, "!ABCDE"),
+        simplebas_row("2017-09-18 03:00:00", USER_C, "!ABCDE", "2017", "13"),
+        simplebas_row("2017-09-18 03:00:00", USER_C, "!ABCDE", "", ""),
+        simplebas_row("2017-09-18 03:00:00", USER_C, "!ABCDE", "17.0", "1"),
+        simplebas_row("2017-09-18 03:00:00", USER_C, "!abcde"),                       # another org, unknown
+        simplebas_row("2017-09-18 03:00:00", USER_C, " "),
+        simplebas_row("2017-09-18 03:00:00", USER_C, "!ABCDE", "2017", "8"),
+        simplebas_row("2017-09-18 03:00:00", USER_C, "!ABCDE", "2017", "8"),          # a repeat
+    ]
+    orgs = [
+        *default_orgcard_rows(),
+        orgcard_row(ORG_ACTIVE.lower(), "!Other"),                                    # repeats ORG_ACTIVE
+        orgcard_row("AAAAAAAA-0000-4000-8000-000000000001", "!ABCDE"),                # repeats a shortcode
+        orgcard_row("AAAAAAAA-0000-4000-8000-000000000002", "!Pay", payingflag="yes"),
+        orgcard_row("AAAAAAAA-0000-4000-8000-000000000003", "", managedbypracticeflag="",
+                    nonpracticestaffusers="two", createddateutc="yesterday", organisationstatus=" Suspended "),
+        orgcard_row("AAAAAAAA-0000-4000-8000-000000000004", "!Del2", organisationstatus="Deleted",
+                    deleteddateutc="2017-01-02T03:04:05Z", productoption="Premium 20 + Projects + Expenses",
+                    salestaxperiod="Australian Monthly"),
+        orgcard_row("", "!NoId"),
+    ]
+    write_extracts(folder, text, simple, orgs)
+    return folder
+
+
+def _facts(version) -> dict:
+    from basstory.analyses.facts import key_facts
+    from basstory.query.tables import connect_version
+
+    con = connect_version(version, in_memory=False)
+    try:
+        return key_facts(con)
+    finally:
+        con.close()
+
+
+def _assert_same_versions(source: Path, tmp_path: Path) -> tuple:
+    duck = ingest(source, DatasetStore(tmp_path / "duckdb")).version
+    spark = ingest(source, DatasetStore(tmp_path / "spark"), engine="spark").version
+    assert spark.id == duck.id
+    a, b = version_contents(duck.path), version_contents(spark.path)
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert a[name] == b[name], name
+    assert _facts(spark) == _facts(duck)
+    return duck, spark
+
+
+def test_quirky_extracts_give_the_same_version_on_both_engines(spark, tmp_path):
+    duck, _ = _assert_same_versions(quirky_extracts(tmp_path / "src"), tmp_path)
+    report = duck.report()
+    # the quirks are there: every kind of finding, line numbers moved by the quoted line break
+    columns = {f.column for f in report.findings}
+    assert {"datestring", "timestring", "userid", "orgid", "runtime", "datetime", "statementyear",
+            "statementmonth", "organisationid", "shortcode", "payingflag"} <= columns
+    split = next(f for f in report.findings if "could not be split" in f.message)
+    assert split.rows == [22, 23] and "missing columns, too many columns" in split.message
+    repeated = next(f for f in report.findings if "repeat the time" in f.message and f.file == "fullbas.csv")
+    assert repeated.rows == [7] and "lines 5 and 7" in repeated.message
+
+
+@pytest.fixture(scope="module")
+def sample_1(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sample1")
+    generate_sample(folder, scale=1.0, seed=42)
+    return folder
+
+
+def test_the_scale_1_sample_gives_the_same_version_on_both_engines(spark, sample_1, tmp_path):
+    _assert_same_versions(sample_1, tmp_path)
+
+
+def test_a_partitioned_sample_and_its_refresh_give_the_same_version_on_both_engines(spark, sample_1, tmp_path):
+    source = partitioned_copy(sample_1, tmp_path / "source")
+    duck, spark_version = _assert_same_versions(source, tmp_path)
+    assert spark_version.manifest["sources"]["fullbas"]["parts"] > 10
+
+    # refresh on Spark: the last month held back (the version without it built on DuckDB), then added; only it is
+    # read, and the result is the full ingest
+    months = list_parts(source / "fullbas", "fullbas")
+    held = move_month_out(source, "fullbas", months[-1].path.parent.name.removeprefix("month="), tmp_path / "held")
+    store = DatasetStore(tmp_path / "refreshed")
+    assert refresh(source, store).state == "activated"
+    shutil.move(str(held), source / "fullbas" / held.name)
+    done = refresh(source, store, engine="spark")
+    assert done.state == "activated" and done.parts_read == 1 and done.version.id == duck.id
+    assert version_contents(done.version.path) == version_contents(duck.path)
+    assert refresh(source, store, engine="spark").state == "up to date"
+
+    # a failing partition changes nothing
+    broken = source / "simplebas" / "month=2099-01"
+    broken.mkdir()
+    (broken / "part-0001.csv").write_text("userid,shortcode,statementyear,statementmonth,datetime\n",
+                                          encoding="utf-8")
+    with pytest.raises(IngestError):
+        refresh(source, store, engine="spark")
+    assert store.current().id == duck.id and len(store.versions()) == 2
