@@ -1,7 +1,9 @@
 """The story as a slide deck for a presenter, made from the blocks the chapter builders already return.
 
-`PLAN` is the path through the brief: the cover's tiles, how and when users interact, the two systems compared,
-seasonality and capacity, the outage window of each system, the recommendation. Each step names a chapter (by its
+`PLAN` is the path through the story: the cover's tiles, how and when users interact, the two systems compared,
+the chapters beyond the brief (segments, advisers, active users, spikes, the forecast, the most active and the
+at-risk orgs) each by its headline chart, seasonality and capacity, the outage window of each system, the
+recommendation. Each step names a chapter (by its
 URL path in the registry), the page-level choices its builder is called with and the chart the slide shows (or
 none: the chapter's metric cards, the tiles). `deck` turns chapters already built into slides:
 
@@ -60,17 +62,25 @@ PLAN: tuple[Step, ...] = (
     Step("interaction", "int_users"),
     Step("comparison", "cmp_activity"),
     Step("comparison", "cmp_usage"),
+    Step("segments", "seg_declared"),
+    Step("advisers", "adv_timing"),
+    Step("activity", "act_users"),
     Step("seasonality", "sea_months"),
     Step("seasonality", "sea_cycle"),
     Step("seasonality", "sea_load"),
     Step("seasonality", "sea_forecast"),
+    Step("spikes", "spk_full_runs", label="Full BAS"),
+    Step("spikes", "spk_simple_runs", label="Simple BAS"),
+    Step("forecast", "fc_days"),
     Step("outage", "out_heatmap", ("full", "runs"), notes="chapter", label="Full BAS"),
     Step("outage", "out_heatmap", ("simple", "runs"), notes="chapter", label="Simple BAS"),
+    Step("orgs", "orgs_most"),
+    Step("at_risk", "risk_orgs"),
     Step("recommendation", "rec_compare"),
     Step("recommendation", notes="chapter"),
 )
 #: The deck's length for a view with both systems and enough data.
-MIN_SLIDES, MAX_SLIDES = 12, 16
+MIN_SLIDES, MAX_SLIDES = 12, 24
 
 
 @dataclass(frozen=True, eq=False)
