@@ -32,7 +32,8 @@ CHECK_COLUMNS = {"hour_local": Column("Hour (Sydney)", "datetime", "D MMM YYYY H
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     """The finding, the cards, the next quarter's days, the busiest week hour by hour; the method and its check in
     a fold."""
-    prefetch(con, filters, capacity.capacity_outlook, spikes.hourly_series)   # the load sweep beside the hours
+    # the load sweep beside the hours and the day pattern
+    prefetch(con, filters, capacity.capacity_outlook, spikes.hourly_series, spikes.day_pattern)
     s = forecast.forecast_summary(con, filters)
     blocks, runs = opening(con, filters, TITLE, narrative.forecast_finding(s) if s else narrative.NO_FORECAST)
     if runs is None:
