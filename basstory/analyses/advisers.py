@@ -18,7 +18,7 @@ from basstory.analyses.kept import kept_user_orgs
 from basstory.analyses.outage import run_period, window_occurrences
 from basstory.analyses.recommendation import window_costs_summary
 from basstory.core.calendar_au import bas_due_dates
-from basstory.core.schema import SYSTEMS
+from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 from basstory.ingest.derive import CADENCE_SQL
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame, frame_with
@@ -118,9 +118,10 @@ def timing_by_role(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     advisers = _advisers_sql(con, f)
     if is_fast(con):
         return frame(con, f"""
-            SELECT CASE WHEN user_id IN ({advisers}) THEN 'adviser' ELSE 'owner' END AS role, system, cadence,
-                   CAST(days_before AS INTEGER) AS days_before, count(*) AS runs
-            FROM runs_derived WHERE ({derived_run_predicate(con, f)}) AND days_before IS NOT NULL
+            SELECT CASE WHEN a.user_key IS NOT NULL THEN 'adviser' ELSE 'owner' END AS role, d.system, d.cadence,
+                   CAST(d.days_before AS INTEGER) AS days_before, count(*) AS runs
+            FROM runs_derived d LEFT JOIN ({advisers}) a ON a.user_key = d.user_id
+            WHERE ({derived_run_predicate(con, f)}) AND d.days_before IS NOT NULL
             GROUP BY ALL ORDER BY role, system, cadence, days_before""")
     due = _due_values(con, f)
     if due is None:
@@ -171,9 +172,9 @@ def batch_days(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     calendar days from the first to the last batch day, those near an agent due date: the share by chance)}."""
     advisers = _advisers_sql(con, f)
     if is_fast(con):
-        days = f"""SELECT user_id AS user_key, run_local_date, count(DISTINCT org_id) AS orgs, count(*) AS runs
-                   FROM runs_derived WHERE ({derived_run_predicate(con, f)}) AND user_id IN ({advisers})
-                   GROUP BY user_id, run_local_date"""
+        days = f"""SELECT d.user_id AS user_key, d.run_local_date, count(DISTINCT d.org_id) AS orgs, count(*) AS runs
+                   FROM runs_derived d JOIN ({advisers}) a ON a.user_key = d.user_id
+                   WHERE {derived_run_predicate(con, f)} GROUP BY d.user_id, d.run_local_date"""
     else:
         days = f"""SELECT user_key, run_local_date, count(DISTINCT org_id) AS orgs, count(*) AS runs
                    FROM ({filtered_runs_sql(f)}) WHERE user_key IN ({advisers}) GROUP BY user_key, run_local_date"""
@@ -217,12 +218,17 @@ def outage_cost(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
     (runs per occurrence, everyone: the method's cost), adviser_runs_mean, owner_runs_mean, adviser_window_share (of
     the runs in the window's occurrences, by advisers), adviser_system_share (of the system's kept runs, by
     advisers), advisers_hit (advisers with a run in an occurrence), adviser_orgs_hit (orgs an adviser ran a report
-    for in an occurrence).
+    for in an occurrence). Only the runs on the occurrences' Sydney dates are read.
     """
     columns = ["system", "day", "start", "end", "occurrences", "runs_mean", "adviser_runs_mean", "owner_runs_mean",
                "adviser_window_share", "adviser_system_share", "advisers_hit", "adviser_orgs_hit"]
     rows = []
     advisers = _advisers_sql(con, f)
+    k = kept_user_orgs(con, f)
+    shares = frame(con, f"""
+        SELECT system, sum({k.weight}) AS runs, coalesce(sum({k.weight}) FILTER (WHERE user_key IN ({advisers})), 0)
+               AS adviser_runs
+        FROM ({k.source}) GROUP BY system""").set_index("system")
     for system in f.systems:
         if system not in SYSTEMS:
             continue
@@ -233,26 +239,33 @@ def outage_cost(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
         best = summary["best"]
         occ = window_occurrences(*period)
         occ = occ[(occ["day"] == best["day"]) & (occ["start_minute"] == best["start_minute"])]
+        # the Sydney dates an occurrence touches (it may run past midnight), so the scan reads only those days
+        days = sorted({d for start, end in zip(occ["start_utc"], occ["end_utc"], strict=True)
+                       for d in (_sydney_date(start), _sydney_date(end))})
+        day_list = ", ".join(f"DATE '{d.isoformat()}'" for d in days) or "NULL"
         counts = frame_with(con, f"""
             WITH r AS (SELECT run_utc, user_key, org_id, user_key IN ({advisers}) AS adviser
-                       FROM ({filtered_runs_sql(f)}) WHERE system = $system),
+                       FROM ({filtered_runs_sql(f)}) WHERE system = $system AND run_local_date IN ({day_list})),
             hit AS (SELECT r.* FROM r JOIN occ o ON r.run_utc >= o.start_utc AND r.run_utc < o.end_utc)
-            SELECT (SELECT count(*) FROM hit) AS runs, (SELECT count(*) FILTER (WHERE adviser) FROM hit) AS adv,
-                   (SELECT count(DISTINCT user_key) FILTER (WHERE adviser) FROM hit) AS advisers_hit,
-                   (SELECT count(DISTINCT org_id) FILTER (WHERE adviser) FROM hit) AS orgs_hit,
-                   (SELECT count(*) FROM r) AS system_runs, (SELECT count(*) FILTER (WHERE adviser) FROM r)
-                       AS system_adv""",
-                            {"occ": occ[["start_utc", "end_utc"]].reset_index(drop=True)}, {"system": system}).iloc[0]
+            SELECT count(*) AS runs, count(*) FILTER (WHERE adviser) AS adv,
+                   count(DISTINCT user_key) FILTER (WHERE adviser) AS advisers_hit,
+                   count(DISTINCT org_id) FILTER (WHERE adviser) AS orgs_hit
+            FROM hit""", {"occ": occ[["start_utc", "end_utc"]].reset_index(drop=True)}, {"system": system}).iloc[0]
         n = len(occ)
         runs, adv = int(counts["runs"]), int(counts["adv"])
+        system_runs = int(shares["runs"].get(system, 0))
         rows.append({"system": system, "day": best["day"], "start": best["start"], "end": best["end"],
                      "occurrences": n, "runs_mean": runs / n if n else 0.0,
                      "adviser_runs_mean": adv / n if n else 0.0, "owner_runs_mean": (runs - adv) / n if n else 0.0,
                      "adviser_window_share": adv / runs if runs else 0.0,
-                     "adviser_system_share": int(counts["system_adv"]) / int(counts["system_runs"])
-                     if int(counts["system_runs"]) else 0.0,
+                     "adviser_system_share": int(shares["adviser_runs"].get(system, 0)) / system_runs
+                     if system_runs else 0.0,
                      "advisers_hit": int(counts["advisers_hit"]), "adviser_orgs_hit": int(counts["orgs_hit"])})
     return pd.DataFrame(rows, columns=columns)
+
+
+def _sydney_date(utc) -> object:
+    return pd.Timestamp(utc).tz_localize("UTC").tz_convert(CONTRACT_TZ).date()
 
 
 def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:

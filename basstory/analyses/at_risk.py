@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from basstory.analyses.kept import kept_user_orgs
-from basstory.analyses.segments import DECLARED, infer_cadence
+from basstory.analyses.segments import DECLARED, infer_cadences
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters, org_predicate
 from basstory.query.queries import frame
@@ -54,34 +54,105 @@ SCORE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_famil
                  "low_usage_points", "score", "at_risk"]
 
 
-@per_view
-def org_months(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
-    """The view's kept runs of orgs in the org table per (org, system, Sydney month).
-
-    Grain: one row per (org, system, month) with runs. Columns: org_key, system, month (first day), runs,
-    last_date (the Sydney date of the month's last run)."""
+def months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org_key, system,
+    month (first day), runs, last_date (the Sydney date of the month's last run)."""
     k = kept_user_orgs(con, f, months=True)
     join = "org_id" if is_fast(con) else "org_key"
-    df = frame(con, f"""
+    return f"""
         SELECT o.org_key, k.system, k.month, CAST(sum({k.weight}) AS BIGINT) AS runs,
                CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(k.last_utc))) AS DATE) AS last_date
         FROM ({k.source}) k JOIN orgs o ON o.{join} = k.org_key
-        GROUP BY o.org_key, k.system, k.month ORDER BY o.org_key, k.system, k.month""")
+        GROUP BY o.org_key, k.system, k.month"""
+
+
+def org_months(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """`months_sql` as a frame. Grain: one row per (org, system, month) with runs, sorted."""
+    df = frame(con, months_sql(con, f) + " ORDER BY org_key, system, month")
     df["month"] = pd.to_datetime(df["month"])
     df["last_date"] = pd.to_datetime(df["last_date"])
     return df
 
 
+ORG_TABLE_COLUMNS = "org_key, shortcode, status, paying, plan, plan_family, tax_period, created_utc, deleted_utc"
+
+
+def orgs_sql(f: StoryFilters | None = None, where: str = "true") -> str:
+    """SQL: the org table's orgs (those the view's org-level filters keep, when `f` is given, and `where`)."""
+    keep = org_predicate(f) if f is not None else "true"
+    return f"SELECT {ORG_TABLE_COLUMNS} FROM orgs WHERE ({keep}) AND ({where})"
+
+
 def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> pd.DataFrame:
     """The org table's orgs (those the view's org-level filters keep, when `f` is given). Columns: org_key,
     shortcode, status, paying, plan, plan_family, tax_period, created_utc, deleted_utc."""
-    where = f"WHERE {org_predicate(f)}" if f is not None else ""
-    return frame(con, f"""SELECT org_key, shortcode, status, paying, plan, plan_family, tax_period, created_utc,
-                                 deleted_utc FROM orgs {where} ORDER BY org_key""")
+    return frame(con, orgs_sql(f) + " ORDER BY org_key")
 
 
-def _month_index(ts: pd.Series) -> pd.Series:
-    return ts.dt.year * 12 + ts.dt.month - 1
+def _stats_sql(months: str, orgs: str, as_of: date | None) -> str:
+    """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs);
+    `months` and `orgs` are SQL sources with months_sql's and orgs_sql's columns."""
+    if as_of is None:
+        clip, keep = "", "true"
+    else:
+        day = f"DATE '{as_of.isoformat()}'"
+        clip = f"WHERE month <= {day}"
+        keep = (f"(created_utc IS NULL OR created_utc < {day} + INTERVAL 1 DAY) "
+                f"AND (deleted_utc IS NULL OR deleted_utc >= {day} + INTERVAL 1 DAY)")
+    last = "last_date" if as_of is None else f"least(last_date, DATE '{as_of.isoformat()}')"
+    return f"""
+        WITH keep AS (SELECT * FROM ({orgs}) WHERE {keep}),
+        m AS (SELECT org_key, system, month, runs, {last} AS last_date FROM ({months}) {clip}),
+        mk AS (SELECT * FROM m WHERE org_key IN (SELECT org_key FROM keep)),
+        ends AS (SELECT system, max(last_date) AS end_date FROM mk GROUP BY system),
+        ps AS (SELECT org_key, system, max(last_date) AS last_run FROM mk GROUP BY org_key, system),
+        po AS (SELECT ps.org_key, max(ps.last_run) AS last_run, max(ends.end_date) AS data_end,
+                      CAST(min(ends.end_date - ps.last_run) AS INTEGER) AS silence_days
+               FROM ps JOIN ends USING (system) GROUP BY ps.org_key),
+        mo AS (SELECT org_key, year(month) * 12 + month(month) - 1 AS mi, sum(runs) AS runs
+               FROM mk GROUP BY org_key, mi),
+        mo2 AS (SELECT mo.*, year(po.data_end) * 12 + month(po.data_end) - 1 AS end_mi FROM mo JOIN po USING (org_key)),
+        shape AS (SELECT org_key, CAST(sum(runs) AS BIGINT) AS runs, min(mi) AS first_mi, max(mi) AS last_mi,
+                         count(*) AS active, max(runs) AS top, any_value(end_mi) AS end_mi,
+                         CAST(coalesce(sum(runs) FILTER (WHERE mi > end_mi - {RECENT_MONTHS}), 0) AS BIGINT)
+                             AS recent_runs,
+                         CAST(coalesce(sum(runs) FILTER (WHERE mi <= end_mi - {RECENT_MONTHS}
+                                                         AND mi > end_mi - {2 * RECENT_MONTHS}), 0) AS BIGINT)
+                             AS previous_runs
+                  FROM mo2 GROUP BY org_key),
+        phase AS (SELECT org_key, max(n) AS phase_max FROM (SELECT org_key, mi % 3 AS p, sum(runs) AS n FROM mo
+                                                           GROUP BY org_key, p) GROUP BY org_key)
+        SELECT keep.*, po.last_run, po.data_end, po.silence_days, shape.runs, shape.first_mi, shape.last_mi,
+               shape.active, shape.top, shape.end_mi, shape.recent_runs, shape.previous_runs, phase.phase_max
+        FROM keep JOIN po USING (org_key) JOIN shape USING (org_key) JOIN phase USING (org_key)"""
+
+
+def _scores(stats: pd.DataFrame) -> pd.DataFrame:
+    """The score of every org from `_stats_sql`'s rows (see `score_orgs`)."""
+    if stats.empty:
+        return pd.DataFrame(columns=SCORE_COLUMNS).astype({"at_risk": bool, "runs": int, "score": float})
+    out = stats.copy()
+    span = out["last_mi"] - out["first_mi"] + 1
+    out["cadence"] = infer_cadences(out["runs"], span, out["active"], out["phase_max"] / out["runs"],
+                                    out["top"] / out["runs"])
+    declared_gap = out["tax_period"].map(DECLARED).map(GAP_DAYS).fillna(DEFAULT_GAP_DAYS)
+    out["gap_days"] = out["cadence"].map(GAP_DAYS).fillna(declared_gap).astype(int)
+    out["missed"] = ((out["silence_days"] - GRACE_DAYS) // out["gap_days"]).clip(lower=0).astype(int)
+    out["runs_per_month"] = out["runs"] / (out["end_mi"] - out["first_mi"] + 1)
+    prev = out["previous_runs"].astype(float)
+    falling = np.where(prev > 0, (1 - out["recent_runs"] / prev.where(prev > 0, 1)).clip(lower=0, upper=1), 0.0)
+    low = 1 - out["runs_per_month"].rank(pct=True, method="average")
+    out["missed_points"] = RISK_WEIGHTS["missed"] * out["missed"].clip(upper=2) / 2
+    out["falling_points"] = RISK_WEIGHTS["falling"] * falling
+    out["low_usage_points"] = RISK_WEIGHTS["low_usage"] * low
+    out["score"] = (out["missed_points"] + out["falling_points"] + out["low_usage_points"]).round(6)
+    out["at_risk"] = out["missed"] >= 1
+    for column in ("runs", "recent_runs", "previous_runs", "silence_days"):
+        out[column] = out[column].astype(int)
+    for column in ("last_run", "data_end"):
+        out[column] = pd.to_datetime(out[column])
+    return out.sort_values(["score", "org_key"], ascending=[False, True], kind="stable").reset_index(drop=True)[
+        SCORE_COLUMNS]
 
 
 def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
@@ -96,60 +167,24 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
     that system's end); missed (lodgements missed: (silence - GRACE_DAYS) // gap, at least 0); recent_runs and
     previous_runs (the RECENT_MONTHS months up to data_end's month, and the RECENT_MONTHS before); runs_per_month (runs
     over the months from its first run to data_end); the points of each signal, score (their sum, 0-100) and
-    at_risk (missed >= 1)."""
-    m = months
-    if as_of is not None:
-        m = m[m["month"] <= pd.Timestamp(as_of)]
-        m = m.assign(last_date=m["last_date"].clip(upper=pd.Timestamp(as_of)))
-    keep = orgs.copy()
-    if as_of is not None:
-        cut = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-        keep = keep[(keep["created_utc"].isna() | (keep["created_utc"] < cut))
-                    & (keep["deleted_utc"].isna() | (keep["deleted_utc"] >= cut))]
-    m = m[m["org_key"].isin(keep["org_key"])]
-    if m.empty:
-        return pd.DataFrame(columns=SCORE_COLUMNS).astype({"at_risk": bool, "runs": int, "score": float})
-    ends = m.groupby("system")["last_date"].max()
-    per_system = m.groupby(["org_key", "system"], as_index=False).agg(last_run=("last_date", "max"))
-    per_system["end"] = per_system["system"].map(ends)
-    per_system["silence"] = (per_system["end"] - per_system["last_run"]).dt.days
-    per_org = per_system.groupby("org_key").agg(last_run=("last_run", "max"), data_end=("end", "max"),
-                                                silence_days=("silence", "min"))
-    m = m.assign(mi=_month_index(m["month"]))
-    end_mi = _month_index(per_org["data_end"]).rename("end_mi")
-    m = m.join(end_mi, on="org_key")
-    monthly = m.groupby(["org_key", "mi"], as_index=False).agg(runs=("runs", "sum"), end_mi=("end_mi", "first"))
-    monthly["phase"] = monthly["mi"] % 3
-    shape = monthly.groupby("org_key").agg(runs=("runs", "sum"), first_mi=("mi", "min"), last_mi=("mi", "max"),
-                                           active=("mi", "size"), top=("runs", "max"), end_mi=("end_mi", "first"))
-    phase = monthly.groupby(["org_key", "phase"])["runs"].sum().groupby("org_key").max()
-    shape["phase_share"] = phase / shape["runs"]
-    recent = monthly[monthly["mi"] > monthly["end_mi"] - RECENT_MONTHS].groupby("org_key")["runs"].sum()
-    previous = monthly[(monthly["mi"] <= monthly["end_mi"] - RECENT_MONTHS)
-                       & (monthly["mi"] > monthly["end_mi"] - 2 * RECENT_MONTHS)].groupby("org_key")["runs"].sum()
-    out = keep.set_index("org_key").join(per_org, how="inner").join(shape, how="inner")
-    out["recent_runs"] = recent.reindex(out.index).fillna(0).astype(int)
-    out["previous_runs"] = previous.reindex(out.index).fillna(0).astype(int)
-    span = out["last_mi"] - out["first_mi"] + 1
-    out["cadence"] = [infer_cadence(int(r), int(s), int(a), float(p), float(t) / float(r))
-                      for r, s, a, p, t in zip(out["runs"], span, out["active"], out["phase_share"], out["top"],
-                                               strict=True)]
-    declared_gap = out["tax_period"].map(DECLARED).map(GAP_DAYS).fillna(DEFAULT_GAP_DAYS)
-    out["gap_days"] = out["cadence"].map(GAP_DAYS).fillna(declared_gap).astype(int)
-    out["missed"] = ((out["silence_days"] - GRACE_DAYS) // out["gap_days"]).clip(lower=0).astype(int)
-    out["runs_per_month"] = out["runs"] / (out["end_mi"] - out["first_mi"] + 1)
-    prev = out["previous_runs"].astype(float)
-    falling = np.where(prev > 0, (1 - out["recent_runs"] / prev.where(prev > 0, 1)).clip(lower=0, upper=1), 0.0)
-    low = 1 - out["runs_per_month"].rank(pct=True, method="average")
-    out["missed_points"] = RISK_WEIGHTS["missed"] * out["missed"].clip(upper=2) / 2
-    out["falling_points"] = RISK_WEIGHTS["falling"] * falling
-    out["low_usage_points"] = RISK_WEIGHTS["low_usage"] * low
-    out["score"] = (out["missed_points"] + out["falling_points"] + out["low_usage_points"]).round(6)
-    out["at_risk"] = out["missed"] >= 1
-    out = out.reset_index().rename(columns={"index": "org_key"})
-    out["runs"] = out["runs"].astype(int)
-    return out.sort_values(["score", "org_key"], ascending=[False, True], kind="stable").reset_index(drop=True)[
-        SCORE_COLUMNS]
+    at_risk (missed >= 1). The same SQL scores a view's orgs in the story's connection (`scores_for`)."""
+    cursor = duckdb.connect()
+    try:
+        cursor.execute("SET TimeZone = 'UTC'")
+        cursor.register("months_frame", months[["org_key", "system", "month", "runs", "last_date"]].assign(
+            month=pd.to_datetime(months["month"]).dt.date, last_date=pd.to_datetime(months["last_date"]).dt.date))
+        cursor.register("orgs_frame", orgs[ORG_TABLE_COLUMNS.split(", ")])
+        stats = cursor.execute(_stats_sql("SELECT * FROM months_frame", "SELECT * FROM orgs_frame", as_of)).df()
+    finally:
+        cursor.close()
+    return _scores(stats)
+
+
+def scores_for(con: duckdb.DuckDBPyConnection, f: StoryFilters, as_of: date | None = None,
+               where: str = "true") -> pd.DataFrame:
+    """`score_orgs` for the view `f` computed in the story's connection (the org table's orgs the view keeps that
+    also satisfy `where`)."""
+    return _scores(frame(con, _stats_sql(months_sql(con, f), orgs_sql(f, where), as_of)))
 
 
 def _wide(f: StoryFilters) -> StoryFilters:
@@ -168,16 +203,38 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
-def default_cutoff(months: pd.DataFrame) -> date | None:
-    """The last day of the month BACKTEST_MONTHS before the data's last month (None when that leaves fewer than
-    RECENT_MONTHS months of data before it)."""
-    if months.empty:
+def default_cutoff(first: pd.Timestamp | None, last: pd.Timestamp | None) -> date | None:
+    """The last day of the month BACKTEST_MONTHS before the data's last month `last` (None when that leaves fewer
+    than RECENT_MONTHS months of data after the first, `first`)."""
+    if first is None or pd.isna(first):
         return None
-    first, last = months["month"].min(), months["month"].max()
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
     cut_month = last - pd.DateOffset(months=BACKTEST_MONTHS)
     if cut_month < first + pd.DateOffset(months=RECENT_MONTHS - 1):
         return None
     return (cut_month + pd.offsets.MonthEnd(0)).date()
+
+
+def _month_span(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple:
+    row = frame(con, f"SELECT min(month) AS first, max(month) AS last FROM ({months_sql(con, f)})").iloc[0]
+    return row["first"], row["last"]
+
+
+@per_view
+def backtest_scores(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date | None = None
+                    ) -> tuple[date | None, pd.DataFrame, np.ndarray, int]:
+    """(the cut-off, the orgs scored as of it from the runs up to it with every status but suspended, whether each
+    was deleted after the cut-off, how many suspended orgs were left out)."""
+    wide = _wide(f)
+    cutoff = cutoff or default_cutoff(*_month_span(con, wide))
+    suspended = int(frame(con, f"SELECT count(*) AS n FROM ({orgs_sql(wide)}) WHERE status = 'Suspended'").iloc[0, 0])
+    if cutoff is None:
+        return None, pd.DataFrame(columns=SCORE_COLUMNS), np.zeros(0, dtype=bool), suspended
+    scored = scores_for(con, wide, cutoff, "status <> 'Suspended'")
+    cut = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
+    labels = ((scored["status"] == "Deleted") & scored["deleted_utc"].notna()
+              & (pd.to_datetime(scored["deleted_utc"]) >= cut)).to_numpy(dtype=bool)
+    return cutoff, scored, labels, suspended
 
 
 @per_view
@@ -188,27 +245,17 @@ def backtest(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date | Non
     "lift_at_k" (precision / base rate), "flagged" (at risk at the cut-off), "flagged_deleted", "flag_precision",
     "flag_recall", "suspended_left_out" (suspended orgs: no date, so not placed in time)}; None when there is no
     cut-off or no org to score."""
-    wide = _wide(f)
-    months = org_months(con, wide)
-    cutoff = cutoff or default_cutoff(months)
-    if cutoff is None:
+    cutoff, scored, labels, suspended = backtest_scores(con, f, cutoff)
+    if cutoff is None or scored.empty:
         return None
-    orgs = org_table(con, wide)
-    suspended = orgs["status"] == "Suspended"
-    scored = score_orgs(months, orgs[~suspended], cutoff)
-    if scored.empty:
-        return None
-    cut = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    labels = ((scored["status"] == "Deleted") & scored["deleted_utc"].notna()
-              & (scored["deleted_utc"] >= cut)).to_numpy()
     pos = int(labels.sum())
     k = min(TOP_K, len(scored))
-    flagged = scored["at_risk"].to_numpy()
+    flagged = scored["at_risk"].to_numpy(dtype=bool)
     out = {"cutoff": cutoff, "orgs": len(scored), "deleted_after": pos,
            "base_rate": pos / len(scored), "auc": auc(scored["score"].to_numpy(), labels), "k": k,
            "precision_at_k": float(labels[:k].mean()) if k else 0.0,
            "flagged": int(flagged.sum()), "flagged_deleted": int((flagged & labels).sum()),
-           "suspended_left_out": int(suspended.sum())}
+           "suspended_left_out": suspended}
     out["lift_at_k"] = out["precision_at_k"] / out["base_rate"] if out["base_rate"] else 0.0
     out["flag_precision"] = out["flagged_deleted"] / out["flagged"] if out["flagged"] else 0.0
     out["flag_recall"] = out["flagged_deleted"] / pos if pos else 0.0
@@ -218,16 +265,8 @@ def backtest(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date | Non
 def backtest_curve(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date | None = None) -> pd.DataFrame:
     """The backtest as a cumulative gains curve: orgs taken in score order, the share of later deletions found.
     Grain: one row per scored org (plus a first row at 0). Columns: reviewed_share, found_share."""
-    wide = _wide(f)
-    months = org_months(con, wide)
-    cutoff = cutoff or default_cutoff(months)
-    if cutoff is None:
-        return pd.DataFrame(columns=["reviewed_share", "found_share"])
-    orgs = org_table(con, wide)
-    scored = score_orgs(months, orgs[orgs["status"] != "Suspended"], cutoff)
-    cut = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    labels = ((scored["status"] == "Deleted") & (scored["deleted_utc"] >= cut)).to_numpy()
-    if not labels.sum():
+    cutoff, scored, labels, _ = backtest_scores(con, f, cutoff)
+    if cutoff is None or not labels.sum():
         return pd.DataFrame(columns=["reviewed_share", "found_share"])
     n = len(scored)
     return pd.DataFrame({"reviewed_share": np.arange(n + 1) / n,
@@ -237,7 +276,7 @@ def backtest_curve(con: duckdb.DuckDBPyConnection, f: StoryFilters, cutoff: date
 @per_view
 def current_scores(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """`score_orgs` for the orgs of the view (active and paying by default) at the end of its data."""
-    return score_orgs(org_months(con, f), org_table(con, f))
+    return scores_for(con, f)
 
 
 @per_view
@@ -246,16 +285,19 @@ def status_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     (their kept runs, all time), "at_risk_share" (of orgs with runs), "cancelled" ({"Deleted": n, "Suspended": n}: the
     org table's, whatever the filters), "cancelled_runs" (their runs in the extracts, any date)}."""
     scores = current_scores(con, f)
-    orgs = org_table(con, f)
+    orgs = int(frame(con, f"SELECT count(*) AS n FROM ({orgs_sql(f)})").iloc[0, 0])
     at_risk = scores.loc[scores["at_risk"].astype(bool)]
-    everyone = org_table(con)
-    cancelled = everyone[everyone["status"].isin(["Deleted", "Suspended"])]
-    wide_months = org_months(con, _wide(f))
-    return {"orgs": len(orgs), "with_runs": len(scores), "dormant": len(orgs) - len(scores),
+    k = kept_user_orgs(con, _wide(f))
+    join = "org_id" if is_fast(con) else "org_key"
+    cancelled = frame(con, f"""
+        SELECT o.status, count(DISTINCT o.org_key) AS orgs, CAST(coalesce(sum(k.w), 0) AS BIGINT) AS runs
+        FROM orgs o LEFT JOIN (SELECT org_key, {k.weight} AS w FROM ({k.source})) k ON k.org_key = o.{join}
+        WHERE o.status IN ('Deleted', 'Suspended') GROUP BY o.status""").set_index("status")
+    return {"orgs": orgs, "with_runs": len(scores), "dormant": orgs - len(scores),
             "at_risk": len(at_risk), "at_risk_runs": int(at_risk["runs"].sum()),
             "at_risk_share": len(at_risk) / len(scores) if len(scores) else 0.0,
-            "cancelled": {s: int((cancelled["status"] == s).sum()) for s in ("Deleted", "Suspended")},
-            "cancelled_runs": int(wide_months.loc[wide_months["org_key"].isin(cancelled["org_key"]), "runs"].sum())}
+            "cancelled": {s: int(cancelled["orgs"].get(s, 0)) for s in ("Deleted", "Suspended")},
+            "cancelled_runs": int(cancelled["runs"].sum())}
 
 
 def at_risk_by_plan(scores: pd.DataFrame) -> pd.DataFrame:

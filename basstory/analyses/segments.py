@@ -87,7 +87,8 @@ def _local_date(column: str) -> str:
 def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: per (org_key, system) of the view's kept runs of known orgs: runs, compute_s (summed Full BAS runtime,
     0 when none), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after
-    the previous one, within the view). org_key is what `_org_join` matches."""
+    the previous one, within the view). org_key is what `_org_join` matches; on the fast engine it also holds the
+    ids of orgs not in the org table, which the join to `orgs` drops."""
     if is_fast(con):
         repeat = "is_repeat"
         if f.start is not None:
@@ -96,7 +97,7 @@ def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
             SELECT d.org_id AS org_key, d.system, count(*) AS runs, coalesce(sum(d.runtime_s), 0) AS compute_s,
                    count(*) FILTER (WHERE {repeat}) AS repeats
             FROM runs_derived d
-            WHERE ({derived_run_predicate(con, f)}) AND d.org_id IN (SELECT org_id FROM orgs)
+            WHERE {derived_run_predicate(con, f)}
             GROUP BY d.org_id, d.system"""
     return f"""
         WITH k AS (SELECT org_key, system, user_key, run_utc, runtime_s FROM ({filtered_runs_sql(f)})
@@ -182,33 +183,36 @@ def infer_cadence(runs: int, span_months: int, active_months: int, phase_share: 
     3. 'quarterly': the busiest month-of-quarter phase holds QUARTERLY_PHASE_SHARE of the runs or more;
     4. 'monthly': runs in MONTHLY_ACTIVE_SHARE of the months or more;
     5. 'irregular': anything else."""
-    if runs < MIN_RUNS or span_months < MIN_MONTHS:
-        return "too few runs"
-    if top_month_share >= ANNUAL_TOP_SHARE and span_months >= ANNUAL_MIN_MONTHS:
-        return "annual"
-    if phase_share >= QUARTERLY_PHASE_SHARE:
-        return "quarterly"
-    if active_months / span_months >= MONTHLY_ACTIVE_SHARE:
-        return "monthly"
-    return "irregular"
+    return str(infer_cadences([runs], [span_months], [active_months], [phase_share], [top_month_share])[0])
 
 
-def _system_use(row, starts: dict[str, pd.Timestamp], ends: dict[str, pd.Timestamp]
-                ) -> tuple[str, pd.Timestamp | None]:
-    """(system use, the date the org started on its new system for a switch, else None)."""
-    full, simple = row.runs_full > 0, row.runs_simple > 0
-    if not simple:
-        return "full only", None
-    if not full:
-        return "simple only", None
+def infer_cadences(runs, span_months, active_months, phase_share, top_month_share) -> np.ndarray:
+    """`infer_cadence` over arrays, one element an org."""
+    runs, span = np.asarray(runs, dtype=float), np.asarray(span_months, dtype=float)
+    active, phase = np.asarray(active_months, dtype=float), np.asarray(phase_share, dtype=float)
+    top = np.asarray(top_month_share, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        active_share = np.where(span > 0, active / np.where(span > 0, span, 1), 0.0)
+    return np.select(
+        [(runs < MIN_RUNS) | (span < MIN_MONTHS), (top >= ANNUAL_TOP_SHARE) & (span >= ANNUAL_MIN_MONTHS),
+         phase >= QUARTERLY_PHASE_SHARE, active_share >= MONTHLY_ACTIVE_SHARE],
+        ["too few runs", "annual", "quarterly", "monthly"], "irregular").astype(object)
+
+
+def _system_uses(out: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """(system use, the first run on the new system for a switch, else NaT) of every org of `classify`."""
+    full, simple = out["runs_full"] > 0, out["runs_simple"] > 0
     gap = pd.Timedelta(days=SWITCH_GAP_DAYS)
-    if (row.last_full + gap <= ends["full"] and row.first_simple > row.last_full
-            and row.first_simple - gap >= starts["simple"]):
-        return "switched to simple", row.first_simple
-    if (row.last_simple + gap <= ends["simple"] and row.first_full > row.last_simple
-            and row.first_full - gap >= starts["full"]):
-        return "switched to full", row.first_full
-    return "both", None
+    starts = {"full": out["first_full"].min(), "simple": out["first_simple"].min()}
+    ends = {"full": out["last_full"].max(), "simple": out["last_simple"].max()}
+    to_simple = (full & simple & (out["last_full"] + gap <= ends["full"])
+                 & (out["first_simple"] > out["last_full"]) & (out["first_simple"] - gap >= starts["simple"]))
+    to_full = (full & simple & ~to_simple & (out["last_simple"] + gap <= ends["simple"])
+               & (out["first_full"] > out["last_simple"]) & (out["first_full"] - gap >= starts["full"]))
+    use = np.select([~simple, ~full, to_simple, to_full],
+                    ["full only", "simple only", "switched to simple", "switched to full"], "both").astype(object)
+    when = out["first_simple"].where(to_simple, out["first_full"].where(to_full))
+    return use, pd.to_datetime(when)
 
 
 def _quarter_label(day: pd.Timestamp) -> str:
@@ -226,20 +230,17 @@ def classify(usage: pd.DataFrame) -> pd.DataFrame:
     last_ dates): an org that stops running Full BAS only because the Full BAS extract ends, or starts on it only
     because its extract starts later, has not switched."""
     out = usage.copy()
-    out["cadence"] = [infer_cadence(*args) for args in zip(out["runs"], out["span_months"], out["active_months"],
-                                                           out["phase_share"], out["top_month_share"], strict=True)]
+    out["cadence"] = infer_cadences(out["runs"], out["span_months"], out["active_months"], out["phase_share"],
+                                    out["top_month_share"])
     out["declared"] = out["tax_period"].map(DECLARED)
     out["cadence_match"] = np.select(
         [out["cadence"] == "too few runs", out["declared"].isna(), out["cadence"] == out["declared"]],
         ["too few runs", "not declared", "matches"], "differs")
     out["who"] = np.select([out["adviser_users"] == 0, out["adviser_users"] == out["users"]],
                            ["own staff", "adviser"], "both")
-    starts = {"full": out["first_full"].min(), "simple": out["first_simple"].min()}
-    ends = {"full": out["last_full"].max(), "simple": out["last_simple"].max()}
-    uses = [_system_use(row, starts, ends) for row in out.itertuples(index=False)]
-    out["system_use"] = [u for u, _ in uses]
-    out["switch_date"] = pd.to_datetime(pd.Series([d for _, d in uses], index=out.index, dtype="object"))
-    out["switch_quarter"] = [_quarter_label(d) if pd.notna(d) else None for d in out["switch_date"]]
+    out["system_use"], out["switch_date"] = _system_uses(out)
+    quarters = {d: _quarter_label(d) for d in out["switch_date"].dropna().unique()}
+    out["switch_quarter"] = out["switch_date"].map(quarters).astype(object).where(out["switch_date"].notna(), None)
     out["runs_per_month"] = out["runs"] / out["span_months"]
     low, high = INTENSITY_BOUNDS
     out["intensity"] = np.select([out["runs_per_month"] < low, out["runs_per_month"] < high],

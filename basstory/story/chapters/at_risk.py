@@ -18,6 +18,7 @@ from basstory.story.blocks import (
     Note,
     Table,
     chart_or_note,
+    lazy_details,
 )
 from basstory.story.chapters.common import opening
 from basstory.story.charts import at_risk as charts
@@ -40,8 +41,7 @@ SCOPE_NOTE = ("This chapter also reads deleted and suspended orgs, outside the s
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     s = analyses.status_summary(con, filters)
-    b = analyses.backtest(con, filters)
-    blocks, runs = opening(con, filters, TITLE, narrative.finding(s, b))
+    blocks, runs = opening(con, filters, TITLE, narrative.finding(s))
     if runs is None:
         return blocks
     blocks += [Note(SCOPE_NOTE),
@@ -64,11 +64,16 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     blocks += [chart_or_note("risk_plans", plans, lambda: charts.by_plan_chart(
         plans, f"At-risk orgs by plan: {plans['plan_family'].iloc[0]} has the most" if len(plans) else "",
         "At-risk orgs per plan family; their runs in the tooltip."), "No org of this view is at risk.")]
-    if b is not None and b["auc"] is not None:
-        curve = analyses.backtest_curve(con, filters)
-        blocks += [Heading("How well the score would have predicted cancellations"),
-                   chart_or_note("risk_gains", curve, lambda: charts.gains_chart(curve, *narrative.gains_title(b))),
-                   Bullets(narrative.backtest_bullets(b))]
-    else:
-        blocks.append(Note("Too little history before the data ends, or no later deletion, to backtest the score."))
-    return blocks + [Details("Details: how orgs are judged and scored", (Bullets(narrative.method_bullets()),))]
+    return blocks + [lazy_details("Details: how well the score would have predicted cancellations (backtest)",
+                                  backtest_fold, filters),
+                     Details("Details: how orgs are judged and scored", (Bullets(narrative.method_bullets()),))]
+
+
+def backtest_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """The risk score scored as of an earlier cut-off against the orgs deleted after it."""
+    b = analyses.backtest(con, filters)
+    if b is None or b["auc"] is None:
+        return [Note("Too little history before the data ends, or no later deletion, to backtest the score.")]
+    curve = analyses.backtest_curve(con, filters)
+    return [chart_or_note("risk_gains", curve, lambda: charts.gains_chart(curve, *narrative.gains_title(b))),
+            Bullets(narrative.backtest_bullets(b))]

@@ -8,7 +8,7 @@ from basstory.core.text import fmt_int, pct
 from basstory.story.narrative.common import ChartTitle
 
 
-def finding(summary: dict, batches: dict) -> str:
+def finding(summary: dict, timing: dict) -> str:
     if not summary["users"]:
         return "No report runs match these filters."
     if not summary["advisers"]:
@@ -16,10 +16,10 @@ def finding(summary: dict, batches: dict) -> str:
     sentence = (f"{fmt_int(summary['advisers'])} advisers ({pct(summary['adviser_share'], 1)} of users) ran "
                 f"{pct(summary['run_share'], 1)} of the runs and reached {pct(summary['covered_share'], 1)} of "
                 f"orgs; the busiest ran {fmt_int(summary['max_orgs'])} orgs")
-    if batches["batch_days"]:
-        sentence += (f". Their batch days ({an.BATCH_MIN_ORGS}+ orgs in a day) fall in the fortnight before an "
-                     f"agent due date {pct(batches['near_due_batch_share'], 1)} of the time, against "
-                     f"{pct(batches['near_due_day_share'], 1)} of days")
+    adv, own = timing.get("adviser"), timing.get("owner")
+    if adv and own:
+        sentence += (f"; {pct(adv['final_week_share'], 1)} of their runs come in the last week before the due date, "
+                     f"against {pct(own['final_week_share'], 1)} of owners'")
     return sentence + "."
 
 

@@ -6,16 +6,13 @@ from basstory.core.text import fmt_day, fmt_int, pct
 from basstory.story.narrative.common import ChartTitle
 
 
-def finding(s: dict, b: dict | None) -> str:
+def finding(s: dict) -> str:
     if not s["orgs"]:
         return "No org matches these filters."
     sentence = (f"{fmt_int(s['at_risk'])} of {fmt_int(s['with_runs'])} orgs that ran BAS have missed an expected "
                 f"lodgement ({fmt_int(s['at_risk_runs'])} runs between them), and {fmt_int(s['dormant'])} never ran "
                 f"it; {fmt_int(s['cancelled']['Deleted'])} deleted and {fmt_int(s['cancelled']['Suspended'])} "
                 f"suspended orgs are counted apart")
-    if b and b["auc"] is not None:
-        sentence += (f". Scored as of {fmt_day(b['cutoff'])}, the risk score ranked later deletions with an AUC of "
-                     f"{b['auc']:.2f}")
     return sentence + "."
 
 
