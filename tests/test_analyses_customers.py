@@ -222,8 +222,8 @@ def test_one_org_over_time_and_its_users(connect):
     users = ranks.org_users(con, "A")
     assert users[["user", "runs", "orgs", "role"]].values.tolist() == [["User 1", 7, 1, "own staff"],
                                                                       ["User 2", 1, 2, "adviser"]]
-    due = ranks.org_due_dates("quarterly_agent", pd.Timestamp("2017-01-09"), pd.Timestamp("2017-06-05"))
-    # agent dates from 9 Jan to 120 days after 5 Jun (3 Oct): 28 Feb, 26 May, 25 Aug 2017
+    due = ranks.org_due_dates("quarterly_agent", pd.Timestamp("2017-01-09"), pd.Timestamp("2017-07-20"))
+    # agent dates from 9 Jan to 45 days after 20 Jul (3 Sep): 28 Feb, 26 May, 25 Aug 2017
     assert [d.date() for d in due["due_date"]] == [date(2017, 2, 28), date(2017, 5, 26), date(2017, 8, 25)]
     place = ranks.org_in_segment(con, DEFAULT, "B")
     # B is quarterly; its peers: B and D (6 runs): B's 8 runs beat one of two

@@ -38,6 +38,9 @@ MEASURE_PHRASES = {"runs": "runs (both systems)", "full": "Full BAS runs", "simp
 #: The system whose colour a measure's chart takes ('both' for runs of both systems).
 MEASURE_SYSTEM = {"runs": "both", "full": "full", "simple": "simple", "compute": "full"}
 
+#: An org's page shows its due dates up to this many days after its last week of runs (the next one after it stops).
+DUE_AFTER_DAYS = 45
+
 RANKING_COLUMNS = ["end", "rank", "org_key", "shortcode", "plan", "tax_period", "cadence", "value", "share"]
 
 
@@ -143,11 +146,11 @@ def org_runs_by_week(con: duckdb.DuckDBPyConnection, org_key: str) -> pd.DataFra
 
 
 def org_due_dates(cadence: str | None, first, last) -> pd.DataFrame:
-    """The due dates of one cadence (calendar_au) from `first` to 120 days after `last`. Columns: due_date (Timestamp),
-    label."""
+    """The due dates of one cadence (calendar_au) from `first` to DUE_AFTER_DAYS after `last`. Columns: due_date
+    (Timestamp), label."""
     if cadence is None or first is None or pd.isna(first):
         return pd.DataFrame(columns=["due_date", "label"])
-    due = bas_due_dates(pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=120))
+    due = bas_due_dates(pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=DUE_AFTER_DAYS))
     due = due[due["cadence"] == cadence]
     return pd.DataFrame({"due_date": pd.to_datetime(due["due_date"]), "label": due["label"]}).reset_index(drop=True)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from basstory.story.charts.common import due_date_rules, system_color, title_params
-from basstory.story.theme import BOTH_COLOR, SYSTEM_COLORS
+from basstory.story.charts.common import system_color, title_params
+from basstory.story.theme import ACCENT_COLOR, BOTH_COLOR, SYSTEM_COLORS
 
 
 def _colour(system: str) -> str:
@@ -40,5 +40,8 @@ def org_weeks_chart(weeks: pd.DataFrame, due: pd.DataFrame, title: str, subtitle
     )
     layers = [bars]
     if len(due):
-        layers.append(due_date_rules(due, "due_date:T"))
+        # one dashed rule a due date, named in its tooltip (labels on every monthly date would overlap)
+        layers.append(alt.Chart(due).mark_rule(color=ACCENT_COLOR, strokeDash=[4, 3], opacity=0.7).encode(
+            x=alt.X("due_date:T"), tooltip=[alt.Tooltip("due_date:T", title="Due", format="%d %b %Y"),
+                                            alt.Tooltip("label:N", title="BAS")]))
     return alt.layer(*layers).properties(height=260, title=title_params(title, subtitle))

@@ -58,13 +58,14 @@ def org_finding(org: dict, weeks, segment: dict | None) -> str:
     sentence = (f"{md_escape(org['shortcode'])} ({md_escape(org['plan'])}, {md_escape(org['tax_period'])} tax "
                 f"period, {md_escape(status)}) ran {fmt_int(runs)} BAS reports in the extracts")
     if segment:
-        sentence += (f"; its runs look {CADENCE_LABELS[segment['cadence']].lower()}, and it ran more than "
-                     f"{pct(segment['runs_percentile'], 1)} of the {fmt_int(segment['peers'])} orgs of that cadence")
+        fewer = round(segment["runs_percentile"] * segment["peers"])
+        sentence += (f"; its runs look {CADENCE_LABELS[segment['cadence']].lower()}, and it ran more reports than "
+                     f"{fmt_int(fewer)} of the {fmt_int(segment['peers'])} orgs of that cadence in this view")
     return sentence + "."
 
 
 def org_title(org: dict, weeks) -> ChartTitle:
-    return ChartTitle(f"{md_escape(org['shortcode'])}: runs per week against its own due dates",
+    return ChartTitle(f"{org['shortcode']}: runs per week against its own due dates",
                       "Every run of the org in the extracts, whatever the filters; dashed lines: the due dates "
                       "of its cadence (from its tax period and practice management).")
 
