@@ -149,7 +149,8 @@ def activity_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     months = monthly_active(con, f)
     flows = org_flows(con, f)
     out: dict[str, dict] = {}
-    for system, m in months.groupby("system", sort=False):
+    for system in (*SYSTEMS, EITHER):
+        m = months[months["system"] == system]
         whole = m[m["complete"]]
         if whole.empty:
             continue
