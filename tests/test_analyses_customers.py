@@ -185,7 +185,8 @@ def test_outage_cost_of_the_recommended_window(connect):
 # --- Most and least active orgs, one org ------------------------------------------------------------------------------
 
 def test_ranking_both_ends_and_ties(connect):
-    orgs = seg.classified_orgs(connect(*world()), DEFAULT)
+    con = connect(*world())
+    orgs = seg.classified_orgs(con, DEFAULT)
     by_runs = ranks.ranking(orgs, "runs", n=2)
     # A 8 and B 8 tie: the smaller org_key first; the least: E 1, then D 6
     assert by_runs[["end", "shortcode", "value"]].values.tolist() == [
@@ -202,6 +203,9 @@ def test_ranking_both_ends_and_ties(connect):
     assert set(simple["shortcode"]) == {"!D", "!E"}
     plans = ranks.by_plan(orgs, "runs").set_index("plan")
     assert plans.loc["Standard", ["orgs", "total", "most_org", "least_org"]].tolist() == [2, 14.0, "!A", "!D"]
+    numbers = ranks.key_numbers(con, DEFAULT)
+    # ten orgs at most: all four, every run
+    assert (numbers["orgs_ranked"], numbers["top10_run_share"], numbers["busiest_org"]) == (4, 1.0, "!A")
 
 
 def test_find_org_by_short_code_or_id(connect):

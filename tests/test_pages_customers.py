@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from basstory.core.text import md_escape
 from basstory.story.blocks import Chart, walk
 from tests.app_helpers import assert_healthy, built_chapter, open_page, title_text
 from tests.app_helpers import specs as charts
@@ -67,7 +68,7 @@ def test_org_page_opens_by_short_code_and_by_id(sample_data_dir):
     for value in (code, key.lower()):
         at = open_page(ORG, org=value)
         assert not at.exception, at.exception
-        assert at.title[0].value == f"Org {code}"
+        assert at.title[0].value == f"Org {md_escape(code)}"      # a short code from data, shown as typed
         assert at.text_input(key="org").value == value
         assert [m.label for m in at.metric] == ["Status", "Plan", "Tax period", "Created"]
         assert title_text(charts(at)[0]).endswith("runs per week against its own due dates")

@@ -36,7 +36,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters, code: str | Non
     weeks = analyses.org_runs_by_week(con, org["org_key"])
     segment = analyses.org_in_segment(con, filters, org["org_key"])
     blocks: list[Block] = [
-        Headline(f"Org {org['shortcode']}", narrative.org_finding(org, weeks, segment)),
+        Headline(f"Org {md_escape(org['shortcode'])}", narrative.org_finding(org, weeks, segment)),
         Metrics((Metric("Status", md_escape(org["status"]),
                         "in the story's scope" if org["in_scope"] else "outside the story's scope (active, paying)"),
                  Metric("Plan", md_escape(org["plan"]), "paying" if org["paying"] else "not paying"),
