@@ -7,6 +7,7 @@ import pytest
 
 from basstory.analyses.spikes import (
     MAD_TO_SD,
+    cause_kind,
     day_causes,
     dst_changes,
     due_phase,
@@ -47,6 +48,16 @@ def test_robust_z_by_hand():
     z, centre, scale = robust_z(np.array([0.0, 1.0, -1.0, 2.0, -2.0, 10.0]))
     assert centre == 0.5 and scale == pytest.approx(MAD_TO_SD * 1.5)
     assert z[-1] == pytest.approx(9.5 / (MAD_TO_SD * 1.5))
+
+
+@pytest.mark.parametrize("cause, kind", [
+    ("no runs at all: a gap in the extract?; public holiday (Christmas Day)", "a gap in the extract"),
+    ("2 days before a BAS due date (Q4 28 Jul); public holiday (Anzac Day)", "a BAS due date"),
+    ("Christmas–New Year break", "the Christmas–New Year break"),
+    ("no cause found in the data", "no cause found in the data"),
+])
+def test_cause_kind(cause, kind):
+    assert cause_kind(cause) == kind
 
 
 def test_day_causes():
@@ -94,6 +105,7 @@ def test_a_spike_and_a_gap_against_a_steady_pattern(tmp_path):
     summary = spikes_summary(con, StoryFilters())
     assert (summary["flagged_days"], summary["spike_days"], summary["drop_days"]) == (2, 1, 1)
     assert summary["series"]["full/runs"] == {"days": 56, "spikes": 1, "drops": 1}
+    assert summary["causes"] == {"a gap in the extract": 1, "no cause found in the data": 1}
     numbers = key_numbers(con, StoryFilters())
     assert numbers["biggest_spike"] == {"system": "full", "day": "2017-06-07", "runs": 400, "expected": 100.0,
                                         "cause": "no cause found in the data"}

@@ -134,6 +134,20 @@ def dst_changes(first: date, last: date) -> dict[date, str]:
     return out
 
 
+#: The kinds of cause, in the order a flagged day is filed under the first that applies (`cause_kind`).
+CAUSE_KINDS = ("a gap in the extract", "the extract's first or last day", "a BAS due date",
+               "a daylight-saving night", "a public holiday", "the Christmas–New Year break",
+               "no cause found in the data")
+
+
+def cause_kind(cause: str) -> str:
+    """The kind of a flagged day's causes (`day_causes`, joined with '; '): the first of CAUSE_KINDS that applies."""
+    tests = (("a gap in the extract", "no runs"), ("the extract's first or last day", "of the extract"),
+             ("a BAS due date", "BAS due date"), ("a daylight-saving night", "daylight-saving"),
+             ("a public holiday", "public holiday"), ("the Christmas–New Year break", "Christmas–New Year"))
+    return next((kind for kind, text in tests if text in cause), "no cause found in the data")
+
+
 def day_causes(day: date, runs: int | None, span: tuple[date, date] | None, due: pd.DataFrame,
                dst: dict[date, str]) -> list[str]:
     """The likely causes of a flagged day found in the data and the calendar (see the module docstring)."""
@@ -389,7 +403,8 @@ def spike_hours(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
 def spikes_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's headline numbers: days judged and flagged per system and measure ({(system, measure): {...}}
     as 'system/measure' keys: days, spikes, drops), the biggest spike and the biggest drop of runs (rows of
-    `spike_days` as dicts, or None) and how many flagged days a cause explains (hours: `hours_summary`). Days are
+    `spike_days` as dicts, or None), how many flagged days a cause explains and the flagged days per kind of cause
+    (causes: {kind: days}, CAUSE_KINDS order; hours: `hours_summary`). Days are
     counted per (system, day): flagged_days, spike_days (with a spike in runs or compute), drop_days (with a
     drop), a day with both counted in each."""
     pattern = day_pattern(con, f)
@@ -406,7 +421,12 @@ def spikes_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
         return None if rows.empty else rows.iloc[0].to_dict()
 
     flagged_days = days.drop_duplicates(["system", "day"])
+    causes: dict[str, int] = {}
+    for cause in flagged_days["cause"]:
+        kind = cause_kind(cause)
+        causes[kind] = causes.get(kind, 0) + 1
     return {
+        "causes": {k: causes[k] for k in CAUSE_KINDS if k in causes},
         "series": series,
         "flagged_days": int(len(flagged_days)),
         "spike_days": int(len(days.loc[days["kind"] == "spike"].drop_duplicates(["system", "day"]))),

@@ -44,16 +44,15 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     monthly = activity.monthly_active(con, filters)
     whole = monthly[monthly["complete"] & (monthly["system"] != activity.EITHER)]
     flows = activity.org_flows(con, filters)
-    blocks += [*([Metrics(tuple(cards))] if cards else []),
-               Heading("Monthly active users"),
-               chart_or_note("act_users", whole, lambda: charts.monthly_active_chart(
-                   monthly, "users", *narrative.monthly_title(monthly, "users"), spans),
-                   "No whole month of runs in this view."),
-               Heading("Monthly active organisations"),
-               chart_or_note("act_orgs", whole, lambda: charts.monthly_active_chart(
-                   monthly, "orgs", *narrative.monthly_title(monthly, "orgs"), spans),
-                   "No whole month of runs in this view."),
-               Heading("New, returning and dormant organisations"),
+    blocks += [*([Metrics(tuple(cards))] if cards else []), Heading("Monthly active users and organisations")]
+    for system in SYSTEMS:
+        if system in filters.systems:
+            one = whole[whole["system"] == system]
+            blocks.append(chart_or_note(
+                f"act_{system}", one, lambda system=system: charts.monthly_active_chart(
+                    monthly, system, *narrative.monthly_title(monthly, system), spans),
+                f"{SYSTEM_LABELS[system]}: no whole month of runs in this view."))
+    blocks += [Heading("New, returning and dormant organisations"),
                Bullets(narrative.DEFINITIONS),
                chart_or_note("act_flows", flows, lambda: charts.org_flows_chart(flows, *narrative.flows_title(flows)),
                              "Fewer than two quarters of runs in this view: no quarter to compare with the one "

@@ -63,6 +63,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                help="Flagged days on a due date (or up to three days before), the day after one, a holiday, a "
                     "daylight-saving night, the edge of an extract or a day without runs."),
     )))
+    if summary["causes"]:
+        blocks.append(Text(narrative.causes_sentence(summary)))
     blocks.append(Heading("Each day against the pattern"))
     for system in SYSTEMS:
         for measure in spikes.MEASURES:

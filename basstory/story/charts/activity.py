@@ -19,25 +19,32 @@ FLOWS = {"new": "New", "back": "Back after a break", "dormant": "Went dormant"}
 FLOW_OPACITY = {"New": 1.0, "Back after a break": 0.45, "Went dormant": 0.75}
 
 
-def monthly_active_chart(monthly: pd.DataFrame, measure: str, title: str, subtitle: str,
+MEASURES = {"users": "Users", "orgs": "Organisations"}
+
+
+def monthly_active_chart(monthly: pd.DataFrame, system: str, title: str, subtitle: str,
                          spans: dict | None = None) -> alt.LayerChart:
-    """Monthly active users (`measure` 'users') or organisations ('orgs') per system, one line each, from
-    `activity.monthly_active` (whole months of each system only; the 'either' rows are left to the tooltip-free
-    table), with where an extract starts or ends marked."""
-    data = with_system_labels(monthly[(monthly["system"] != "either") & monthly["complete"]])
-    what = "users" if measure == "users" else "organisations"
+    """One system's monthly active users (solid) and organisations (dashed), in its colour, from
+    `activity.monthly_active` (its whole months only), with where its extract starts or ends marked."""
+    one = monthly[(monthly["system"] == system) & monthly["complete"]]
+    long = one.melt(id_vars=["month_start", "system", "runs", "users", "orgs"], value_vars=list(MEASURES),
+                    var_name="measure_key", value_name="active")
+    data = with_system_labels(long.assign(measure=long["measure_key"].map(MEASURES)))
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=alt.X("month_start:T", title="Month (Sydney time)", axis=MONTH_AXIS),
-        y=alt.Y(f"{measure}:Q", title=f"Active {what}", scale=alt.Scale(zero=True)),
-        color=system_color(),
+        y=alt.Y("active:Q", title="Active in the month", scale=alt.Scale(zero=True)),
+        color=system_color(legend=False),
+        strokeDash=alt.StrokeDash("measure:N", title="", sort=list(MEASURES.values()),
+                                  scale=alt.Scale(domain=list(MEASURES.values()), range=[[1, 0], [5, 3]]),
+                                  legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("month_start:T", title="Month", format="%B %Y"),
                  alt.Tooltip("system_label:N", title="System"),
                  alt.Tooltip("users:Q", title="Active users", format=","),
                  alt.Tooltip("orgs:Q", title="Active organisations", format=","),
                  alt.Tooltip("runs:Q", title="Runs", format=",")],
     )
-    edges = extract_edge_rules(spans, data["month_start"])
-    return alt.layer(line, *edges).properties(title=title_params(title, subtitle), height=280)
+    edges = extract_edge_rules({system: spans[system]} if spans and system in spans else None, data["month_start"])
+    return alt.layer(line, *edges).properties(title=title_params(title, subtitle), height=260)
 
 
 def flows_long(flows: pd.DataFrame) -> pd.DataFrame:

@@ -42,20 +42,18 @@ def activity_finding(summary: dict) -> str:
     return "; ".join(parts) + "." + tail
 
 
-def monthly_title(monthly: pd.DataFrame, measure: str) -> ChartTitle:
-    """Title of a monthly active chart: each system's busiest whole month by `measure` ('users' or 'orgs')."""
-    what = "users" if measure == "users" else "organisations"
-    whole = monthly[monthly["complete"] & (monthly["system"] != "either")]
-    bits = []
-    for system in SYSTEMS:
-        one = whole[whole["system"] == system]
-        if not one.empty:
-            top = one.sort_values([measure, "month"], ascending=[False, True]).iloc[0]
-            bits.append(f"{SYSTEM_LABELS[system]} peaked at {fmt_int(top[measure])} in {fmt_month(top['month'])}")
-    text = f"Monthly active {what}: " + ("; ".join(bits) if bits else "no whole month in this view")
-    both = "A user of both systems" if measure == "users" else "An organisation using both"
-    subtitle = (f"Distinct {what} with at least one run in the Sydney calendar month, per system; whole months of each "
-                f"extract only. {both} counts in each.")
+def monthly_title(monthly: pd.DataFrame, system: str) -> ChartTitle:
+    """Title of one system's monthly active chart: its last whole month and its peak by users."""
+    whole = monthly[monthly["complete"] & (monthly["system"] == system)]
+    name = SYSTEM_LABELS[system]
+    if whole.empty:
+        return ChartTitle(f"{name}: no whole month in this view", "")
+    last = whole.iloc[-1]
+    top = whole.sort_values(["users", "month"], ascending=[False, True]).iloc[0]
+    text = (f"{name}: {fmt_int(last['users'])} active users and {plural(last['orgs'], 'organisation')} in "
+            f"{fmt_month(last['month'])}; the peak, {fmt_int(top['users'])} users, in {fmt_month(top['month'])}")
+    subtitle = ("Distinct users (solid) and organisations (dashed) with at least one run in the Sydney calendar "
+                "month; whole months of the extract only.")
     return ChartTitle(text, subtitle)
 
 

@@ -90,3 +90,11 @@ def hours_sentence(summary: dict) -> str:
     verb = "departed from its day's" if summary["hours"] == 1 else "departed from their day's"
     return (f"{plural(summary['hours'], 'hour')} {verb} usual shape "
             f"({fmt_int(summary['hour_spikes'])} bursts, {fmt_int(summary['hour_drops'])} lulls).")
+
+
+def causes_sentence(summary: dict) -> str:
+    """'Flagged days by likely cause: the Christmas–New Year break 21, a public holiday 17, ...'"""
+    if not summary["causes"]:
+        return ""
+    parts = ", ".join(f"{kind} {fmt_int(n)}" for kind, n in summary["causes"].items())
+    return f"**Flagged days by likely cause** (each under the first that applies): {parts}."
