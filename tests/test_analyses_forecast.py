@@ -8,6 +8,7 @@ import pytest
 
 from basstory.analyses import capacity
 from basstory.analyses.forecast import (
+    backtest,
     day_weights,
     forecast,
     forecast_summary,
@@ -39,11 +40,11 @@ def test_day_weights():
     assert w["weight"].tolist() == pytest.approx([1.0, math.exp(0.5), math.exp(-3.0), math.exp(-2.0)])
 
 
-def half_year() -> list[dict]:
-    """Full BAS, 2 Jan to 30 Jun 2017: 20 runs each weekday (10:00 to 10:19, one a minute, each 1 s long), none at
-    weekends; 2 Jan and 30 Jun are weekdays, so all six months are whole."""
+def half_year(last: date = date(2017, 6, 30)) -> list[dict]:
+    """Full BAS, 2 Jan to 30 Jun 2017 (or `last`): 20 runs each weekday (10:00 to 10:19, one a minute, each 1 s
+    long), none at weekends; 2 Jan and 30 Jun are weekdays, so all six months are whole."""
     runs, day = [], date(2017, 1, 1)
-    while day <= date(2017, 6, 30):
+    while day <= last:
         if day.weekday() < 5:
             runs += [run("full", "u1", "A", local=f"{day} 10:{i:02d}", runtime=1.0) for i in range(20)]
         day += timedelta(days=1)
@@ -96,3 +97,24 @@ def test_no_forecast_without_five_whole_months(tmp_path):
     runs = [r for r in half_year() if r["run_utc"] < pd.Timestamp("2017-04-01")]
     con = staged_connection(tmp_path, runs, ORGS)
     assert forecast(con, StoryFilters()) is None and key_numbers(con, StoryFilters()) == {}
+
+
+def test_backtest_holds_the_last_quarter_back(tmp_path):
+    # 2 Jan (January is cut: its 1st has no run) to Tue 31 Oct: whole months February to October; the last three
+    # (August to October) are held back and forecast from February to July
+    runs = half_year(last=date(2017, 10, 31))
+    con = staged_connection(tmp_path, runs, ORGS)
+    b = backtest(con, StoryFilters())
+    per_month = pd.Series([pd.Timestamp(r["run_utc"]).tz_localize("UTC").tz_convert("Australia/Sydney")
+                           .strftime("%Y-%m") for r in runs]).value_counts()
+    assert b["months"]["month"].tolist() == ["2017-08", "2017-09", "2017-10"]
+    assert b["months"]["runs"].tolist() == [per_month["2017-05"], per_month["2017-06"], per_month["2017-07"]]
+    assert b["months"]["actual"].tolist() == [per_month["2017-08"], per_month["2017-09"], per_month["2017-10"]]
+    assert b["months"]["error"].tolist() == pytest.approx(
+        [per_month[f"2017-{f:02d}"] / per_month[f"2017-{a:02d}"] - 1 for f, a in ((5, 8), (6, 9), (7, 10))])
+    assert b["days"]["actual"].sum() == per_month[["2017-08", "2017-09", "2017-10"]].sum()
+    assert b["days_judged"] == 92 and 0 <= b["within"] <= 1
+
+
+def test_no_backtest_without_five_months_before_the_quarter(tmp_path):
+    assert backtest(staged_connection(tmp_path, half_year(), ORGS), StoryFilters()) is None

@@ -24,7 +24,7 @@ from tests.app_helpers import (
 ACTIVITY, SPIKES, FORECAST = "pages/activity.py", "pages/spikes.py", "pages/forecast.py"
 ACTIVITY_CHARTS = 3             # monthly active users and organisations of each system, quarterly flows
 SPIKES_CHARTS = 3               # Full BAS runs, Full BAS compute, Simple BAS runs
-FORECAST_CHARTS = 3             # days, the busiest week's hours: runs and runs at once
+FORECAST_CHARTS = 4             # days, the busiest week's hours: runs and runs at once; last quarter as a test
 
 
 @pytest.mark.parametrize("page, n_charts, heading", [
@@ -62,7 +62,7 @@ def test_forecast_states_its_method_and_check(sample_data_dir):
     at = open_page(FORECAST)
     text = " ".join(m.value for m in at.markdown)
     assert "seasonal-naive" in text and "Little's law" in text and "Poisson" in text
-    assert "Checked on the history's" in text
+    assert "Checked on the history's" in text and "Tested on the last quarter" in text
     assert {m.label for m in at.metric} >= {"Busiest day", "Busiest hour (Sydney)", "Peak runs at once"}
 
 

@@ -133,12 +133,7 @@ def forecast(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
 
     first = months["month_start"].min()
     last = months["month_start"].max() + pd.offsets.MonthEnd(0)
-    days = day_weights(pd.date_range(first, last, freq="D"), model)
-    days["month"] = days["day"].dt.strftime("%Y-%m")
-    share = days["weight"] / days.groupby("month")["weight"].transform("sum")
-    days["runs"] = share * days["month"].map(months.set_index("month")["runs"])
-    day_width = math.exp(z * math.sqrt(sigma_m ** 2 + model["sigma_day"] ** 2))
-    days["lower"], days["upper"] = days["runs"] / day_width, days["runs"] * day_width
+    days = _share_days(months, model, math.exp(z * math.sqrt(sigma_m ** 2 + model["sigma_day"] ** 2)))
 
     runtime = float(load["summary"]["mean_runtime_s"])
     bias = peak_bias(con, f)
@@ -196,6 +191,58 @@ def peak_bias(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
     if check.empty:
         return 0
     return max(0, int(round(float(np.median(-check["difference"])))))
+
+
+def _share_days(months: pd.DataFrame, model: dict, width: float) -> pd.DataFrame:
+    """Each day of `months` (month, month_start, runs) with its share of its month's runs and the interval
+    forecast / width .. forecast × width. Columns: day, month, weekday, phase, holiday, runs, lower, upper."""
+    first = months["month_start"].min()
+    last = months["month_start"].max() + pd.offsets.MonthEnd(0)
+    days = day_weights(pd.date_range(first, last, freq="D"), model)
+    days["month"] = days["day"].dt.strftime("%Y-%m")
+    share = days["weight"] / days.groupby("month")["weight"].transform("sum")
+    days["runs"] = share * days["month"].map(months.set_index("month")["runs"])
+    days["lower"], days["upper"] = days["runs"] / width, days["runs"] * width
+    return days[DAY_COLUMNS]
+
+
+@per_view
+def backtest(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | None:
+    """The method run as if the last quarter of whole months were still to come: the monthly forecast from the
+    months before it only (the day pattern is the one fitted to the whole history: in-sample), against what came.
+    None without five whole months before that quarter.
+
+    Keys: level; months (frame: month, month_start, runs (forecast), lower, upper, actual, error: forecast /
+    actual - 1); days (frame: DAY_COLUMNS, actual); day_error (median |forecast / actual - 1| over working days
+    with runs); within (share of days whose actual runs lie inside the interval); days_judged.
+    """
+    plan = capacity.capacity_outlook(con, f)["plan"]
+    model = day_model(con, f)
+    if plan is None or model is None:
+        return None
+    history = plan["history"]
+    season = capacity.SEASON_MONTHS
+    past, held = history.iloc[:-season], history.iloc[-season:]
+    level = plan["level"]
+    runs_fc = capacity.seasonal_naive_forecast(past["runs"].to_numpy(), level=level)
+    if len(past) < 5 or runs_fc is None:
+        return None
+    z = capacity.normal_quantile(level)
+    sigma_m = float(runs_fc["sigma"].iloc[0])
+    months = held[["month", "month_start"]].reset_index(drop=True).assign(
+        runs=runs_fc["forecast"].to_numpy(), lower=runs_fc["lower"].to_numpy(), upper=runs_fc["upper"].to_numpy(),
+        actual=held["runs"].to_numpy())
+    months["error"] = months["runs"] / months["actual"] - 1
+    width = math.exp(z * math.sqrt(sigma_m ** 2 + model["sigma_day"] ** 2))
+    days = _share_days(months, model, width)
+    daily = spikes.daily_series(con, f)
+    actual = daily[daily["system"] == "full"].set_index("day")["runs"]
+    days["actual"] = days["day"].map(actual).fillna(0).astype("int64")
+    working = np.array([spikes.is_working_day(d.date()) for d in days["day"]]) & (days["actual"] > 0).to_numpy()
+    errors = (days["runs"] / days["actual"].where(days["actual"] > 0) - 1).abs()[working]
+    inside = (days["actual"] >= days["lower"]) & (days["actual"] <= days["upper"])
+    return {"level": level, "months": months, "days": days, "day_error": float(errors.median()),
+            "within": float(inside.mean()), "days_judged": int(len(days))}
 
 
 @per_view

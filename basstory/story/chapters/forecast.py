@@ -11,7 +11,19 @@ from basstory.core.calendar_au import bas_due_dates
 from basstory.core.text import fmt_day, fmt_int
 from basstory.query.filters import StoryFilters
 from basstory.query.view import prefetch
-from basstory.story.blocks import Block, Chart, Column, Details, Heading, Metric, Metrics, Note, Table, Text
+from basstory.story.blocks import (
+    Block,
+    Chart,
+    Column,
+    Details,
+    Heading,
+    Metric,
+    Metrics,
+    Note,
+    Table,
+    Text,
+    lazy_details,
+)
 from basstory.story.chapters.common import opening
 from basstory.story.charts import forecast as charts
 from basstory.story.narrative import forecast as narrative
@@ -70,11 +82,25 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
                    week, "peak_concurrency", *narrative.concurrency_title(s, first, last)), week),
                Table("fc_days_table", days[list(DAY_COLUMNS)], DAY_COLUMNS,
                      collapsed="Every day of the next quarter: runs forecast, interval, peak at once"),
+               lazy_details("Details: how the method would have done last quarter", backtest_fold, filters),
                Details("Details: how the forecast is made, and its check", (
                    Text(narrative.method_text(fc)),
                    *([Text(narrative.check_sentence(s))] if s["check"]["hours"] else []),
                    Table("fc_check", forecast.peak_check(con, filters), CHECK_COLUMNS)))]
     return blocks
+
+
+def backtest_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    """The method run on the last quarter of whole months as if it were still to come, against what came."""
+    b = forecast.backtest(con, filters)
+    if b is None:
+        return [Note("Too few whole months to hold a quarter back and still forecast it (five before it).")]
+    days = b["days"]
+    history = days[["day", "actual"]].rename(columns={"actual": "runs"})
+    due = _due(days["day"].min(), days["day"].max(), history)
+    return [Text(narrative.backtest_sentence(b)),
+            Chart("fc_backtest", charts.daily_forecast_chart(history, days, due, *narrative.backtest_title(b)),
+                  days)]
 
 
 def _due(first: pd.Timestamp, last: pd.Timestamp, history: pd.DataFrame) -> pd.DataFrame:

@@ -94,3 +94,26 @@ def check_sentence(s: dict) -> str:
         return ""
     return (f"Checked on the history's {c['hours']} busiest hours, the peak rule (with its correction) gives the "
             f"measured peak exactly in {c['exact_corrected']} and within one run in {c['within_one_corrected']}.")
+
+
+def backtest_sentence(b: dict) -> str:
+    """How the method would have done on the last quarter of whole months, honestly."""
+    months = "; ".join(f"{pd.Timestamp(m):%B} {e:+.0%}" for m, e in zip(b["months"]["month_start"],
+                                                                      b["months"]["error"], strict=True))
+    level = f"{b['level']:.0%}"
+    verdict = ("about as often as it should" if abs(b["within"] - b["level"]) <= 0.1 else
+               "less often than it claims: read the intervals as too narrow" if b["within"] < b["level"] else
+               "more often than it claims: read the intervals as wide")
+    return (f"**Tested on the last quarter.** Forecast from the months before it only, the monthly totals missed by "
+            f"{months} (forecast ÷ actual − 1). Shared among the days (with the day pattern fitted to the whole "
+            f"history, so this part is in-sample), a working day's forecast was off by {b['day_error']:.0%} in the "
+            f"median, and {b['within']:.0%} of the {b['days_judged']} days fell inside their {level} interval: "
+            f"{verdict}.")
+
+
+def backtest_title(b: dict) -> ChartTitle:
+    text = (f"Last quarter as a test: a working day off by {b['day_error']:.0%} in the median; "
+            f"{b['within']:.0%} of days inside the {b['level']:.0%} interval")
+    subtitle = ("Full BAS runs per Sydney day over the last quarter of whole months: as they came (solid) and as the "
+                "method would have forecast them from the months before (dashed, with its interval).")
+    return ChartTitle(text, subtitle)
