@@ -5,11 +5,11 @@ from basstory.analyses.activity import activity_summary, key_numbers, monthly_ac
 from basstory.query.filters import StoryFilters
 from tests.staged_fixtures import org, run, staged_connection
 
-ORGS = [org("A"), org("B"), org("C", status="Deleted"), org("D"), org("E")]
+ORGS = [org("A"), org("B", plan="Premium"), org("C", status="Deleted"), org("D"), org("E")]
 
 
-def test_monthly_active_by_hand(tmp_path):
-    runs = [
+def month_runs() -> list[dict]:
+    return [
         run("full", "u1", "A", local="2017-01-01 10:00"),    # the Full BAS extract starts on the 1st ...
         run("full", "U1", "B", local="2017-01-11 10:00"),    # the same user, in another case
         run("full", "u2", "A", local="2017-01-12 10:00"),
@@ -19,7 +19,10 @@ def test_monthly_active_by_hand(tmp_path):
         run("full", "u4", "C", local="2017-02-11 10:00"),    # deleted org: out of scope
         run("simple", "u3", "B", local="2017-03-01 00:30"),  # 28 Feb in UTC: March in Sydney
     ]
-    df = monthly_active(staged_connection(tmp_path, runs, ORGS), StoryFilters())
+
+
+def test_monthly_active_by_hand(tmp_path):
+    df = monthly_active(staged_connection(tmp_path, month_runs(), ORGS), StoryFilters())
     assert df[["month", "system", "users", "orgs", "runs", "complete"]].values.tolist() == [
         ["2017-01", "full", 2, 2, 3, True], ["2017-01", "simple", 1, 1, 1, False],
         ["2017-01", "either", 2, 2, 4, False],       # u1 ran both systems: counted once
@@ -27,6 +30,13 @@ def test_monthly_active_by_hand(tmp_path):
         ["2017-02", "either", 2, 2, 2, True],        # both extracts cover February wholly
         ["2017-03", "simple", 1, 1, 1, False], ["2017-03", "either", 1, 1, 1, False]]
     assert df["month_start"].iloc[0] == pd.Timestamp("2017-01-01")
+
+
+def test_an_org_filter_does_not_cut_months(tmp_path):
+    # only B's runs (from 11 Jan): January is still whole, the Full BAS extract covers it
+    df = monthly_active(staged_connection(tmp_path, month_runs(), ORGS), StoryFilters(plans=("Premium",)))
+    full = df[df["system"] == "full"]
+    assert full[["month", "users", "orgs", "complete"]].values.tolist() == [["2017-01", 1, 1, True]]
 
 
 def flow_runs() -> list[dict]:

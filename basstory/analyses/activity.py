@@ -21,8 +21,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from basstory.analyses.dataset import extract_spans
 from basstory.analyses.kept import kept_user_orgs
-from basstory.core.schema import CONTRACT_TZ, SYSTEMS
+from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import frame
 from basstory.query.view import per_view
@@ -33,12 +34,16 @@ QUARTER_COLUMNS = ["system", "quarter", "quarter_start", "label", "active", "new
 EITHER = "either"
 
 
-def _period(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
-    """Per system: the first and last Sydney date its kept rows cover (first_date, last_date)."""
-    return frame(con, f"""
-        SELECT system, CAST(timezone('{CONTRACT_TZ}', timezone('UTC', min(first_utc))) AS DATE) AS first_date,
-               CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(last_utc))) AS DATE) AS last_date
-        FROM ({source}) GROUP BY system""")
+def _coverage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """Per system: the first and last Sydney date its extract covers (`dataset.extract_spans`: runs of any org),
+    within the view's dates. A month or quarter is whole when it lies inside: the org filters never make one look
+    cut."""
+    out = {}
+    for system, (first, last) in extract_spans(con, f).items():
+        first = max(first, f.start) if f.start is not None else first
+        last = min(last, f.end) if f.end is not None else last
+        out[system] = (pd.Timestamp(first), pd.Timestamp(last))
+    return out
 
 
 def _month_end(start: pd.Timestamp) -> pd.Timestamp:
@@ -52,9 +57,9 @@ def monthly_active(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     Grain: one row per (Sydney month, system) with at least one kept run, `system` one of 'full', 'simple' and
     'either' (both systems together: a user active in both counts once), oldest month first.
     Columns: month ('YYYY-MM'), month_start (Timestamp), system, users (distinct users with a kept run), orgs
-    (distinct organisations of the org table with a kept run), runs, complete (the system's kept runs cover the
-    whole month: a month the extract or the view's dates cut is False; for 'either', when every system with kept
-    runs covers it, so a month after one extract ends is not read as users leaving).
+    (distinct organisations of the org table with a kept run), runs, complete (the system's extract and the view's
+    dates cover the whole month (`_coverage`): a month either cuts is False; for 'either', when they do for every
+    system with kept runs, so a month after one extract ends is not read as users leaving).
     """
     k = kept_user_orgs(con, f, months=True)
     df = frame(con, f"""
@@ -64,19 +69,20 @@ def monthly_active(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
         FROM s GROUP BY GROUPING SETS ((month, system), (month)) ORDER BY month_start, system""")
     if df.empty:
         return pd.DataFrame(columns=MONTHLY_COLUMNS)
-    period = _period(con, k.source).set_index("system")
+    coverage = _coverage(con, f)
     df["month_start"] = pd.to_datetime(df["month_start"])
     df["month"] = df["month_start"].dt.strftime("%Y-%m")
     for column in ("users", "orgs", "runs"):
         df[column] = df[column].astype("int64")
 
     def whole(system: str, start: pd.Timestamp) -> bool:
-        if system not in period.index:
+        if system not in coverage:
             return False
-        first, last = pd.Timestamp(period.at[system, "first_date"]), pd.Timestamp(period.at[system, "last_date"])
+        first, last = coverage[system]
         return start >= first and _month_end(start) <= last
 
-    df["complete"] = [all(whole(s, m) for s in period.index) if system == EITHER else whole(system, m)
+    present = [s for s in SYSTEMS if s in set(df["system"])]
+    df["complete"] = [all(whole(s, m) for s in present) if system == EITHER else whole(system, m)
                       for system, m in zip(df["system"], df["month_start"], strict=True)]
     order = {s: i for i, s in enumerate((*SYSTEMS, EITHER))}
     df = df.sort_values(["month_start", "system"], key=lambda c: c.map(order) if c.name == "system" else c)
@@ -94,8 +100,9 @@ def quarter_label(start: date | pd.Timestamp) -> str:
 def org_flows(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """New, returning and dormant organisations per Sydney calendar quarter and system (the words: module docstring).
 
-    Grain: one row per (system, quarter) for each quarter that the system's kept runs cover wholly and that follows
-    at least one earlier quarter of its runs (wholly or partly covered), oldest first, Full BAS before Simple BAS.
+    Grain: one row per (system, quarter) for each quarter that the system's extract and the view's dates cover
+    wholly (`_coverage`) and that follows at least one earlier quarter of its runs (wholly or partly covered), oldest
+    first, Full BAS before Simple BAS.
     Columns: system, quarter ('2017Q1'), quarter_start (Timestamp), label ('Jan–Mar 2017'), active, new, returning,
     back (returning, not active the quarter before), dormant (active the quarter before, not in this one).
     """
@@ -124,11 +131,11 @@ def org_flows(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
         ORDER BY q.system, q.q""")
     if df.empty:
         return pd.DataFrame(columns=QUARTER_COLUMNS)
-    period = _period(con, k.source).set_index("system")
+    coverage = _coverage(con, f)
     df["quarter_start"] = pd.to_datetime(df["quarter_start"])
     first_q = df.groupby("system")["quarter_start"].transform("min")
-    first = df["system"].map(lambda s: pd.Timestamp(period.at[s, "first_date"]))
-    last = df["system"].map(lambda s: pd.Timestamp(period.at[s, "last_date"]))
+    first = df["system"].map(lambda s: coverage[s][0])
+    last = df["system"].map(lambda s: coverage[s][1])
     q_end = df["quarter_start"] + pd.DateOffset(months=3) - pd.Timedelta(days=1)
     keep = (df["quarter_start"] > first_q) & (df["quarter_start"] >= first) & (q_end <= last)
     df = df[keep].copy()
