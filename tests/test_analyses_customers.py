@@ -332,6 +332,9 @@ def test_status_summary_counts_cancelled_orgs_apart(connect):
     s = risk.status_summary(con, DEFAULT)
     # in scope: A1, A2, H; H never ran; A2 stopped in March 2017: at risk with its 3 runs
     assert (s["orgs"], s["with_runs"], s["dormant"], s["at_risk"], s["at_risk_runs"]) == (3, 2, 1, 1, 3)
+    # A2 quarterly by its declared period (too few runs), silent from 10 Mar 2017 to 10 Dec 2018: 640 days,
+    # (640 - 14) // 92 = 6 lodgements missed: stopped
+    assert s["stopped"] == 1
     assert s["cancelled"] == {"Deleted": 2, "Suspended": 1}
     assert s["cancelled_runs"] == 6 + 1 + 1                       # D1, D0, S1
     plans = risk.at_risk_by_plan(risk.current_scores(con, DEFAULT))

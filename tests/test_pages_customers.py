@@ -45,7 +45,7 @@ def test_at_risk_says_it_reads_cancelled_orgs_and_backtests(sample_data_dir):
     at = open_page(AT_RISK)
     assert any("outside the story's scope" in i.value for i in at.info)
     assert any("AUC" in m.value for m in at.markdown)
-    assert {m.label for m in at.metric} == {"At risk", "Never ran BAS", "Deleted", "Suspended"}
+    assert [m.label for m in at.metric] == ["At risk", "Stopped", "Never ran BAS", "Deleted", "Suspended"]
 
 
 def test_a_filtered_view_still_renders(sample_data_dir):

@@ -31,6 +31,8 @@ from basstory.query.queries import frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view
 
+#: At risk for this many missed lodgements or more, an org has stopped: dormant rather than late.
+DORMANT_MISSED = 2
 #: Days an org's lodgement may be late before it counts as missing.
 GRACE_DAYS = 14
 #: The expected gap between lodgements, in days, by cadence (irregular or unknown: the declared cadence's, else a
@@ -281,7 +283,8 @@ def current_scores(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
 
 @per_view
 def status_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
-    """{"orgs" (the org table's orgs the view keeps), "with_runs", "dormant" (no kept run), "at_risk", "at_risk_runs"
+    """{"orgs" (the org table's orgs the view keeps), "with_runs", "dormant" (no kept run), "at_risk", "stopped" (of
+    the at-risk orgs, those DORMANT_MISSED or more lodgements behind), "at_risk_runs"
     (their kept runs, all time), "at_risk_share" (of orgs with runs), "cancelled" ({"Deleted": n, "Suspended": n}: the
     org table's, whatever the filters), "cancelled_runs" (their runs in the extracts, any date)}."""
     scores = current_scores(con, f)
@@ -295,6 +298,7 @@ def status_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
         WHERE o.status IN ('Deleted', 'Suspended') GROUP BY o.status""").set_index("status")
     return {"orgs": orgs, "with_runs": len(scores), "dormant": orgs - len(scores),
             "at_risk": len(at_risk), "at_risk_runs": int(at_risk["runs"].sum()),
+            "stopped": int((at_risk["missed"] >= DORMANT_MISSED).sum()),
             "at_risk_share": len(at_risk) / len(scores) if len(scores) else 0.0,
             "cancelled": {s: int(cancelled["orgs"].get(s, 0)) for s in ("Deleted", "Suspended")},
             "cancelled_runs": int(cancelled["runs"].sum())}
@@ -320,7 +324,8 @@ def key_numbers(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """The chapter's headline numbers: at-risk, dormant and cancelled orgs, and the backtest's AUC."""
     s = status_summary(con, f)
     b = backtest(con, f)
-    return {"at_risk_orgs": s["at_risk"], "at_risk_runs": s["at_risk_runs"], "dormant_orgs": s["dormant"],
+    return {"at_risk_orgs": s["at_risk"], "at_risk_runs": s["at_risk_runs"], "stopped_orgs": s["stopped"],
+            "never_ran_orgs": s["dormant"],
             "deleted_orgs": s["cancelled"]["Deleted"], "suspended_orgs": s["cancelled"]["Suspended"],
             "backtest_auc": b["auc"] if b else None,
             "backtest_precision_at_k": b["precision_at_k"] if b else None}

@@ -46,6 +46,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
         return blocks
     blocks += [Note(SCOPE_NOTE),
                Metrics((Metric("At risk", fmt_int(s["at_risk"]), f"{pct(s['at_risk_share'], 1)} of orgs with runs"),
+                        Metric("Stopped", fmt_int(s["stopped"]),
+                               f"of them, {analyses.DORMANT_MISSED}+ lodgements missed: dormant"),
                         Metric("Never ran BAS", fmt_int(s["dormant"]), "in the view's orgs"),
                         Metric("Deleted", fmt_int(s["cancelled"]["Deleted"]), "cancelled: counted apart"),
                         Metric("Suspended", fmt_int(s["cancelled"]["Suspended"]), "cancelled: counted apart")))]

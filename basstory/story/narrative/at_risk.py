@@ -10,8 +10,9 @@ def finding(s: dict) -> str:
     if not s["orgs"]:
         return "No org matches these filters."
     sentence = (f"{fmt_int(s['at_risk'])} of {fmt_int(s['with_runs'])} orgs that ran BAS have missed an expected "
-                f"lodgement ({fmt_int(s['at_risk_runs'])} runs between them), and {fmt_int(s['dormant'])} never ran "
-                f"it; {fmt_int(s['cancelled']['Deleted'])} deleted and {fmt_int(s['cancelled']['Suspended'])} "
+                f"lodgement ({fmt_int(s['at_risk_runs'])} runs between them; {fmt_int(s['stopped'])} of them "
+                f"{an.DORMANT_MISSED} or more, dormant), and {fmt_int(s['dormant'])} never ran it; "
+                f"{fmt_int(s['cancelled']['Deleted'])} deleted and {fmt_int(s['cancelled']['Suspended'])} "
                 f"suspended orgs are counted apart")
     return sentence + "."
 
@@ -67,7 +68,8 @@ def method_bullets() -> tuple[str, ...]:
         f"**Expected lodgement**: an org's gap is its cadence's (monthly {an.GAP_DAYS['monthly']} days, quarterly "
         f"{an.GAP_DAYS['quarterly']}, annual {an.GAP_DAYS['annual']}; irregular: its declared tax period's). It has "
         f"*missed* one when its last run is more than a gap plus {an.GRACE_DAYS} days before the end of the data "
-        "for the systems it ran — each system's own end, as the Full BAS and Simple BAS extracts end apart.",
+        "for the systems it ran — each system's own end, as the Full BAS and Simple BAS extracts end apart. "
+        f"{an.DORMANT_MISSED} or more missed: it has *stopped* (dormant); none at all in the view: *never ran*.",
         f"**Risk score** (0–100): missed lodgements up to {w['missed']} points (one missed {w['missed'] // 2}, two "
         f"or more {w['missed']}); falling activity up to {w['falling']} (1 − runs of the last {an.RECENT_MONTHS} "
         f"months ÷ the {an.RECENT_MONTHS} before); low usage up to {w['low_usage']} (1 − the org's percentile of "
