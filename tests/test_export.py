@@ -157,6 +157,9 @@ def test_parse_filters_refuses_what_the_app_does_not_offer(options, message):
     ("[bad](javascript:alert(1))", "[bad](javascript:alert(1))"),
     ("![px](http://host/px.png)", '!<a href="http://host/px.png">px</a>'),   # images are off: never an <img>
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    # a link to a page of the app (an org page) has nowhere to go offline: its text stays, the link goes
+    ("[\\!abc12](org?org=%21abc12) — Standard", "!abc12 — Standard"),
+    ("[top](#cover)", '<a href="#cover">top</a>'),
 ])
 def test_inline_markdown(text, html):
     assert export.markdown_inline(text) == html

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -260,14 +261,24 @@ TEMPLATES = Path(__file__).with_name("templates")
 MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
+#: A Markdown link to a page of the app (`[!abc12](org?org=%21abc12)`): no scheme, not an anchor in the document.
+_APP_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\((?![#/]|[a-z][a-z0-9+.-]*:)[^)\s]*\)")
+
+
+def app_links_as_text(text: str) -> str:
+    """Markdown with its links to the app's pages (an org page) reduced to their text: the offline document has
+    no page to go to."""
+    return _APP_LINK.sub(r"\1", str(text))
+
+
 def markdown_block(text: str) -> Markup:
     """Markdown (paragraphs, lists) as HTML."""
-    return Markup(MARKDOWN.render(str(text)).strip())
+    return Markup(MARKDOWN.render(app_links_as_text(text)).strip())
 
 
 def markdown_inline(text: str) -> Markup:
     """One line of Markdown (bold, italics, code, links) as HTML, without a paragraph around it."""
-    return Markup(MARKDOWN.renderInline(str(text)))
+    return Markup(MARKDOWN.renderInline(app_links_as_text(text)))
 
 
 def script_json(value: Any) -> Markup:
