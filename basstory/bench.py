@@ -509,3 +509,84 @@ def run_page_benchmarks(scales: list[float], workdir: Path, reference_scales: li
         out.write_text(report, encoding="utf-8")
         out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     return results
+
+
+# --- Engines: the same ingest on DuckDB and on Spark ------------------------------------------------------------------
+
+def _engine_worker(engine: str, sample: str, store_root: str, master: str = "") -> None:
+    """Child process: ingest `sample` into a fresh store with `engine`; print the session start (Spark), the ingest
+    time, the version id and the peak memory of this process and, for Spark, of its JVM (driver and local
+    executors: one process in local mode)."""
+    from basstory.ingest.build import ingest
+    from basstory.ingest.store import DatasetStore
+
+    start_s = 0.0
+    if engine == "spark":
+        from basstory.ingest.spark import spark_session
+
+        began = time.perf_counter()
+        spark_session(master or None)
+        start_s = time.perf_counter() - began
+    began = time.perf_counter()
+    result = ingest(Path(sample), DatasetStore(Path(store_root)), engine=engine, spark_master=master or None)
+    ingest_s = time.perf_counter() - began
+    jvm_peak_mb = None
+    if engine == "spark":
+        from basstory.ingest.spark import spark_session, stop_spark_session
+
+        jvm_peak_mb = _peak_rss_mb(spark_session(master or None).sparkContext._gateway.proc.pid)
+        stop_spark_session()
+    _emit({"engine": engine, "start_s": start_s, "ingest_s": ingest_s, "version": result.version.id,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "jvm_peak_mb": jvm_peak_mb})
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """A running process's peak resident memory (VmHWM), in MB; None when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_engine_benchmarks(scales: list[float], workdir: Path, master: str = "local[2]",
+                          keep: bool = False) -> list[dict]:
+    """Per scale, the same ingest with DuckDB and with Spark (`master`), each in a fresh process and a fresh store;
+    prints a table (seconds, peak memory, same version) and returns the results. Samples are `workdir/sample-<N>`,
+    generated when absent."""
+    from basstory.ingest.sample import generate_sample
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    print(f"{'scale':>6} {'rows':>12} {'engine':>16} {'start s':>8} {'ingest s':>9} {'peak MB':>8} "
+          f"{'JVM MB':>7} {'same version':>12}", flush=True)
+    for scale in scales:
+        sample = workdir / f"sample-{scale:g}"
+        generated = False
+        if not (sample / "orgcard.csv").exists():
+            generate_sample(sample, scale=scale, seed=42)
+            generated = True
+        n_rows = _count_rows(sample)
+        results = {}
+        for engine in ("duckdb", "spark"):
+            store = workdir / f"store-{engine}"
+            shutil.rmtree(store, ignore_errors=True)
+            results[engine] = _child("_engine_worker", engine, str(sample), str(store),
+                                     master if engine == "spark" else "")
+            shutil.rmtree(store, ignore_errors=True)
+        same = all("version" in r for r in results.values()) and len({r["version"] for r in results.values()}) == 1
+        for engine, r in results.items():
+            label = "duckdb" if engine == "duckdb" else f"spark {master}"
+            if "error" in r:
+                print(f"{scale:>6g} {n_rows:>12,} {label:>16} failed: {r['error']}", flush=True)
+                continue
+            jvm = f"{r['jvm_peak_mb']:>7,.0f}" if r.get("jvm_peak_mb") else f"{'-':>7}"
+            print(f"{scale:>6g} {n_rows:>12,} {label:>16} {r['start_s']:>8.1f} {r['ingest_s']:>9.1f} "
+                  f"{r['peak_mb']:>8,.0f} {jvm} {str(same):>12}", flush=True)
+        rows.append({"scale": scale, "rows": n_rows, "master": master, **results, "same_version": same})
+        if generated and not keep:
+            shutil.rmtree(sample, ignore_errors=True)
+    return rows

@@ -33,6 +33,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"error: --name: {refused}", file=sys.stderr)
         return 2
     store = DatasetStore()
+    if args.engine == "spark" and (missing := _spark_missing()):
+        print(f"error: --engine spark: {missing}", file=sys.stderr)
+        return 2
     try:
         result = ingest(Path(args.dir), store, name=args.name, activate=args.activate, engine=args.engine,
                         spark_master=args.master)
@@ -64,6 +67,9 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from basstory.ingest.validation import IngestError
 
     store = DatasetStore()
+    if args.engine == "spark" and (missing := _spark_missing()):
+        print(f"error: --engine spark: {missing}", file=sys.stderr)
+        return 2
     try:
         result = refresh(Path(args.dir), store, name=args.name, engine=args.engine, spark_master=args.master)
     except IngestError as error:
@@ -180,6 +186,12 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    if args.engines:
+        from basstory.bench import run_engine_benchmarks
+
+        run_engine_benchmarks(scales, Path(args.workdir or "/tmp/basstory-bench"), master=args.master or "local[2]",
+                              keep=args.keep)
+        return 0
     if args.pages:
         from basstory.bench import run_page_benchmarks
 
@@ -272,6 +284,12 @@ def _export_slides(args: argparse.Namespace, filters, version, started: float) -
     return 0
 
 
+def _spark_missing() -> str | None:
+    from basstory.ingest.spark import spark_available
+
+    return spark_available()
+
+
 def _engine_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="what builds the version: duckdb on this machine (default) or Apache Spark (needs pyspark "
@@ -332,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference-scales", default="1,10",
                    help="with --pages: the scales the slow reference engine runs at too (default 1,10)")
     p.add_argument("--out", default=None, help="with --pages: also write the markdown report here (and .json)")
+    p.add_argument("--engines", action="store_true",
+                   help="the same ingest on DuckDB and on Spark instead: seconds and peak memory, side by side")
+    p.add_argument("--master", default=None, metavar="URL",
+                   help="with --engines: the Spark master (default local[2])")
     p.set_defaults(run=_cmd_bench)
 
     p = sub.add_parser("export", help="write the whole story (or, with --slides, the slide deck), as filtered, to one "

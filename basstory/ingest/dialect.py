@@ -15,7 +15,8 @@ functions; `_rewrite` handles what it leaves as DuckDB's or translates to someth
 - `TIMESTAMP` -> `TIMESTAMP_NTZ` (SQLGlot): both a wall-clock time without a zone; the session zone is UTC on both;
 - `timezone('UTC', current_timestamp)` -> `CAST(current_timestamp() AS TIMESTAMP_NTZ)`: the ingest's instant in UTC.
 
-`tests/test_spark_dialect.py` runs every rule on both engines over awkward values and asserts the same results.
+`tests/test_spark.py::test_every_rule_gives_the_same_values_on_both_engines` runs every rule on both engines
+over awkward values and asserts the same results.
 """
 from __future__ import annotations
 

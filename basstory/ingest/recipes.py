@@ -121,7 +121,9 @@ _FULL_TIME_OK = (f"({_matches('trim(timestring)', _TIME + 'Z?')} "
 _FULL_SLOW_RUN_UTC = _timestamp("datestring || ' ' || timestring")
 _SIMPLE_FAST_RUN_UTC = (f"CASE WHEN regexp_full_match(datetime, {sql_literal(_DATE + ' ' + _TIME)}) "
                         f"THEN TRY_CAST(left(datetime, 26) AS TIMESTAMP) END")
-_RUNTIME = f"TRY_CAST({_trim('runtime')} AS DOUBLE)"
+# A decimal number, written the way both engines' casts read it the same (Spark's also reads '4.39d' and '0x1p3').
+_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+_RUNTIME = f"CASE WHEN {_matches(_trim('runtime'), _NUMBER)} THEN TRY_CAST({_trim('runtime')} AS DOUBLE) END"
 
 
 def _run_time_checks(column: str) -> tuple[Check, ...]:
