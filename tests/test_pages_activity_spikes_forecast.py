@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from basstory.story.blocks import charts
 from basstory.story.charts.common import MAX_POINTS
 from tests.app_helpers import (
     APP,
@@ -39,6 +40,9 @@ def test_default_filters(sample_data_dir, page, n_charts, heading):
     assert at.title[0].value == heading == blocks[0].title
     assert at.markdown[0].value == f"#### {blocks[0].finding}"
     assert shown_metrics(at) == built_metrics(blocks)
+    assert all(row for row in dataset_rows(at)), "every chart ships rows"
+    for chart in charts(blocks):                                       # each chart's own data holds numbers
+        assert len(chart.data) and chart.data.select_dtypes("number").notna().any().any(), chart.key
 
 
 def test_activity_defines_its_words(sample_data_dir):

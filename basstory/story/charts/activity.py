@@ -27,8 +27,7 @@ def monthly_active_chart(monthly: pd.DataFrame, system: str, title: str, subtitl
     """One system's monthly active users (solid) and organisations (dashed), in its colour, from
     `activity.monthly_active` (its whole months only), with where its extract starts or ends marked."""
     one = monthly[(monthly["system"] == system) & monthly["complete"]]
-    long = one.melt(id_vars=["month_start", "system", "runs", "users", "orgs"], value_vars=list(MEASURES),
-                    var_name="measure_key", value_name="active")
+    long = pd.concat([one.assign(measure_key=key, active=one[key]) for key in MEASURES], ignore_index=True)
     data = with_system_labels(long.assign(measure=long["measure_key"].map(MEASURES)))
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=alt.X("month_start:T", title="Month (Sydney time)", axis=MONTH_AXIS),
