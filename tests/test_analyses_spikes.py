@@ -12,6 +12,7 @@ from basstory.analyses.spikes import (
     dst_changes,
     due_phase,
     fit_hours,
+    hour_pattern,
     hour_shares,
     key_numbers,
     robust_z,
@@ -102,6 +103,7 @@ def test_a_spike_and_a_gap_against_a_steady_pattern(tmp_path):
     assert compute["day"].tolist() == runs["day"].tolist()
     # every run of a day falls in its 10:00 hour, as on every other day: no hour is unusual within its day
     assert spike_hours(con, StoryFilters()).empty
+    assert len(hour_pattern(con, StoryFilters())) == 56 * 24
     summary = spikes_summary(con, StoryFilters())
     assert (summary["flagged_days"], summary["spike_days"], summary["drop_days"]) == (2, 1, 1)
     assert summary["series"]["full/runs"] == {"days": 56, "spikes": 1, "drops": 1}

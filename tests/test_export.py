@@ -222,7 +222,7 @@ def test_story_has_every_chapter_and_a_table_of_contents(story):
 
 #: Charts with data each chapter exports for the default view of the test sample.
 CHARTS_PER_CHAPTER = {"cover": 0, "interaction": 8, "comparison": 10, "segments": 5, "advisers": 2, "activity": 3,
-                      "seasonality": 11, "spikes": 3, "forecast": 4, "outage": 1, "orgs": 2, "at_risk": 3,
+                      "seasonality": 11, "spikes": 4, "forecast": 4, "outage": 1, "orgs": 2, "at_risk": 3,
                       "recommendation": 2}
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from basstory.query.filters import StoryFilters
 from basstory.story.blocks import charts
 from basstory.story.charts.common import MAX_POINTS
 from tests.app_helpers import (
@@ -24,7 +25,7 @@ from tests.app_helpers import (
 
 ACTIVITY, SPIKES, FORECAST = "pages/activity.py", "pages/spikes.py", "pages/forecast.py"
 ACTIVITY_CHARTS = 3             # monthly active users and organisations of each system, quarterly flows
-SPIKES_CHARTS = 3               # Full BAS runs, Full BAS compute, Simple BAS runs
+SPIKES_CHARTS = 4               # Full BAS runs, Full BAS compute, Simple BAS runs; the most unusual hour's day
 FORECAST_CHARTS = 4             # days, the busiest week's hours: runs and runs at once; last quarter as a test
 
 
@@ -72,7 +73,9 @@ def test_forecast_states_its_method_and_check(sample_data_dir):
 
 def test_one_system_only(sample_data_dir):
     at = open_page(SPIKES, systems=["Simple BAS"])
-    assert_healthy(at, 1)
+    built = charts(built_chapter(sample_data_dir, SPIKES, StoryFilters(systems=("simple",))))
+    assert_healthy(at, len(built))
+    assert [c.key for c in built][0] == "spk_simple_runs"
     assert all("Full BAS" not in title_text(s) for s in specs(at))
     at = open_page(FORECAST, systems=["Simple BAS"])
     assert not at.exception, at.exception

@@ -365,6 +365,18 @@ def spike_days(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
 
 
 @per_view
+def hour_pattern(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """Every Sydney hour of each system with at least MIN_DAYS days, against its day's usual shape (`fit_hours`).
+    Grain: one row per (system, hour). Columns: system, hour, day, runs, expected, z, kind."""
+    hourly = hourly_series(con, f)
+    columns = ["system", "hour", "day", "runs", "expected", "z", "kind"]
+    parts = [fit_hours(one[["hour", "runs"]]).assign(system=system)[columns]
+             for system, one in hourly.groupby("system", sort=False)
+             if one["hour"].dt.normalize().nunique() >= MIN_DAYS]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+@per_view
 def spike_hours(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     """The flagged hours (runs only), biggest departure first.
 
@@ -372,17 +384,11 @@ def spike_hours(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
     Columns: system, hour (Timestamp, Sydney), kind, runs, expected, z, cause (as for days, plus the daylight-saving
     hour itself).
     """
-    hourly = hourly_series(con, f)
+    pattern = hour_pattern(con, f)
     columns = ["system", "hour", "kind", "runs", "expected", "z", "cause"]
-    parts = []
-    for system, one in hourly.groupby("system", sort=False):
-        if one["hour"].dt.normalize().nunique() < MIN_DAYS:
-            continue
-        fitted = fit_hours(one[["hour", "runs"]])
-        parts.append(fitted[fitted["kind"].notna()].assign(system=system))
-    if not parts or all(p.empty for p in parts):
+    flagged = pattern[pattern["kind"].notna()].reset_index(drop=True)
+    if flagged.empty:
         return pd.DataFrame(columns=columns)
-    flagged = pd.concat(parts, ignore_index=True)
     spans = extract_spans(con, f)
     first, last = flagged["day"].min().date(), flagged["day"].max().date()
     due, dst = _due_table(first, last), dst_changes(first, last)

@@ -103,6 +103,13 @@ def hours_fold(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Bl
     hours = spikes.spike_hours(con, filters)
     blocks: list[Block] = [Text(narrative.hours_method_text()), Text(narrative.hours_sentence(summary))]
     if not hours.empty:
-        blocks.append(Table("spk_hours", hours[list(HOUR_COLUMNS)].assign(
-            system=hours["system"].map(SYSTEM_LABELS), kind=hours["kind"].str.capitalize()), HOUR_COLUMNS))
+        top = hours.iloc[0]
+        pattern = spikes.hour_pattern(con, filters)
+        day = pattern[(pattern["system"] == top["system"]) & (pattern["day"] == top["hour"].normalize())]
+        marks = hours[(hours["system"] == top["system"]) & (hours["hour"].dt.normalize() == top["hour"].normalize())]
+        blocks += [Chart("spk_hour_day", charts.hour_day_chart(day, marks, *narrative.hour_day_title(top.to_dict())),
+                         day.reset_index(drop=True)),
+                   Table("spk_hours", hours[list(HOUR_COLUMNS)].assign(
+                       system=hours["system"].map(SYSTEM_LABELS), kind=hours["kind"].str.capitalize()),
+                       HOUR_COLUMNS)]
     return blocks

@@ -34,3 +34,23 @@ def spike_series_chart(series: pd.DataFrame, flagged: pd.DataFrame, measure: str
     systems = set(series["system"])
     layers += extract_edge_rules({s: v for s, v in (spans or {}).items() if s in systems} or None, data["day"])
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
+
+
+def hour_day_chart(hours: pd.DataFrame, flagged: pd.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
+    """One system's day, hour by hour (`spikes.hour_pattern` rows of that day): its runs (line, the system's colour),
+    what its day's usual shape expects (grey) and its flagged hours (triangles; rows of `spikes.spike_hours`)."""
+    data = with_system_labels(hours)[["hour", "runs", "expected", "z", "system_label"]]
+    base = alt.Chart().encode(x=alt.X("hour:T", title="Hour (Sydney time)",
+                                      axis=alt.Axis(format="%H:%M", labelAngle=0)))
+    expected = base.mark_line(strokeWidth=1.5, color=MUTED_COLOR, interpolate="step-after").encode(
+        y=alt.Y("expected:Q"))
+    actual = base.mark_line(strokeWidth=1.8, interpolate="step-after").encode(
+        y=alt.Y("runs:Q", title="Runs starting in the hour"), color=system_color(legend=False),
+        tooltip=[alt.Tooltip("hour:T", title="Hour", format="%a %-d %b %Y %H:00"),
+                 alt.Tooltip("runs:Q", title="Runs", format=","),
+                 alt.Tooltip("expected:Q", title="Expected", format=",.1f"),
+                 alt.Tooltip("z:Q", title="Robust z", format="+.1f")])
+    layers = [alt.layer(expected, actual, data=data)]
+    if not flagged.empty:
+        layers.append(spike_marks(flagged, x="hour", y="runs"))
+    return alt.layer(*layers).properties(title=title_params(title, subtitle), height=240)

@@ -98,3 +98,14 @@ def causes_sentence(summary: dict) -> str:
         return ""
     parts = ", ".join(f"{kind} {fmt_int(n)}" for kind, n in summary["causes"].items())
     return f"**Flagged days by likely cause** (each under the first that applies): {parts}."
+
+
+def hour_day_title(row: dict) -> ChartTitle:
+    """Title of the chart of the most unusual hour's day."""
+    hour = pd.Timestamp(row["hour"])
+    what = "burst" if row["kind"] == "spike" else "lull"
+    text = (f"The most unusual hour, a {what}: {SYSTEM_LABELS[row['system']]} on {fmt_day(hour)} at "
+            f"{hour:%H}:00, {fmt_int(row['runs'])} runs against {row['expected']:.0f} expected")
+    subtitle = ("Runs per Sydney clock hour that day (line) and what the day's runs, shared as that kind of day "
+                "usually shares them, expect (grey); triangles: hours flagged.")
+    return ChartTitle(text, subtitle)
