@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,8 @@ def spark_session(master: str | None = None):
     reason = spark_available()
     if reason:
         raise SparkUnavailable(reason)
+    # pyspark checks the installed pandas on import and warns about pandas 3; this engine never hands it a frame
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     from pyspark.sql import SparkSession
 
     master = master or os.environ.get("BASSTORY_SPARK_MASTER") or DEFAULT_MASTER
@@ -229,6 +232,8 @@ def _run_spark(units: list[_Unit], work: Path, master: str | None) -> None:
         rows = typed.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             summaries = _summaries(rows, slot)
+            if None in summaries:  # a row whose file could not be matched to one asked for: never drop it silently
+                raise RuntimeError(f"Spark read {slot} rows from a file it was not given; nothing was written")
             repeats = _repeats(rows, slot) if slot in _RUN_KEY_COLUMNS else {}
             for unit in slot_units:
                 _report_unit(unit, summaries.get(unit.key), repeats.get(unit.key))
@@ -300,8 +305,9 @@ def _typed_frame(spark, slot: str, units: list[_Unit]):
     else:
         raw = raw.withColumn("_file", F.col("_metadata.file_path")).withColumn("_record",
                                                                                F.col("_metadata.row_index"))
-    raw = raw.withColumn("_path", F.regexp_replace(F.expr("try_url_decode(regexp_replace(_file, '^file:(//)?', ''))"),
-                                                   "^/+", "/"))
+    # the reader names a file by its URI: percent-escapes decoded, a '+' kept as it is (url_decode would read a space)
+    raw = raw.withColumn("_path", F.regexp_replace(F.expr(
+        "try_url_decode(replace(regexp_replace(_file, '^file:(//)?', ''), '+', '%2B'))"), "^/+", "/"))
     by_file = Window.partitionBy("_path")
     before = Window.partitionBy("_path").orderBy("_record").rowsBetween(Window.unboundedPreceding, -1)
     frame = raw.select(*select, F.col(_CORRUPT).isNotNull().alias("malformed"), F.col("_newlines").alias("newlines"),
