@@ -23,7 +23,8 @@ BEYOND = {
     "forecast": {"quarter": "2017-10..2017-12", "runs": 60000, "peak_day": "2017-11-23", "peak_day_runs": 2435,
                  "peak_hour": "2017-11-23 10:00", "peak_hour_runs": 238},
     "orgs": {"orgs_ranked": 1343, "top10_run_share": 0.047},
-    "at_risk": {"at_risk_orgs": 1, "at_risk_runs": 12, "dormant_orgs": 2, "deleted_orgs": 3, "suspended_orgs": 0,
+    "at_risk": {"at_risk_orgs": 1, "at_risk_runs": 12, "stopped_orgs": 1, "never_ran_orgs": 2, "deleted_orgs": 3,
+                "suspended_orgs": 0,
                 "backtest_auc": 0.8125},
 }
 
@@ -42,8 +43,8 @@ def test_the_lines_say_each_chapters_numbers():
         "Forecast, next quarter (2017-10 to 2017-12): 60,000 Full BAS runs; the busiest day 23 Nov 2017 with 2,435 "
         "runs, the busiest hour 23 Nov 2017 10:00 with 238 runs",
         "The 10 most active of 1,343 organisations ran 4.7% of the runs",
-        "At risk: 1 active organisation stopped running BAS (12 runs before); 2 dormant; 3 deleted and 0 suspended "
-        "(not counted as low usage); the risk score's backtest AUC 0.81",
+        "At risk: 1 active organisation missed an expected lodgement (12 runs before), 1 of them two or more; 2 never "
+        "ran BAS; 3 deleted and 0 suspended (not counted as low usage); the risk score's backtest AUC 0.81",
     ]
     assert chapter_facts_lines({}) == []
 

@@ -225,6 +225,6 @@ def test_each_track_draws_on_its_chapters_beyond_the_brief():
         {"at_risk": {"at_risk_orgs": 54, "at_risk_runs": 8844},
          "advisers": {"advisers": 1, "orgs_covered_by_advisers": 9, "max_orgs_per_adviser": 9}})
     assert customers == [
-        "**Call the 54 active organisations that stopped running BAS**, highest risk score first (8,844 runs before "
-        "they stopped; the list is in the chapter *Dormant, cancelled and at risk*).",
+        "**Call the 54 active organisations that missed an expected lodgement**, highest risk score first (8,844 "
+        "runs before; the list is in the chapter *Dormant, cancelled and at risk*).",
         "**Brief the 1 adviser first:** they run BAS for 9 organisations, at most 9 each."]

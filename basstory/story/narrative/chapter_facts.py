@@ -46,8 +46,9 @@ def chapter_facts_lines(beyond: dict[str, dict]) -> list[str]:
         lines.append(f"The 10 most active of {fmt_int(o['orgs_ranked'])} organisations ran "
                      f"{o['top10_run_share']:.1%} of the runs")
     if r := beyond.get("at_risk"):
-        line = (f"At risk: {plural(r['at_risk_orgs'], 'active organisation')} stopped running BAS "
-                f"({fmt_int(r['at_risk_runs'])} runs before); {fmt_int(r['dormant_orgs'])} dormant; "
+        line = (f"At risk: {plural(r['at_risk_orgs'], 'active organisation')} missed an expected lodgement "
+                f"({fmt_int(r['at_risk_runs'])} runs before), {fmt_int(r['stopped_orgs'])} of them two or more; "
+                f"{fmt_int(r['never_ran_orgs'])} never ran BAS; "
                 f"{fmt_int(r['deleted_orgs'])} deleted and {fmt_int(r['suspended_orgs'])} suspended (not counted as "
                 f"low usage)")
         if r.get("backtest_auc") is not None:

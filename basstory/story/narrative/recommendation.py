@@ -263,9 +263,9 @@ def customers_actions(facts: dict, recs: dict[str, dict | None], at_risk: dict |
     the windows ahead of time."""
     lines = []
     if at_risk and at_risk.get("at_risk_orgs"):
-        lines.append(f"**Call the {plural(at_risk['at_risk_orgs'], 'active organisation')} that stopped running "
-                     f"BAS**, highest risk score first ({fmt_int(at_risk['at_risk_runs'])} runs before they "
-                     f"stopped; the list is in the chapter *Dormant, cancelled and at risk*).")
+        lines.append(f"**Call the {plural(at_risk['at_risk_orgs'], 'active organisation')} that missed an "
+                     f"expected lodgement**, highest risk score first ({fmt_int(at_risk['at_risk_runs'])} runs "
+                     f"before; the list is in the chapter *Dormant, cancelled and at risk*).")
     chosen = [(s, r) for s in SYSTEMS if (r := recs.get(s))]
     if chosen:
         lines.append("**Announce the outage windows a month ahead:** " + "; ".join(
