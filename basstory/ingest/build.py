@@ -8,6 +8,11 @@ rejecting and counting bad rows -> write orgs.parquet and runs.parquet (org_key 
 reason -> write manifest.json and report.json -> publish the folder atomically and, when asked (or when the store has
 no current version), activate it.
 
+SOURCE's fullbas and simplebas may be folders of many files (`partitions`): each file is then checked and typed on
+its own and its rows kept per file, which is what lets `refresh` re-read only new or changed files. Two engines build
+a version: DuckDB here (`staging`), or Spark (`spark`, with the same rules translated by `dialect`); both then build
+the marts and derived tables with the same code, and give the same version.
+
 Failure contract: when any file is unusable, nothing is written and `IngestError` is raised; its `report` has every
 finding (all files are checked before giving up, so one run shows every problem). Row-level problems are warnings:
 the rows are left out or kept as stated below, counted in the report and the manifest, and the version is written.

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from basstory.core.schema import EXTRACT_BY_SLOT, EXTRACTS
-from basstory.ingest.dialect import to_spark
 from basstory.ingest.extracts import extract_suffix
 from basstory.ingest.partitions import Part, part_key, read_parts_record, reuse_part_rows
 from basstory.ingest.recipes import RECIPES
@@ -72,8 +71,9 @@ def spark_available() -> str | None:
     """None when the Spark engine can run here, else why not (for skips and the command line)."""
     try:
         import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed: pip install -r requirements-spark.txt"
+        import sqlglot  # noqa: F401
+    except ImportError as missing:
+        return f"{missing.name} is not installed: pip install -r requirements-spark.txt"
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         return "Java is not installed: apt-get install -y openjdk-17-jre-headless"
     return None
@@ -264,6 +264,8 @@ def _typed_frame(spark, slot: str, units: list[_Unit]):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
+
+    from basstory.ingest.dialect import to_spark
 
     recipe = RECIPES[slot]
     extract = EXTRACT_BY_SLOT[slot]
