@@ -139,7 +139,7 @@ def daily_title(system: str, daily: pd.DataFrame) -> ChartTitle:
     """Title of one system's daily series chart, from `daily_decomposition(...)["daily"]` for that system."""
     label = SYSTEM_LABELS[system]
     subtitle = (f"Thin line: {label} runs per day (Sydney dates); thick line: the centred {TREND_DAYS}-day trend. "
-                "Dashed: quarterly BAS due dates.")
+                "Dashed: quarterly BAS due dates. Triangles: days the chapter Spikes and drops flags as unusual.")
     trend = daily.dropna(subset=["trend"])
     if trend.empty:
         return ChartTitle(f"{label}: too few days for a {TREND_DAYS}-day trend", subtitle)
