@@ -43,6 +43,14 @@ def open_fresh(browser, url: str):
     return context, page, errors
 
 
+def open_select(page, combobox) -> None:
+    """Open a select box as a reader does: scroll the sidebar to it first (a select's list closes when the page
+    scrolls under it), then click."""
+    combobox.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    combobox.click()
+
+
 def settle(page, url_has: str) -> None:
     """Wait for the change to reach the URL, then for the run it started to finish."""
     page.wait_for_url(lambda url: url_has in url)
@@ -58,7 +66,7 @@ def test_a_copied_link_opens_the_same_view(browser, app_url):
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_role("button", name="Full BAS").click()          # Simple BAS only
     settle(page, "systems=Simple")
-    sidebar.get_by_role("combobox", name="Show times in").click()
+    open_select(page, sidebar.get_by_role("combobox", name="Show times in"))
     page.get_by_role("option", name="Perth").click()
     settle(page, "tz=Perth")
     url = page.url
@@ -82,7 +90,7 @@ def test_a_custom_date_range_survives_in_the_link(browser, app_url):
     page.goto(app_url + "/")
     wait_idle(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_role("combobox", name="Period").click()
+    open_select(page, sidebar.get_by_role("combobox", name="Period"))
     page.get_by_role("option", name="Custom range").click()
     settle(page, "period=Custom")
     sidebar.get_by_role("spinbutton", name="day, Dates (Sydney) start date").click()

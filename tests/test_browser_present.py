@@ -49,7 +49,7 @@ def check_slide(page, title: str) -> None:
 
 @pytest.mark.parametrize("width, height, start, following", [
     (1920, 1080, "cover", "interaction"),
-    (1366, 768, "outage", "recommendation"),
+    (1366, 768, "at_risk", "recommendation"),
 ])
 def test_presentation_mode(browser, app_url, shots, width, height, start, following):
     from basstory.story.registry import CHAPTERS

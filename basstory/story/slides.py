@@ -64,7 +64,7 @@ PLAN: tuple[Step, ...] = (
     Step("comparison", "cmp_usage"),
     Step("segments", "seg_declared"),
     Step("advisers", "adv_timing"),
-    Step("activity", "act_users"),
+    Step("activity", "act_flows"),
     Step("seasonality", "sea_months"),
     Step("seasonality", "sea_cycle"),
     Step("seasonality", "sea_load"),

@@ -33,7 +33,7 @@ def forecast_finding(s: dict) -> str:
     level = f"{s['level']:.0%}"
     return (f"The busiest Full BAS day of {quarter_phrase(s['first_month'], s['last_month'])} should be "
             f"{day['day']:%A} {fmt_day(day['day'])}: about {fmt_int(day['runs'])} runs ({level} interval "
-            f"{_range(day['lower'], day['upper'])}); its busiest hour, {hour['hour']:%H}:00–"
+            f"{_range(day['lower'], day['upper'])}); its busiest forecast hour, {hour['hour']:%H}:00–"
             f"{(hour['hour'] + pd.Timedelta(hours=1)):%H}:00 Sydney time, about {fmt_int(hour['runs'])} runs with "
             f"up to {hour['peak_concurrency']} under way at once (interval {hour['peak_lower']}–"
             f"{hour['peak_upper']}). Plan the week of {fmt_day(s['busiest_week']['monday'])} "
@@ -51,7 +51,7 @@ def daily_title(s: dict) -> ChartTitle:
 
 def hourly_title(s: dict, first: pd.Timestamp, last: pd.Timestamp) -> ChartTitle:
     hour = s["peak_hour"]
-    text = (f"The busiest hour, {_hour(hour['hour'])}: about {fmt_int(hour['runs'])} runs starting "
+    text = (f"The busiest forecast hour, {_hour(hour['hour'])}: about {fmt_int(hour['runs'])} runs starting "
             f"(interval {_range(hour['lower'], hour['upper'])})")
     subtitle = (f"Full BAS runs forecast per Sydney clock hour, {fmt_day(first)} to {fmt_day(last)} (the week "
                 f"around the busiest day); band: the interval.")
