@@ -54,3 +54,20 @@ def test_every_chapter_beyond_the_brief_states_its_key_numbers():
         assert callable(importlib.import_module(f"basstory.analyses.{name}").key_numbers)
     registered = {c.url_path for c in CHAPTERS}
     assert set(CHAPTER_MODULES) <= registered
+
+
+def test_each_tracks_recommendation_draws_on_its_chapters(sample_data_dir):
+    from basstory.analyses import at_risk, forecast, segments
+    from basstory.analyses.chapter_facts import track_facts
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.filters import StoryFilters
+    from basstory.query.tables import connect_version
+
+    con = connect_version(DatasetStore(sample_data_dir / "store").current())
+    f = StoryFilters()
+    assert track_facts(con, f, "operations") == {"forecast": forecast.key_numbers(con, f)}
+    assert track_facts(con, f, "product") == {"segments": segments.key_numbers(con, f)}
+    customers = track_facts(con, f, "customers")
+    numbers = at_risk.key_numbers(con, f)
+    assert customers["at_risk"] == {"at_risk_orgs": numbers["at_risk_orgs"], "at_risk_runs": numbers["at_risk_runs"]}
+    assert set(customers) == {"at_risk", "advisers"} and track_facts(con, f, "nobody") == {}

@@ -20,12 +20,18 @@ def chapter_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None)
             for name in CHAPTER_MODULES}
 
 
-#: The chapters beyond the brief each reader track's recommendation draws on.
-TRACK_SOURCES: dict[str, tuple[str, ...]] = {"operations": ("forecast",), "product": ("segments",),
-                                             "customers": ("at_risk", "advisers")}
-
-
 def track_facts(con: duckdb.DuckDBPyConnection, f: StoryFilters, track: str) -> dict[str, dict]:
-    """The key numbers of the chapters reader track `track`'s recommendation draws on (TRACK_SOURCES)."""
-    return {name: importlib.import_module(f"basstory.analyses.{name}").key_numbers(con, f)
-            for name in TRACK_SOURCES.get(track, ())}
+    """What reader track `track`'s recommendation draws on from the chapters beyond the brief: operations the
+    forecast's key numbers, product the segments', customer success the at-risk orgs (without the risk score's
+    backtest, which its chapter computes only when its fold is opened) and the advisers'."""
+    from basstory.analyses import advisers, at_risk, forecast, segments
+
+    if track == "operations":
+        return {"forecast": forecast.key_numbers(con, f)}
+    if track == "product":
+        return {"segments": segments.key_numbers(con, f)}
+    if track == "customers":
+        status = at_risk.status_summary(con, f)
+        return {"at_risk": {"at_risk_orgs": status["at_risk"], "at_risk_runs": status["at_risk_runs"]},
+                "advisers": advisers.key_numbers(con, f)}
+    return {}
