@@ -77,6 +77,10 @@ def _is_empty(expr: str) -> str:
     return f"({expr} IS NULL OR {_trim(expr)} = '')"
 
 
+#: What one row of each extract is, in the report's words.
+WHAT_A_ROW_IS = {"fullbas": "runs", "simplebas": "runs", "orgcard": "organisations"}
+
+
 @dataclass(frozen=True)
 class Check:
     """One rule on one raw column: `bad` is a SQL condition over the raw text columns (named as in schema.py) and
@@ -92,6 +96,18 @@ class Check:
     bad: str
     action: Literal["reject", "blank", "warn"]
     problem: str
+
+    def warning(self, slot: str, count: int) -> str:
+        """The report's sentence for `count` values of extract `slot` that break this rule (both engines say it)."""
+        thing = WHAT_A_ROW_IS[slot]
+        if self.action == "reject":
+            consequence = (f"those {thing} were left out. Correct the values in the file and ingest again to "
+                           f"count them.")
+        elif self.action == "blank":
+            consequence = f"the {thing} were kept with this value empty."
+        else:
+            consequence = f"the {thing} were kept as they are; check the extract if that is wrong."
+        return f"{count:,} value(s) {self.problem}; {consequence}"
 
 
 @dataclass(frozen=True)

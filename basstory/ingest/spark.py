@@ -406,7 +406,6 @@ def _repeats(rows, slot: str) -> dict[str, dict]:
     return {row["unit"]: row.asDict() for row in found}
 
 
-_WHAT_A_ROW_IS = {"fullbas": "runs", "simplebas": "runs", "orgcard": "organisations"}
 
 
 def _report_unit(unit: _Unit, summary: dict | None, repeats: dict | None) -> None:
@@ -430,19 +429,11 @@ def _report_unit(unit: _Unit, summary: dict | None, repeats: dict | None) -> Non
                                     f"({', '.join(kinds)}) and were left out. Check for unquoted commas "
                                     f"or quotes in those rows, or a last line cut short.",
                    rows=summary["malformed_lines"], count=summary["malformed"])
-    thing = _WHAT_A_ROW_IS[unit.slot]
     for check in recipe.checks:
         count = summary.get(f"n_{check.name}", 0)
         if not count:
             continue
-        if check.action == "reject":
-            consequence = (f"those {thing} were left out. Correct the values in the file and ingest again to "
-                           f"count them.")
-        elif check.action == "blank":
-            consequence = f"the {thing} were kept with this value empty."
-        else:
-            consequence = f"the {thing} were kept as they are; check the extract if that is wrong."
-        report.add("warning", name, f"{count:,} value(s) {check.problem}; {consequence}", column=check.column,
+        report.add("warning", name, check.warning(unit.slot, count), column=check.column,
                    rows=summary[f"l_{check.name}"], count=count)
     rows_read = summary["rows"] + summary["malformed"]
     rows_accepted = summary["rows"] - summary["rejected"]

@@ -32,8 +32,6 @@ from basstory.ingest.marts import run_period, scope_counts, write_orgs, write_ru
 from basstory.ingest.recipes import RECIPES, STAGING_FORMAT, SlotRecipe
 from basstory.ingest.validation import MAX_ROWS_LISTED, ValidationReport
 
-_WHAT_A_ROW_IS = {"fullbas": "runs", "simplebas": "runs", "orgcard": "organisations"}
-
 
 @dataclass
 class StagedExtract:
@@ -125,19 +123,11 @@ def stage_extract(con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, 
                                     f"or quotes in those rows, or a last line cut short.",
                    rows=lines.reader_lines(con, malformed.first_lines), count=malformed.count)
 
-    thing = _WHAT_A_ROW_IS[extract.slot]
     for check in recipe.checks:
         count, record_nos = summary.checks[check.name]
         if not count:
             continue
-        if check.action == "reject":
-            consequence = (f"those {thing} were left out. Correct the values in the file and ingest again to "
-                           f"count them.")
-        elif check.action == "blank":
-            consequence = f"the {thing} were kept with this value empty."
-        else:
-            consequence = f"the {thing} were kept as they are; check the extract if that is wrong."
-        report.add("warning", name, f"{count:,} value(s) {check.problem}; {consequence}", column=check.column,
+        report.add("warning", name, check.warning(extract.slot, count), column=check.column,
                    rows=lines.record_lines(con, record_nos), count=count)
 
     rows_read = summary.rows + malformed.count
