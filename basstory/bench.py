@@ -534,14 +534,14 @@ def _engine_worker(engine: str, sample: str, store_root: str, master: str = "") 
     if engine == "spark":
         from basstory.ingest.spark import spark_session, stop_spark_session
 
-        jvm_peak_mb = _peak_rss_mb(spark_session(master or None).sparkContext._gateway.proc.pid)
+        jvm_peak_mb = peak_rss_mb(spark_session(master or None).sparkContext._gateway.proc.pid)
         stop_spark_session()
     _emit({"engine": engine, "start_s": start_s, "ingest_s": ingest_s, "version": result.version.id,
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "jvm_peak_mb": jvm_peak_mb})
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def peak_rss_mb(pid: int) -> float | None:
     """A running process's peak resident memory (VmHWM), in MB; None when it cannot be read."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -140,17 +140,6 @@ def timed_click(page, path: str, timeout_ms: int) -> float:
             raise TimeoutError(f"/{path} did not stay idle")
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """The process's peak resident memory (VmHWM), in MB; None where /proc does not say."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def format_table(rows: list[dict], repeat: int) -> str:
     """Markdown: a row per page with each visit's seconds, the first visit's bytes over the websocket, charts and
     exceptions."""
@@ -239,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                           + ("timeout" if took is None else f"{took:6.2f} s")
                           + f"  sent={received[0] / 1024:,.0f} KB exceptions={row['exceptions']}", flush=True)
             browser.close()
+        from basstory.bench import peak_rss_mb
+
         peak = peak_rss_mb(server.pid)
     finally:
         server.terminate()
