@@ -164,6 +164,7 @@ FILTER_SETS = {
     "default": StoryFilters(),
     "dates cut chains": StoryFilters(start=date(2017, 2, 1), end=date(2017, 2, 28)),
     "one day": StoryFilters(start=date(2017, 2, 10), end=date(2017, 2, 10)),
+    "from a month's first day, cut": StoryFilters(start=date(2017, 2, 1), end=date(2017, 2, 15)),
     "full only": StoryFilters(systems=("full",)),
     "simple only": StoryFilters(systems=("simple",)),
     "no system": StoryFilters(systems=()),

@@ -56,33 +56,31 @@ SCORE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_famil
                  "low_usage_points", "score", "at_risk"]
 
 
+def _org_join(con: duckdb.DuckDBPyConnection) -> str:
+    """The `orgs` column the statistics join by: the dense id on the fast engine (integer keys group and join several
+    times faster than the org table's GUIDs), the key on the reference engine."""
+    return "org_id" if is_fast(con) else "org_key"
+
+
 def months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
-    """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org_key, system,
-    month (first day), runs, last_date (the Sydney date of the month's last run)."""
+    """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org (`_org_join`'s
+    column of the org), system, month (first day), runs, last_date (the Sydney date of the month's last run)."""
     k = kept_user_orgs(con, f, months=True)
-    join = "org_id" if is_fast(con) else "org_key"
     return f"""
-        SELECT o.org_key, k.system, k.month, CAST(sum({k.weight}) AS BIGINT) AS runs,
+        SELECT k.org_key AS org, k.system, k.month, CAST(sum({k.weight}) AS BIGINT) AS runs,
                CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(k.last_utc))) AS DATE) AS last_date
-        FROM ({k.source}) k JOIN orgs o ON o.{join} = k.org_key
-        GROUP BY o.org_key, k.system, k.month"""
-
-
-def org_months(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
-    """`months_sql` as a frame. Grain: one row per (org, system, month) with runs, sorted."""
-    df = frame(con, months_sql(con, f) + " ORDER BY org_key, system, month")
-    df["month"] = pd.to_datetime(df["month"])
-    df["last_date"] = pd.to_datetime(df["last_date"])
-    return df
+        FROM ({k.source}) k WHERE k.org_key IS NOT NULL AND k.org_key IN (SELECT {_org_join(con)} FROM orgs)
+        GROUP BY k.org_key, k.system, k.month"""
 
 
 ORG_TABLE_COLUMNS = "org_key, shortcode, status, paying, plan, plan_family, tax_period, created_utc, deleted_utc"
 
 
-def orgs_sql(f: StoryFilters | None = None, where: str = "true") -> str:
-    """SQL: the org table's orgs (those the view's org-level filters keep, when `f` is given, and `where`)."""
+def orgs_sql(f: StoryFilters | None = None, where: str = "true", org: str = "org_key") -> str:
+    """SQL: the org table's orgs (those the view's org-level filters keep, when `f` is given, and `where`), with
+    ORG_TABLE_COLUMNS and `org` as column org."""
     keep = org_predicate(f) if f is not None else "true"
-    return f"SELECT {ORG_TABLE_COLUMNS} FROM orgs WHERE ({keep}) AND ({where})"
+    return f"SELECT {org} AS org, {ORG_TABLE_COLUMNS} FROM orgs WHERE ({keep}) AND ({where})"
 
 
 def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> pd.DataFrame:
@@ -93,7 +91,7 @@ def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> 
 
 def _stats_sql(months: str, orgs: str, as_of: date | None) -> str:
     """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs);
-    `months` and `orgs` are SQL sources with months_sql's and orgs_sql's columns."""
+    `months` and `orgs` are SQL sources with months_sql's and orgs_sql's columns, joined by their column org."""
     if as_of is None:
         clip, keep = "", "true"
     else:
@@ -104,29 +102,29 @@ def _stats_sql(months: str, orgs: str, as_of: date | None) -> str:
     last = "last_date" if as_of is None else f"least(last_date, DATE '{as_of.isoformat()}')"
     return f"""
         WITH keep AS (SELECT * FROM ({orgs}) WHERE {keep}),
-        m AS (SELECT org_key, system, month, runs, {last} AS last_date FROM ({months}) {clip}),
-        mk AS (SELECT * FROM m WHERE org_key IN (SELECT org_key FROM keep)),
+        m AS (SELECT org, system, month, runs, {last} AS last_date FROM ({months}) {clip}),
+        mk AS (SELECT * FROM m WHERE org IN (SELECT org FROM keep)),
         ends AS (SELECT system, max(last_date) AS end_date FROM mk GROUP BY system),
-        ps AS (SELECT org_key, system, max(last_date) AS last_run FROM mk GROUP BY org_key, system),
-        po AS (SELECT ps.org_key, max(ps.last_run) AS last_run, max(ends.end_date) AS data_end,
+        ps AS (SELECT org, system, max(last_date) AS last_run FROM mk GROUP BY org, system),
+        po AS (SELECT ps.org, max(ps.last_run) AS last_run, max(ends.end_date) AS data_end,
                       CAST(min(ends.end_date - ps.last_run) AS INTEGER) AS silence_days
-               FROM ps JOIN ends USING (system) GROUP BY ps.org_key),
-        mo AS (SELECT org_key, year(month) * 12 + month(month) - 1 AS mi, sum(runs) AS runs
-               FROM mk GROUP BY org_key, mi),
-        mo2 AS (SELECT mo.*, year(po.data_end) * 12 + month(po.data_end) - 1 AS end_mi FROM mo JOIN po USING (org_key)),
-        shape AS (SELECT org_key, CAST(sum(runs) AS BIGINT) AS runs, min(mi) AS first_mi, max(mi) AS last_mi,
+               FROM ps JOIN ends USING (system) GROUP BY ps.org),
+        mo AS (SELECT org, year(month) * 12 + month(month) - 1 AS mi, sum(runs) AS runs
+               FROM mk GROUP BY org, mi),
+        mo2 AS (SELECT mo.*, year(po.data_end) * 12 + month(po.data_end) - 1 AS end_mi FROM mo JOIN po USING (org)),
+        shape AS (SELECT org, CAST(sum(runs) AS BIGINT) AS runs, min(mi) AS first_mi, max(mi) AS last_mi,
                          count(*) AS active, max(runs) AS top, any_value(end_mi) AS end_mi,
                          CAST(coalesce(sum(runs) FILTER (WHERE mi > end_mi - {RECENT_MONTHS}), 0) AS BIGINT)
                              AS recent_runs,
                          CAST(coalesce(sum(runs) FILTER (WHERE mi <= end_mi - {RECENT_MONTHS}
                                                          AND mi > end_mi - {2 * RECENT_MONTHS}), 0) AS BIGINT)
                              AS previous_runs
-                  FROM mo2 GROUP BY org_key),
-        phase AS (SELECT org_key, max(n) AS phase_max FROM (SELECT org_key, mi % 3 AS p, sum(runs) AS n FROM mo
-                                                           GROUP BY org_key, p) GROUP BY org_key)
+                  FROM mo2 GROUP BY org),
+        phase AS (SELECT org, max(n) AS phase_max FROM (SELECT org, mi % 3 AS p, sum(runs) AS n FROM mo
+                                                           GROUP BY org, p) GROUP BY org)
         SELECT keep.*, po.last_run, po.data_end, po.silence_days, shape.runs, shape.first_mi, shape.last_mi,
                shape.active, shape.top, shape.end_mi, shape.recent_runs, shape.previous_runs, phase.phase_max
-        FROM keep JOIN po USING (org_key) JOIN shape USING (org_key) JOIN phase USING (org_key)"""
+        FROM keep JOIN po USING (org) JOIN shape USING (org) JOIN phase USING (org)"""
 
 
 def _scores(stats: pd.DataFrame) -> pd.DataFrame:
@@ -158,8 +156,8 @@ def _scores(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
-    """Score every org of `orgs` with a run in `months` (`org_months`) up to `as_of` (the last day of a month; None:
-    all of it), as it would have been scored then.
+    """Score every org of `orgs` with a run in `months` (one row per org_key, system and month, with runs and
+    last_date) up to `as_of` (the last day of a month; None: all of it), as it would have been scored then.
 
     Each system's data ends on its last run up to `as_of`. Orgs created after `as_of` or deleted on or before it are
     left out. Grain: one row per scored org, the highest score first (ties: org_key). Columns (SCORE_COLUMNS): the
@@ -174,8 +172,9 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
     try:
         cursor.execute("SET TimeZone = 'UTC'")
         cursor.register("months_frame", months[["org_key", "system", "month", "runs", "last_date"]].assign(
-            month=pd.to_datetime(months["month"]).dt.date, last_date=pd.to_datetime(months["last_date"]).dt.date))
-        cursor.register("orgs_frame", orgs[ORG_TABLE_COLUMNS.split(", ")])
+            month=pd.to_datetime(months["month"]).dt.date, last_date=pd.to_datetime(months["last_date"]).dt.date
+        ).rename(columns={"org_key": "org"}))
+        cursor.register("orgs_frame", orgs[ORG_TABLE_COLUMNS.split(", ")].assign(org=orgs["org_key"]))
         stats = cursor.execute(_stats_sql("SELECT * FROM months_frame", "SELECT * FROM orgs_frame", as_of)).df()
     finally:
         cursor.close()
@@ -186,7 +185,7 @@ def scores_for(con: duckdb.DuckDBPyConnection, f: StoryFilters, as_of: date | No
                where: str = "true") -> pd.DataFrame:
     """`score_orgs` for the view `f` computed in the story's connection (the org table's orgs the view keeps that
     also satisfy `where`)."""
-    return _scores(frame(con, _stats_sql(months_sql(con, f), orgs_sql(f, where), as_of)))
+    return _scores(frame(con, _stats_sql(months_sql(con, f), orgs_sql(f, where, _org_join(con)), as_of)))
 
 
 def _wide(f: StoryFilters) -> StoryFilters:

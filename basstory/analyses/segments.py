@@ -11,7 +11,8 @@ Four ways to split the orgs, each from the org's own kept runs:
 - **intensity**: runs per month of activity, and the re-run rate.
 
 Orgs not in the org table are left out (they have no tax period, plan or status). Every figure reads the view's kept
-runs, through the cubes on the fast engine and the runs themselves on the reference engine.
+runs: on the fast engine through the user-org-month cube (runs, runtime and re-runs per system, user, org and month),
+on the reference engine the runs themselves.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from basstory.ingest.derive import REPEAT_MINUTES
 from basstory.query.filters import StoryFilters, bas_quarters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import derived_run_predicate, per_view
+from basstory.query.view import per_view, uom_sql
 
 # --- The method's constants (the sentences are written from them) --------------------------------------------------
 
@@ -90,15 +91,11 @@ def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     the previous one, within the view). org_key is what `_org_join` matches; on the fast engine it also holds the
     ids of orgs not in the org table, which the join to `orgs` drops."""
     if is_fast(con):
-        repeat = "is_repeat"
-        if f.start is not None:
-            repeat = f"(is_repeat AND NOT (repeat_crosses_day AND run_local_date = DATE '{f.start.isoformat()}'))"
         return f"""
-            SELECT d.org_id AS org_key, d.system, count(*) AS runs, coalesce(sum(d.runtime_s), 0) AS compute_s,
-                   count(*) FILTER (WHERE {repeat}) AS repeats
-            FROM runs_derived d
-            WHERE {derived_run_predicate(con, f)}
-            GROUP BY d.org_id, d.system"""
+            SELECT org_id AS org_key, system, sum(runs) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
+                   sum(repeats) AS repeats
+            FROM ({uom_sql(con, f)})
+            GROUP BY org_id, system"""
     return f"""
         WITH k AS (SELECT org_key, system, user_key, run_utc, runtime_s FROM ({filtered_runs_sql(f)})
                    WHERE org_key IS NOT NULL),

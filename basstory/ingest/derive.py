@@ -23,6 +23,12 @@ A view's filters keep or drop whole (system, user, org) histories except
 for its date range, which is contiguous, so a view's repeats and sessions follow exactly from these columns
 (query.fast).
 
+`user_org.parquet` — grain: one row per (system, user, org); columns system, user_id, org_id, profile_id, runs,
+first_utc, last_utc. `user_org_month.parquet` — grain: one row per (system, user, org, Sydney month); the same
+columns plus month, runtime_s (summed; NULL when no run has one), repeats (runs with is_repeat) and
+repeats_from_month_before (those on the month's first day whose previous run was the day before: a view that starts
+on that day does not count them as repeats).
+
 Full BAS load (analyses.capacity) is measured on the intervals [start, start + length) of the Full BAS runs with a
 positive runtime, the length being round(runtime_s × 10⁶) microseconds. What is additive over runs is in the cubes:
 `slot_cube` also sums each half hour's interval lengths (`length_us`) and the part of each interval inside the UTC
@@ -71,7 +77,7 @@ DERIVED_FILES += ("hour_spill.parquet", *(f"{name}.npy" for name in (*FULL_START
                                                                      FULL_ENDS_BEFORE_START)),
                   FULL_INTERVALS_SUMMARY)
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-9"
+DERIVED_FORMAT = "basstory-derived-10"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -265,7 +271,10 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
             FROM runs_derived GROUP BY ALL ORDER BY system, org_id, user_id""", out_dir / "user_org.parquet")
         _write(con, "user_org_month", """
             SELECT system, user_id, org_id, profile_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
-                   count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc
+                   count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc, sum(runtime_s) AS runtime_s,
+                   count(*) FILTER (WHERE is_repeat) AS repeats,
+                   count(*) FILTER (WHERE is_repeat AND repeat_crosses_day AND day(run_local_date) = 1)
+                       AS repeats_from_month_before
             FROM runs_derived GROUP BY ALL ORDER BY month, system, org_id, user_id""",
                out_dir / "user_org_month.parquet")
         _write_full_intervals(con, out_dir / "runs_derived.parquet", out_dir)

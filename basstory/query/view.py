@@ -146,7 +146,8 @@ CUBE_VIEWS: dict[str, tuple[str, str]] = {
                                "c.repeats, c.repeated_heads, c.first_utc, c.last_utc, c.days_before, c.length_us, "
                                "c.compute_us, c.timed_first_us, c.timed_last_us, c.timed_last_end_us"),
     "spill_runs": ("hour_spill", "'full' AS system, c.run_local_date, c.start_us, c.end_us"),
-    "uom_runs": ("user_org_month", "c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc"),
+    "uom_runs": ("user_org_month", "c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc, "
+                                   "c.runtime_s, c.repeats, c.repeats_from_month_before"),
     "uo_runs": ("user_org", "c.system, c.user_id, c.org_id, c.runs, c.first_utc, c.last_utc"),
     "lag_runs": ("lag_cube", "'simple' AS system, c.run_local_date, c.lag, c.runs"),
     "chain_cube_runs": ("chain_cube", "c.system, c.first_date, c.last_date, c.size, c.chains"),
@@ -185,9 +186,10 @@ def _months_cut(f: StoryFilters) -> tuple[date | None, date | None]:
 
 def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's runs per (system, user, org, Sydney month). Columns: system, user_id, org_id, month, runs,
-    first_utc, last_utc, profile_id, known (the org is in the org table). A month the view's dates cut is aggregated
-    from its kept
-    runs (materialised once per view); the other months come from the cube."""
+    first_utc, last_utc, profile_id, known (the org is in the org table), runtime_s (summed; NULL when no run has
+    one), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after the
+    previous one, within the view). A month the view's dates cut is aggregated from its kept runs (materialised once
+    per view); the other months come from the cube."""
     start_cut, end_cut = _months_cut(f)
     cut = sorted({m for m in (start_cut, end_cut) if m is not None})
     whole = run_predicate(f.with_(start=None, end=None))
@@ -197,8 +199,14 @@ def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     if f.end is not None:
         month_conditions.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
     month_conditions += [f"month <> DATE '{m.isoformat()}'" for m in cut]
+    # a view starting on the first of a month does not see the day before, so a repeat whose previous run was then
+    # is a chain's first run in the view
+    repeats = "repeats"
+    if f.start is not None and start_cut is None:
+        repeats = (f"repeats - CASE WHEN month = DATE '{f.start.isoformat()}' THEN repeats_from_month_before "
+                   f"ELSE 0 END")
     cube = f"SELECT system, user_id, org_id, month, runs, first_utc, last_utc, profile_id, " \
-           f"org_key IS NOT NULL AS known " \
+           f"org_key IS NOT NULL AS known, runtime_s, {repeats} AS repeats " \
            f"FROM uom_runs " \
            f"WHERE {' AND '.join([f'({whole})', *month_conditions])}"
     if not cut:
@@ -267,12 +275,16 @@ def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list
     name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
     days = " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
                        f"'{(m.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()}')" for m in cut)
+    repeat = "is_repeat"
+    if f.start is not None:
+        repeat = f"is_repeat AND NOT (repeat_crosses_day AND run_local_date = DATE '{f.start.isoformat()}')"
     _materialise(con, name, f"""
         SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc, c.profile_id,
-               p.known AS known
+               p.known AS known, c.runtime_s, c.repeats
         FROM (SELECT system, user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
                      count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
-                     any_value(profile_id) AS profile_id
+                     any_value(profile_id) AS profile_id, sum(runtime_s) AS runtime_s,
+                     count(*) FILTER (WHERE {repeat}) AS repeats
               FROM runs_derived WHERE ({derived_run_predicate(con, f)}) AND ({days})
               GROUP BY ALL) c
         JOIN profiles p USING (profile_id)""")
