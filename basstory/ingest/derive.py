@@ -48,10 +48,11 @@ ends can lie.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -59,6 +60,7 @@ import numpy as np
 
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
+from basstory.ingest.dialect import DuckDBRunner, SqlRunner
 
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
@@ -129,7 +131,7 @@ def _marker_text(runs_path: Path, orgs_path: Path) -> str:
 
 def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_limit: str = "3GB",
                   threads: int | None = None) -> None:
-    """Write DERIVED_FILES into `out_dir` from a version's runs.parquet and orgs.parquet.
+    """Write DERIVED_FILES into `out_dir` from a version's runs.parquet and orgs.parquet, with DuckDB.
 
     Each file is written under a temporary name and renamed into place; the format marker is written last, so a
     reader that finds the marker finds complete files.
@@ -143,208 +145,232 @@ def derive_tables(runs_path: Path, orgs_path: Path, out_dir: Path, *, memory_lim
             con.execute(f"SET threads = {int(threads)}")
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
-        runs, orgs = _sql_path(runs_path), _sql_path(orgs_path)
-        con.execute(f"CREATE VIEW staged_runs AS SELECT * FROM read_parquet('{runs}')")
-        con.execute(f"CREATE TABLE orgs AS SELECT * FROM read_parquet('{orgs}')")
-        con.execute("""
-            CREATE TABLE org_ids AS
-            WITH known AS (SELECT org_key, NULL::VARCHAR AS org_ref FROM orgs),
-                 unknown AS (SELECT DISTINCT NULL::VARCHAR AS org_key, org_ref FROM staged_runs
-                             WHERE org_key IS NULL)
-            SELECT CAST(row_number() OVER (ORDER BY org_key IS NULL, org_key, org_ref) AS INTEGER) AS org_id,
-                   org_key, org_ref
-            FROM (SELECT * FROM known UNION ALL SELECT * FROM unknown)""")
-        con.execute(f"""
-            CREATE TABLE profiles AS
-            WITH distinct_profiles AS (
-                SELECT DISTINCT true AS known, {PROFILE_ATTRIBUTES} FROM orgs
-                UNION ALL
-                SELECT false, {', '.join(f'NULL AS {a}' for a in PROFILE_ATTRIBUTES.split(', '))})
-            SELECT CAST(row_number() OVER (ORDER BY known DESC, {PROFILE_ATTRIBUTES}) AS INTEGER) AS profile_id, *,
-                   {CADENCE_SQL} AS cadence
-            FROM distinct_profiles""")
-        con.execute(f"""
-            CREATE TABLE org_profiles AS
-            SELECT i.org_id, p.profile_id
-            FROM org_ids i LEFT JOIN orgs o ON o.org_key = i.org_key
-            JOIN profiles p ON p.known = (i.org_key IS NOT NULL)
-                 AND {' AND '.join(f'p.{a} IS NOT DISTINCT FROM o.{a}' for a in PROFILE_ATTRIBUTES.split(', '))}""")
-        con.execute("""
-            CREATE TABLE user_ids AS
-            SELECT CAST(row_number() OVER (ORDER BY user_key) AS INTEGER) AS user_id, user_key
-            FROM (SELECT DISTINCT user_key FROM staged_runs)""")
-        con.execute(f"""
-            CREATE VIEW base AS
-            SELECT r.system, r.run_utc,
-                   timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
-                   CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
-                   coalesce(k.org_id, x.org_id) AS org_id, u.user_id, r.runtime_s,
-                   CAST(r.statement_year AS SMALLINT) AS statement_year,
-                   CAST(r.statement_month AS TINYINT) AS statement_month
-            FROM staged_runs r
-            LEFT JOIN org_ids k ON r.org_key IS NOT NULL AND k.org_key = r.org_key
-            LEFT JOIN (SELECT org_id, org_ref FROM org_ids WHERE org_key IS NULL) x
-                   ON r.org_key IS NULL AND x.org_ref = r.org_ref
-            JOIN user_ids u ON u.user_key = r.user_key""")
-        # a Sydney date never goes back as UTC time goes on (clocks change at 2 and 3 am), so the first and last
-        # runs give the span of dates
-        span = con.execute(f"""
-            SELECT CAST(timezone('{CONTRACT_TZ}', timezone('UTC', min(run_utc))) AS DATE),
-                   CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(run_utc))) AS DATE)
-            FROM staged_runs""").fetchone()
-        con.execute(f"CREATE TABLE days_to_due AS {_days_to_due_sql(span[0], span[1])}")
-        repeat_us = REPEAT_MINUTES * 60 * 1_000_000
-        # one sort by (system, user, org, time) gives the gaps to the neighbouring runs and the chain numbers
-        derived_select = f"""
-            WITH gaps AS (
-                SELECT *,
-                       coalesce(epoch_us(run_utc) - epoch_us(lag(run_utc) OVER w) <= {repeat_us}, false) AS is_repeat,
-                       coalesce(lag(run_local_date) OVER w <> run_local_date, false) AS prev_other_day,
-                       coalesce(epoch_us(lead(run_utc) OVER w) - epoch_us(run_utc) <= {repeat_us}, false)
-                           AS is_repeated,
-                       coalesce(lead(run_local_date) OVER w <> run_local_date, false) AS next_other_day
-                FROM base WINDOW w AS (PARTITION BY system, user_id, org_id ORDER BY {RUN_ORDER})),
-            chains AS (
-                SELECT *, CAST(sum(CASE WHEN is_repeat THEN 0 ELSE 1 END)
-                               OVER (PARTITION BY system, user_id, org_id ORDER BY {RUN_ORDER}
-                                     ROWS UNBOUNDED PRECEDING) AS INTEGER) AS chain_no
-                FROM gaps)
-            SELECT c.system, c.run_utc, c.run_local, c.run_local_date, c.org_id, op.profile_id, c.user_id,
-                   c.runtime_s, c.statement_year, c.statement_month, p.cadence, t.days_before,
-                   c.is_repeat, c.is_repeat AND c.prev_other_day AS repeat_crosses_day,
-                   c.is_repeated, c.is_repeated AND c.next_other_day AS repeated_crosses_day, c.chain_no
-            FROM chains c
-            JOIN org_profiles op ON op.org_id = c.org_id
-            JOIN profiles p ON p.profile_id = op.profile_id
-            LEFT JOIN days_to_due t ON t.cadence = p.cadence AND t.day = c.run_local_date"""
-        # written straight from the query and read back for the cubes: materialising the joined runs and then the
-        # derived runs as tables (4.5 GB at 100x) spilled both to disk and cost about 50 s more
-        _write(con, "runs_derived", f"SELECT {', '.join(DERIVED_COLUMNS)} FROM ({derived_select}) ORDER BY run_utc",
-               out_dir / "runs_derived.parquet")
-        derived_path = _sql_path(out_dir / "runs_derived.parquet")
-        con.execute(f"CREATE VIEW runs_derived AS SELECT * FROM read_parquet('{derived_path}')")
-        con.execute("""
-            CREATE TABLE chains AS
-            SELECT system, user_id, org_id, chain_no, any_value(profile_id) AS profile_id,
-                   CAST(count(*) AS INTEGER) AS size, min(run_local_date) AS first_date,
-                   max(run_local_date) AS last_date
-            FROM runs_derived GROUP BY system, user_id, org_id, chain_no""")
-        _write(con, "org_ids", "SELECT i.org_id, i.org_key, i.org_ref, p.profile_id FROM org_ids i "
-                               "JOIN org_profiles p USING (org_id) ORDER BY org_id", out_dir / "org_ids.parquet")
-        _write(con, "profiles", "SELECT * FROM profiles ORDER BY profile_id", out_dir / "profiles.parquet")
-        _write(con, "user_ids", "SELECT * FROM user_ids ORDER BY user_id", out_dir / "user_ids.parquet")
-        _write(con, "chains", "SELECT * FROM chains ORDER BY first_date", out_dir / "chains.parquet")
-        _write(con, "slot_cube", f"""
+        build_derived(DuckDBRunner(con), runs_path, orgs_path, out_dir)
+    finally:
+        con.close()
+        _remove_tree(spill)
+
+
+def build_derived(run: SqlRunner, runs_path: Path, orgs_path: Path, out_dir: Path) -> None:
+    """Write DERIVED_FILES into `out_dir` from runs.parquet and orgs.parquet, every table by `run`'s engine.
+
+    The queries are written once, in DuckDB's SQL: `derive_tables` runs them in DuckDB as written, the Spark engine
+    (`spark.derive_with_spark`) translated by `dialect.to_spark`. Only the days-to-due table (a few thousand rows,
+    from the BAS calendar) is computed in Python and handed to the engine as rows, and the interval arrays are
+    assembled by this process from the engine's sorted intervals (`_write_full_intervals`).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run.parquet("staged_runs", [runs_path])
+    run.parquet("staged_orgs", [orgs_path])
+    run.table("orgs", "SELECT * FROM staged_orgs")
+    run.table("org_ids", """
+        WITH known AS (SELECT org_key, NULL::VARCHAR AS org_ref FROM orgs),
+             unknown AS (SELECT DISTINCT NULL::VARCHAR AS org_key, org_ref FROM staged_runs
+                         WHERE org_key IS NULL)
+        SELECT CAST(row_number() OVER (ORDER BY org_key IS NULL, org_key, org_ref) AS INTEGER) AS org_id,
+               org_key, org_ref
+        FROM (SELECT * FROM known UNION ALL SELECT * FROM unknown)""")
+    run.table("profiles", f"""
+        WITH distinct_profiles AS (
+            SELECT DISTINCT true AS known, {PROFILE_ATTRIBUTES} FROM orgs
+            UNION ALL
+            SELECT false, {', '.join(f'NULL AS {a}' for a in PROFILE_ATTRIBUTES.split(', '))})
+        SELECT CAST(row_number() OVER (ORDER BY known DESC, {PROFILE_ATTRIBUTES}) AS INTEGER) AS profile_id, *,
+               {CADENCE_SQL} AS cadence
+        FROM distinct_profiles""")
+    run.table("org_profiles", f"""
+        SELECT i.org_id, p.profile_id
+        FROM org_ids i LEFT JOIN orgs o ON o.org_key = i.org_key
+        JOIN profiles p ON p.known = (i.org_key IS NOT NULL)
+             AND {' AND '.join(f'p.{a} IS NOT DISTINCT FROM o.{a}' for a in PROFILE_ATTRIBUTES.split(', '))}""")
+    run.table("user_ids", """
+        SELECT CAST(row_number() OVER (ORDER BY user_key) AS INTEGER) AS user_id, user_key
+        FROM (SELECT DISTINCT user_key FROM staged_runs)""")
+    run.view("base", f"""
+        SELECT r.system, r.run_utc,
+               timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS run_local,
+               CAST(timezone('{CONTRACT_TZ}', timezone('UTC', r.run_utc)) AS DATE) AS run_local_date,
+               coalesce(k.org_id, x.org_id) AS org_id, u.user_id, r.runtime_s,
+               CAST(r.statement_year AS SMALLINT) AS statement_year,
+               CAST(r.statement_month AS TINYINT) AS statement_month
+        FROM staged_runs r
+        LEFT JOIN org_ids k ON r.org_key IS NOT NULL AND k.org_key = r.org_key
+        LEFT JOIN (SELECT org_id, org_ref FROM org_ids WHERE org_key IS NULL) x
+               ON r.org_key IS NULL AND x.org_ref = r.org_ref
+        JOIN user_ids u ON u.user_key = r.user_key""")
+    # a Sydney date never goes back as UTC time goes on (clocks change at 2 and 3 am), so the first and last
+    # runs give the span of dates
+    span = run.fetch(f"""
+        SELECT CAST(timezone('{CONTRACT_TZ}', timezone('UTC', min(run_utc))) AS DATE),
+               CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(run_utc))) AS DATE)
+        FROM staged_runs""")[0]
+    run.rows("days_to_due", DAYS_TO_DUE_COLUMNS, days_to_due_rows(span[0], span[1]))
+    repeat_us = REPEAT_MINUTES * 60 * 1_000_000
+    # one sort by (system, user, org, time) gives the gaps to the neighbouring runs and the chain numbers
+    derived_select = f"""
+        WITH gaps AS (
+            SELECT *,
+                   coalesce(epoch_us(run_utc) - epoch_us(lag(run_utc) OVER w) <= {repeat_us}, false) AS is_repeat,
+                   coalesce(lag(run_local_date) OVER w <> run_local_date, false) AS prev_other_day,
+                   coalesce(epoch_us(lead(run_utc) OVER w) - epoch_us(run_utc) <= {repeat_us}, false)
+                       AS is_repeated,
+                   coalesce(lead(run_local_date) OVER w <> run_local_date, false) AS next_other_day
+            FROM base WINDOW w AS (PARTITION BY system, user_id, org_id ORDER BY {RUN_ORDER})),
+        chains AS (
+            SELECT *, CAST(sum(CASE WHEN is_repeat THEN 0 ELSE 1 END)
+                           OVER (PARTITION BY system, user_id, org_id ORDER BY {RUN_ORDER}
+                                 ROWS UNBOUNDED PRECEDING) AS INTEGER) AS chain_no
+            FROM gaps)
+        SELECT c.system, c.run_utc, c.run_local, c.run_local_date, c.org_id, op.profile_id, c.user_id,
+               c.runtime_s, c.statement_year, c.statement_month, p.cadence, t.days_before,
+               c.is_repeat, c.is_repeat AND c.prev_other_day AS repeat_crosses_day,
+               c.is_repeated, c.is_repeated AND c.next_other_day AS repeated_crosses_day, c.chain_no
+        FROM chains c
+        JOIN org_profiles op ON op.org_id = c.org_id
+        JOIN profiles p ON p.profile_id = op.profile_id
+        LEFT JOIN days_to_due t ON t.cadence = p.cadence AND t.day = c.run_local_date"""
+    # written straight from the query and read back for the cubes: materialising the joined runs and then the
+    # derived runs as tables (4.5 GB at 100x) spilled both to disk and cost about 50 s more
+    run.write(f"SELECT {', '.join(DERIVED_COLUMNS)} FROM ({derived_select}) ORDER BY run_utc",
+              out_dir / "runs_derived.parquet", _ROW_GROUPS)
+    run.parquet("runs_derived", [out_dir / "runs_derived.parquet"])
+    run.table("chains", """
+        SELECT system, user_id, org_id, chain_no, any_value(profile_id) AS profile_id,
+               CAST(count(*) AS INTEGER) AS size, min(run_local_date) AS first_date,
+               max(run_local_date) AS last_date
+        FROM runs_derived GROUP BY system, user_id, org_id, chain_no""")
+    for name, select in derived_queries():
+        run.write(select, out_dir / f"{name}.parquet", _ROW_GROUPS)
+    _write_full_intervals(run, out_dir)
+    marker = out_dir / f"{FORMAT_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
+    marker.write_text(_marker_text(runs_path, orgs_path), encoding="utf-8")
+    marker.replace(out_dir / FORMAT_FILE)
+
+
+#: The parquet writer's options for the derived tables (DuckDB's COPY options; rows per row group).
+_ROW_GROUPS = "ROW_GROUP_SIZE 122880"
+
+
+def derived_queries() -> list[tuple[str, str]]:
+    """(file name without .parquet, query) of the derived tables written from the tables `build_derived` made
+    (runs_derived, chains, org_ids, org_profiles, profiles, user_ids), each in the order the app reads it."""
+    return [
+        ("org_ids", "SELECT i.org_id, i.org_key, i.org_ref, p.profile_id FROM org_ids i "
+                    "JOIN org_profiles p ON p.org_id = i.org_id ORDER BY org_id"),
+        ("profiles", "SELECT * FROM profiles ORDER BY profile_id"),
+        ("user_ids", "SELECT * FROM user_ids ORDER BY user_id"),
+        ("chains", "SELECT * FROM chains ORDER BY first_date"),
+        ("slot_cube", f"""
             SELECT profile_id, system, epoch_us(run_utc) // {BUCKET_US} AS bucket, run_local_date, days_before,
                    count(*) AS runs, sum(runtime_s) AS runtime_s,
                    count(*) FILTER (WHERE coalesce(runtime_s, 0) <= 0) AS runtime_missing,
                    count(*) FILTER (WHERE is_repeat) AS repeats,
                    count(*) FILTER (WHERE NOT is_repeat AND is_repeated) AS repeated_heads,
                    min(run_utc) AS first_utc, max(run_utc) AS last_utc,
-                   sum({LENGTH_US_SQL}) FILTER (WHERE {TIMED}) AS length_us,
-                   sum(least(epoch_us(run_utc) + {LENGTH_US_SQL}, (epoch_us(run_utc) // {HOUR_US} + 1) * {HOUR_US})
-                       - epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS compute_us,
+                   CAST(sum({LENGTH_US_SQL}) FILTER (WHERE {TIMED}) AS DOUBLE) AS length_us,
+                   CAST(sum(least(epoch_us(run_utc) + {LENGTH_US_SQL}, (epoch_us(run_utc) // {HOUR_US} + 1) * {HOUR_US})
+                            - epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS DOUBLE) AS compute_us,
                    min(epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS timed_first_us,
                    max(epoch_us(run_utc)) FILTER (WHERE {TIMED}) AS timed_last_us,
                    max(epoch_us(run_utc) + {LENGTH_US_SQL}) FILTER (WHERE {TIMED}) AS timed_last_end_us
-            FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id""",
-               out_dir / "slot_cube.parquet")
-        _write(con, "hour_spill", f"""
+            FROM runs_derived GROUP BY ALL ORDER BY run_local_date, bucket, system, profile_id"""),
+        ("hour_spill", f"""
             SELECT profile_id, run_local_date, epoch_us(run_utc) AS start_us,
                    epoch_us(run_utc) + {LENGTH_US_SQL} AS end_us
             FROM runs_derived
             WHERE {TIMED} AND epoch_us(run_utc) + {LENGTH_US_SQL} > (epoch_us(run_utc) // {HOUR_US} + 1) * {HOUR_US}
-            ORDER BY run_local_date, start_us""", out_dir / "hour_spill.parquet")
-        _write(con, "lag_cube", """
+            ORDER BY run_local_date, start_us"""),
+        ("lag_cube", """
             SELECT profile_id, run_local_date,
                    CAST((year(run_local_date) * 12 + month(run_local_date))
                         - (statement_year * 12 + statement_month) AS INTEGER) AS lag, count(*) AS runs
             FROM runs_derived
             WHERE system = 'simple' AND statement_year IS NOT NULL AND statement_month IS NOT NULL
-            GROUP BY ALL ORDER BY run_local_date""", out_dir / "lag_cube.parquet")
-        _write(con, "chain_cube", """
+            GROUP BY ALL ORDER BY run_local_date"""),
+        ("chain_cube", """
             SELECT profile_id, system, first_date, last_date, size, count(*) AS chains
-            FROM chains GROUP BY ALL ORDER BY first_date""", out_dir / "chain_cube.parquet")
-        _write(con, "user_org", """
+            FROM chains GROUP BY ALL ORDER BY first_date"""),
+        ("user_org", """
             SELECT system, user_id, org_id, profile_id, count(*) AS runs, min(run_utc) AS first_utc,
                    max(run_utc) AS last_utc
-            FROM runs_derived GROUP BY ALL ORDER BY system, org_id, user_id""", out_dir / "user_org.parquet")
-        _write(con, "user_org_month", """
+            FROM runs_derived GROUP BY ALL ORDER BY system, org_id, user_id"""),
+        ("user_org_month", """
             SELECT system, user_id, org_id, profile_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
                    count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc, sum(runtime_s) AS runtime_s,
                    count(*) FILTER (WHERE is_repeat) AS repeats,
                    count(*) FILTER (WHERE is_repeat AND repeat_crosses_day AND day(run_local_date) = 1)
                        AS repeats_from_month_before
-            FROM runs_derived GROUP BY ALL ORDER BY month, system, org_id, user_id""",
-               out_dir / "user_org_month.parquet")
-        _write_full_intervals(con, out_dir / "runs_derived.parquet", out_dir)
-        marker = out_dir / f"{FORMAT_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
-        marker.write_text(_marker_text(runs_path, orgs_path), encoding="utf-8")
-        marker.replace(out_dir / FORMAT_FILE)
-    finally:
-        con.close()
-        _remove_tree(spill)
+            FROM runs_derived GROUP BY ALL ORDER BY month, system, org_id, user_id"""),
+    ]
 
 
-def _days_to_due_sql(first: date | None, last: date | None) -> str:
-    """SQL: one row per (cadence, Sydney date from `first` to `last`) with days_before, the days from that date to
-    the cadence's next BAS due date (0 on the due date itself; calendar_au.bas_due_dates)."""
-    empty = "SELECT NULL::VARCHAR AS cadence, NULL::DATE AS day, NULL::SMALLINT AS days_before WHERE false"
+#: The days-to-due table's columns (name, SQL type).
+DAYS_TO_DUE_COLUMNS: tuple[tuple[str, str], ...] = (("cadence", "VARCHAR"), ("day", "DATE"),
+                                                     ("days_before", "SMALLINT"))
+
+
+def days_to_due_rows(first: date | None, last: date | None) -> list[tuple[str, date, int]]:
+    """One row per (cadence, Sydney date from `first` to `last`) with days_before, the days from that date to the
+    cadence's next BAS due date (0 on the due date itself; calendar_au.bas_due_dates). Computed here, once, and
+    handed to either engine as rows: it is a few thousand rows."""
     if first is None:
-        return empty
+        return []
     due = bas_due_dates(first, last + timedelta(days=120))
     if due.empty:
-        return empty
-    rows = ", ".join(f"('{c}', DATE '{d.isoformat()}')" for c, d in zip(due["cadence"], due["due_date"], strict=False))
-    return f"""
-        WITH due(cadence, due_date) AS (VALUES {rows}),
-        days AS (SELECT DISTINCT d.cadence, CAST(g.day AS DATE) AS day
-                 FROM due d, generate_series(DATE '{first.isoformat()}', DATE '{last.isoformat()}', INTERVAL 1 DAY)
-                      AS g(day))
-        SELECT days.cadence, days.day, CAST(due.due_date - days.day AS SMALLINT) AS days_before
-        FROM days ASOF JOIN due ON days.cadence = due.cadence AND days.day <= due.due_date"""
+        return []
+    by_cadence: dict[str, list[date]] = {}
+    for cadence, due_date in zip(due["cadence"], due["due_date"], strict=True):
+        by_cadence.setdefault(str(cadence), []).append(_as_date(due_date))
+    rows = []
+    for cadence in sorted(by_cadence):
+        dates = sorted(set(by_cadence[cadence]))
+        day = first
+        while day <= last:
+            at = bisect.bisect_left(dates, day)  # the first due date on or after the day
+            if at < len(dates):
+                rows.append((cadence, day, (dates[at] - day).days))
+            day += timedelta(days=1)
+    return rows
 
 
-def _write_full_intervals(con: duckdb.DuckDBPyConnection, runs_derived: Path, out_dir: Path) -> None:
-    """Write FULL_STARTS, FULL_ENDS and FULL_INTERVALS_SUMMARY from the derived per-run table.
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
-    The start order is written a Sydney month at a time (a month's runs all start after the previous month's, so
-    sorting each month sorts the whole), straight into the arrays' files; only the end order needs every interval
-    at once, as two arrays of ends and positions. Memory stays near a month's runs plus those two arrays. DuckDB
-    sorts each month (a few seconds for every month at 100x), where numpy's lexsort over the four keys took 15 s."""
-    source = f"read_parquet('{_sql_path(runs_derived)}')"
-    cursor = con.cursor()
-    try:
-        months = cursor.execute(f"""
-            SELECT CAST(date_trunc('month', run_local_date) AS DATE) AS month, count(*) AS n
-            FROM {source} WHERE {TIMED} GROUP BY ALL ORDER BY month""").fetchall()
-        total = sum(n for _, n in months)
-        run_dtype = np.int32 if total < 2**31 else np.int64
-        tmp = f"{os.getpid()}-{threading.get_ident()}.tmp"
-        targets = {name: out_dir / f"{name}.npy"
-                   for name in (*FULL_STARTS, *FULL_ENDS, FULL_ZERO_LENGTH, FULL_ENDS_BEFORE_START)}
-        files = {name: target.with_name(f"{target.name}.{tmp}") for name, target in targets.items()}
-        arrays = {name: _array_file(files[name], dtype, total)
-                  for name, dtype in (("full_starts_us", np.int64), ("full_starts_runtime_s", np.float64),
-                                      ("full_starts_profile", np.int32))}
-        ends = np.empty(total, dtype=np.int64)
-        done, longest = 0, 0
-        for month, n in months:
-            next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-            chunk = cursor.execute(f"""
-                SELECT epoch_us(run_utc) AS start_us, {LENGTH_US_SQL} AS length_us, runtime_s, profile_id
-                FROM {source}
-                WHERE {TIMED} AND run_local_date >= DATE '{month}' AND run_local_date < DATE '{next_month}'
-                ORDER BY start_us, length_us, runtime_s, profile_id""").fetchnumpy()
-            starts, lengths = chunk["start_us"].astype(np.int64), chunk["length_us"].astype(np.int64)
-            arrays["full_starts_us"][done:done + n] = starts
-            arrays["full_starts_runtime_s"][done:done + n] = chunk["runtime_s"].astype(np.float64)
-            arrays["full_starts_profile"][done:done + n] = chunk["profile_id"].astype(np.int32)
-            ends[done:done + n] = starts + lengths
-            longest = max(longest, int(lengths.max()) if n else 0)
-            done += n
-    finally:
-        cursor.close()
+
+def _write_full_intervals(run: SqlRunner, out_dir: Path) -> None:
+    """Write FULL_STARTS, FULL_ENDS and FULL_INTERVALS_SUMMARY from the derived per-run table (`runs_derived`).
+
+    The engine sorts the intervals by start (`SqlRunner.sorted_chunks`) and they are written in that order, a piece
+    at a time, straight into the arrays' files; only the end order needs every interval at once, as two arrays of
+    ends and positions. Memory stays near a piece of the intervals plus those two arrays."""
+    total, chunks = run.sorted_chunks(
+        f"SELECT epoch_us(run_utc) AS start_us, {LENGTH_US_SQL} AS length_us, runtime_s, profile_id, run_local_date "
+        f"FROM runs_derived WHERE {TIMED}",
+        "start_us, length_us, runtime_s, profile_id", "run_local_date")
+    run_dtype = np.int32 if total < 2**31 else np.int64
+    tmp = f"{os.getpid()}-{threading.get_ident()}.tmp"
+    targets = {name: out_dir / f"{name}.npy"
+               for name in (*FULL_STARTS, *FULL_ENDS, FULL_ZERO_LENGTH, FULL_ENDS_BEFORE_START)}
+    files = {name: target.with_name(f"{target.name}.{tmp}") for name, target in targets.items()}
+    arrays = {name: _array_file(files[name], dtype, total)
+              for name, dtype in (("full_starts_us", np.int64), ("full_starts_runtime_s", np.float64),
+                                  ("full_starts_profile", np.int32))}
+    ends = np.empty(total, dtype=np.int64)
+    done, longest = 0, 0
+    for chunk in chunks:
+        starts = np.asarray(chunk["start_us"]).astype(np.int64)
+        lengths = np.asarray(chunk["length_us"]).astype(np.int64)
+        n = len(starts)
+        if done + n > total:
+            raise RuntimeError("the engine gave more intervals than it counted")
+        arrays["full_starts_us"][done:done + n] = starts
+        arrays["full_starts_runtime_s"][done:done + n] = np.asarray(chunk["runtime_s"]).astype(np.float64)
+        arrays["full_starts_profile"][done:done + n] = np.asarray(chunk["profile_id"]).astype(np.int32)
+        ends[done:done + n] = starts + lengths
+        longest = max(longest, int(lengths.max()) if n else 0)
+        done += n
+    if done != total:
+        raise RuntimeError("the engine gave fewer intervals than it counted")
     lengths = ends - arrays["full_starts_us"]
     zero = np.flatnonzero(lengths == 0).astype(run_dtype)
     del lengths
@@ -389,19 +415,9 @@ def _save_array(values: np.ndarray, path: Path) -> None:
         np.save(handle, values, allow_pickle=False)
 
 
-def _write(con: duckdb.DuckDBPyConnection, name: str, select: str, target: Path) -> None:
-    tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    con.execute(f"COPY ({select}) TO '{_sql_path(tmp)}' (FORMAT parquet, ROW_GROUP_SIZE 122880)")
-    tmp.replace(target)
-
-
 def _remove_tree(path: Path) -> None:
     if not path.exists():
         return
     for child in sorted(path.rglob("*"), reverse=True):
         child.rmdir() if child.is_dir() else child.unlink()
     path.rmdir()
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
