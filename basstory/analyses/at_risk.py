@@ -64,13 +64,18 @@ def _org_join(con: duckdb.DuckDBPyConnection) -> str:
 
 def months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org (`_org_join`'s
-    column of the org), system, month (first day), runs, last_date (the Sydney date of the month's last run)."""
+    column of the org), system, month (first day), runs, last_utc (the month's last run; `_stats_sql` takes its
+    Sydney date only after reducing it to one per org and system, where there are far fewer to convert)."""
     k = kept_user_orgs(con, f, months=True)
     return f"""
         SELECT k.org_key AS org, k.system, k.month, CAST(sum({k.weight}) AS BIGINT) AS runs,
-               CAST(timezone('{CONTRACT_TZ}', timezone('UTC', max(k.last_utc))) AS DATE) AS last_date
-        FROM ({k.source}) k WHERE k.org_key IS NOT NULL AND k.org_key IN (SELECT {_org_join(con)} FROM orgs)
+               max(k.last_utc) AS last_utc
+        FROM ({k.source}) k WHERE k.org_key IS NOT NULL
         GROUP BY k.org_key, k.system, k.month"""
+
+
+#: SQL: the Sydney date of a UTC timestamp (months_sql's last_utc).
+SYDNEY_DATE = f"CAST(timezone('{CONTRACT_TZ}', timezone('UTC', {{}})) AS DATE)"
 
 
 ORG_TABLE_COLUMNS = "org_key, shortcode, status, paying, plan, plan_family, tax_period, created_utc, deleted_utc"
@@ -89,9 +94,11 @@ def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> 
     return frame(con, orgs_sql(f) + " ORDER BY org_key")
 
 
-def _stats_sql(months: str, orgs: str, as_of: date | None) -> str:
+def _stats_sql(months: str, orgs: str, as_of: date | None, local_date: str = SYDNEY_DATE) -> str:
     """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs);
-    `months` and `orgs` are SQL sources with months_sql's and orgs_sql's columns, joined by their column org."""
+    `months` and `orgs` are SQL sources with months_sql's and orgs_sql's columns, joined by their column org;
+    `local_date` formats SQL giving the Sydney date of a last_utc value (the latest of several: dates follow
+    instants in order, so the date of the latest is the latest date)."""
     if as_of is None:
         clip, keep = "", "true"
     else:
@@ -99,13 +106,15 @@ def _stats_sql(months: str, orgs: str, as_of: date | None) -> str:
         clip = f"WHERE month <= {day}"
         keep = (f"(created_utc IS NULL OR created_utc < {day} + INTERVAL 1 DAY) "
                 f"AND (deleted_utc IS NULL OR deleted_utc >= {day} + INTERVAL 1 DAY)")
-    last = "last_date" if as_of is None else f"least(last_date, DATE '{as_of.isoformat()}')"
+    last = local_date.format("max(last_utc)")
+    if as_of is not None:
+        last = f"least({last}, DATE '{as_of.isoformat()}')"
     return f"""
         WITH keep AS (SELECT * FROM ({orgs}) WHERE {keep}),
-        m AS (SELECT org, system, month, runs, {last} AS last_date FROM ({months}) {clip}),
+        m AS (SELECT org, system, month, runs, last_utc FROM ({months}) {clip}),
         mk AS (SELECT * FROM m WHERE org IN (SELECT org FROM keep)),
-        ends AS (SELECT system, max(last_date) AS end_date FROM mk GROUP BY system),
-        ps AS (SELECT org, system, max(last_date) AS last_run FROM mk GROUP BY org, system),
+        ps AS (SELECT org, system, {last} AS last_run FROM mk GROUP BY org, system),
+        ends AS (SELECT system, max(last_run) AS end_date FROM ps GROUP BY system),
         po AS (SELECT ps.org, max(ps.last_run) AS last_run, max(ends.end_date) AS data_end,
                       CAST(min(ends.end_date - ps.last_run) AS INTEGER) AS silence_days
                FROM ps JOIN ends USING (system) GROUP BY ps.org),
@@ -124,11 +133,12 @@ def _stats_sql(months: str, orgs: str, as_of: date | None) -> str:
                                                            GROUP BY org, p) GROUP BY org)
         SELECT keep.*, po.last_run, po.data_end, po.silence_days, shape.runs, shape.first_mi, shape.last_mi,
                shape.active, shape.top, shape.end_mi, shape.recent_runs, shape.previous_runs, phase.phase_max
-        FROM keep JOIN po USING (org) JOIN shape USING (org) JOIN phase USING (org)"""
+        FROM keep JOIN po USING (org) JOIN shape USING (org) JOIN phase USING (org)
+        ORDER BY keep.org_key"""
 
 
 def _scores(stats: pd.DataFrame) -> pd.DataFrame:
-    """The score of every org from `_stats_sql`'s rows (see `score_orgs`)."""
+    """The score of every org from `_stats_sql`'s rows, which come sorted by org_key (see `score_orgs`)."""
     if stats.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS).astype({"at_risk": bool, "runs": int, "score": float})
     out = stats.copy()
@@ -151,8 +161,9 @@ def _scores(stats: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype(int)
     for column in ("last_run", "data_end"):
         out[column] = pd.to_datetime(out[column])
-    return out.sort_values(["score", "org_key"], ascending=[False, True], kind="stable").reset_index(drop=True)[
-        SCORE_COLUMNS]
+    # the rows come ordered by org_key: a stable sort by score alone breaks ties by it (and sorts no strings)
+    order = np.argsort(-out["score"].to_numpy(dtype=float), kind="stable")
+    return out.iloc[order].reset_index(drop=True)[SCORE_COLUMNS]
 
 
 def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
@@ -173,9 +184,10 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
         cursor.execute("SET TimeZone = 'UTC'")
         cursor.register("months_frame", months[["org_key", "system", "month", "runs", "last_date"]].assign(
             month=pd.to_datetime(months["month"]).dt.date, last_date=pd.to_datetime(months["last_date"]).dt.date
-        ).rename(columns={"org_key": "org"}))
+        ).rename(columns={"org_key": "org", "last_date": "last_utc"}))
         cursor.register("orgs_frame", orgs[ORG_TABLE_COLUMNS.split(", ")].assign(org=orgs["org_key"]))
-        stats = cursor.execute(_stats_sql("SELECT * FROM months_frame", "SELECT * FROM orgs_frame", as_of)).df()
+        stats = cursor.execute(_stats_sql("SELECT * FROM months_frame", "SELECT * FROM orgs_frame", as_of,
+                                          local_date="{}")).df()
     finally:
         cursor.close()
     return _scores(stats)
