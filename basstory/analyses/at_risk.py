@@ -29,7 +29,7 @@ from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters, org_predicate
 from basstory.query.queries import frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view
+from basstory.query.view import org_months_sql, per_view
 
 #: At risk for this many missed lodgements or more, an org has stopped: dormant rather than late.
 DORMANT_MISSED = 2
@@ -66,6 +66,9 @@ def months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org (`_org_join`'s
     column of the org), system, month (first day), runs, last_utc (the month's last run; `_stats_sql` takes its
     Sydney date only after reducing it to one per org and system, where there are far fewer to convert)."""
+    if is_fast(con):
+        return (f"SELECT org_id AS org, system, month, CAST(runs AS BIGINT) AS runs, last_utc "
+                f"FROM ({org_months_sql(con, f)})")
     k = kept_user_orgs(con, f, months=True)
     return f"""
         SELECT k.org_key AS org, k.system, k.month, CAST(sum({k.weight}) AS BIGINT) AS runs,

@@ -11,8 +11,8 @@ Four ways to split the orgs, each from the org's own kept runs:
 - **intensity**: runs per month of activity, and the re-run rate.
 
 Orgs not in the org table are left out (they have no tax period, plan or status). Every figure reads the view's kept
-runs: on the fast engine through the user-org-month cube (runs, runtime and re-runs per system, user, org and month),
-on the reference engine the runs themselves.
+runs: on the fast engine through the user-org-month cube (runs, runtime and re-runs per system, user, org and month)
+summed per org once per view (query.view.org_months_sql), on the reference engine the runs themselves.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from basstory.ingest.derive import REPEAT_MINUTES
 from basstory.query.filters import StoryFilters, bas_quarters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, uom_sql
+from basstory.query.view import org_months_sql, per_view
 
 # --- The method's constants (the sentences are written from them) --------------------------------------------------
 
@@ -94,7 +94,7 @@ def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
         return f"""
             SELECT org_id AS org_key, system, sum(runs) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
                    sum(repeats) AS repeats
-            FROM ({uom_sql(con, f)})
+            FROM ({org_months_sql(con, f)})
             GROUP BY org_id, system"""
     return f"""
         WITH k AS (SELECT org_key, system, user_key, run_utc, runtime_s FROM ({filtered_runs_sql(f)})
@@ -120,8 +120,13 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     (the share of its runs in its busiest month). Sorted by org_key.
     """
     uo = kept_user_orgs(con, f)
-    uom = kept_user_orgs(con, f, months=True)
     join = _org_join(con)
+    if is_fast(con):
+        months = f"SELECT org_id AS org_key, month, sum(runs) AS n FROM ({org_months_sql(con, f)}) GROUP BY ALL"
+    else:
+        uom = kept_user_orgs(con, f, months=True)
+        months = (f"SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source}) "
+                  f"WHERE org_key IS NOT NULL GROUP BY org_key, month")
     df = frame(con, f"""
         WITH uo AS (SELECT system, user_key, org_key, {uo.weight} AS w, first_utc, last_utc FROM ({uo.source})),
         per_user AS (SELECT user_key, count(DISTINCT org_id) >= {ADVISER_MIN_ORGS} AS adviser
@@ -133,8 +138,7 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
                           min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc,
                           max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc
                    FROM uo JOIN per_user p USING (user_key) WHERE uo.org_key IS NOT NULL GROUP BY uo.org_key),
-        months AS (SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source})
-                   WHERE org_key IS NOT NULL GROUP BY org_key, month),
+        months AS ({months}),
         phases AS (SELECT org_key, (year(month) * 12 + month(month)) % 3 AS phase, sum(n) AS n
                    FROM months GROUP BY org_key, phase),
         shape AS (SELECT m.org_key, count(*) AS active_months,

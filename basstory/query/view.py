@@ -229,6 +229,18 @@ def user_orgs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     return f"SELECT * FROM {name}"
 
 
+def org_months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: the view's runs of orgs in the org table per (system, org, Sydney month), made once per view into a table
+    the org-level chapters share (a third of the view's user-org-months at 100x). Columns: system, org_id, month,
+    runs, runtime_s (summed; NULL when no run has one), repeats (as uom_sql's), first_utc, last_utc."""
+    name = "view_om_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    _materialise(con, name, f"""
+        SELECT system, org_id, month, sum(runs) AS runs, sum(runtime_s) AS runtime_s, sum(repeats) AS repeats,
+               min(first_utc) AS first_utc, max(last_utc) AS last_utc
+        FROM ({uom_sql(con, f)}) WHERE known GROUP BY system, org_id, month""")
+    return f"SELECT * FROM {name}"
+
+
 def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
     """Create table `name` from `select` once (concurrent callers wait for the first), remembered for eviction."""
     with _memo_lock:
@@ -330,5 +342,5 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     _drop_tables(con, names)
 
 
-__all__ = ["CUBE_VIEWS", "forget", "install", "per_view", "set_before_compute", "slots_sql", "user_orgs_sql",
-           "uom_sql"]
+__all__ = ["CUBE_VIEWS", "forget", "install", "org_months_sql", "per_view", "set_before_compute", "slots_sql",
+           "user_orgs_sql", "uom_sql"]
