@@ -10,8 +10,9 @@ no current version), activate it.
 
 SOURCE's fullbas and simplebas may be folders of many files (`partitions`): each file is then checked and typed on
 its own and its rows kept per file, which is what lets `refresh` re-read only new or changed files. Two engines build
-a version: DuckDB here (`staging`), or Spark (`spark`, with the same rules translated by `dialect`); both then build
-the marts and derived tables with the same code, and give the same version.
+a version: DuckDB here (`staging`), or Spark (`spark`, with the same rules translated by `dialect`); each then builds
+the marts and derived tables from the same SQL (`marts`, `derive`: run by DuckDB as written, by Spark as translated),
+and both give the same version.
 
 Failure contract: when any file is unusable, nothing is written and `IngestError` is raised; its `report` has every
 finding (all files are checked before giving up, so one run shows every problem). Row-level problems are warnings:
@@ -262,13 +263,14 @@ def _build_version(files: dict[str, Path], reused: dict[str, Version], hashes: d
     parts = parts or {}
     single = {slot: path for slot, path in files.items() if slot not in parts}
     if engine == "spark":
+        # the derived tables are built in Spark with the marts (`_stage_with_spark`)
         run_rows, org_rows, period, part_records = _stage_with_spark(single, parts, reused, work, built, report,
                                                                      limits, reuse_parts_from, spark_master)
     else:
         run_rows, org_rows, period, part_records = _stage_with_duckdb(single, parts, reused, work, built, report,
                                                                       limits, reuse_parts_from)
-    # what depends only on a run, derived once so that no page has to (ingest.derive)
-    derive_tables(built / "runs.parquet", built / "orgs.parquet", built)
+        # what depends only on a run, derived once so that no page has to (ingest.derive)
+        derive_tables(built / "runs.parquet", built / "orgs.parquet", built)
     return _write_descriptions(files, reused, hashes, new_id, name, built, report, run_rows, org_rows, period,
                                part_records)
 
@@ -313,28 +315,49 @@ def _stage_with_spark(single: dict[str, Path], parts: dict[str, list[tuple[Part,
                       reused: dict[str, Version], work: Path, built: Path, report: ValidationReport,
                       limits: ReadLimits, reuse_parts_from: Version | None, master: str | None
                       ) -> tuple[dict[str, int], int, dict, dict[str, list[dict]]]:
-    """As `_stage_with_duckdb`, the files read, checked and typed by Spark (`ingest.spark`); the marts are built
-    from the rows Spark wrote by the same code as on the DuckDB engine."""
-    from basstory.ingest.spark import stage_with_spark
+    """As `_stage_with_duckdb`, the files read, checked and typed by Spark (`ingest.spark`); then the marts and the
+    derived tables are built in Spark too, from the same SQL as on the DuckDB engine (`spark.SparkRunner`)."""
+    from basstory.ingest.spark import marts_and_derived_with_spark, stage_with_spark
 
     staged_rows = stage_with_spark(single, parts, work, built, report, limits, reuse_parts_from=reuse_parts_from,
                                    master=master)
-    con = connect(work)
-    try:
-        staged: dict[str, StagedExtract | None] = {slot: _rows_view(con, slot, globs)
-                                                   for slot, globs in staged_rows.rows_globs.items()}
-        run_rows, org_rows, period = _build_marts(con, staged, single, reused, built, report)
-    finally:
-        con.close()
+    globs = dict(staged_rows.rows_globs)
+    if reused:
+        # a slot taken from the current version: its staged rows, as the DuckDB engine reads them, handed to Spark
+        con = connect(work)
+        try:
+            for slot, previous_version in reused.items():
+                view = reuse_staged(con, slot, previous_version.runs_path, previous_version.orgs_path).rows_view
+                target = work / "reused" / f"{slot}.parquet"
+                target.parent.mkdir(exist_ok=True)
+                con.execute(f"COPY (SELECT * FROM {view}) TO '{_sql_path(target)}' (FORMAT parquet)").fetchall()
+                globs[slot] = [str(target)]
+        finally:
+            con.close()
+
+    def build_marts(runner):
+        from basstory.ingest.recipes import RECIPES
+
+        staged: dict[str, StagedExtract | None] = {}
+        for slot, slot_globs in globs.items():
+            runner.parquet(f"{slot}_files", slot_globs)
+            runner.view(f"{slot}_rows", f"SELECT {', '.join(RECIPES[slot].typed)}, source_row FROM {slot}_files")
+            staged[slot] = StagedExtract(slot=slot, rows_view=f"{slot}_rows")
+        return _build_marts(runner, staged, single, reused, built, report)
+
+    run_rows, org_rows, period = marts_and_derived_with_spark(build_marts, built / "runs.parquet",
+                                                              built / "orgs.parquet", built, work, master)
     return run_rows, org_rows, period, staged_rows.part_records
 
 
 def _build_marts(con, staged: dict[str, StagedExtract | None], single: dict[str, Path],
                  reused: dict[str, Version], built: Path, report: ValidationReport
                  ) -> tuple[dict[str, int], int, dict]:
-    """orgs.parquet and runs.parquet from the staged rows (`marts`), and the scope counts into `report`."""
+    """orgs.parquet and runs.parquet from the staged rows (`marts`), and the scope counts into `report`. `con`:
+    a DuckDB connection, or a `dialect.SqlRunner` (the Spark engine, which hands over the re-used slots' rows)."""
     for slot, previous_version in reused.items():
-        staged[slot] = reuse_staged(con, slot, previous_version.runs_path, previous_version.orgs_path)
+        if slot not in staged:
+            staged[slot] = reuse_staged(con, slot, previous_version.runs_path, previous_version.orgs_path)
         _carry_over_report(report, slot, previous_version)
     orgs_file = single["orgcard"].name if "orgcard" in single else reused["orgcard"].manifest["sources"][
         "orgcard"]["file"]

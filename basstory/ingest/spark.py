@@ -13,12 +13,19 @@ What runs where, and why:
   quoted fields of the records before it), the counts and first lines of every finding per file, the repeated runs
   per file, and the accepted rows, written as parquet per file (`parts/<slot>/part=<key>/`), exactly the rows the
   DuckDB engine writes.
-- **After Spark**, on one machine with DuckDB (the same code as the DuckDB engine): the marts (orgs.parquet, one row
-  per organisation; runs.parquet, the runs joined to their organisation), the scope counts and the derived tables
-  and interval arrays (`derive`), read from the parquet Spark wrote. See docs/engines.md for what that means at scale.
+- **Then in Spark too**, from the same SQL as the DuckDB engine (written once in DuckDB's dialect, run through
+  `SparkRunner`, which translates each query with `dialect.to_spark`): the marts (`marts`: orgs.parquet, one row per
+  organisation; runs.parquet, the runs joined to their organisation), the scope counts, and every derived table of
+  `derive` (dense ids, profiles, re-run markers and chains, the cubes). Each table is written by Spark as a folder of
+  part files, in its sort order, and the driver joins the parts, in order, into the one parquet file the app reads
+  (under a temporary name, then renamed into place: the same files, in the same places, as on the DuckDB engine).
+- **On the driver**: the days-to-due table (a few thousand rows from the BAS calendar, handed to Spark as rows), and
+  the Full BAS interval arrays (`.npy`): Spark sorts the intervals by start and writes them in order; the driver
+  reads them back a batch at a time into the arrays, and sorts the ends with numpy, as the DuckDB engine does. An
+  array read memory-mapped by the app is one file, so it is written by one process.
 
 pandas is not used on this path (pyspark warns that it does not fully support pandas 3): rows come back to the driver
-only as a few aggregates per file.
+only as aggregates, small tables, or parquet read with pyarrow.
 """
 from __future__ import annotations
 
@@ -462,5 +469,139 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-__all__ = ["DEFAULT_MASTER", "Finding", "SparkStaged", "SparkUnavailable", "asdict", "spark_available",
-           "spark_session", "stage_with_spark", "stop_spark_session"]
+#: SQL type names of the rows handed to a runner (`dialect.SqlRunner.rows`), as Spark types.
+_SPARK_TYPES = {"VARCHAR": "StringType", "DATE": "DateType", "SMALLINT": "ShortType", "INTEGER": "IntegerType",
+                "BIGINT": "LongType", "DOUBLE": "DoubleType", "BOOLEAN": "BooleanType"}
+
+
+class SparkRunner:
+    """`dialect.SqlRunner` on a Spark session: each query (DuckDB's SQL) runs as `dialect.to_spark` translates it.
+
+    A table (`table`, and rows handed over by `rows`) is written as parquet into the work folder and read from there
+    by the queries that use it (a shared file system on a cluster, as the staged rows are); a written table
+    (`write`) is written by Spark as part files under `work`, in the query's order, and joined by the driver into one
+    parquet file (pyarrow, a batch at a time: the parts are read in the order of their partitions, so an ORDER BY
+    holds across the file)."""
+
+    def __init__(self, spark, work: Path):
+        self.spark = spark
+        self.work = work
+        self._views: set[str] = set()
+        self._written = 0
+
+    def _sql(self, select: str):
+        from basstory.ingest.dialect import to_spark
+
+        return self.spark.sql(to_spark(select))
+
+    def _name(self, name: str, frame) -> None:
+        frame.createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def parquet(self, name: str, paths) -> None:
+        self._name(name, self.spark.read.parquet(*[str(p) for p in paths]))
+
+    def rows(self, name: str, columns, rows) -> None:
+        from pyspark.sql import types as T
+
+        schema = T.StructType([T.StructField(n, getattr(T, _SPARK_TYPES[t.upper()])()) for n, t in columns])
+        self._keep(name, self.spark.createDataFrame([tuple(r) for r in rows], schema))
+
+    def view(self, name: str, select: str) -> None:
+        self._name(name, self._sql(select))
+
+    def table(self, name: str, select: str) -> None:
+        self._keep(name, self._sql(select))
+
+    def _keep(self, name: str, frame) -> None:
+        """Materialise `frame` as parquet in the work folder and name what was written: later queries read it as
+        a table of known size (Spark broadcasts the small ones in joins) and never compute it again."""
+        folder = self._folder(name)
+        frame.write.mode("overwrite").parquet(str(folder))
+        self._name(name, self.spark.read.parquet(str(folder)))
+
+    def fetch(self, select: str) -> list[tuple]:
+        return [tuple(row) for row in self._sql(select).collect()]
+
+    def _folder(self, label: str) -> Path:
+        self._written += 1
+        return self.work / "spark_tables" / f"{self._written:03d}-{label}"
+
+    def write(self, select: str, target: Path, options: str = "") -> None:
+        folder = self._folder(target.name)
+        self._sql(select).write.mode("overwrite").parquet(str(folder))
+        tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+        try:
+            _join_parts(_part_files(folder), tmp)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def sorted_chunks(self, select: str, order: str, month_column: str):
+        """The rows of `select` sorted by `order` in Spark (one global sort; `month_column` is not needed), read back
+        by the driver in order, a batch at a time."""
+        import pyarrow.parquet as pq
+
+        folder = self._folder("sorted")
+        self._sql(f"SELECT * FROM ({select}) ORDER BY {order}").write.mode("overwrite").parquet(str(folder))
+        files = _part_files(folder)
+        total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+        def chunks():
+            try:
+                for file in files:
+                    for batch in pq.ParquetFile(file).iter_batches(batch_size=1 << 20):
+                        yield {name: batch.column(name).to_numpy(zero_copy_only=False)
+                               for name in batch.schema.names}
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        return total, chunks()
+
+    def close(self) -> None:
+        for name in self._views:
+            self.spark.catalog.dropTempView(name)
+        self._views.clear()
+        shutil.rmtree(self.work / "spark_tables", ignore_errors=True)
+
+
+def _part_files(folder: Path) -> list[Path]:
+    """A Spark-written folder's parquet parts in the order of their partitions (part-00000, part-00001, ...)."""
+    files = sorted(folder.glob("part-*.parquet"))
+    if not files:
+        raise RuntimeError(f"Spark wrote no parquet part into {folder.name}")
+    return files
+
+
+def _join_parts(files: list[Path], target: Path) -> None:
+    """One parquet file of `files`' rows, in order, without Spark's schema metadata; row groups of at most 122,880
+    rows as the DuckDB engine writes them."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(files[0]).remove_metadata()
+    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+        for file in files:
+            for batch in pq.ParquetFile(file).iter_batches(batch_size=122_880):
+                writer.write_batch(batch.replace_schema_metadata(None) if batch.schema.metadata else batch)
+
+
+def marts_and_derived_with_spark(build_marts, runs_path: Path, orgs_path: Path, built: Path, work: Path,
+                                 master: str | None = None):
+    """Run `build_marts(runner)` (which writes runs_path and orgs_path) and then every derived table
+    (`derive.build_derived`) in Spark; returns what `build_marts` returns."""
+    from basstory.ingest.derive import build_derived
+
+    # a session of its own (the same Spark context): its table names cannot meet another ingest's in this process
+    runner = SparkRunner(spark_session(master).newSession(), work)
+    try:
+        result = build_marts(runner)
+        build_derived(runner, runs_path, orgs_path, built)
+        return result
+    finally:
+        runner.close()
+
+
+__all__ = ["DEFAULT_MASTER", "Finding", "SparkRunner", "SparkStaged", "SparkUnavailable", "asdict",
+           "marts_and_derived_with_spark", "spark_available", "spark_session", "stage_with_spark",
+           "stop_spark_session"]
