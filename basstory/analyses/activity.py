@@ -26,7 +26,8 @@ from basstory.analyses.kept import kept_user_orgs
 from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import frame
-from basstory.query.view import per_view
+from basstory.query.tables import is_fast
+from basstory.query.view import org_months_sql, per_view
 
 MONTHLY_COLUMNS = ["month", "month_start", "system", "users", "orgs", "runs", "complete"]
 QUARTER_COLUMNS = ["system", "quarter", "quarter_start", "label", "active", "new", "returning", "back", "dormant"]
@@ -62,11 +63,28 @@ def monthly_active(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     system with kept runs, so a month after one extract ends is not read as users leaving).
     """
     k = kept_user_orgs(con, f, months=True)
+    # one pass per (month, user) and per (month, org) notes which systems each used (bit 1: Full BAS, bit 2: Simple
+    # BAS), so the three distinct counts of a month are counts of those rows: 2-3x faster than count(DISTINCT) per
+    # grouping set
+    used = "bit_or(CASE WHEN system = 'full' THEN 1 ELSE 2 END)"
+    counts = ("count(*) FILTER (WHERE used & 1 <> 0) AS n_full, count(*) FILTER (WHERE used & 2 <> 0) AS n_simple, "
+              "count(*) AS n_either")
     df = frame(con, f"""
-        WITH s AS ({k.source})
-        SELECT CAST(month AS TIMESTAMP) AS month_start, coalesce(system, '{EITHER}') AS system,
-               count(DISTINCT user_key) AS users, count(DISTINCT org_key) AS orgs, {k.count} AS runs
-        FROM s GROUP BY GROUPING SETS ((month, system), (month)) ORDER BY month_start, system""")
+        WITH s AS ({k.source}),
+        per_user AS (SELECT month, {used} AS used FROM s GROUP BY month, user_key),
+        per_org AS (SELECT month, {used} AS used FROM s WHERE org_key IS NOT NULL GROUP BY month, org_key),
+        users AS (SELECT month, {counts} FROM per_user GROUP BY month),
+        orgs AS (SELECT month, {counts} FROM per_org GROUP BY month),
+        by_system AS (SELECT month, system, {k.count} AS runs FROM s GROUP BY month, system),
+        runs AS (SELECT * FROM by_system
+                 UNION ALL SELECT month, '{EITHER}', CAST(sum(runs) AS BIGINT) FROM by_system GROUP BY month)
+        SELECT CAST(r.month AS TIMESTAMP) AS month_start, r.system,
+               CASE r.system WHEN 'full' THEN u.n_full WHEN 'simple' THEN u.n_simple ELSE u.n_either END AS users,
+               coalesce(CASE r.system WHEN 'full' THEN o.n_full WHEN 'simple' THEN o.n_simple ELSE o.n_either END, 0)
+                   AS orgs,
+               r.runs
+        FROM runs r JOIN users u USING (month) LEFT JOIN orgs o USING (month)
+        ORDER BY month_start, r.system""")
     if df.empty:
         return pd.DataFrame(columns=MONTHLY_COLUMNS)
     coverage = _coverage(con, f)
@@ -106,10 +124,13 @@ def org_flows(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     Columns: system, quarter ('2017Q1'), quarter_start (Timestamp), label ('Jan–Mar 2017'), active, new, returning,
     back (returning, not active the quarter before), dormant (active the quarter before, not in this one).
     """
-    k = kept_user_orgs(con, f, months=True)
+    if is_fast(con):    # the view's runs per org and month, shared with the other org chapters
+        orgs = f"SELECT system, org_id AS org_key, month FROM ({org_months_sql(con, f)})"
+    else:
+        orgs = f"SELECT system, org_key, month FROM ({kept_user_orgs(con, f, months=True).source})"
     df = frame(con, f"""
         WITH oq AS (SELECT DISTINCT system, org_key, CAST(date_trunc('quarter', month) AS DATE) AS q
-                    FROM ({k.source}) WHERE org_key IS NOT NULL),
+                    FROM ({orgs}) WHERE org_key IS NOT NULL),
         firsts AS (SELECT system, org_key, min(q) AS first_q FROM oq GROUP BY ALL),
         quarters AS (SELECT DISTINCT system, q FROM oq),
         now AS (SELECT a.system, a.q, count(*) AS active,
