@@ -1,4 +1,5 @@
-"""The Spark engine: the extracts read, checked and typed by Apache Spark (`ingest(..., engine="spark")`).
+"""The Spark engine: the extracts read, checked and typed, and the version's tables built, by Apache Spark
+(`ingest(..., engine="spark")`).
 
 What runs where, and why:
 - **Before Spark** (the same code as the DuckDB engine, on the machine that runs the command): each file's reading
@@ -24,8 +25,9 @@ What runs where, and why:
   reads them back a batch at a time into the arrays, and sorts the ends with numpy, as the DuckDB engine does. An
   array read memory-mapped by the app is one file, so it is written by one process.
 
-pandas is not used on this path (pyspark warns that it does not fully support pandas 3): rows come back to the driver
-only as aggregates, small tables, or parquet read with pyarrow.
+pyspark is never handed a pandas frame (it warns that it does not fully support pandas 3): rows come back to the
+driver only as aggregates, small tables, or parquet read with pyarrow, and the BAS calendar's due dates (computed on
+the driver as on the DuckDB engine) reach Spark as plain rows.
 """
 from __future__ import annotations
 
