@@ -31,6 +31,7 @@ QUERIES = {
 
 
 @pytest.mark.parametrize("sql", QUERIES.values(), ids=QUERIES.keys())
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")    # df() itself, on a repeated name
 def test_frame_is_what_duckdb_df_gives(sql):
     con = duckdb.connect()
     got, want = frame(con, sql), con.execute(sql).df()
