@@ -128,16 +128,18 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
         months = (f"SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source}) "
                   f"WHERE org_key IS NOT NULL GROUP BY org_key, month")
     df = frame(con, f"""
-        WITH uo AS (SELECT system, user_key, org_key, {uo.weight} AS w, first_utc, last_utc FROM ({uo.source})),
-        per_user AS (SELECT user_key, count(DISTINCT org_id) >= {ADVISER_MIN_ORGS} AS adviser
-                     FROM ({uo.source}) GROUP BY user_key),
-        people AS (SELECT uo.org_key, count(DISTINCT uo.user_key) AS users,
-                          count(DISTINCT uo.user_key) FILTER (WHERE p.adviser) AS adviser_users,
-                          min(first_utc) FILTER (WHERE system = 'full') AS first_full_utc,
-                          max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc,
-                          min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc,
-                          max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc
-                   FROM uo JOIN per_user p USING (user_key) WHERE uo.org_key IS NOT NULL GROUP BY uo.org_key),
+        WITH uo AS (SELECT system, user_key, org_id, org_key, first_utc, last_utc FROM ({uo.source})),
+        pairs AS (SELECT DISTINCT user_key, org_id, org_key FROM uo),
+        per_user AS (SELECT user_key, count(*) >= {ADVISER_MIN_ORGS} AS adviser FROM pairs GROUP BY user_key),
+        users AS (SELECT pairs.org_key, count(*) AS users, count(*) FILTER (WHERE p.adviser) AS adviser_users
+                  FROM pairs JOIN per_user p USING (user_key) WHERE pairs.org_key IS NOT NULL
+                  GROUP BY pairs.org_key),
+        spans AS (SELECT org_key, min(first_utc) FILTER (WHERE system = 'full') AS first_full_utc,
+                         max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc,
+                         min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc,
+                         max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc
+                  FROM uo WHERE org_key IS NOT NULL GROUP BY org_key),
+        people AS (SELECT * FROM users JOIN spans USING (org_key)),
         months AS ({months}),
         phases AS (SELECT org_key, (year(month) * 12 + month(month)) % 3 AS phase, sum(n) AS n
                    FROM months GROUP BY org_key, phase),
@@ -167,7 +169,7 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
         JOIN people p ON p.org_key = t.org_key
         JOIN shape s ON s.org_key = t.org_key
         JOIN phase ph ON ph.org_key = t.org_key
-        ORDER BY o.org_key""")
+        ORDER BY o.{join}""")     # the dense ids of known orgs follow their keys' order, and sort faster
     for column in ("first_full", "last_full", "first_simple", "last_simple"):
         df[column] = pd.to_datetime(df[column])
     df["first_date"] = df[["first_full", "first_simple"]].min(axis=1)
