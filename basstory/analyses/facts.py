@@ -14,7 +14,7 @@ from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters, exclusion_reason, org_predicate
 from basstory.query.queries import filtered_runs_sql, frame, scalar
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, prefetch, user_orgs_sql
+from basstory.query.view import per_view, prefetch, profile_days_sql, user_orgs_sql
 
 
 def orgs_in_scope(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
@@ -38,8 +38,7 @@ def left_out(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, int]:
     # its runs summed per (profile, system, date) are judged once each
     table, runs = ("runs", "1")
     if is_fast(con):
-        table, runs = ("(SELECT profile_id, system, run_local_date, sum(runs) AS runs FROM slot_cube GROUP BY ALL) "
-                       "JOIN profiles USING (profile_id)"), "runs"
+        table, runs = f"({profile_days_sql(con)}) JOIN profiles USING (profile_id)", "runs"
     sql = (f"SELECT reason, CAST(sum(runs) AS BIGINT) AS runs "
            f"FROM (SELECT {exclusion_reason(f)} AS reason, {runs} AS runs FROM {table}) "
            f"WHERE reason IS NOT NULL GROUP BY reason ORDER BY runs DESC, reason")
