@@ -22,6 +22,7 @@ import pandas as pd
 
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
+from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters, run_predicate
 from basstory.query.intervals import (
     FullBasIntervals,
@@ -222,7 +223,7 @@ def _full_bas_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> tuple[np.
     runtime_s, from the runs themselves (the reference engine's way)."""
     sql = (f"SELECT epoch_us(run_utc) AS s, epoch_us(run_utc) + CAST(round(runtime_s * 1e6) AS BIGINT) AS e, "
            f"runtime_s AS r FROM ({filtered_runs_sql(f)}) WHERE system = 'full' AND runtime_s > 0")
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         arrays = cursor.execute(sql).fetchnumpy()
     finally:

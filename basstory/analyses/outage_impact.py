@@ -26,6 +26,7 @@ from basstory.analyses.outage import (
 )
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
+from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame, frame_with
 from basstory.query.tables import is_fast
@@ -161,7 +162,7 @@ def _fast_counts(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str,
     # a plain filtered scan keeps the file's time order, so the runs come grouped by bucket
     sql = (f"SELECT CAST(epoch_us(run_utc) // {BUCKET_SECONDS * 1_000_000} - {low} AS INTEGER) AS bucket, user_id, "
            f"org_id FROM runs_derived WHERE {' AND '.join(conditions)}")
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         kept = cursor.execute(sql).fetchnumpy()
     finally:

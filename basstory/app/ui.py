@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+import duckdb
 import streamlit as st
 
 from basstory.app import links, presentation
 from basstory.core import paths
 from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import md_escape
-from basstory.query import view
+from basstory.query import cursors, view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
 from basstory.story import theme
 from basstory.story.blocks import with_folds
@@ -173,10 +174,12 @@ _last_reader_end = 0.0
 
 @contextmanager
 def reader_run() -> Iterator[None]:
-    """Mark a reader's page run (the router wraps each run in it), so background work gives way to it."""
+    """Mark a reader's page run (the router wraps each run in it), so background work gives way to it: the warm-up's
+    queries under way are interrupted (query.cursors), and it starts no analysis until the readers are done."""
     global _readers
     with _readers_changed:
         _readers += 1
+    cursors.interrupt_background()
     try:
         yield
     finally:
@@ -195,7 +198,7 @@ def readers_running() -> int:
 def _give_way_to_readers() -> None:
     """Before each analysis the warm-up computes: wait while readers' pages run and for WARM_UP_QUIET_S after the
     last one ended (in all at most WARM_UP_PATIENCE_S)."""
-    if not threading.current_thread().name.startswith(WARM_UP_THREAD_PREFIX):
+    if not _in_warm_up():
         return
     deadline = time.monotonic() + WARM_UP_PATIENCE_S
     with _readers_changed:
@@ -206,15 +209,37 @@ def _give_way_to_readers() -> None:
             _readers_changed.wait(timeout=max(0.01, min(wait, deadline - now)))
 
 
+def _in_warm_up() -> bool:
+    """True in the warm-up's thread and the prefetch threads it starts (their names carry its prefix)."""
+    return threading.current_thread().name.startswith(WARM_UP_THREAD_PREFIX)
+
+
 view.set_before_compute(_give_way_to_readers)
+cursors.set_background(_in_warm_up)
+#: Times the warm-up builds a chapter again after a reader interrupted it, before it leaves the chapter to its readers.
+WARM_UP_RETRIES = 20
+
+
+def _patiently(build: Callable[[], Any]) -> Any:
+    """The warm-up's `build()`, again when a reader interrupted one of its queries (what it had finished is memoised,
+    and its next analysis waits for the readers); None when it fails otherwise (the page then computes on first
+    view)."""
+    for _ in range(WARM_UP_RETRIES):
+        try:
+            return build()
+        except duckdb.InterruptException:
+            continue
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
+            return None
+    return None
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def warm_up(version_id: str) -> threading.Thread:
     """Compute every chapter's analyses for the default filters in the background, once per dataset version and
     server process, so the first reader of each page finds them already computed. The router starts it after the
-    page has run, and before each analysis it waits while any reader's page runs (`reader_run`), so it never takes
-    the cores from a reader for longer than one analysis."""
+    page has run; a reader's page run (`reader_run`) interrupts the warm-up's queries under way, and before each
+    analysis the warm-up waits while any reader's page runs, so it never holds the cores while a reader waits."""
     from basstory.analyses.dataset import filter_options
 
     def build_all() -> None:
@@ -225,19 +250,18 @@ def warm_up(version_id: str) -> threading.Thread:
         for chapter in CHAPTERS:              # the registry: every chapter, its choices at their defaults
             if not still_current():
                 return                        # another version became current: its readers need the cores
-            try:
-                # the analyses land in the view's memo (query.view.per_view), which readers share; building outside
-                # Streamlit's cache means a reader asking for the same page never waits on a warm-up that is itself
-                # waiting for readers to finish
-                built.append(chapter.module().build(con, default, *chapter.default_choices()))
-            except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
+            # the analyses land in the view's memo (query.view.per_view), which readers share; building outside
+            # Streamlit's cache means a reader asking for the same page never waits on a warm-up that is itself
+            # waiting for readers to finish
+            blocks = _patiently(lambda chapter=chapter: chapter.module().build(con, default,
+                                                                               *chapter.default_choices()))
+            if blocks is None:
                 return
+            built.append(blocks)
         for blocks in built:                  # then what the chapters' lazy folds need, once every page is ready
             if not still_current():
                 return
-            try:
-                with_folds(blocks, lambda source: source.build(con))
-            except Exception:  # noqa: BLE001 - as above
+            if _patiently(lambda blocks=blocks: with_folds(blocks, lambda source: source.build(con))) is None:
                 return
 
     def still_current() -> bool:

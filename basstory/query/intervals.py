@@ -30,6 +30,7 @@ from basstory.ingest.derive import (
     FULL_STARTS,
     FULL_ZERO_LENGTH,
 )
+from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters
 from basstory.query.view import kept_profiles
 
@@ -200,7 +201,7 @@ def _view_slice(con: duckdb.DuckDBPyConnection, f: StoryFilters, scratch: Scratc
           else int(np.searchsorted(starts_us, _day_start_us(f.end + timedelta(days=1)), side="left")))
     if hi <= lo:
         return None
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         top = int(cursor.execute("SELECT max(profile_id) FROM profiles").fetchone()[0] or 0)
     finally:

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters, run_predicate
 
 
@@ -28,7 +29,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None =
     The rows come through Arrow, whose strings pandas takes as they are (DuckDB's own conversion builds every string
     as a Python object first: about 4× slower on a frame of a hundred thousand orgs), converted to the dtypes DuckDB's
     conversion gives (`arrow_to_pandas`)."""
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         result = cursor.sql(sql, params=params)
         names = result.columns
@@ -75,7 +76,7 @@ _NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32():
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None):
     """Run a query that returns one value."""
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         row = (cursor.execute(sql, params) if params else cursor.execute(sql)).fetchone()
         return None if row is None else row[0]
@@ -86,7 +87,7 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None 
 def frame_with(con: duckdb.DuckDBPyConnection, sql: str, tables: dict[str, pd.DataFrame],
                params: dict | None = None) -> pd.DataFrame:
     """`frame()` with small pandas frames registered as tables on the query's own cursor."""
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         for name, df in tables.items():
             cursor.register(name, df)

@@ -31,6 +31,7 @@ from typing import TypeVar
 import duckdb
 
 from basstory.core.schema import SYSTEMS
+from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters, org_predicate, run_predicate
 
 T = TypeVar("T")
@@ -255,7 +256,7 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
     with _memo_lock:
         lock = _key_locks.setdefault((id(con), name), threading.Lock())
     with lock:
-        cursor = con.cursor()
+        cursor = open_cursor(con)
         try:
             exists = cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $1", [name]).fetchone()[0]
             if not exists:
@@ -269,7 +270,7 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
 
 def kept_profiles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> list[int]:
     """The org profiles (org attribute combinations) the view's org-level filters keep."""
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         rows = cursor.execute(f"SELECT profile_id FROM profiles WHERE {org_predicate(f)} ORDER BY profile_id")
         return [int(r[0]) for r in rows.fetchall()]
@@ -327,7 +328,7 @@ def _remember_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def _drop_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
-    cursor = con.cursor()
+    cursor = open_cursor(con)
     try:
         for name in names:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
