@@ -90,6 +90,9 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
         return con
     folder = runs_path.parent
     if not is_derived(folder, runs_path, orgs_path):
+        for path in (runs_path, orgs_path):      # a version deleted meanwhile: never derive into a vanished folder
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is gone: the version was deleted")
         derive_tables(runs_path, orgs_path, folder)
     con.execute(f"CREATE TABLE orgs AS SELECT i.org_id, i.profile_id, o.* {_missing_org_columns(orgs_path)} "
                 f"FROM read_parquet('{_sql_path(orgs_path)}') o "
