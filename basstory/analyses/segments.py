@@ -88,8 +88,7 @@ def _local_date(column: str) -> str:
 def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: per (org_key, system) of the view's kept runs of known orgs: runs, compute_s (summed Full BAS runtime,
     0 when none), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after
-    the previous one, within the view). org_key is what `_org_join` matches; on the fast engine it also holds the
-    ids of orgs not in the org table, which the join to `orgs` drops."""
+    the previous one, within the view). org_key is what `_org_join` matches: the dense id on the fast engine."""
     if is_fast(con):
         return f"""
             SELECT org_id AS org_key, system, sum(runs) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
