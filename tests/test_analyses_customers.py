@@ -347,3 +347,12 @@ def test_an_empty_view_scores_nothing(connect):
     empty = DEFAULT.with_(systems=())
     assert risk.current_scores(con, empty).empty
     assert risk.status_summary(con, empty)["at_risk"] == 0
+
+
+def test_the_plans_title_names_every_plan_tied_for_the_most():
+    from basstory.story.narrative.at_risk import plans_title
+
+    plans = pd.DataFrame({"plan_family": ["Premium 5", "Standard", "Starter"], "orgs": [4, 4, 1], "runs": [9, 8, 2],
+                          "share": [0.1, 0.1, 0.05]})
+    assert plans_title(plans).text == "At-risk orgs by plan: Premium 5 and Standard have the most, 4 each"
+    assert plans_title(plans.iloc[1:]).text == "At-risk orgs by plan: Standard has the most"

@@ -63,9 +63,8 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
         blocks += [Caption(f"Open an org's page (the {min(LINKED_ORGS, len(risky))} highest scores):"),
                    Bullets(narrative.link_items(risky, LINKED_ORGS), ordered=True)]
     plans = analyses.at_risk_by_plan(scores)
-    blocks += [chart_or_note("risk_plans", plans, lambda: charts.by_plan_chart(
-        plans, f"At-risk orgs by plan: {plans['plan_family'].iloc[0]} has the most" if len(plans) else "",
-        "At-risk orgs per plan family; their runs in the tooltip."), "No org of this view is at risk.")]
+    blocks += [chart_or_note("risk_plans", plans, lambda: charts.by_plan_chart(plans, *narrative.plans_title(plans)),
+                             "No org of this view is at risk.")]
     return blocks + [lazy_details("Details: how well the score would have predicted cancellations (backtest)",
                                   backtest_fold, filters),
                      Details("Details: how orgs are judged and scored", (Bullets(narrative.method_bullets()),))]

@@ -35,6 +35,18 @@ def list_title(n: int, shown: int) -> ChartTitle:
     return ChartTitle(text, sub)
 
 
+def plans_title(plans) -> ChartTitle:
+    """The at-risk-by-plan chart's title from `at_risk.at_risk_by_plan` rows (most first): the plan family with the
+    most at-risk orgs, or every family tied for the most."""
+    top = plans[plans["orgs"] == plans["orgs"].max()]["plan_family"].tolist() if len(plans) else []
+    if len(top) > 1:
+        names = ", ".join(str(t) for t in top[:-1]) + f" and {top[-1]}"
+        text = f"At-risk orgs by plan: {names} have the most, {fmt_int(int(plans['orgs'].max()))} each"
+    else:
+        text = f"At-risk orgs by plan: {top[0]} has the most" if top else "At-risk orgs by plan"
+    return ChartTitle(text, "At-risk orgs per plan family; their runs in the tooltip.")
+
+
 def gains_title(b: dict) -> ChartTitle:
     return ChartTitle(f"Of the {b['k']} highest scores as of {fmt_day(b['cutoff'])}, {pct(b['precision_at_k'], 1)} "
                       f"were deleted later: {b['lift_at_k']:.1f}× the base rate",
