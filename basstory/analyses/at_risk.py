@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from basstory.analyses.kept import kept_user_orgs
+from basstory.analyses.kept import kept_user_orgs, org_join_column
 from basstory.analyses.segments import DECLARED, infer_cadences
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters, org_predicate
@@ -56,15 +56,9 @@ SCORE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_famil
                  "low_usage_points", "score", "at_risk"]
 
 
-def _org_join(con: duckdb.DuckDBPyConnection) -> str:
-    """The `orgs` column the statistics join by: the dense id on the fast engine (integer keys group and join several
-    times faster than the org table's GUIDs), the key on the reference engine."""
-    return "org_id" if is_fast(con) else "org_key"
-
-
 def months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
-    """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org (`_org_join`'s
-    column of the org), system, month (first day), runs, last_utc (the month's last run; `_stats_sql` takes its
+    """SQL: the view's kept runs of orgs in the org table per (org, system, Sydney month). Columns: org (the org's
+    `kept.org_join_column`), system, month (first day), runs, last_utc (the month's last run; `_stats_sql` takes its
     Sydney date only after reducing it to one per org and system, where there are far fewer to convert)."""
     if is_fast(con):
         return (f"SELECT org_id AS org, system, month, CAST(runs AS BIGINT) AS runs, last_utc "
@@ -200,7 +194,7 @@ def scores_for(con: duckdb.DuckDBPyConnection, f: StoryFilters, as_of: date | No
                where: str = "true") -> pd.DataFrame:
     """`score_orgs` for the view `f` computed in the story's connection (the org table's orgs the view keeps that
     also satisfy `where`)."""
-    return _scores(frame(con, _stats_sql(months_sql(con, f), orgs_sql(f, where, _org_join(con)), as_of)))
+    return _scores(frame(con, _stats_sql(months_sql(con, f), orgs_sql(f, where, org_join_column(con)), as_of)))
 
 
 def _wide(f: StoryFilters) -> StoryFilters:
@@ -305,7 +299,7 @@ def status_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     orgs = int(frame(con, f"SELECT count(*) AS n FROM ({orgs_sql(f)})").iloc[0, 0])
     at_risk = scores.loc[scores["at_risk"].astype(bool)]
     k = kept_user_orgs(con, _wide(f))
-    join = "org_id" if is_fast(con) else "org_key"
+    join = org_join_column(con)
     cancelled = frame(con, f"""
         SELECT o.status, count(DISTINCT o.org_key) AS orgs, CAST(coalesce(sum(k.w), 0) AS BIGINT) AS runs
         FROM orgs o LEFT JOIN (SELECT org_key, {k.weight} AS w FROM ({k.source})) k ON k.org_key = o.{join}

@@ -56,3 +56,9 @@ def kept_user_orgs(con: duckdb.DuckDBPyConnection, f: StoryFilters, *, months: b
     source = (f"SELECT *, CAST(date_trunc('month', run_local_date) AS DATE) AS month, run_utc AS first_utc, "
               f"run_utc AS last_utc FROM ({filtered_runs_sql(f)})")
     return KeptRuns(source, "1", "run_display")
+
+
+def org_join_column(con: duckdb.DuckDBPyConnection) -> str:
+    """The `orgs` column a kept row's org_key matches: the dense id on the fast engine (integer keys group and join
+    several times faster than the org table's GUIDs), the key on the reference engine."""
+    return "org_id" if is_fast(con) else "org_key"

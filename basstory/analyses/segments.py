@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS
-from basstory.analyses.kept import kept_user_orgs
+from basstory.analyses.kept import kept_user_orgs, org_join_column
 from basstory.core.schema import CONTRACT_TZ, SYSTEM_LABELS
 from basstory.ingest.derive import REPEAT_MINUTES
 from basstory.query.filters import StoryFilters, bas_quarters
@@ -76,11 +76,6 @@ USAGE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_famil
                  "span_months", "active_months", "phase_share", "top_month_share"]
 
 
-def _org_join(con: duckdb.DuckDBPyConnection) -> str:
-    """The `orgs` column a kept row's org_key matches: the dense id on the fast engine, the key on the reference."""
-    return "org_id" if is_fast(con) else "org_key"
-
-
 def _local_date(column: str) -> str:
     return f"CAST(timezone('{CONTRACT_TZ}', timezone('UTC', {column})) AS DATE)"
 
@@ -88,7 +83,8 @@ def _local_date(column: str) -> str:
 def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: per (org_key, system) of the view's kept runs of known orgs: runs, compute_s (summed Full BAS runtime,
     0 when none), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after
-    the previous one, within the view). org_key is what `_org_join` matches: the dense id on the fast engine."""
+    the previous one, within the view). org_key is what `kept.org_join_column` matches: the dense id on the fast
+    engine."""
     if is_fast(con):
         return f"""
             SELECT org_id AS org_key, system, sum(runs) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
@@ -119,7 +115,7 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     (the share of its runs in its busiest month). Sorted by org_key.
     """
     uo = kept_user_orgs(con, f)
-    join = _org_join(con)
+    join = org_join_column(con)
     if is_fast(con):
         months = f"SELECT org_id AS org_key, month, sum(runs) AS n FROM ({org_months_sql(con, f)}) GROUP BY ALL"
     else:
