@@ -113,6 +113,17 @@ def wait_idle(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
 
 
+def link_to_view(page) -> str:
+    """The link the sidebar offers to copy: open its popover, read the link, close the popover again."""
+    page.locator('[data-testid="stSidebar"] [data-testid="stPopover"] button', has_text="Link to this view").click()
+    code = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    code.wait_for()
+    link = code.inner_text().strip()
+    page.keyboard.press("Escape")
+    code.wait_for(state="hidden")
+    return link
+
+
 def files_only(context) -> list[str]:
     """Let a browser context load only local files (an exported story or deck opened offline); every other request
     is refused and its URL appended to the list returned."""

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import wait_idle
+from tests.conftest import link_to_view, wait_idle
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -61,7 +61,7 @@ def test_an_org_link_opens_its_page_and_the_page_is_a_deep_link(browser, app_url
         assert main.locator("h1").first.inner_text() == f"Org {code}"
         assert main.locator('[data-testid="stMetricLabel"]').all_inner_texts()[:2] == ["Status", "Plan"]
         org_page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas')
-        shared = org_page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').inner_text().strip()
+        shared = link_to_view(org_page)
         assert parse_qs(urlsplit(shared).query)["org"] == [code]           # the link to copy keeps the org
     finally:
         context.close()

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import wait_idle
+from tests.conftest import link_to_view, wait_idle
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -25,10 +25,6 @@ def view_of(page) -> dict:
         "banner": main.locator('[data-testid="stCaptionContainer"]', has_text="runs counted").first.inner_text(),
         "headline": main.locator("h4").first.inner_text(),
     }
-
-
-def copy_link(page) -> str:
-    return page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').inner_text().strip()
 
 
 def open_fresh(browser, url: str):
@@ -72,7 +68,7 @@ def test_a_copied_link_opens_the_same_view(browser, app_url):
     url = page.url
     query = parse_qs(urlsplit(url).query)
     assert query == {"systems": ["Simple BAS"], "tz": ["Perth"]}
-    assert same_link(copy_link(page), url)
+    assert same_link(link_to_view(page), url)
     shown = view_of(page)
     assert shown != default and "runs counted: Simple BAS" in shown["banner"]
 
@@ -102,7 +98,7 @@ def test_a_custom_date_range_survives_in_the_link(browser, app_url):
     settle(page, "dates=2017-03-31")
     url = page.url
     assert parse_qs(urlsplit(url).query) == {"period": ["Custom range"], "dates": ["2017-02-01", "2017-03-31"]}
-    assert same_link(copy_link(page), url)
+    assert same_link(link_to_view(page), url)
     shown = view_of(page)
     assert "outside the date range" in shown["banner"]
 
@@ -123,14 +119,14 @@ def test_a_bad_link_is_tidied_and_a_page_choice_survives(browser, app_url):
                  "system 'simple' is not one of Full BAS, Simple BAS"):
         assert part in note
     assert urlsplit(page.url).query == "", "the bad values left the URL"
-    assert same_link(copy_link(page), page.url)
+    assert same_link(link_to_view(page), page.url)
 
     main.get_by_role("radiogroup", name="System").get_by_role("radio", name="Simple BAS").click()
     settle(page, "outage_system=")
     url = page.url
     assert urlsplit(url).path.endswith("/outage")
     assert parse_qs(urlsplit(url).query) == {"outage_system": ["Simple BAS"]}
-    assert same_link(copy_link(page), url)
+    assert same_link(link_to_view(page), url)
     assert "Ignored from the link" not in main.inner_text(), "the note went with the link's view"
     shown = main.locator("h3").all_inner_texts()
 

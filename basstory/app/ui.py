@@ -585,8 +585,9 @@ def close_view(page, present: bool, share, notes_slot) -> None:
             st.divider()
             st.markdown("**Share**")
             presentation_toggle(st)
-            st.caption("Link to this view, with its page and filters (hover over it for the copy button).")
-            st.code(url, language=None, wrap_lines=True)
+            with st.popover("Link to this view", icon=":material/link:", width="stretch"):
+                st.caption("This page with its filters (hover over the link for the copy button).")
+                st.code(url, language=None, wrap_lines=True)
     _show_link_notes(page, notes_slot)
 
 
