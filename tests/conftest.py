@@ -20,6 +20,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: Small enough to generate and ingest in a few seconds, big enough for every chart to have data.
 TEST_SAMPLE_SCALE = 0.1
+# The in-process app tests build many small versions: no warm-up process for each (tests/test_warm_up.py runs it).
+# The servers the browser tests start keep it on (serve_app), as a reader's server does.
+os.environ.setdefault("BASSTORY_WARM_UP", "off")
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +62,7 @@ def serve_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterat
     _require_chromium()
     port = _free_port()
     log_path = data_dir / f"streamlit-{port}.log"
-    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir), **(extra_env or {})}
+    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir), "BASSTORY_WARM_UP": "on", **(extra_env or {})}
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",

@@ -21,7 +21,6 @@ def test_switching_versions_releases_the_old_connection(tmp_path):
 
         write_extracts(tmp_path / "second", simplebas_rows=default_simplebas_rows()[:2])
         second = ingest(tmp_path / "second", store, name="Second", activate=True).version.id
-        ui.warm_up(first).join()        # the first version's background warm-up stops once it is not current
         at.run()                                                 # this session's next interaction
         assert not at.exception
         assert ui._opened == {second}
@@ -30,29 +29,3 @@ def test_switching_versions_releases_the_old_connection(tmp_path):
         assert ui.connection(first) is not old
         ui.release_other_versions(second)
         assert ui._opened == {second}
-
-
-def test_the_warm_up_gives_way_to_readers():
-    """While a reader's page runs, an analysis the warm-up would compute waits; a reader's own never does."""
-    import threading
-    import time
-
-    from basstory.query import view
-
-    finished: list[str] = []
-
-    def background() -> None:
-        view._before_compute()
-        finished.append("warm-up")
-
-    with ui.reader_run():
-        assert ui.readers_running() == 1
-        view._before_compute()                          # the reader's thread is never held
-        thread = threading.Thread(target=background, name=f"{ui.WARM_UP_THREAD_PREFIX}test")
-        thread.start()
-        time.sleep(0.3)
-        assert finished == []                           # held while the reader's run lasts
-        ended = time.monotonic()
-    thread.join(timeout=10)
-    assert finished == ["warm-up"] and ui.readers_running() == 0
-    assert time.monotonic() - ended >= ui.WARM_UP_QUIET_S      # and a quiet moment after it, for the browser

@@ -4,27 +4,32 @@ headline and the previous/next buttons. Analyses never import this module; pages
 """
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-import duckdb
 import streamlit as st
 
 from basstory.app import links, presentation
 from basstory.core import paths
 from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import md_escape
-from basstory.query import cursors, view
+from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
+from basstory.query.shared_results import SharedResults
 from basstory.story import theme
-from basstory.story.blocks import with_folds
 from basstory.story.registry import CHAPTERS, DATA_PAGE, ORG_PAGE, SLIDES_PAGE, TRACKS, Chapter, neighbours
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
@@ -128,7 +133,10 @@ def connection(version_id: str):
 
     with _opened_lock:
         _opened.add(version_id)
-    return connect_version(dataset_store().get(version_id), in_memory=True)
+    con = connect_version(dataset_store().get(version_id), in_memory=True)
+    # what the warm-up's child process computed for this version is read instead of computed again
+    view.share_results(con, SharedResults(warm_up_results(version_id), writer=False))
+    return con
 
 
 _opened: set[str] = set()
@@ -160,117 +168,122 @@ def compute_for(version_id: str, function: Callable, filters: StoryFilters | Non
     return _cached_call(version_id, f"{function.__module__}.{function.__qualname__}", filters, args)
 
 
-#: Readers' page runs in progress in this server process (`reader_run`); the warm-up waits while there are any.
+#: Where the warm-up's child processes leave their results for this server process: one folder per version, made on
+#: first use, removed (with the children stopped) when the server exits.
+_warm_up_root: Path | None = None
+_warm_up_lock = threading.Lock()
+_warm_ups: list[subprocess.Popen] = []
+#: BASSTORY_WARM_UP=off switches the warm-up off (the in-process app tests do: they build many small versions).
+WARM_UP_SWITCH = "BASSTORY_WARM_UP"
+
+
+def warm_up_results(version_id: str) -> Path:
+    """The folder the warm-up of `version_id` writes to and this server reads from."""
+    global _warm_up_root
+    with _warm_up_lock:
+        if _warm_up_root is None:
+            _warm_up_root = Path(tempfile.mkdtemp(prefix="basstory-warm-up-"))
+            atexit.register(_end_warm_ups)
+        return _warm_up_root / version_id
+
+
+def _end_warm_ups() -> None:
+    for child in _warm_ups:
+        if child.poll() is None:
+            _signal(child, signal.SIGCONT)        # a paused child ends only once it runs again
+            child.terminate()
+    for child in _warm_ups:
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    if _warm_up_root is not None:
+        shutil.rmtree(_warm_up_root, ignore_errors=True)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def warm_up(version_id: str) -> subprocess.Popen | None:
+    """Compute every chapter's analyses for the default filters in the background, once per dataset version and
+    server process, so the first reader of each page finds them already computed (app.warm_up). The router starts
+    it after the page has run. It runs as a child process at the lowest CPU priority: a reader's page gets the
+    cores first, and no warm-up work holds this process's interpreter. None when switched off."""
+    if os.environ.get(WARM_UP_SWITCH, "on").lower() in ("off", "0", "false", "no"):
+        return None
+    command = [sys.executable, "-m", "basstory.app.warm_up", "--store", str(paths.store_dir()),
+               "--version", version_id, "--results", str(warm_up_results(version_id))]
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    with _warm_up_lock:
+        _warm_ups[:] = [c for c in _warm_ups if c.poll() is None] + [child]
+    with _readers_lock:                         # the reader's browser is still drawing the page it just got
+        _signal(child, signal.SIGSTOP)
+        _resume_when_quiet_locked()
+    return child
+
+
+# --- Readers first -----------------------------------------------------------------------------------------------
+# Even at the lowest priority, a warm-up process slows a reader's page: it takes the core the page's Python thread
+# leaves free, and with it the memory bandwidth and cache both cores share. So while any reader's page runs in this
+# server, and for WARM_UP_QUIET_S after the last one ended, the warm-up processes are paused (SIGSTOP), then resumed.
+
 _readers = 0
-_readers_changed = threading.Condition()
-#: The longest the warm-up waits for readers before it goes on anyway (it must finish some time).
-WARM_UP_PATIENCE_S = 30.0
-#: The warm-up starts an analysis only after this long without a reader's page run: the reader's browser is still
-#: drawing the page it just got, and on a small server it may share the cores.
+_readers_lock = threading.Lock()
+#: Bumped by every page run that starts: a resume scheduled before it is void.
+_reader_generation = 0
+#: The warm-up resumes only after this long without a reader's page run: the reader's browser is still drawing.
 WARM_UP_QUIET_S = 2.0
-WARM_UP_THREAD_PREFIX = "warm-up-"
-_last_reader_end = 0.0
+
+
+def _signal(child: subprocess.Popen, signum: int) -> None:
+    if child.poll() is None:
+        try:
+            os.kill(child.pid, signum)
+        except ProcessLookupError:              # it ended meanwhile
+            pass
+
+
+def _signal_warm_ups(signum: int) -> None:
+    with _warm_up_lock:
+        children = list(_warm_ups)
+    for child in children:
+        _signal(child, signum)
+
+
+def _resume_when_quiet_locked() -> None:
+    """(Holding _readers_lock.) Resume the warm-ups WARM_UP_QUIET_S from now unless a page run starts before."""
+    generation = _reader_generation
+
+    def resume() -> None:
+        with _readers_lock:
+            if _readers == 0 and _reader_generation == generation:
+                _signal_warm_ups(signal.SIGCONT)
+
+    timer = threading.Timer(WARM_UP_QUIET_S, resume)
+    timer.daemon = True
+    timer.start()
 
 
 @contextmanager
 def reader_run() -> Iterator[None]:
-    """Mark a reader's page run (the router wraps each run in it), so background work gives way to it: the warm-up's
-    queries under way are interrupted (query.cursors), and it starts no analysis until the readers are done."""
-    global _readers
-    with _readers_changed:
+    """Mark a reader's page run (the router wraps each run in it): the warm-up processes pause until the readers
+    have been done for WARM_UP_QUIET_S."""
+    global _readers, _reader_generation
+    with _readers_lock:
         _readers += 1
-    cursors.interrupt_background()
+        _reader_generation += 1
+        if _readers == 1:
+            _signal_warm_ups(signal.SIGSTOP)
     try:
         yield
     finally:
-        global _last_reader_end
-        with _readers_changed:
+        with _readers_lock:
             _readers -= 1
-            _last_reader_end = time.monotonic()
-            _readers_changed.notify_all()
+            if _readers == 0:
+                _resume_when_quiet_locked()
 
 
 def readers_running() -> int:
-    with _readers_changed:
+    with _readers_lock:
         return _readers
-
-
-def _give_way_to_readers() -> None:
-    """Before each analysis the warm-up computes: wait while readers' pages run and for WARM_UP_QUIET_S after the
-    last one ended (in all at most WARM_UP_PATIENCE_S)."""
-    if not _in_warm_up():
-        return
-    deadline = time.monotonic() + WARM_UP_PATIENCE_S
-    with _readers_changed:
-        while (now := time.monotonic()) < deadline:
-            if _readers == 0 and now - _last_reader_end >= WARM_UP_QUIET_S:
-                return
-            wait = WARM_UP_QUIET_S - (now - _last_reader_end) if _readers == 0 else WARM_UP_PATIENCE_S
-            _readers_changed.wait(timeout=max(0.01, min(wait, deadline - now)))
-
-
-def _in_warm_up() -> bool:
-    """True in the warm-up's thread and the prefetch threads it starts (their names carry its prefix)."""
-    return threading.current_thread().name.startswith(WARM_UP_THREAD_PREFIX)
-
-
-view.set_before_compute(_give_way_to_readers)
-cursors.set_background(_in_warm_up)
-#: Times the warm-up builds a chapter again after a reader interrupted it, before it leaves the chapter to its readers.
-WARM_UP_RETRIES = 20
-
-
-def _patiently(build: Callable[[], Any]) -> Any:
-    """The warm-up's `build()`, again when a reader interrupted one of its queries (what it had finished is memoised,
-    and its next analysis waits for the readers); None when it fails otherwise (the page then computes on first
-    view)."""
-    for _ in range(WARM_UP_RETRIES):
-        try:
-            return build()
-        except duckdb.InterruptException:
-            continue
-        except Exception:  # noqa: BLE001 - a failed warm-up only means the page computes on first view
-            return None
-    return None
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def warm_up(version_id: str) -> threading.Thread:
-    """Compute every chapter's analyses for the default filters in the background, once per dataset version and
-    server process, so the first reader of each page finds them already computed. The router starts it after the
-    page has run; a reader's page run (`reader_run`) interrupts the warm-up's queries under way, and before each
-    analysis the warm-up waits while any reader's page runs, so it never holds the cores while a reader waits."""
-    from basstory.analyses.dataset import filter_options
-
-    def build_all() -> None:
-        default = StoryFilters()
-        compute_for(version_id, filter_options, None)
-        con = connection(version_id)
-        built = []
-        for chapter in CHAPTERS:              # the registry: every chapter, its choices at their defaults
-            if not still_current():
-                return                        # another version became current: its readers need the cores
-            # the analyses land in the view's memo (query.view.per_view), which readers share; building outside
-            # Streamlit's cache means a reader asking for the same page never waits on a warm-up that is itself
-            # waiting for readers to finish
-            blocks = _patiently(lambda chapter=chapter: chapter.module().build(con, default,
-                                                                               *chapter.default_choices()))
-            if blocks is None:
-                return
-            built.append(blocks)
-        for blocks in built:                  # then what the chapters' lazy folds need, once every page is ready
-            if not still_current():
-                return
-            if _patiently(lambda blocks=blocks: with_folds(blocks, lambda source: source.build(con))) is None:
-                return
-
-    def still_current() -> bool:
-        current = dataset_store().current()
-        return current is not None and current.id == version_id
-
-    thread = threading.Thread(target=build_all, name=f"{WARM_UP_THREAD_PREFIX}{version_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 def compute(function: Callable, filters: StoryFilters | None, *args) -> Any:

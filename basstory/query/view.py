@@ -11,7 +11,8 @@ dates plus, for a month the view's dates cut, the same aggregate computed from t
 Distinct users and orgs over any period made of whole months then come out exactly.
 
 `per_view` memoises an analysis per (connection, filters, arguments), so chapters that need the same result (the
-outage costs, the key facts, the run period) compute it once per view.
+outage costs, the key facts, the run period) compute it once per view. Results the app's warm-up computed in its
+own process reach the memo through files (query.shared_results).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ import duckdb
 from basstory.core.schema import SYSTEMS
 from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters, org_predicate, run_predicate
+from basstory.query.shared_results import SharedResults
 
 T = TypeVar("T")
 
@@ -48,24 +50,24 @@ _memo_lock = threading.Lock()
 _key_locks: dict[tuple, threading.Lock] = {}
 
 
-def _no_wait() -> None:
-    return None
+#: Results another process computed for a connection's version (the app's warm-up): read on a memo miss, or, in
+#: the process that computes them, written after each analysis (`share_results`).
+_shared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-#: Called before an analysis is computed (not when it is served from memory). The app sets it so that background
-#: work (the warm-up) waits while a reader's page runs: `set_before_compute`.
-_before_compute: Callable[[], None] = _no_wait
-
-
-def set_before_compute(hook: Callable[[], None] | None) -> None:
-    """Install the hook `per_view` calls before computing (None: no hook)."""
-    global _before_compute
-    _before_compute = hook or _no_wait
+def share_results(con: duckdb.DuckDBPyConnection, results: SharedResults | None) -> None:
+    """Hand `con`'s analyses to other processes, or take theirs (as `results.writer` says); None: neither."""
+    with _memo_lock:
+        if results is None:
+            _shared.pop(con, None)
+        else:
+            _shared[con] = results
 
 
 def per_view(function: Callable[..., T]) -> Callable[..., T]:
     """Memoise `function(con, filters, *args)` per connection: the same view asked twice is computed once, and
-    concurrent callers of the same view wait for the first. Callers get their own copy of the result."""
+    concurrent callers of the same view wait for the first. Callers get their own copy of the result. A result
+    another process computed for the same version (`share_results`) is read instead of computed."""
     name = f"{function.__module__}.{function.__qualname__}"
 
     @functools.wraps(function)
@@ -76,23 +78,26 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
             if key in memo:
                 memo.move_to_end(key)
                 return copy.deepcopy(memo[key])
-        if not getattr(_computing, "depth", 0):
-            _before_compute()           # only outside every key lock: a waiting background job holds up no reader
-        with _memo_lock:
-            if key in memo:
-                return copy.deepcopy(memo[key])
             lock = _key_locks.setdefault((id(con), key), threading.Lock())
+            shared = _shared.get(con)
         with lock:
             with _memo_lock:
                 if key in memo:
                     return copy.deepcopy(memo[key])
-            _computing.depth = getattr(_computing, "depth", 0) + 1
             began = time.perf_counter()
-            try:
-                result = function(con, f, *args, **kwargs)
-            finally:
-                _computing.depth -= 1
-            _log.debug("%s%s computed in %.3f s", "  " * _computing.depth, name, time.perf_counter() - began)
+            found, result = shared.load(key) if shared is not None and not shared.writer else (False, None)
+            if found:
+                _log.debug("%s%s read from the warm-up in %.3f s", "  " * getattr(_computing, "depth", 0), name,
+                           time.perf_counter() - began)
+            else:
+                _computing.depth = getattr(_computing, "depth", 0) + 1
+                try:
+                    result = function(con, f, *args, **kwargs)
+                finally:
+                    _computing.depth -= 1
+                _log.debug("%s%s computed in %.3f s", "  " * _computing.depth, name, time.perf_counter() - began)
+                if shared is not None and shared.writer:
+                    shared.save(key, result)
             with _memo_lock:
                 memo[key] = result
                 while len(memo) > MEMO_ENTRIES:
@@ -108,7 +113,7 @@ def prefetch(con: duckdb.DuckDBPyConnection, f: StoryFilters, *calls: Callable |
     arguments) in background threads and return at once: a page that needs several independent analyses gets them
     computed side by side (DuckDB's scans and numpy's sweeps leave a core idle now and then), and asking for one later
     waits for its thread instead of computing it again. A failure is left for the asker to meet."""
-    prefix = threading.current_thread().name.split("/")[0]     # background work stays background work
+    prefix = threading.current_thread().name.split("/")[0]
     for call in calls:
         function, *args = call if isinstance(call, tuple) else (call,)
 
@@ -352,5 +357,5 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     _drop_tables(con, names)
 
 
-__all__ = ["CUBE_VIEWS", "forget", "install", "org_months_sql", "per_view", "profile_days_sql", "set_before_compute",
+__all__ = ["CUBE_VIEWS", "forget", "install", "org_months_sql", "per_view", "profile_days_sql", "share_results",
            "slots_sql", "user_orgs_sql", "uom_sql"]
