@@ -101,12 +101,12 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
                     SELECT *, CASE WHEN known THEN 'known' END AS org_key,
                            {scope_reason_sql("", unknown="NOT known")} AS scope
                     FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
-    # the cubes live in memory; the per-run table and the chains are read from parquet (sorted by date, so date
-    # filters read only their row groups), which keeps a 100x extract's server under a few GB
+    # the cubes live in memory; the per-run table, the chains and the user-org-day cube are read from parquet (sorted
+    # by date, so date filters read only their row groups), which keeps a 100x extract's server under a few GB
     for table in ("slot_cube", "user_org", "user_org_month", "lag_cube", "chain_cube", "hour_spill"):
         path = _sql_path(folder / f"{table}.parquet")
         con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{path}')")
-    for table in ("runs_derived", "chains"):
+    for table in ("runs_derived", "chains", "user_org_day"):
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(folder / (table + '.parquet'))}')")
     con.execute(FAST_RUNS_VIEW)
     view.install(con)

@@ -3,12 +3,13 @@
 The fast engine (query.tables) holds, beside the per-run table, two cubes derived at ingest (ingest.derive):
 - `slot_cube`: runs per (org profile, system, UTC half hour), with the half hour's Sydney date, the runs' summed
   runtime and their first and last instant;
-- `user_org_month`: runs per (system, user, org, Sydney month), with the org's profile and the first and last run.
+- `user_org_month`: runs per (system, user, org, Sydney month), with the org's profile and the first and last run;
+- `user_org_day`: the same per Sydney date (read from parquet, sorted by date).
 
 Every filter is a condition on an org profile, a Sydney date or a system, so a view's slots are the cube's rows that
-pass the filters (`slots_sql`), and its user-org-months are the cube's rows for the months wholly inside the view's
-dates plus, for a month the view's dates cut, the same aggregate computed from that month's kept runs (`uom_sql`).
-Distinct users and orgs over any period made of whole months then come out exactly.
+pass the filters (`slots_sql`), and its user-org-months are the month cube's rows for the months wholly inside the
+view's dates plus, for a month the view's dates cut, the same aggregate summed from the day cube's rows of the view's
+days in that month (`uom_sql`). Distinct users and orgs over any period then come out exactly.
 
 `per_view` memoises an analysis per (connection, filters, arguments), so chapters that need the same result (the
 outage costs, the key facts, the run period) compute it once per view. Results the app's warm-up computed in its
@@ -284,7 +285,7 @@ def kept_profiles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> list[int]:
 
 
 def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
-    """SQL boolean over `runs_derived` itself, true for the runs the filters keep: the org-level filters as the set of
+    """SQL boolean over `runs_derived` (or the user-org-day cube) itself, true for the runs the filters keep: the org-level filters as the set of
     kept profiles, so a scan needs no join and reads only the columns it selects (the dates prune its row groups)."""
     parts = [f"list_contains({kept_profiles(con, f)}::INTEGER[], profile_id)"]
     if f.start is not None:
@@ -298,22 +299,24 @@ def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> st
 
 def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list[date]) -> str:
     """A table (made once per view, dropped with the oldest views) of the user-org-months of the months the view's
-    dates cut, from their kept runs (read from `runs_derived` directly: only the cut days' row groups)."""
+    dates cut, summed from the user-org-day cube's rows of the view's days in those months (the cube is sorted by
+    date: only their row groups are read)."""
     name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
     days = " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
                        f"'{(m.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()}')" for m in cut)
-    repeat = "is_repeat"
-    if f.start is not None:
-        repeat = f"is_repeat AND NOT (repeat_crosses_day AND run_local_date = DATE '{f.start.isoformat()}')"
+    repeats = "repeats"
+    if f.start is not None:       # the view does not see the day before its first: no repeat of a run then
+        repeats = (f"repeats - CASE WHEN run_local_date = DATE '{f.start.isoformat()}' "
+                   f"THEN repeats_from_day_before ELSE 0 END")
     _materialise(con, name, f"""
         SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc, c.profile_id,
                p.known AS known, c.runtime_s, c.repeats
         FROM (SELECT system, user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
-                     count(*) AS runs, min(run_utc) AS first_utc, max(run_utc) AS last_utc,
+                     CAST(sum(runs) AS BIGINT) AS runs, min(first_utc) AS first_utc, max(last_utc) AS last_utc,
                      any_value(profile_id) AS profile_id, sum(runtime_s) AS runtime_s,
-                     count(*) FILTER (WHERE {repeat}) AS repeats
-              FROM runs_derived WHERE ({derived_run_predicate(con, f)}) AND ({days})
-              GROUP BY ALL) c
+                     CAST(sum({repeats}) AS BIGINT) AS repeats
+              FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND ({days})
+              GROUP BY system, user_id, org_id, month) c
         JOIN profiles p USING (profile_id)""")
     return name
 
