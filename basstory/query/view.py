@@ -285,8 +285,9 @@ def kept_profiles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> list[int]:
 
 
 def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
-    """SQL boolean over `runs_derived` (or the user-org-day cube) itself, true for the runs the filters keep: the org-level filters as the set of
-    kept profiles, so a scan needs no join and reads only the columns it selects (the dates prune its row groups)."""
+    """SQL boolean over `runs_derived` (or the user-org-day cube) itself, true for the runs the filters keep: the
+    org-level filters as the set of kept profiles, so a scan needs no join and reads only the columns it selects (the
+    dates prune its row groups)."""
     parts = [f"list_contains({kept_profiles(con, f)}::INTEGER[], profile_id)"]
     if f.start is not None:
         parts.append(f"run_local_date >= DATE '{f.start.isoformat()}'")
