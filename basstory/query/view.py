@@ -224,28 +224,85 @@ def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
 def user_orgs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's runs per (system, user, org) over its whole period. Columns: system, user_id, org_id,
     profile_id, known, runs, first_utc, last_utc. Without dates, the user-org cube's rows the filters keep; with
-    dates, the view's user-org-months summed (materialised once per view)."""
+    dates, summed in one pass (materialised once per view) from the month cube's rows of the months the view covers
+    wholly and the day cube's rows of the view's days in the months it cuts."""
     if f.start is None and f.end is None:
         return (f"SELECT system, user_id, org_id, profile_id, org_key IS NOT NULL AS known, runs, first_utc, last_utc "
                 f"FROM uo_runs WHERE {run_predicate(f)}")
     name = "view_uo_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    start_cut, end_cut = _months_cut(f)
+    cut = [m for m in (start_cut, end_cut) if m is not None]
+    months = [f"month <> DATE '{m.isoformat()}'" for m in cut]
+    if f.start is not None:
+        months.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
+    if f.end is not None:
+        months.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
+    parts = [f"SELECT system, user_id, org_id, profile_id, runs, first_utc, last_utc FROM user_org_month "
+             f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) AND {' AND '.join(months)}"]
+    if cut:
+        parts.append(f"SELECT system, user_id, org_id, profile_id, runs, first_utc, last_utc FROM user_org_day "
+                     f"WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})")
     _materialise(con, name, f"""
-        SELECT system, user_id, org_id, any_value(profile_id) AS profile_id, bool_or(known) AS known,
-               sum(runs) AS runs, min(first_utc) AS first_utc, max(last_utc) AS last_utc
-        FROM ({uom_sql(con, f)}) GROUP BY system, user_id, org_id""")
+        SELECT u.system, u.user_id, u.org_id, u.profile_id, p.known, u.runs, u.first_utc, u.last_utc
+        FROM (SELECT system, user_id, org_id, any_value(profile_id) AS profile_id, CAST(sum(runs) AS BIGINT) AS runs,
+                     min(first_utc) AS first_utc, max(last_utc) AS last_utc
+              FROM ({' UNION ALL '.join(parts)}) GROUP BY system, user_id, org_id) u
+        JOIN profiles p USING (profile_id)""")
     return f"SELECT * FROM {name}"
+
+
+def _days_of(months: list[date]) -> str:
+    """SQL over `run_local_date`: the date falls in one of `months` (each given by its first day)."""
+    return " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
+                       f"'{(m.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()}')" for m in months)
 
 
 def org_months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's runs of orgs in the org table per (system, org, Sydney month), made once per view into a table
     the org-level chapters share (a third of the view's user-org-months at 100x). Columns: system, org_id, month,
-    runs, runtime_s (summed; NULL when no run has one), repeats (as uom_sql's), first_utc, last_utc."""
+    runs, runtime_s (summed; NULL when no run has one), repeats (as uom_sql's), first_utc, last_utc. Summed in one
+    pass from the month cube's rows of the months the view covers wholly and the day cube's rows of its days in the
+    months it cuts."""
     name = "view_om_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    start_cut, end_cut = _months_cut(f)
+    cut = [m for m in (start_cut, end_cut) if m is not None]
+    known = f"list_contains({_known_profiles(con)}::INTEGER[], profile_id)"
+    months = [f"month <> DATE '{m.isoformat()}'" for m in cut]
+    if f.start is not None:
+        months.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
+    if f.end is not None:
+        months.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
+    # a view starting on the first of a month does not see the day before: a repeat of a run then is a chain's first
+    month_repeats = "repeats"
+    if f.start is not None and start_cut is None:
+        month_repeats = (f"repeats - CASE WHEN month = DATE '{f.start.isoformat()}' THEN repeats_from_month_before "
+                         f"ELSE 0 END")
+    parts = [f"SELECT system, org_id, month, runs, runtime_s, {month_repeats} AS repeats, first_utc, last_utc "
+             f"FROM user_org_month WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) AND {known}"
+             + "".join(f" AND {m}" for m in months)]
+    if cut:
+        day_repeats = "repeats"
+        if f.start is not None:
+            day_repeats = (f"repeats - CASE WHEN run_local_date = DATE '{f.start.isoformat()}' "
+                           f"THEN repeats_from_day_before ELSE 0 END")
+        parts.append(f"SELECT system, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month, runs, "
+                     f"runtime_s, {day_repeats} AS repeats, first_utc, last_utc FROM user_org_day "
+                     f"WHERE ({derived_run_predicate(con, f)}) AND {known} AND ({_days_of(cut)})")
     _materialise(con, name, f"""
-        SELECT system, org_id, month, sum(runs) AS runs, sum(runtime_s) AS runtime_s, sum(repeats) AS repeats,
-               min(first_utc) AS first_utc, max(last_utc) AS last_utc
-        FROM ({uom_sql(con, f)}) WHERE known GROUP BY system, org_id, month""")
+        SELECT system, org_id, month, CAST(sum(runs) AS BIGINT) AS runs, sum(runtime_s) AS runtime_s,
+               CAST(sum(repeats) AS BIGINT) AS repeats, min(first_utc) AS first_utc, max(last_utc) AS last_utc
+        FROM ({' UNION ALL '.join(parts)}) GROUP BY system, org_id, month""")
     return f"SELECT * FROM {name}"
+
+
+def _known_profiles(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The org profiles of orgs in the org table."""
+    cursor = open_cursor(con)
+    try:
+        return [int(r[0]) for r in cursor.execute("SELECT profile_id FROM profiles WHERE known ORDER BY profile_id")
+                .fetchall()]
+    finally:
+        cursor.close()
 
 
 def profile_days_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -303,8 +360,7 @@ def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list
     dates cut, summed from the user-org-day cube's rows of the view's days in those months (the cube is sorted by
     date: only their row groups are read)."""
     name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
-    days = " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
-                       f"'{(m.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()}')" for m in cut)
+    days = _days_of(cut)
     repeats = "repeats"
     if f.start is not None:       # the view does not see the day before its first: no repeat of a run then
         repeats = (f"repeats - CASE WHEN run_local_date = DATE '{f.start.isoformat()}' "
