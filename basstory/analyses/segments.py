@@ -302,7 +302,8 @@ def cadence_vs_declared(orgs: pd.DataFrame) -> pd.DataFrame:
 def mismatches(orgs: pd.DataFrame) -> dict:
     """How many orgs with a declared cadence and enough runs lodge differently: {"judged", "differs", "share",
     "top": (declared, inferred, orgs) of the commonest mismatch or None}."""
-    judged = orgs[orgs["cadence_match"].isin(["matches", "differs"])]
+    cadences = orgs[["cadence_match", "declared", "cadence"]]      # only what is counted: copying rows costs more
+    judged = cadences[cadences["cadence_match"].isin(["matches", "differs"])]
     differs = judged[judged["cadence_match"] == "differs"]
     top = None
     if len(differs):
@@ -317,7 +318,8 @@ def switches_by_quarter(orgs: pd.DataFrame) -> pd.DataFrame:
     """Orgs that switched system, by the BAS quarter of their first run on the new one. Grain: one row per (quarter,
     direction). Columns: quarter, quarter_start (date), system (the system switched to), system_label, orgs."""
     columns = ["quarter", "quarter_start", "system", "system_label", "orgs"]
-    moved = orgs[orgs["system_use"].str.startswith("switched")]
+    uses = orgs[["system_use", "switch_date", "switch_quarter"]]      # only what is counted, as above
+    moved = uses[uses["system_use"].str.startswith("switched")]
     if moved.empty:
         return pd.DataFrame(columns=columns)
     out = moved.assign(system=moved["system_use"].str.replace("switched to ", "", regex=False),
