@@ -178,6 +178,7 @@ FILTER_SETS = {
     "not paying": StoryFilters(paying="not paying"),
     "Perth time": StoryFilters(tz="Australia/Perth"),
     "UTC and a range": StoryFilters(tz="UTC", start=date(2017, 3, 1), end=date(2017, 9, 30)),
+    "cut at both ends": StoryFilters(start=date(2017, 1, 20), end=date(2017, 3, 10)),
     "empty": StoryFilters(plan_families=("No such plan",)),
 }
 
@@ -191,6 +192,20 @@ def edge_engines(tmp_path_factory):
 @pytest.mark.parametrize("filters", FILTER_SETS.values(), ids=FILTER_SETS.keys())
 def test_hand_made_story_is_identical(edge_engines, filters):
     assert_same_story(*edge_engines, filters, every_choice=filters in (StoryFilters(), FILTER_SETS["dates cut chains"]))
+
+
+@pytest.mark.parametrize("name", ["cut at both ends", "UTC and a range", "one day"])
+def test_without_month_sets_the_story_is_the_same(tmp_path, monkeypatch, name):
+    """An extract spanning more months than a month set has bits counts its users and orgs from the summed cube:
+    the same story."""
+    from basstory.query import view
+
+    runs_path, orgs_path = write_staged(tmp_path, edge_runs(), ORGS)
+    monkeypatch.setattr(view, "MONTH_BITS", 1)
+    fast = connect(runs_path, orgs_path)
+    sets = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'user_org_month_set'"
+    assert fast.execute(sets).fetchone()[0] == 0
+    assert_same_story(fast, connect(runs_path, orgs_path, engine="reference"), FILTER_SETS[name])
 
 
 SAMPLE_FILTERS = {

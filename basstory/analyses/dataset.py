@@ -6,7 +6,7 @@ import duckdb
 from basstory.query.filters import StoryFilters, org_predicate
 from basstory.query.queries import filtered_runs_sql, frame, scalar
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, user_orgs_sql, view_slots_sql
+from basstory.query.view import per_view, user_org_keys_sql, view_slots_sql
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
@@ -40,7 +40,7 @@ def coverage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
             WITH t AS (SELECT min(run_local_date) AS first, max(run_local_date) AS last, sum(runs) AS runs
                        FROM ({view_slots_sql(con, f)})),
             u AS (SELECT count(DISTINCT org_id) FILTER (WHERE known) AS orgs_with_runs,
-                         count(DISTINCT user_id) AS users FROM ({user_orgs_sql(con, f)}))
+                         count(DISTINCT user_id) AS users FROM ({user_org_keys_sql(con, f)}))
             SELECT t.first, t.last, coalesce(t.runs, 0) AS runs, u.orgs_with_runs, u.users FROM t, u""").iloc[0]
     else:
         row = frame(con, f"SELECT min(run_local_date) AS first, max(run_local_date) AS last, count(*) AS runs, "

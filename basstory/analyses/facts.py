@@ -14,7 +14,7 @@ from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters, exclusion_reason, org_predicate
 from basstory.query.queries import filtered_runs_sql, frame, scalar
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, prefetch, profile_days_sql, user_orgs_sql
+from basstory.query.view import per_view, prefetch, profile_days_sql, user_org_keys_sql
 
 
 def orgs_in_scope(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
@@ -64,7 +64,7 @@ def busiest_month(con: duckdb.DuckDBPyConnection, f: StoryFilters, system: str |
 def orgs_both(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
     """Organisations with at least one kept Full BAS run and at least one kept Simple BAS run."""
     if is_fast(con):
-        sql = (f"SELECT count(*) FROM (SELECT org_id FROM ({user_orgs_sql(con, f)}) WHERE known "
+        sql = (f"SELECT count(*) FROM (SELECT org_id FROM ({user_org_keys_sql(con, f)}) WHERE known "
                f"GROUP BY org_id HAVING count(DISTINCT system) = 2)")
         return int(scalar(con, sql))
     sql = (f"SELECT count(*) FROM (SELECT org_key FROM ({filtered_runs_sql(f)}) WHERE org_key IS NOT NULL "
@@ -76,7 +76,7 @@ def orgs_both(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
 def users_either(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
     """Distinct users (lower-cased id) with at least one kept run in either system."""
     if is_fast(con):
-        return int(scalar(con, f"SELECT count(DISTINCT user_id) FROM ({user_orgs_sql(con, f)})"))
+        return int(scalar(con, f"SELECT count(DISTINCT user_id) FROM ({user_org_keys_sql(con, f)})"))
     return int(scalar(con, f"SELECT count(DISTINCT user_key) FROM ({filtered_runs_sql(f)})"))
 
 
@@ -84,7 +84,7 @@ def users_either(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
 def users_multi_org(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> int:
     """Distinct users whose kept runs, both systems together, touch two or more organisations."""
     if is_fast(con):
-        return int(scalar(con, f"SELECT count(*) FROM (SELECT user_id FROM ({user_orgs_sql(con, f)}) "
+        return int(scalar(con, f"SELECT count(*) FROM (SELECT user_id FROM ({user_org_keys_sql(con, f)}) "
                                f"GROUP BY user_id HAVING count(DISTINCT org_id) >= 2)"))
     sql = (f"SELECT count(*) FROM (SELECT user_key FROM ({filtered_runs_sql(f)}) "
            f"GROUP BY user_key HAVING count(DISTINCT org_id) >= 2)")
@@ -97,7 +97,7 @@ def popular_plans(con: duckdb.DuckDBPyConnection, f: StoryFilters, limit: int | 
     (ties by plan name): [{"plan", "orgs"}]."""
     if is_fast(con):
         sql = (f"SELECT o.plan, count(*) AS orgs "
-               f"FROM (SELECT DISTINCT org_id FROM ({user_orgs_sql(con, f)}) WHERE known) u "
+               f"FROM (SELECT DISTINCT org_id FROM ({user_org_keys_sql(con, f)}) WHERE known) u "
                f"JOIN orgs o USING (org_id) GROUP BY o.plan ORDER BY orgs DESC, o.plan")
     else:
         sql = (f"SELECT plan, count(*) AS orgs FROM (SELECT DISTINCT org_key, plan FROM ({filtered_runs_sql(f)}) "

@@ -15,7 +15,7 @@ from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, user_orgs_sql, view_slots_sql
+from basstory.query.view import per_view, user_org_keys_sql, view_slots_sql
 
 
 def _window_row(costs: pd.DataFrame, i: int) -> dict:
@@ -122,7 +122,7 @@ def data_caveats(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
                               sum(runtime_missing) FILTER (WHERE system = 'full') AS runtime_missing
                        FROM ({view_slots_sql(con, f)}) GROUP BY system),
             u AS (SELECT system, count(DISTINCT user_id) AS users, count(DISTINCT org_id) AS orgs
-                  FROM ({user_orgs_sql(con, f)}) GROUP BY system)
+                  FROM ({user_org_keys_sql(con, f)}) GROUP BY system)
             SELECT t.system, t.first_date, t.last_date, t.months, t.runs, u.users, u.orgs,
                    coalesce(t.runtime_missing, 0) AS runtime_missing
             FROM t JOIN u USING (system) ORDER BY t.system""")

@@ -402,10 +402,64 @@ def _drop_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the cube views (CUBE_VIEWS) on a fast-engine connection (query.tables calls this)."""
+    """Create the cube views (CUBE_VIEWS) and the month sets (`user_org_month_set`) on a fast-engine connection
+    (query.tables calls this)."""
     for name, (table, columns) in CUBE_VIEWS.items():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns}, {PROFILE_COLUMNS} "
                     f"FROM {table} c JOIN profiles p USING (profile_id)")
+    first, last = con.execute("SELECT min(month), max(month) FROM user_org_month").fetchone()
+    if first is None or _month_index(first, last) >= MONTH_BITS:
+        return                       # no runs, or more months than bits: user_org_keys_sql sums the cube instead
+    con.execute(f"""CREATE OR REPLACE TABLE user_org_month_set AS
+                    SELECT system, user_id, org_id, any_value(profile_id) AS profile_id,
+                           bit_or(CAST(1 AS HUGEINT) << date_diff('month', DATE '{first.isoformat()}', month))
+                               AS months
+                    FROM user_org_month GROUP BY system, user_id, org_id""")
+    with _memo_lock:
+        _month_origins[con] = first
+
+
+#: The months a (system, user, org) ran in, as the bits of a HUGEINT counted from the month cube's first month
+#: (`user_org_month_set`, made when a connection opens: half a second at 100x). Extracts spanning more months than
+#: this get no month sets.
+MONTH_BITS = 127
+_month_origins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _month_index(origin: date, month: date) -> int:
+    return (month.year - origin.year) * 12 + month.month - origin.month
+
+
+def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: the view's (system, user, org) with at least one run — all that exact distinct counts of users and orgs
+    need. Columns: system, user_id, org_id, profile_id, known. With dates, made once per view from the month sets'
+    rows with a month the view covers wholly (one bitwise AND per row) and the day cube's rows of the view's days in
+    the months it cuts; without month sets (or dates), the columns of `user_orgs_sql`."""
+    origin = _month_origins.get(con)
+    if (f.start is None and f.end is None) or origin is None:
+        return f"SELECT system, user_id, org_id, profile_id, known FROM ({user_orgs_sql(con, f)})"
+    name = "view_uk_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    start_cut, end_cut = _months_cut(f)
+    cut = [m for m in (start_cut, end_cut) if m is not None]
+    first = 0 if f.start is None else _month_index(origin, f.start.replace(day=1)) + (start_cut is not None)
+    last = MONTH_BITS - 1 if f.end is None else _month_index(origin, f.end.replace(day=1)) - (end_cut is not None)
+    first, last = max(first, 0), min(last, MONTH_BITS - 1)
+    parts = []
+    if first <= last:
+        bits = (1 << (last + 1)) - (1 << first)
+        parts.append(f"SELECT system, user_id, org_id, profile_id FROM user_org_month_set "
+                     f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) "
+                     f"AND (months & CAST('{bits}' AS HUGEINT)) <> 0")
+    if cut:
+        parts.append(f"SELECT system, user_id, org_id, profile_id FROM user_org_day "
+                     f"WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})")
+    if not parts:
+        return f"SELECT system, user_id, org_id, profile_id, known FROM ({user_orgs_sql(con, f)})"
+    _materialise(con, name, f"""
+        SELECT k.system, k.user_id, k.org_id, k.profile_id, p.known
+        FROM (SELECT DISTINCT system, user_id, org_id, profile_id FROM ({' UNION ALL '.join(parts)})) k
+        JOIN profiles p USING (profile_id)""")
+    return f"SELECT * FROM {name}"
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:
@@ -418,4 +472,4 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
 
 
 __all__ = ["CUBE_VIEWS", "forget", "install", "org_months_sql", "per_view", "profile_days_sql", "share_results",
-           "slots_sql", "user_orgs_sql", "uom_sql"]
+           "slots_sql", "user_org_keys_sql", "user_orgs_sql", "uom_sql"]
