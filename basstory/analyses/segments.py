@@ -27,7 +27,7 @@ from basstory.ingest.derive import REPEAT_MINUTES
 from basstory.query.filters import StoryFilters, bas_quarters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import org_months_sql, per_view
+from basstory.query.view import org_months_sql, per_view, user_org_keys_sql
 
 # --- The method's constants (the sentences are written from them) --------------------------------------------------
 
@@ -114,26 +114,33 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     run); phase_share (the share of its runs in the busiest of the three month-of-quarter phases); top_month_share
     (the share of its runs in its busiest month). Sorted by org_key.
     """
-    uo = kept_user_orgs(con, f)
     join = org_join_column(con)
+    spans = ("min(first_utc) FILTER (WHERE system = 'full') AS first_full_utc, "
+             "max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc, "
+             "min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc, "
+             "max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc")
     if is_fast(con):
-        months = f"SELECT org_id AS org_key, month, sum(runs) AS n FROM ({org_months_sql(con, f)}) GROUP BY ALL"
+        # who ran which org needs only the view's (system, user, org) keys, and the first and last runs per org and
+        # system are in its org-months: no per-(user, org) sums
+        om = org_months_sql(con, f)
+        pairs = (f"SELECT DISTINCT user_id AS user_key, org_id, CASE WHEN known THEN org_id END AS org_key "
+                 f"FROM ({user_org_keys_sql(con, f)})")
+        org_spans = f"SELECT org_id AS org_key, {spans} FROM ({om}) GROUP BY org_id"
+        months = f"SELECT org_id AS org_key, month, sum(runs) AS n FROM ({om}) GROUP BY ALL"
     else:
+        uo = kept_user_orgs(con, f)
+        pairs = f"SELECT DISTINCT user_key, org_id, org_key FROM ({uo.source})"
+        org_spans = f"SELECT org_key, {spans} FROM ({uo.source}) WHERE org_key IS NOT NULL GROUP BY org_key"
         uom = kept_user_orgs(con, f, months=True)
         months = (f"SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source}) "
                   f"WHERE org_key IS NOT NULL GROUP BY org_key, month")
     df = frame(con, f"""
-        WITH uo AS (SELECT system, user_key, org_id, org_key, first_utc, last_utc FROM ({uo.source})),
-        pairs AS (SELECT DISTINCT user_key, org_id, org_key FROM uo),
+        WITH pairs AS ({pairs}),
         per_user AS (SELECT user_key, count(*) >= {ADVISER_MIN_ORGS} AS adviser FROM pairs GROUP BY user_key),
         users AS (SELECT pairs.org_key, count(*) AS users, count(*) FILTER (WHERE p.adviser) AS adviser_users
                   FROM pairs JOIN per_user p USING (user_key) WHERE pairs.org_key IS NOT NULL
                   GROUP BY pairs.org_key),
-        spans AS (SELECT org_key, min(first_utc) FILTER (WHERE system = 'full') AS first_full_utc,
-                         max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc,
-                         min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc,
-                         max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc
-                  FROM uo WHERE org_key IS NOT NULL GROUP BY org_key),
+        spans AS ({org_spans}),
         people AS (SELECT * FROM users JOIN spans USING (org_key)),
         months AS ({months}),
         phases AS (SELECT org_key, (year(month) * 12 + month(month)) % 3 AS phase, sum(n) AS n
