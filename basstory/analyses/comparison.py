@@ -15,12 +15,13 @@ import pandas as pd
 
 from basstory.analyses.facts import popular_plans
 from basstory.analyses.interaction import ORG_ID_SQL
-from basstory.analyses.kept import KeptRuns, kept_user_orgs
+from basstory.analyses.kept import KeptRuns, kept_user_org_keys, kept_user_orgs
 from basstory.analyses.recommendation import data_caveats
 from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
-from basstory.query.view import per_view
+from basstory.query.tables import is_fast
+from basstory.query.view import per_view, view_slots_sql
 
 GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.
@@ -108,12 +109,23 @@ def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: s
 @per_view
 def activity_totals(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, dict]:
     """Per system with kept runs and for 'all': {"runs", "users", "orgs"} over the whole filtered period."""
-    kept = kept_user_orgs(con, f)
-    df = frame(con, f"""
-        WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, {kept.weight} AS w FROM ({kept.source})),
-        both_systems AS (SELECT * FROM k UNION ALL SELECT 'all', user_key, org, w FROM k)
-        SELECT system, sum(w) AS runs, count(DISTINCT user_key) AS users, count(DISTINCT org) AS orgs
-        FROM both_systems GROUP BY system""")
+    if is_fast(con):               # the distinct counts from the view's keys, the runs from its slots
+        keys = kept_user_org_keys(con, f)
+        df = frame(con, f"""
+            WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org FROM ({keys.source})),
+            both_systems AS (SELECT * FROM k UNION ALL SELECT 'all', user_key, org FROM k),
+            people AS (SELECT system, count(DISTINCT user_key) AS users, count(DISTINCT org) AS orgs
+                       FROM both_systems GROUP BY system),
+            runs AS (SELECT system, sum(runs) AS runs FROM ({view_slots_sql(con, f)}) GROUP BY system),
+            all_runs AS (SELECT * FROM runs UNION ALL SELECT 'all', sum(runs) FROM runs)
+            SELECT p.system, r.runs, p.users, p.orgs FROM people p JOIN all_runs r USING (system)""")
+    else:
+        kept = kept_user_orgs(con, f)
+        df = frame(con, f"""
+            WITH k AS (SELECT system, user_key, {ORG_ID_SQL} AS org, {kept.weight} AS w FROM ({kept.source})),
+            both_systems AS (SELECT * FROM k UNION ALL SELECT 'all', user_key, org, w FROM k)
+            SELECT system, sum(w) AS runs, count(DISTINCT user_key) AS users, count(DISTINCT org) AS orgs
+            FROM both_systems GROUP BY system""")
     return {str(r.system): {"runs": int(r.runs), "users": int(r.users), "orgs": int(r.orgs)}
             for r in df.itertuples(index=False)}
 
@@ -127,7 +139,7 @@ def system_usage_split(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Da
     Grain: one row per (entity, usage) with at least one member. Columns: entity ('orgs' | 'users'), usage
     (USAGE_LABELS keys), usage_label, count, share (of the entity's total). The 'both' orgs are facts.orgs_both.
     """
-    kept = kept_user_orgs(con, f)
+    kept = kept_user_org_keys(con, f)                 # which systems each org and user used: the keys suffice
     df = frame(con, f"""
         WITH org_use AS ({_orgs_with_usage_sql(kept)}),
         user_use AS (SELECT user_key, bool_or(system = 'full') AS used_full, bool_or(system = 'simple') AS used_simple

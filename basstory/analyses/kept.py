@@ -14,7 +14,7 @@ from basstory.analyses.outage import BUCKET_SECONDS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql
 from basstory.query.tables import is_fast
-from basstory.query.view import uom_sql, user_orgs_sql, view_slots_sql
+from basstory.query.view import uom_sql, user_org_keys_sql, user_orgs_sql, view_slots_sql
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,18 @@ def kept_user_orgs(con: duckdb.DuckDBPyConnection, f: StoryFilters, *, months: b
     source = (f"SELECT *, CAST(date_trunc('month', run_local_date) AS DATE) AS month, run_utc AS first_utc, "
               f"run_utc AS last_utc FROM ({filtered_runs_sql(f)})")
     return KeptRuns(source, "1", "run_display")
+
+
+def kept_user_org_keys(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> KeptRuns:
+    """The view's kept runs as an analysis reads them when only which users ran which orgs in which system matters
+    (distinct counts): columns system, user_key, org_id, org_key (NULL for an org not in the org table). On the fast
+    engine, one row per (system, user, org) of the view, from its keys (query.view.user_org_keys_sql, which has no
+    runs: the weight is NULL); on the reference engine, the runs."""
+    if is_fast(con):
+        source = (f"SELECT system, user_id AS user_key, org_id, CASE WHEN known THEN org_id END AS org_key "
+                  f"FROM ({user_org_keys_sql(con, f)})")
+        return KeptRuns(source, "NULL", "NULL")
+    return KeptRuns(filtered_runs_sql(f), "1", "run_display")
 
 
 def org_join_column(con: duckdb.DuckDBPyConnection) -> str:
