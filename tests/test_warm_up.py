@@ -157,3 +157,53 @@ def test_the_app_starts_the_warm_up_once_per_version(tmp_path, monkeypatch):
         assert time.monotonic() - began < 300
     monkeypatch.setenv("BASSTORY_WARM_UP", "off")
     assert ui.warm_up("not-started") is None                          # switched off: no process
+
+
+# --- Readers first --------------------------------------------------------------------------------------------------
+
+def process_state(pid: int) -> str:
+    """The process's state letter (/proc/<pid>/stat): T when stopped, S or R otherwise."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def wait_for_state(pid: int, wanted: set[str], timeout: float = 5.0) -> str:
+    deadline = time.monotonic() + timeout
+    while (state := process_state(pid)) not in wanted and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return state
+
+
+@pytest.fixture
+def sleeper(monkeypatch):
+    """A stand-in warm-up process, registered as the warm-up of version 'v1'."""
+    from basstory.app import ui
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setitem(ui._warm_ups, "v1", child)
+    yield child
+    child.kill()
+    child.wait()
+
+
+def test_a_readers_page_pauses_the_warm_up_until_a_quiet_moment(sleeper, monkeypatch):
+    from basstory.app import ui
+
+    monkeypatch.setattr(ui, "WARM_UP_QUIET_S", 0.5)
+    with ui.reader_run():
+        assert wait_for_state(sleeper.pid, {"T"}) == "T"              # paused while the page runs
+    time.sleep(0.25)
+    with ui.reader_run():                                              # another page run: the quiet moment restarts
+        assert process_state(sleeper.pid) == "T"
+    ended = time.monotonic()
+    assert process_state(sleeper.pid) == "T"
+    assert wait_for_state(sleeper.pid, {"S", "R"}) in {"S", "R"}        # resumed once the readers were quiet
+    assert time.monotonic() - ended >= 0.5 - 0.05
+    assert ui.readers_running() == 0
+
+
+def test_a_version_no_longer_current_loses_its_warm_up(sleeper):
+    from basstory.app import ui
+
+    ui.release_other_versions("v2")
+    assert sleeper.wait(timeout=10) is not None                       # ended
+    assert "v1" not in ui._warm_ups

@@ -152,6 +152,7 @@ def release_other_versions(current_id: str) -> None:
         _opened.intersection_update({current_id})
     for version_id in stale:
         connection.clear(version_id)
+    _end_other_warm_ups(current_id)
 
 
 @st.cache_data(max_entries=2048, show_spinner=False)
@@ -172,7 +173,8 @@ def compute_for(version_id: str, function: Callable, filters: StoryFilters | Non
 #: first use, removed (with the children stopped) when the server exits.
 _warm_up_root: Path | None = None
 _warm_up_lock = threading.Lock()
-_warm_ups: list[subprocess.Popen] = []
+#: The warm-up process of each version this server started one for (until it ends or its version is dropped).
+_warm_ups: dict[str, subprocess.Popen] = {}
 #: BASSTORY_WARM_UP=off switches the warm-up off (the in-process app tests do: they build many small versions).
 WARM_UP_SWITCH = "BASSTORY_WARM_UP"
 
@@ -187,18 +189,38 @@ def warm_up_results(version_id: str) -> Path:
         return _warm_up_root / version_id
 
 
-def _end_warm_ups() -> None:
-    for child in _warm_ups:
+def _end(children: list[subprocess.Popen]) -> None:
+    for child in children:
         if child.poll() is None:
             _signal(child, signal.SIGCONT)        # a paused child ends only once it runs again
             child.terminate()
-    for child in _warm_ups:
+    for child in children:
         try:
             child.wait(timeout=5)
         except subprocess.TimeoutExpired:
             child.kill()
+            child.wait()
+
+
+def _end_warm_ups() -> None:
+    with _warm_up_lock:
+        children = list(_warm_ups.values())
+    _end(children)
     if _warm_up_root is not None:
         shutil.rmtree(_warm_up_root, ignore_errors=True)
+
+
+def _end_other_warm_ups(current_id: str) -> None:
+    """End the warm-up of every version but the current one: its readers need the machine, and it holds its own copy
+    of the old version's tables."""
+    with _warm_up_lock:
+        stale = {v: c for v, c in _warm_ups.items() if v != current_id}
+        for version_id in stale:
+            del _warm_ups[version_id]
+    if stale:
+        threading.Thread(target=_end, args=(list(stale.values()),), name="warm-up-end", daemon=True).start()
+        for version_id in stale:
+            warm_up.clear(version_id)             # opened again later, the version gets a warm-up again
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -213,7 +235,7 @@ def warm_up(version_id: str) -> subprocess.Popen | None:
                "--version", version_id, "--results", str(warm_up_results(version_id))]
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     with _warm_up_lock:
-        _warm_ups[:] = [c for c in _warm_ups if c.poll() is None] + [child]
+        _warm_ups[version_id] = child
     with _readers_lock:                         # the reader's browser is still drawing the page it just got
         _signal(child, signal.SIGSTOP)
         _resume_when_quiet_locked()
@@ -243,7 +265,7 @@ def _signal(child: subprocess.Popen, signum: int) -> None:
 
 def _signal_warm_ups(signum: int) -> None:
     with _warm_up_lock:
-        children = list(_warm_ups)
+        children = list(_warm_ups.values())
     for child in children:
         _signal(child, signum)
 
