@@ -231,9 +231,10 @@ def warm_up(version_id: str) -> subprocess.Popen | None:
     cores first, and no warm-up work holds this process's interpreter. None when switched off."""
     if os.environ.get(WARM_UP_SWITCH, "on").lower() in ("off", "0", "false", "no"):
         return None
-    command = [sys.executable, "-m", "basstory.app.warm_up", "--store", str(paths.store_dir()),
+    command = [sys.executable, "-m", "basstory.app.warm_up", "--store", str(paths.store_dir().resolve()),
                "--version", version_id, "--results", str(warm_up_results(version_id))]
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    # run from the folder that holds the package, so `-m basstory...` imports it whatever the server's own folder
+    child = subprocess.Popen(command, cwd=paths.PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     with _warm_up_lock:
         _warm_ups[version_id] = child
     with _readers_lock:                         # the reader's browser is still drawing the page it just got
