@@ -74,7 +74,7 @@ def test_a_chart_downloads_its_data_as_csv(browser, app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(app_url + "/comparison")
     wait_idle(page)
-    page.locator('[data-testid="stPopover"]').first.locator("button").click()
+    page.locator('[data-testid="stMain"] [data-testid="stPopover"]').first.locator("button").click()
     item = page.get_by_role("button", name="Data as CSV").first
     item.wait_for(state="visible")
     with page.expect_download(timeout=60_000) as download:
