@@ -191,31 +191,50 @@ def _months_cut(f: StoryFilters) -> tuple[date | None, date | None]:
     return start_cut, end_cut
 
 
+def _cut_months(f: StoryFilters) -> list[date]:
+    """The first days of the months the view's dates cut (none, one or two), in order."""
+    return sorted({m for m in _months_cut(f) if m is not None})
+
+
+def _whole_months(f: StoryFilters, cut: list[date]) -> list[str]:
+    """SQL conditions over a month cube's `month`: the months the view's dates cover wholly."""
+    conditions = [f"month <> DATE '{m.isoformat()}'" for m in cut]
+    if f.start is not None:
+        conditions.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
+    if f.end is not None:
+        conditions.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
+    return conditions
+
+
+# A view does not see the day before its first, so a repeat whose previous run was then is a chain's first run in the
+# view: the cubes count those repeats apart, and a view starting that day takes them off.
+def _month_repeats(f: StoryFilters) -> str:
+    """SQL over a month cube's row: its repeats within the view (a view starting on a month's 1st)."""
+    if f.start is not None and f.start.day == 1:
+        return f"repeats - CASE WHEN month = DATE '{f.start.isoformat()}' THEN repeats_from_month_before ELSE 0 END"
+    return "repeats"
+
+
+def _day_repeats(f: StoryFilters) -> str:
+    """SQL over a day cube's row: its repeats within the view."""
+    if f.start is not None:
+        return (f"repeats - CASE WHEN run_local_date = DATE '{f.start.isoformat()}' THEN repeats_from_day_before "
+                f"ELSE 0 END")
+    return "repeats"
+
+
 def uom_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's runs per (system, user, org, Sydney month). Columns: system, user_id, org_id, month, runs,
     first_utc, last_utc, profile_id, known (the org is in the org table), runtime_s (summed; NULL when no run has
     one), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after the
     previous one, within the view). A month the view's dates cut is aggregated from its kept runs (materialised once
     per view); the other months come from the cube."""
-    start_cut, end_cut = _months_cut(f)
-    cut = sorted({m for m in (start_cut, end_cut) if m is not None})
+    cut = _cut_months(f)
     whole = run_predicate(f.with_(start=None, end=None))
-    month_conditions = []
-    if f.start is not None:
-        month_conditions.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
-    if f.end is not None:
-        month_conditions.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
-    month_conditions += [f"month <> DATE '{m.isoformat()}'" for m in cut]
-    # a view starting on the first of a month does not see the day before, so a repeat whose previous run was then
-    # is a chain's first run in the view
-    repeats = "repeats"
-    if f.start is not None and start_cut is None:
-        repeats = (f"repeats - CASE WHEN month = DATE '{f.start.isoformat()}' THEN repeats_from_month_before "
-                   f"ELSE 0 END")
     cube = f"SELECT system, user_id, org_id, month, runs, first_utc, last_utc, profile_id, " \
-           f"org_key IS NOT NULL AS known, runtime_s, {repeats} AS repeats " \
+           f"org_key IS NOT NULL AS known, runtime_s, {_month_repeats(f)} AS repeats " \
            f"FROM uom_runs " \
-           f"WHERE {' AND '.join([f'({whole})', *month_conditions])}"
+           f"WHERE {' AND '.join([f'({whole})', *_whole_months(f, cut)])}"
     if not cut:
         return cube
     return f"{cube} UNION ALL SELECT * FROM {_cut_months_table(con, f, cut)}"
@@ -230,15 +249,10 @@ def user_orgs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
         return (f"SELECT system, user_id, org_id, profile_id, org_key IS NOT NULL AS known, runs, first_utc, last_utc "
                 f"FROM uo_runs WHERE {run_predicate(f)}")
     name = "view_uo_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
-    start_cut, end_cut = _months_cut(f)
-    cut = [m for m in (start_cut, end_cut) if m is not None]
-    months = [f"month <> DATE '{m.isoformat()}'" for m in cut]
-    if f.start is not None:
-        months.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
-    if f.end is not None:
-        months.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
+    cut = _cut_months(f)
     parts = [f"SELECT system, user_id, org_id, profile_id, runs, first_utc, last_utc FROM user_org_month "
-             f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) AND {' AND '.join(months)}"]
+             f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) "
+             f"AND {' AND '.join(_whole_months(f, cut))}"]
     if cut:
         parts.append(f"SELECT system, user_id, org_id, profile_id, runs, first_utc, last_utc FROM user_org_day "
                      f"WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})")
@@ -264,45 +278,20 @@ def org_months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     pass from the month cube's rows of the months the view covers wholly and the day cube's rows of its days in the
     months it cuts."""
     name = "view_om_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
-    start_cut, end_cut = _months_cut(f)
-    cut = [m for m in (start_cut, end_cut) if m is not None]
-    known = f"list_contains({_known_profiles(con)}::INTEGER[], profile_id)"
-    months = [f"month <> DATE '{m.isoformat()}'" for m in cut]
-    if f.start is not None:
-        months.append(f"month >= DATE '{f.start.replace(day=1).isoformat()}'")
-    if f.end is not None:
-        months.append(f"month <= DATE '{f.end.replace(day=1).isoformat()}'")
-    # a view starting on the first of a month does not see the day before: a repeat of a run then is a chain's first
-    month_repeats = "repeats"
-    if f.start is not None and start_cut is None:
-        month_repeats = (f"repeats - CASE WHEN month = DATE '{f.start.isoformat()}' THEN repeats_from_month_before "
-                         f"ELSE 0 END")
-    parts = [f"SELECT system, org_id, month, runs, runtime_s, {month_repeats} AS repeats, first_utc, last_utc "
+    cut = _cut_months(f)
+    known = f"list_contains({_profiles_where(con, 'known')}::INTEGER[], profile_id)"
+    parts = [f"SELECT system, org_id, month, runs, runtime_s, {_month_repeats(f)} AS repeats, first_utc, last_utc "
              f"FROM user_org_month WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) AND {known}"
-             + "".join(f" AND {m}" for m in months)]
+             + "".join(f" AND {m}" for m in _whole_months(f, cut))]
     if cut:
-        day_repeats = "repeats"
-        if f.start is not None:
-            day_repeats = (f"repeats - CASE WHEN run_local_date = DATE '{f.start.isoformat()}' "
-                           f"THEN repeats_from_day_before ELSE 0 END")
         parts.append(f"SELECT system, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month, runs, "
-                     f"runtime_s, {day_repeats} AS repeats, first_utc, last_utc FROM user_org_day "
+                     f"runtime_s, {_day_repeats(f)} AS repeats, first_utc, last_utc FROM user_org_day "
                      f"WHERE ({derived_run_predicate(con, f)}) AND {known} AND ({_days_of(cut)})")
     _materialise(con, name, f"""
         SELECT system, org_id, month, CAST(sum(runs) AS BIGINT) AS runs, sum(runtime_s) AS runtime_s,
                CAST(sum(repeats) AS BIGINT) AS repeats, min(first_utc) AS first_utc, max(last_utc) AS last_utc
         FROM ({' UNION ALL '.join(parts)}) GROUP BY system, org_id, month""")
     return f"SELECT * FROM {name}"
-
-
-def _known_profiles(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """The org profiles of orgs in the org table."""
-    cursor = open_cursor(con)
-    try:
-        return [int(r[0]) for r in cursor.execute("SELECT profile_id FROM profiles WHERE known ORDER BY profile_id")
-                .fetchall()]
-    finally:
-        cursor.close()
 
 
 def profile_days_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -333,9 +322,14 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
 
 def kept_profiles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> list[int]:
     """The org profiles (org attribute combinations) the view's org-level filters keep."""
+    return _profiles_where(con, org_predicate(f))
+
+
+def _profiles_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[int]:
+    """The org profiles for which the SQL `condition` holds, in order."""
     cursor = open_cursor(con)
     try:
-        rows = cursor.execute(f"SELECT profile_id FROM profiles WHERE {org_predicate(f)} ORDER BY profile_id")
+        rows = cursor.execute(f"SELECT profile_id FROM profiles WHERE {condition} ORDER BY profile_id")
         return [int(r[0]) for r in rows.fetchall()]
     finally:
         cursor.close()
@@ -360,19 +354,14 @@ def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list
     dates cut, summed from the user-org-day cube's rows of the view's days in those months (the cube is sorted by
     date: only their row groups are read)."""
     name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
-    days = _days_of(cut)
-    repeats = "repeats"
-    if f.start is not None:       # the view does not see the day before its first: no repeat of a run then
-        repeats = (f"repeats - CASE WHEN run_local_date = DATE '{f.start.isoformat()}' "
-                   f"THEN repeats_from_day_before ELSE 0 END")
     _materialise(con, name, f"""
         SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc, c.profile_id,
                p.known AS known, c.runtime_s, c.repeats
         FROM (SELECT system, user_id, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
                      CAST(sum(runs) AS BIGINT) AS runs, min(first_utc) AS first_utc, max(last_utc) AS last_utc,
                      any_value(profile_id) AS profile_id, sum(runtime_s) AS runtime_s,
-                     CAST(sum({repeats}) AS BIGINT) AS repeats
-              FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND ({days})
+                     CAST(sum({_day_repeats(f)}) AS BIGINT) AS repeats
+              FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})
               GROUP BY system, user_id, org_id, month) c
         JOIN profiles p USING (profile_id)""")
     return name
@@ -440,7 +429,7 @@ def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
         return f"SELECT system, user_id, org_id, profile_id, known FROM ({user_orgs_sql(con, f)})"
     name = "view_uk_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
     start_cut, end_cut = _months_cut(f)
-    cut = [m for m in (start_cut, end_cut) if m is not None]
+    cut = _cut_months(f)
     first = 0 if f.start is None else _month_index(origin, f.start.replace(day=1)) + (start_cut is not None)
     last = MONTH_BITS - 1 if f.end is None else _month_index(origin, f.end.replace(day=1)) - (end_cut is not None)
     first, last = max(first, 0), min(last, MONTH_BITS - 1)
