@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS
-from basstory.analyses.kept import kept_user_orgs, org_join_column
+from basstory.analyses.kept import kept_user_org_keys, kept_user_orgs, org_join_column
 from basstory.core.schema import CONTRACT_TZ, SYSTEM_LABELS
 from basstory.ingest.derive import REPEAT_MINUTES
 from basstory.query.filters import StoryFilters, bas_quarters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import org_months_sql, per_view, user_org_keys_sql
+from basstory.query.view import org_months_sql, per_view
 
 # --- The method's constants (the sentences are written from them) --------------------------------------------------
 
@@ -119,17 +119,15 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
              "max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc, "
              "min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc, "
              "max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc")
+    # who ran which org needs only the view's (system, user, org) keys
+    pairs = f"SELECT DISTINCT user_key, org_id, org_key FROM ({kept_user_org_keys(con, f).source})"
     if is_fast(con):
-        # who ran which org needs only the view's (system, user, org) keys, and the first and last runs per org and
-        # system are in its org-months: no per-(user, org) sums
+        # the first and last runs per org and system are in the view's org-months: no per-(user, org) sums
         om = org_months_sql(con, f)
-        pairs = (f"SELECT DISTINCT user_id AS user_key, org_id, CASE WHEN known THEN org_id END AS org_key "
-                 f"FROM ({user_org_keys_sql(con, f)})")
         org_spans = f"SELECT org_id AS org_key, {spans} FROM ({om}) GROUP BY org_id"
         months = f"SELECT org_id AS org_key, month, sum(runs) AS n FROM ({om}) GROUP BY ALL"
     else:
         uo = kept_user_orgs(con, f)
-        pairs = f"SELECT DISTINCT user_key, org_id, org_key FROM ({uo.source})"
         org_spans = f"SELECT org_key, {spans} FROM ({uo.source}) WHERE org_key IS NOT NULL GROUP BY org_key"
         uom = kept_user_orgs(con, f, months=True)
         months = (f"SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source}) "
