@@ -12,6 +12,7 @@ stops it when the server process ends. It never imports Streamlit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import logging
 import os
@@ -88,11 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     lowest_priority()
     end_with_parent()
     logging.basicConfig(level=logging.WARNING, format="basstory warm-up: %(message)s")
-    try:
+    with contextlib.suppress(KeyError, FileNotFoundError):   # the version was deleted meanwhile: nothing to warm up
         warm(DatasetStore(Path(args.store)), args.version, SharedResults(Path(args.results), writer=True),
              parent=os.getppid())
-    except (KeyError, FileNotFoundError):   # the version was deleted meanwhile: nothing to warm up
-        return 0
     return 0
 
 

@@ -191,6 +191,11 @@ def _months_cut(f: StoryFilters) -> tuple[date | None, date | None]:
     return start_cut, end_cut
 
 
+def _view_table(prefix: str, f: StoryFilters) -> str:
+    """The name of a per-view table: `prefix` and a digest of what the view keeps (its dates and filters)."""
+    return prefix + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+
+
 def _cut_months(f: StoryFilters) -> list[date]:
     """The first days of the months the view's dates cut (none, one or two), in order."""
     return sorted({m for m in _months_cut(f) if m is not None})
@@ -248,7 +253,7 @@ def user_orgs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     if f.start is None and f.end is None:
         return (f"SELECT system, user_id, org_id, profile_id, org_key IS NOT NULL AS known, runs, first_utc, last_utc "
                 f"FROM uo_runs WHERE {run_predicate(f)}")
-    name = "view_uo_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    name = _view_table("view_uo_", f)
     cut = _cut_months(f)
     parts = [f"SELECT system, user_id, org_id, profile_id, runs, first_utc, last_utc FROM user_org_month "
              f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) "
@@ -277,7 +282,7 @@ def org_months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     runs, runtime_s (summed; NULL when no run has one), repeats (as uom_sql's), first_utc, last_utc. Summed in one
     pass from the month cube's rows of the months the view covers wholly and the day cube's rows of its days in the
     months it cuts."""
-    name = "view_om_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    name = _view_table("view_om_", f)
     cut = _cut_months(f)
     known = f"list_contains({_profiles_where(con, 'known')}::INTEGER[], profile_id)"
     parts = [f"SELECT system, org_id, month, runs, runtime_s, {_month_repeats(f)} AS repeats, first_utc, last_utc "
@@ -353,7 +358,7 @@ def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list
     """A table (made once per view, dropped with the oldest views) of the user-org-months of the months the view's
     dates cut, summed from the user-org-day cube's rows of the view's days in those months (the cube is sorted by
     date: only their row groups are read)."""
-    name = "view_uom_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+    name = _view_table("view_uom_", f)
     _materialise(con, name, f"""
         SELECT c.system, c.user_id, c.org_id, c.month, c.runs, c.first_utc, c.last_utc, c.profile_id,
                p.known AS known, c.runtime_s, c.repeats
@@ -425,9 +430,13 @@ def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     rows with a month the view covers wholly (one bitwise AND per row) and the day cube's rows of the view's days in
     the months it cuts; without month sets (or dates), the columns of `user_orgs_sql`."""
     origin = _month_origins.get(con)
-    if (f.start is None and f.end is None) or origin is None:
+
+    def summed() -> str:                 # no month sets, no dates, or nothing to read: from the view's sums
         return f"SELECT system, user_id, org_id, profile_id, known FROM ({user_orgs_sql(con, f)})"
-    name = "view_uk_" + hashlib.sha256(repr((f.start, f.end, run_predicate(f))).encode()).hexdigest()[:16]
+
+    if (f.start is None and f.end is None) or origin is None:
+        return summed()
+    name = _view_table("view_uk_", f)
     start_cut, end_cut = _months_cut(f)
     cut = _cut_months(f)
     first = 0 if f.start is None else _month_index(origin, f.start.replace(day=1)) + (start_cut is not None)
@@ -443,7 +452,7 @@ def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
         parts.append(f"SELECT system, user_id, org_id, profile_id FROM user_org_day "
                      f"WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})")
     if not parts:
-        return f"SELECT system, user_id, org_id, profile_id, known FROM ({user_orgs_sql(con, f)})"
+        return summed()
     _materialise(con, name, f"""
         SELECT k.system, k.user_id, k.org_id, k.profile_id, p.known
         FROM (SELECT DISTINCT system, user_id, org_id, profile_id FROM ({' UNION ALL '.join(parts)})) k
