@@ -343,3 +343,27 @@ def test_fast_paths_agree_with_the_full_rules(tmp_path, store):
             assert ("simple", line) not in runs and blamed[("simplebas.csv", line)] == expected, line
         else:
             assert runs["simple", line]["run_utc"] == expected, line
+
+
+def test_ingest_and_the_story_run_without_the_spark_engines_requirements(tmp_path):
+    """`make run` installs requirements.txt only: the DuckDB engine and the app must not import SQLGlot or pyspark
+    (requirements-spark.txt). A fresh process with both made unimportable ingests the extracts and builds the cover."""
+    import subprocess
+    import sys
+
+    write_extracts(tmp_path / "in")
+    program = (
+        "import sys\n"
+        "sys.modules['sqlglot'] = None\n"
+        "sys.modules['pyspark'] = None\n"
+        "from basstory.ingest.build import ingest\n"
+        "from basstory.ingest.store import DatasetStore\n"
+        "from basstory.query.tables import connect_version\n"
+        "from basstory.analyses.facts import key_facts\n"
+        f"version = ingest({str(tmp_path / 'in')!r}, DatasetStore({str(tmp_path / 'store')!r}), name='plain').version\n"
+        "print(key_facts(connect_version(version))['users_either'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) > 0

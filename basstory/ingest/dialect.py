@@ -38,15 +38,22 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 import numpy as np
-import sqlglot
-from sqlglot import exp
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+# SQLGlot is imported where a query is translated: it is one of the Spark engine's requirements
+# (requirements-spark.txt), and the DuckDB engine and the app run without it.
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    import sqlglot
+    from sqlglot import exp
+
     if isinstance(node, exp.ArgMin) and node.args.get("count") is not None:
         if node.this != node.expression:
             raise ValueError("min_by(x, key, n) is translated for Spark only when x is its own key")
@@ -106,6 +113,8 @@ def _java_replacement(text: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def to_spark(expression: str) -> str:
     """A DuckDB SQL expression (or query) as Spark SQL (see the module docstring)."""
+    import sqlglot
+
     tree = sqlglot.parse_one(expression, read="duckdb")
     text = None
     for _ in range(8):  # a rewritten node's arguments are rewritten on the next pass
