@@ -21,7 +21,7 @@ from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import per_view, view_slots_sql
+from basstory.query.view import monthly_people_sql, per_view, view_slots_sql
 
 GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.
@@ -89,15 +89,24 @@ def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: s
     rolling = ", ".join(
         f"avg({m}) OVER (PARTITION BY system ORDER BY period ROWS BETWEEN {window - 1} PRECEDING AND CURRENT ROW) "
         f"AS {m}_avg" for m in METRICS)
-    if grain == "month":  # a month is whole in the user-org-months
-        kept, period = kept_user_orgs(con, f, months=True), "month"
+    people = monthly_people_sql(con, f) if grain == "month" and is_fast(con) else None
+    if people is not None:  # the distinct counts from the month sets, the runs from the view's slots
+        agg = f"""
+            SELECT p.system, p.month AS period, CAST(coalesce(r.runs, 0) AS BIGINT) AS runs, p.users, p.orgs
+            FROM ({people}) p
+            LEFT JOIN (SELECT system, CAST(date_trunc('month', run_local_date) AS DATE) AS month, sum(runs) AS runs
+                       FROM ({view_slots_sql(con, f)}) GROUP BY ALL) r USING (system, month)"""
     else:
-        kept, period = KeptRuns(filtered_runs_sql(f), "1", ""), "CAST(date_trunc('week', run_local_date) AS DATE)"
+        if grain == "month":  # a month is whole in the user-org-months
+            kept, period = kept_user_orgs(con, f, months=True), "month"
+        else:
+            kept, period = KeptRuns(filtered_runs_sql(f), "1", ""), "CAST(date_trunc('week', run_local_date) AS DATE)"
+        agg = f"""
+            SELECT system, {period} AS period, CAST(sum({kept.weight}) AS BIGINT) AS runs,
+                   count(DISTINCT user_key) AS users, count(DISTINCT {ORG_ID_SQL}) AS orgs
+            FROM ({kept.source}) GROUP BY system, period"""
     return frame(con, f"""
-        WITH k AS (SELECT system, {period} AS period, user_key, {ORG_ID_SQL} AS org, {kept.weight} AS w
-                   FROM ({kept.source})),
-        agg AS (SELECT system, period, CAST(sum(w) AS BIGINT) AS runs, count(DISTINCT user_key) AS users,
-                       count(DISTINCT org) AS orgs FROM k GROUP BY system, period),
+        WITH agg AS ({agg}),
         grid AS (SELECT system, CAST(unnest(generate_series(min(period), max(period), INTERVAL 1 {grain})) AS DATE)
                      AS period FROM agg GROUP BY system),
         filled AS (SELECT g.system, g.period, coalesce(a.runs, 0) AS runs, coalesce(a.users, 0) AS users,
@@ -298,7 +307,7 @@ def plan_popularity(con: duckdb.DuckDBPyConnection, f: StoryFilters, top: int = 
     by_usage = frame(con, f"""
         WITH org_use AS (SELECT org_key, any_value(plan) AS plan, bool_or(system = 'full') AS used_full,
                                 bool_or(system = 'simple') AS used_simple
-                         FROM ({kept_user_orgs(con, f).source}) WHERE org_key IS NOT NULL GROUP BY org_key)
+                         FROM ({kept_user_org_keys(con, f).source}) WHERE org_key IS NOT NULL GROUP BY org_key)
         SELECT plan, {USAGE_SQL} AS usage, count(*) AS orgs FROM org_use GROUP BY plan, usage""")
     by_usage["plan"] = by_usage["plan"].where(by_usage["plan"].isin(named), OTHER_PLAN)
     df = by_usage.groupby(["plan", "usage"], as_index=False)["orgs"].sum()

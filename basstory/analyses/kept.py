@@ -60,12 +60,14 @@ def kept_user_orgs(con: duckdb.DuckDBPyConnection, f: StoryFilters, *, months: b
 
 def kept_user_org_keys(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> KeptRuns:
     """The view's kept runs as an analysis reads them when only which users ran which orgs in which system matters
-    (distinct counts): columns system, user_key, org_id, org_key (NULL for an org not in the org table). On the fast
+    (distinct counts): columns system, user_key, org_id, org_key (NULL for an org not in the org table) and the org
+    attributes (status, paying, plan, plan_family, tax_period, channel_type, managed_by_practice). On the fast
     engine, one row per (system, user, org) of the view, from its keys (query.view.user_org_keys_sql, which has no
     runs: the weight is NULL); on the reference engine, the runs."""
     if is_fast(con):
-        source = (f"SELECT system, user_id AS user_key, org_id, CASE WHEN known THEN org_id END AS org_key "
-                  f"FROM ({user_org_keys_sql(con, f)})")
+        source = (f"SELECT k.system, k.user_id AS user_key, k.org_id, CASE WHEN k.known THEN k.org_id END AS org_key, "
+                  f"p.status, p.paying, p.plan, p.plan_family, p.tax_period, p.channel_type, p.managed_by_practice "
+                  f"FROM ({user_org_keys_sql(con, f)}) k JOIN profiles p USING (profile_id)")
         return KeptRuns(source, "NULL", "NULL")
     return KeptRuns(filtered_runs_sql(f), "1", "run_display")
 
