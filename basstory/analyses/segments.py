@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS
-from basstory.analyses.kept import kept_user_org_keys, kept_user_orgs, org_join_column
+from basstory.analyses.kept import kept_user_org_keys, org_join_column
 from basstory.core.schema import CONTRACT_TZ, SYSTEM_LABELS
 from basstory.ingest.derive import REPEAT_MINUTES
 from basstory.query.filters import StoryFilters, bas_quarters
@@ -76,29 +76,28 @@ USAGE_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_famil
                  "span_months", "active_months", "phase_share", "top_month_share"]
 
 
-def _local_date(column: str) -> str:
-    return f"CAST(timezone('{CONTRACT_TZ}', timezone('UTC', {column})) AS DATE)"
-
-
-def run_totals_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
-    """SQL: per (org_key, system) of the view's kept runs of known orgs: runs, compute_s (summed Full BAS runtime,
-    0 when none), repeats (runs the same user ran for the same org in the same system at most REPEAT_MINUTES after
-    the previous one, within the view). org_key is what `kept.org_join_column` matches: the dense id on the fast
-    engine."""
+def org_months_of_view_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+    """SQL: the view's kept runs of known orgs per (org, system, Sydney month): org_key, system, month, runs,
+    runtime_s (summed; NULL when no run has one), repeats (runs the same user ran for the same org in the same system
+    at most REPEAT_MINUTES after the previous one, within the view), first_utc, last_utc. org_key is what
+    `kept.org_join_column` matches: the dense id on the fast engine, whose rows are the view's org-months
+    (query.view.org_months_sql); the reference engine groups the runs."""
     if is_fast(con):
-        return f"""
-            SELECT org_id AS org_key, system, sum(runs) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
-                   sum(repeats) AS repeats
-            FROM ({org_months_sql(con, f)})
-            GROUP BY org_id, system"""
+        return (f"SELECT org_id AS org_key, system, month, runs, runtime_s, repeats, first_utc, last_utc "
+                f"FROM ({org_months_sql(con, f)})")
     return f"""
-        WITH k AS (SELECT org_key, system, user_key, run_utc, runtime_s FROM ({filtered_runs_sql(f)})
+        WITH k AS (SELECT org_key, system, user_key, run_utc, runtime_s, run_local_date FROM ({filtered_runs_sql(f)})
                    WHERE org_key IS NOT NULL),
         g AS (SELECT *, coalesce(run_utc - lag(run_utc) OVER (PARTITION BY system, user_key, org_key ORDER BY run_utc)
                                  <= INTERVAL {REPEAT_MINUTES} MINUTE, false) AS is_repeat FROM k)
-        SELECT org_key, system, count(*) AS runs, coalesce(sum(runtime_s), 0) AS compute_s,
-               count(*) FILTER (WHERE is_repeat) AS repeats
-        FROM g GROUP BY org_key, system"""
+        SELECT org_key, system, CAST(date_trunc('month', run_local_date) AS DATE) AS month, count(*) AS runs,
+               sum(runtime_s) AS runtime_s, count(*) FILTER (WHERE is_repeat) AS repeats, min(run_utc) AS first_utc,
+               max(run_utc) AS last_utc
+        FROM g GROUP BY ALL"""
+
+
+#: SQL over a month's first day: its phase in the quarter (0, 1 or 2; months three apart share one).
+_PHASE = "(year(month) * 12 + month(month)) % 3"
 
 
 @per_view
@@ -113,68 +112,60 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     span_months (calendar months from the first run's to the last run's, inclusive); active_months (months with a
     run); phase_share (the share of its runs in the busiest of the three month-of-quarter phases); top_month_share
     (the share of its runs in its busiest month). Sorted by org_key.
+
+    Everything but who ran it is summed from the org's months in two passes (per month, then per org); who ran it
+    needs only the view's (system, user, org) keys.
     """
     join = org_join_column(con)
-    spans = ("min(first_utc) FILTER (WHERE system = 'full') AS first_full_utc, "
-             "max(last_utc) FILTER (WHERE system = 'full') AS last_full_utc, "
-             "min(first_utc) FILTER (WHERE system = 'simple') AS first_simple_utc, "
-             "max(last_utc) FILTER (WHERE system = 'simple') AS last_simple_utc")
-    # who ran which org needs only the view's (system, user, org) keys
-    pairs = f"SELECT DISTINCT user_key, org_id, org_key FROM ({kept_user_org_keys(con, f).source})"
-    if is_fast(con):
-        # the first and last runs per org and system are in the view's org-months: no per-(user, org) sums
-        om = org_months_sql(con, f)
-        org_spans = f"SELECT org_id AS org_key, {spans} FROM ({om}) GROUP BY org_id"
-        months = f"SELECT org_id AS org_key, month, sum(runs) AS n FROM ({om}) GROUP BY ALL"
-    else:
-        uo = kept_user_orgs(con, f)
-        org_spans = f"SELECT org_key, {spans} FROM ({uo.source}) WHERE org_key IS NOT NULL GROUP BY org_key"
-        uom = kept_user_orgs(con, f, months=True)
-        months = (f"SELECT org_key, month, sum({uom.weight}) AS n FROM ({uom.source}) "
-                  f"WHERE org_key IS NOT NULL GROUP BY org_key, month")
     df = frame(con, f"""
-        WITH pairs AS ({pairs}),
+        WITH pairs AS (SELECT DISTINCT user_key, org_id, org_key FROM ({kept_user_org_keys(con, f).source})),
         per_user AS (SELECT user_key, count(*) >= {ADVISER_MIN_ORGS} AS adviser FROM pairs GROUP BY user_key),
         users AS (SELECT pairs.org_key, count(*) AS users, count(*) FILTER (WHERE p.adviser) AS adviser_users
                   FROM pairs JOIN per_user p USING (user_key) WHERE pairs.org_key IS NOT NULL
                   GROUP BY pairs.org_key),
-        spans AS ({org_spans}),
-        people AS (SELECT * FROM users JOIN spans USING (org_key)),
-        months AS ({months}),
-        phases AS (SELECT org_key, (year(month) * 12 + month(month)) % 3 AS phase, sum(n) AS n
-                   FROM months GROUP BY org_key, phase),
-        shape AS (SELECT m.org_key, count(*) AS active_months,
-                         date_diff('month', min(m.month), max(m.month)) + 1 AS span_months,
-                         max(m.n) / sum(m.n) AS top_month_share
-                  FROM months m GROUP BY m.org_key),
-        phase AS (SELECT org_key, max(n) / sum(n) AS phase_share FROM phases GROUP BY org_key),
-        totals AS (SELECT org_key, sum(runs) AS runs,
-                          coalesce(sum(runs) FILTER (WHERE system = 'full'), 0) AS runs_full,
-                          coalesce(sum(runs) FILTER (WHERE system = 'simple'), 0) AS runs_simple,
-                          sum(compute_s) AS compute_s, sum(repeats) AS repeats
-                   FROM ({run_totals_sql(con, f)}) GROUP BY org_key)
+        months AS (SELECT org_key, month, sum(runs) AS n,
+                          sum(runs) FILTER (WHERE system = 'full') AS runs_full,
+                          sum(runs) FILTER (WHERE system = 'simple') AS runs_simple,
+                          sum(runtime_s) AS compute_s, sum(repeats) AS repeats,
+                          min(first_utc) FILTER (WHERE system = 'full') AS first_full,
+                          max(last_utc) FILTER (WHERE system = 'full') AS last_full,
+                          min(first_utc) FILTER (WHERE system = 'simple') AS first_simple,
+                          max(last_utc) FILTER (WHERE system = 'simple') AS last_simple
+                   FROM ({org_months_of_view_sql(con, f)}) GROUP BY org_key, month),
+        totals AS (SELECT org_key, sum(n) AS runs, coalesce(sum(runs_full), 0) AS runs_full,
+                          coalesce(sum(runs_simple), 0) AS runs_simple, coalesce(sum(compute_s), 0) AS compute_s,
+                          sum(repeats) AS repeats, min(first_full) AS first_full, max(last_full) AS last_full,
+                          min(first_simple) AS first_simple, max(last_simple) AS last_simple,
+                          count(*) AS active_months, date_diff('month', min(month), max(month)) + 1 AS span_months,
+                          max(n) / sum(n) AS top_month_share,
+                          greatest({', '.join(f'coalesce(sum(n) FILTER (WHERE {_PHASE} = {phase}), 0)'
+                                              for phase in range(3))}) / sum(n) AS phase_share
+                   FROM months GROUP BY org_key)
         SELECT o.org_key, o.shortcode, o.status, o.paying, o.plan, o.plan_family, o.tax_period,
                o.managed_by_practice, o.created_utc, o.deleted_utc,
                CAST(t.runs AS BIGINT) AS runs, CAST(t.runs_full AS BIGINT) AS runs_full,
                CAST(t.runs_simple AS BIGINT) AS runs_simple, CAST(t.compute_s AS DOUBLE) AS compute_s,
-               CAST(t.repeats AS BIGINT) AS repeats, CAST(p.users AS BIGINT) AS users,
-               CAST(p.adviser_users AS BIGINT) AS adviser_users,
-               {_local_date('p.first_full_utc')} AS first_full, {_local_date('p.last_full_utc')} AS last_full,
-               {_local_date('p.first_simple_utc')} AS first_simple,
-               {_local_date('p.last_simple_utc')} AS last_simple,
-               CAST(s.span_months AS BIGINT) AS span_months, CAST(s.active_months AS BIGINT) AS active_months,
-               CAST(ph.phase_share AS DOUBLE) AS phase_share, CAST(s.top_month_share AS DOUBLE) AS top_month_share
+               CAST(t.repeats AS BIGINT) AS repeats, CAST(u.users AS BIGINT) AS users,
+               CAST(u.adviser_users AS BIGINT) AS adviser_users,
+               t.first_full, t.last_full, t.first_simple, t.last_simple,
+               CAST(t.span_months AS BIGINT) AS span_months, CAST(t.active_months AS BIGINT) AS active_months,
+               CAST(t.phase_share AS DOUBLE) AS phase_share, CAST(t.top_month_share AS DOUBLE) AS top_month_share
         FROM totals t
         JOIN orgs o ON o.{join} = t.org_key
-        JOIN people p ON p.org_key = t.org_key
-        JOIN shape s ON s.org_key = t.org_key
-        JOIN phase ph ON ph.org_key = t.org_key
+        JOIN users u ON u.org_key = t.org_key
         ORDER BY o.{join}""")     # the dense ids of known orgs follow their keys' order, and sort faster
     for column in ("first_full", "last_full", "first_simple", "last_simple"):
-        df[column] = pd.to_datetime(df[column])
+        df[column] = sydney_dates(df[column])
     df["first_date"] = df[["first_full", "first_simple"]].min(axis=1)
     df["last_date"] = df[["last_full", "last_simple"]].max(axis=1)
     return df[USAGE_COLUMNS].reset_index(drop=True)
+
+
+def sydney_dates(utc: pd.Series) -> pd.Series:
+    """The Sydney dates (midnight timestamps, NaT kept) of naive UTC timestamps: converted in pandas, which is
+    several times faster than the engine's time-zone conversion over a hundred thousand orgs."""
+    local = pd.to_datetime(utc).dt.tz_localize("UTC").dt.tz_convert(CONTRACT_TZ)
+    return local.dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
 
 
 def infer_cadence(runs: int, span_months: int, active_months: int, phase_share: float,

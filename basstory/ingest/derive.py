@@ -30,7 +30,9 @@ last_utc, runtime_s (summed; NULL when no run has one), repeats (runs with is_re
 `user_org.parquet` — grain: one row per (system, user, org); columns system, user_id, org_id, profile_id, runs,
 first_utc, last_utc. `user_org_month.parquet` — grain: one row per (system, user, org, Sydney month); the same
 columns plus month, runtime_s, repeats and repeats_from_month_before (the day cube's repeats_from_day_before on the
-month's first day). Both are summed from the day cube.
+month's first day). Both are summed from the day cube. `org_month.parquet` — grain: one row per (system, org,
+Sydney month); columns system, org_id, profile_id, month, runs, first_utc, last_utc, runtime_s, repeats,
+repeats_from_month_before, summed from the month cube.
 
 Full BAS load (analyses.capacity) is measured on the intervals [start, start + length) of the Full BAS runs with a
 positive runtime, the length being round(runtime_s × 10⁶) microseconds. What is additive over runs is in the cubes:
@@ -68,7 +70,8 @@ from basstory.ingest.dialect import DuckDBRunner, SqlRunner
 #: Version-folder files this module writes; a version missing any of them is derived again when opened.
 DERIVED_FILES: tuple[str, ...] = ("org_ids.parquet", "profiles.parquet", "user_ids.parquet", "runs_derived.parquet",
                                   "chains.parquet", "chain_cube.parquet", "lag_cube.parquet", "slot_cube.parquet",
-                                  "user_org.parquet", "user_org_month.parquet", "user_org_day.parquet")
+                                  "user_org.parquet", "user_org_month.parquet", "user_org_day.parquet",
+                                  "org_month.parquet")
 #: The Full BAS intervals by start and by end (see the module docstring), and their summary.
 FULL_STARTS: tuple[str, ...] = ("full_starts_us", "full_starts_runtime_s", "full_starts_profile")
 FULL_ENDS: tuple[str, ...] = ("full_ends_us", "full_ends_run")
@@ -82,7 +85,7 @@ DERIVED_FILES += ("hour_spill.parquet", *(f"{name}.npy" for name in (*FULL_START
                                                                      FULL_ENDS_BEFORE_START)),
                   FULL_INTERVALS_SUMMARY)
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-11"
+DERIVED_FORMAT = "basstory-derived-12"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -255,7 +258,7 @@ def build_derived(run: SqlRunner, runs_path: Path, orgs_path: Path, out_dir: Pat
 #: The parquet writer's options for the derived tables (DuckDB's COPY options; rows per row group).
 _ROW_GROUPS = "ROW_GROUP_SIZE 122880"
 #: Derived tables the later ones are built from (read back from the file just written).
-READ_BACK = ("user_org_day",)
+READ_BACK = ("user_org_day", "user_org_month")
 
 
 def derived_queries() -> list[tuple[str, str]]:
@@ -316,6 +319,13 @@ def derived_queries() -> list[tuple[str, str]]:
                    CAST(sum(CASE WHEN day(run_local_date) = 1 THEN repeats_from_day_before ELSE 0 END) AS BIGINT)
                        AS repeats_from_month_before
             FROM user_org_day GROUP BY system, user_id, org_id, month ORDER BY month, system, org_id, user_id"""),
+        # the org-level chapters' grain, from the month cube (written before it): a third of its rows
+        ("org_month", """
+            SELECT system, org_id, any_value(profile_id) AS profile_id, month, CAST(sum(runs) AS BIGINT) AS runs,
+                   min(first_utc) AS first_utc, max(last_utc) AS last_utc, sum(runtime_s) AS runtime_s,
+                   CAST(sum(repeats) AS BIGINT) AS repeats,
+                   CAST(sum(repeats_from_month_before) AS BIGINT) AS repeats_from_month_before
+            FROM user_org_month GROUP BY system, org_id, month ORDER BY month, system, org_id"""),
     ]
 
 

@@ -103,7 +103,7 @@ def connect(runs_path: Path, orgs_path: Path, *, in_memory: bool = True, engine:
                     FROM read_parquet('{_sql_path(folder / 'profiles.parquet')}')""")
     # the cubes live in memory; the per-run table, the chains and the user-org-day cube are read from parquet (sorted
     # by date, so date filters read only their row groups), which keeps a 100x extract's server under a few GB
-    for table in ("slot_cube", "user_org", "user_org_month", "lag_cube", "chain_cube", "hour_spill"):
+    for table in ("slot_cube", "user_org", "user_org_month", "org_month", "lag_cube", "chain_cube", "hour_spill"):
         path = _sql_path(folder / f"{table}.parquet")
         con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{path}')")
     for table in ("runs_derived", "chains", "user_org_day"):

@@ -4,7 +4,8 @@ The fast engine (query.tables) holds, beside the per-run table, two cubes derive
 - `slot_cube`: runs per (org profile, system, UTC half hour), with the half hour's Sydney date, the runs' summed
   runtime and their first and last instant;
 - `user_org_month`: runs per (system, user, org, Sydney month), with the org's profile and the first and last run;
-- `user_org_day`: the same per Sydney date (read from parquet, sorted by date).
+- `user_org_day`: the same per Sydney date (read from parquet, sorted by date);
+- `org_month`: runs per (system, org, Sydney month), the month cube summed over users.
 
 Every filter is a condition on an org profile, a Sydney date or a system, so a view's slots are the cube's rows that
 pass the filters (`slots_sql`), and its user-org-months are the month cube's rows for the months wholly inside the
@@ -278,24 +279,24 @@ def _days_of(months: list[date]) -> str:
 
 def org_months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's runs of orgs in the org table per (system, org, Sydney month), made once per view into a table
-    the org-level chapters share (a third of the view's user-org-months at 100x). Columns: system, org_id, month,
-    runs, runtime_s (summed; NULL when no run has one), repeats (as uom_sql's), first_utc, last_utc. Summed in one
-    pass from the month cube's rows of the months the view covers wholly and the day cube's rows of its days in the
-    months it cuts."""
+    the org-level chapters share. Columns: system, org_id, month, runs, runtime_s (summed; NULL when no run has one),
+    repeats (as uom_sql's), first_utc, last_utc. The org-month cube's rows of the months the view covers wholly, and
+    for the months it cuts, the day cube's rows of its days summed per org and month."""
     name = _view_table("view_om_", f)
     cut = _cut_months(f)
     known = f"list_contains({_profiles_where(con, 'known')}::INTEGER[], profile_id)"
     parts = [f"SELECT system, org_id, month, runs, runtime_s, {_month_repeats(f)} AS repeats, first_utc, last_utc "
-             f"FROM user_org_month WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) AND {known}"
+             f"FROM org_month WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) AND {known}"
              + "".join(f" AND {m}" for m in _whole_months(f, cut))]
     if cut:
-        parts.append(f"SELECT system, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month, runs, "
-                     f"runtime_s, {_day_repeats(f)} AS repeats, first_utc, last_utc FROM user_org_day "
-                     f"WHERE ({derived_run_predicate(con, f)}) AND {known} AND ({_days_of(cut)})")
-    _materialise(con, name, f"""
-        SELECT system, org_id, month, CAST(sum(runs) AS BIGINT) AS runs, sum(runtime_s) AS runtime_s,
-               CAST(sum(repeats) AS BIGINT) AS repeats, min(first_utc) AS first_utc, max(last_utc) AS last_utc
-        FROM ({' UNION ALL '.join(parts)}) GROUP BY system, org_id, month""")
+        parts.append(f"""
+            SELECT system, org_id, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
+                   CAST(sum(runs) AS BIGINT) AS runs, sum(runtime_s) AS runtime_s,
+                   CAST(sum({_day_repeats(f)}) AS BIGINT) AS repeats, min(first_utc) AS first_utc,
+                   max(last_utc) AS last_utc
+            FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND {known} AND ({_days_of(cut)})
+            GROUP BY system, org_id, month""")
+    _materialise(con, name, " UNION ALL ".join(parts))
     return f"SELECT * FROM {name}"
 
 
