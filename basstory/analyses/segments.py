@@ -19,6 +19,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS
 from basstory.analyses.kept import kept_user_org_keys, org_join_column
@@ -182,6 +183,16 @@ def infer_cadence(runs: int, span_months: int, active_months: int, phase_share: 
 
 def infer_cadences(runs, span_months, active_months, phase_share, top_month_share) -> np.ndarray:
     """`infer_cadence` over arrays, one element an org."""
+    return np.array(_CADENCE_RULES, dtype=object)[_cadence_codes(runs, span_months, active_months, phase_share,
+                                                                 top_month_share)]
+
+
+#: The cadences in the order `infer_cadence`'s rules try them, the last being what no rule matches.
+_CADENCE_RULES = ("too few runs", "annual", "quarterly", "monthly", "irregular")
+
+
+def _cadence_codes(runs, span_months, active_months, phase_share, top_month_share) -> np.ndarray:
+    """Each org's cadence as its position in _CADENCE_RULES."""
     runs, span = np.asarray(runs, dtype=float), np.asarray(span_months, dtype=float)
     active, phase = np.asarray(active_months, dtype=float), np.asarray(phase_share, dtype=float)
     top = np.asarray(top_month_share, dtype=float)
@@ -189,11 +200,22 @@ def infer_cadences(runs, span_months, active_months, phase_share, top_month_shar
         active_share = np.where(span > 0, active / np.where(span > 0, span, 1), 0.0)
     return np.select(
         [(runs < MIN_RUNS) | (span < MIN_MONTHS), (top >= ANNUAL_TOP_SHARE) & (span >= ANNUAL_MIN_MONTHS),
-         phase >= QUARTERLY_PHASE_SHARE, active_share >= MONTHLY_ACTIVE_SHARE],
-        ["too few runs", "annual", "quarterly", "monthly"], "irregular").astype(object)
+         phase >= QUARTERLY_PHASE_SHARE, active_share >= MONTHLY_ACTIVE_SHARE], [0, 1, 2, 3], 4)
 
 
-def _system_uses(out: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+def _labels(codes: np.ndarray, labels: tuple[str, ...], index: pd.Index) -> pd.Series:
+    """A str column whose row i is labels[codes[i]], built as Arrow dictionary codes: pandas turns an array of
+    Python strings into its str dtype one string at a time, several times slower over a hundred thousand orgs."""
+    column = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int8)), pa.array(labels))
+    return pd.Series(column.cast(pa.string()).to_pandas().array, index=index)
+
+
+def _choose(conditions: list, choices: tuple[str, ...], default: str, index: pd.Index) -> pd.Series:
+    """`np.select(conditions, choices, default)` as a str column (`_labels`)."""
+    return _labels(np.select(conditions, list(range(len(choices))), len(choices)), (*choices, default), index)
+
+
+def _system_uses(out: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """(system use, the first run on the new system for a switch, else NaT) of every org of `classify`."""
     full, simple = out["runs_full"] > 0, out["runs_simple"] > 0
     gap = pd.Timedelta(days=SWITCH_GAP_DAYS)
@@ -203,8 +225,8 @@ def _system_uses(out: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
                  & (out["first_simple"] > out["last_full"]) & (out["first_simple"] - gap >= starts["simple"]))
     to_full = (full & simple & ~to_simple & (out["last_simple"] + gap <= ends["simple"])
                & (out["first_full"] > out["last_simple"]) & (out["first_full"] - gap >= starts["full"]))
-    use = np.select([~simple, ~full, to_simple, to_full],
-                    ["full only", "simple only", "switched to simple", "switched to full"], "both").astype(object)
+    use = _choose([~simple, ~full, to_simple, to_full],
+                  ("full only", "simple only", "switched to simple", "switched to full"), "both", out.index)
     when = out["first_simple"].where(to_simple, out["first_full"].where(to_full))
     return use, pd.to_datetime(when)
 
@@ -224,21 +246,21 @@ def classify(usage: pd.DataFrame) -> pd.DataFrame:
     last_ dates): an org that stops running Full BAS only because the Full BAS extract ends, or starts on it only
     because its extract starts later, has not switched."""
     out = usage.copy()
-    out["cadence"] = infer_cadences(out["runs"], out["span_months"], out["active_months"], out["phase_share"],
-                                    out["top_month_share"])
+    out["cadence"] = _labels(_cadence_codes(out["runs"], out["span_months"], out["active_months"],
+                                            out["phase_share"], out["top_month_share"]), _CADENCE_RULES, out.index)
     out["declared"] = out["tax_period"].map(DECLARED)
-    out["cadence_match"] = np.select(
+    out["cadence_match"] = _choose(
         [out["cadence"] == "too few runs", out["declared"].isna(), out["cadence"] == out["declared"]],
-        ["too few runs", "not declared", "matches"], "differs")
-    out["who"] = np.select([out["adviser_users"] == 0, out["adviser_users"] == out["users"]],
-                           ["own staff", "adviser"], "both")
+        ("too few runs", "not declared", "matches"), "differs", out.index)
+    out["who"] = _choose([out["adviser_users"] == 0, out["adviser_users"] == out["users"]],
+                         ("own staff", "adviser"), "both", out.index)
     out["system_use"], out["switch_date"] = _system_uses(out)
     quarters = {d: _quarter_label(d) for d in out["switch_date"].dropna().unique()}
     out["switch_quarter"] = out["switch_date"].map(quarters).astype(object).where(out["switch_date"].notna(), None)
     out["runs_per_month"] = out["runs"] / out["span_months"]
     low, high = INTENSITY_BOUNDS
-    out["intensity"] = np.select([out["runs_per_month"] < low, out["runs_per_month"] < high],
-                                 ["light", "regular"], "heavy")
+    out["intensity"] = _choose([out["runs_per_month"] < low, out["runs_per_month"] < high],
+                               ("light", "regular"), "heavy", out.index)
     out["rerun_rate"] = out["repeats"] / out["runs"]
     return out
 
