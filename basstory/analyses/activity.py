@@ -27,12 +27,12 @@ from basstory.core.schema import SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import frame
 from basstory.query.tables import is_fast
-from basstory.query.view import org_months_sql, per_view
+from basstory.query.view import EITHER_SYSTEM, monthly_people_sql, org_months_sql, per_view, view_slots_sql
 
 MONTHLY_COLUMNS = ["month", "month_start", "system", "users", "orgs", "runs", "complete"]
 QUARTER_COLUMNS = ["system", "quarter", "quarter_start", "label", "active", "new", "returning", "back", "dormant"]
 #: The systems together, in `monthly_active`'s `system` column.
-EITHER = "either"
+EITHER = EITHER_SYSTEM
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
@@ -62,29 +62,8 @@ def monthly_active(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     dates cover the whole month (`_coverage`): a month either cuts is False; for 'either', when they do for every
     system with kept runs, so a month after one extract ends is not read as users leaving).
     """
-    k = kept_user_orgs(con, f, months=True)
-    # one pass per (month, user) and per (month, org) notes which systems each used (bit 1: Full BAS, bit 2: Simple
-    # BAS), so the three distinct counts of a month are counts of those rows: 2-3x faster than count(DISTINCT) per
-    # grouping set
-    used = "bit_or(CASE WHEN system = 'full' THEN 1 ELSE 2 END)"
-    counts = ("count(*) FILTER (WHERE used & 1 <> 0) AS n_full, count(*) FILTER (WHERE used & 2 <> 0) AS n_simple, "
-              "count(*) AS n_either")
-    df = frame(con, f"""
-        WITH s AS ({k.source}),
-        per_user AS (SELECT month, {used} AS used FROM s GROUP BY month, user_key),
-        per_org AS (SELECT month, {used} AS used FROM s WHERE org_key IS NOT NULL GROUP BY month, org_key),
-        users AS (SELECT month, {counts} FROM per_user GROUP BY month),
-        orgs AS (SELECT month, {counts} FROM per_org GROUP BY month),
-        by_system AS (SELECT month, system, {k.count} AS runs FROM s GROUP BY month, system),
-        runs AS (SELECT * FROM by_system
-                 UNION ALL SELECT month, '{EITHER}', CAST(sum(runs) AS BIGINT) FROM by_system GROUP BY month)
-        SELECT CAST(r.month AS TIMESTAMP) AS month_start, r.system,
-               CASE r.system WHEN 'full' THEN u.n_full WHEN 'simple' THEN u.n_simple ELSE u.n_either END AS users,
-               coalesce(CASE r.system WHEN 'full' THEN o.n_full WHEN 'simple' THEN o.n_simple ELSE o.n_either END, 0)
-                   AS orgs,
-               r.runs
-        FROM runs r JOIN users u USING (month) LEFT JOIN orgs o USING (month)
-        ORDER BY month_start, r.system""")
+    people = monthly_people_sql(con, f) if is_fast(con) else None
+    df = _monthly_from_month_sets(con, f, people) if people is not None else _monthly_from_rows(con, f)
     if df.empty:
         return pd.DataFrame(columns=MONTHLY_COLUMNS)
     coverage = _coverage(con, f)
@@ -105,6 +84,46 @@ def monthly_active(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     order = {s: i for i, s in enumerate((*SYSTEMS, EITHER))}
     df = df.sort_values(["month_start", "system"], key=lambda c: c.map(order) if c.name == "system" else c)
     return df[MONTHLY_COLUMNS].reset_index(drop=True)
+
+
+def _monthly_from_rows(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """`monthly_active`'s counts (month_start, system, users, orgs, runs) from the view's user-org-months (the fast
+    engine without month sets) or runs (the reference engine)."""
+    k = kept_user_orgs(con, f, months=True)
+    # one pass per (month, user) and per (month, org) notes which systems each used (bit 1: Full BAS, bit 2: Simple
+    # BAS), so the three distinct counts of a month are counts of those rows: 2-3x faster than count(DISTINCT) per
+    # grouping set
+    used = "bit_or(CASE WHEN system = 'full' THEN 1 ELSE 2 END)"
+    counts = ("count(*) FILTER (WHERE used & 1 <> 0) AS n_full, count(*) FILTER (WHERE used & 2 <> 0) AS n_simple, "
+              "count(*) AS n_either")
+    return frame(con, f"""
+        WITH s AS ({k.source}),
+        per_user AS (SELECT month, {used} AS used FROM s GROUP BY month, user_key),
+        per_org AS (SELECT month, {used} AS used FROM s WHERE org_key IS NOT NULL GROUP BY month, org_key),
+        users AS (SELECT month, {counts} FROM per_user GROUP BY month),
+        orgs AS (SELECT month, {counts} FROM per_org GROUP BY month),
+        by_system AS (SELECT month, system, {k.count} AS runs FROM s GROUP BY month, system),
+        runs AS (SELECT * FROM by_system
+                 UNION ALL SELECT month, '{EITHER}', CAST(sum(runs) AS BIGINT) FROM by_system GROUP BY month)
+        SELECT CAST(r.month AS TIMESTAMP) AS month_start, r.system,
+               CASE r.system WHEN 'full' THEN u.n_full WHEN 'simple' THEN u.n_simple ELSE u.n_either END AS users,
+               coalesce(CASE r.system WHEN 'full' THEN o.n_full WHEN 'simple' THEN o.n_simple ELSE o.n_either END, 0)
+                   AS orgs,
+               r.runs
+        FROM runs r JOIN users u USING (month) LEFT JOIN orgs o USING (month)
+        ORDER BY month_start, r.system""")
+
+
+def _monthly_from_month_sets(con: duckdb.DuckDBPyConnection, f: StoryFilters, people: str) -> pd.DataFrame:
+    """`monthly_active`'s counts from the month sets (query.view.monthly_people_sql) and the view's slots."""
+    return frame(con, f"""
+        WITH runs AS (SELECT system, CAST(date_trunc('month', run_local_date) AS DATE) AS month, sum(runs) AS runs
+                      FROM ({view_slots_sql(con, f)}) GROUP BY ALL),
+        all_runs AS (SELECT * FROM runs UNION ALL SELECT '{EITHER}', month, sum(runs) FROM runs GROUP BY month)
+        SELECT CAST(p.month AS TIMESTAMP) AS month_start, p.system, p.users, p.known_orgs AS orgs,
+               CAST(r.runs AS BIGINT) AS runs
+        FROM ({people}) p JOIN all_runs r USING (system, month)
+        ORDER BY month_start, p.system""")
 
 
 def quarter_label(start: date | pd.Timestamp) -> str:

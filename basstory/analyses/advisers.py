@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from basstory.analyses.interaction import ADVISER_MIN_ORGS
-from basstory.analyses.kept import kept_user_orgs
+from basstory.analyses.kept import kept_user_org_keys, kept_user_orgs
 from basstory.analyses.outage import run_period, window_occurrences
 from basstory.analyses.recommendation import window_costs_summary
 from basstory.core.calendar_au import bas_due_dates
@@ -23,7 +23,7 @@ from basstory.ingest.derive import CADENCE_SQL
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame, frame_with
 from basstory.query.tables import is_fast
-from basstory.query.view import derived_run_predicate, per_view
+from basstory.query.view import derived_run_predicate, per_view, profile_due_sql
 
 ROLES: tuple[str, ...] = ("adviser", "owner")
 ROLE_LABELS = {"adviser": f"Advisers ({ADVISER_MIN_ORGS}+ orgs)", "owner": "Owners (one org)"}
@@ -40,7 +40,7 @@ WEEKS_SHOWN = 13
 
 def _advisers_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the user_key of every adviser of the view (ADVISER_MIN_ORGS or more orgs, both systems together)."""
-    k = kept_user_orgs(con, f)
+    k = kept_user_org_keys(con, f)                     # which orgs each user ran: the keys suffice
     return (f"SELECT user_key FROM ({k.source}) GROUP BY user_key "
             f"HAVING count(DISTINCT org_id) >= {ADVISER_MIN_ORGS}")
 
@@ -117,11 +117,16 @@ def timing_by_role(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFr
     """
     advisers = _advisers_sql(con, f)
     if is_fast(con):
+        # a run's days to its due date depend on its org's profile and its date: the user-org-day cube's rows
+        # stand for its runs (a third as many rows as runs at 100x)
         return frame(con, f"""
-            SELECT CASE WHEN a.user_key IS NOT NULL THEN 'adviser' ELSE 'owner' END AS role, d.system, d.cadence,
-                   CAST(d.days_before AS INTEGER) AS days_before, count(*) AS runs
-            FROM runs_derived d LEFT JOIN ({advisers}) a ON a.user_key = d.user_id
-            WHERE ({derived_run_predicate(con, f)}) AND d.days_before IS NOT NULL
+            SELECT CASE WHEN a.user_key IS NOT NULL THEN 'adviser' ELSE 'owner' END AS role, d.system, p.cadence,
+                   CAST(t.days_before AS INTEGER) AS days_before, CAST(sum(d.runs) AS BIGINT) AS runs
+            FROM user_org_day d
+            JOIN ({profile_due_sql(con)}) t ON t.profile_id = d.profile_id AND t.run_local_date = d.run_local_date
+            JOIN profiles p ON p.profile_id = d.profile_id
+            LEFT JOIN ({advisers}) a ON a.user_key = d.user_id
+            WHERE {derived_run_predicate(con, f, "d.")}
             GROUP BY ALL ORDER BY role, system, cadence, days_before""")
     due = _due_values(con, f)
     if due is None:
@@ -172,8 +177,9 @@ def batch_days(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     calendar days from the first to the last batch day, those near an agent due date: the share by chance)}."""
     advisers = _advisers_sql(con, f)
     if is_fast(con):
-        days = f"""SELECT d.user_id AS user_key, d.run_local_date, count(DISTINCT d.org_id) AS orgs, count(*) AS runs
-                   FROM runs_derived d JOIN ({advisers}) a ON a.user_key = d.user_id
+        days = f"""SELECT d.user_id AS user_key, d.run_local_date, count(DISTINCT d.org_id) AS orgs,
+                          CAST(sum(d.runs) AS BIGINT) AS runs
+                   FROM user_org_day d JOIN ({advisers}) a ON a.user_key = d.user_id
                    WHERE {derived_run_predicate(con, f)} GROUP BY d.user_id, d.run_local_date"""
     else:
         days = f"""SELECT user_key, run_local_date, count(DISTINCT org_id) AS orgs, count(*) AS runs

@@ -21,7 +21,7 @@ from basstory.core.schema import CONTRACT_TZ, SYSTEMS
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
-from basstory.query.view import monthly_people_sql, per_view, view_slots_sql
+from basstory.query.view import EITHER_SYSTEM, monthly_people_sql, per_view, view_slots_sql
 
 GRAINS: tuple[str, ...] = ("week", "month")
 #: Periods in the trailing rolling average of `activity_over_time`, per grain.
@@ -95,7 +95,8 @@ def activity_over_time(con: duckdb.DuckDBPyConnection, f: StoryFilters, grain: s
             SELECT p.system, p.month AS period, CAST(coalesce(r.runs, 0) AS BIGINT) AS runs, p.users, p.orgs
             FROM ({people}) p
             LEFT JOIN (SELECT system, CAST(date_trunc('month', run_local_date) AS DATE) AS month, sum(runs) AS runs
-                       FROM ({view_slots_sql(con, f)}) GROUP BY ALL) r USING (system, month)"""
+                       FROM ({view_slots_sql(con, f)}) GROUP BY ALL) r USING (system, month)
+            WHERE p.system <> '{EITHER_SYSTEM}'"""
     else:
         if grain == "month":  # a month is whole in the user-org-months
             kept, period = kept_user_orgs(con, f, months=True), "month"

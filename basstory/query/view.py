@@ -309,6 +309,15 @@ def profile_days_sql(con: duckdb.DuckDBPyConnection) -> str:
     return "SELECT * FROM profile_days"
 
 
+def profile_due_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: the days from each Sydney date to the next due date of an org profile's cadence, for the (profile, date)s
+    with runs and a due date (the per-run `days_before` depends on nothing else), made once per connection from the
+    slot cube. Columns: profile_id, run_local_date, days_before."""
+    _materialise(con, "profile_due", "SELECT DISTINCT profile_id, run_local_date, days_before FROM slot_cube "
+                                     "WHERE days_before IS NOT NULL")
+    return "SELECT * FROM profile_due"
+
+
 def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
     """Create table `name` from `select` once (concurrent callers wait for the first), remembered for eviction."""
     with _memo_lock:
@@ -341,17 +350,17 @@ def _profiles_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[int]
         cursor.close()
 
 
-def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
+def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters, prefix: str = "") -> str:
     """SQL boolean over `runs_derived` (or the user-org-day cube) itself, true for the runs the filters keep: the
     org-level filters as the set of kept profiles, so a scan needs no join and reads only the columns it selects (the
-    dates prune its row groups)."""
-    parts = [f"list_contains({kept_profiles(con, f)}::INTEGER[], profile_id)"]
+    dates prune its row groups). `prefix` qualifies the columns ('d.' for a table named d in a join)."""
+    parts = [f"list_contains({kept_profiles(con, f)}::INTEGER[], {prefix}profile_id)"]
     if f.start is not None:
-        parts.append(f"run_local_date >= DATE '{f.start.isoformat()}'")
+        parts.append(f"{prefix}run_local_date >= DATE '{f.start.isoformat()}'")
     if f.end is not None:
-        parts.append(f"run_local_date <= DATE '{f.end.isoformat()}'")
+        parts.append(f"{prefix}run_local_date <= DATE '{f.end.isoformat()}'")
     if tuple(f.systems) != SYSTEMS:
-        parts.append(f"list_contains({list(f.systems)}::VARCHAR[], system)")
+        parts.append(f"list_contains({list(f.systems)}::VARCHAR[], {prefix}system)")
     return " AND ".join(f"({p})" for p in parts)
 
 
@@ -461,12 +470,20 @@ def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     return f"SELECT * FROM {name}"
 
 
+#: `monthly_people_sql`'s name for both systems together.
+EITHER_SYSTEM = "either"
+
+
 def monthly_people_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | None:
-    """SQL: the view's distinct users and orgs with a run per (system, Sydney month), for the months with one.
-    Columns: system, month, users, orgs. For a month the view covers wholly, from the month sets: each (system, user)
-    and (system, org) gets the months of its kept rows as one bitwise OR, and a month's count is how many of those
-    have its bit (0.3 s at 100x, where counting distinct keys per month of the month cube takes 1.2-1.5 s); for a
-    month the view's dates cut, from the day cube's rows of the view's days. None without month sets."""
+    """SQL: the view's distinct users and orgs with a run per (system, Sydney month), for the months with one; system
+    is 'full', 'simple' or EITHER_SYSTEM (both together: a user of both counts once). Columns: system, month, users,
+    orgs, known_orgs (those in the org table).
+
+    Each user and each org is one row, with the systems it used as bits (per month or as month sets), so every count
+    is a count of rows, never a distinct count. For a month the view covers wholly, from the month sets: a user's or
+    an org's months per system are one bitwise OR of its kept rows, and a month's count is how many have its bit
+    (0.5 s at 100x, where counting distinct keys per month of the month cube takes 1.2-1.5 s); for a month the view's
+    dates cut, from the day cube's rows of the view's days. Made once per view. None without month sets."""
     origin = _month_origins.get(con)
     if origin is None:
         return None
@@ -478,34 +495,60 @@ def monthly_people_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str |
     if f.end is not None:
         last = min(last, _month_index(origin, f.end.replace(day=1)) - (end_cut is not None))
     first = max(first, 0)
+    systems = (("full", "system = 'full'"), ("simple", "system = 'simple'"), (EITHER_SYSTEM, "true"))
     parts = []
     if first <= last:
-        counts = ", ".join(f"count(*) FILTER (WHERE (months >> {i}) & 1 = 1) AS m{i}" for i in range(first, last + 1))
         kept = derived_run_predicate(con, f.with_(start=None, end=None))
+        sets = ", ".join(f"bit_or(months) FILTER (WHERE {test}) AS m_{name}" for name, test in systems)
 
-        def per_month(key: str, name: str) -> str:
-            return f"""
-                UNPIVOT (SELECT system, {counts}
-                         FROM (SELECT system, bit_or(months) AS months FROM user_org_month_set WHERE {kept}
-                               GROUP BY system, {key})
-                         GROUP BY system)
-                ON COLUMNS(* EXCLUDE (system)) INTO NAME bit VALUE {name}"""
+        def has(name: str, bit: int) -> str:
+            return f"(m_{name} >> {bit}) & 1 = 1"
 
+        counts = ", ".join(f"count(*) FILTER (WHERE {has(name, i)}) AS {name}_{i}"
+                           for name, _ in systems for i in range(first, last + 1))
+        org_counts = ", ".join(f"count(*) FILTER (WHERE {has(name, i)}) AS {name}_{i}, "
+                               f"count(*) FILTER (WHERE known AND {has(name, i)}) AS {name}_known_{i}"
+                               for name, _ in systems for i in range(first, last + 1))
+        rows = ", ".join(f"{{'system': '{name}', 'month': {i}, 'users': u.{name}_{i}, 'orgs': o.{name}_{i}, "
+                         f"'known_orgs': o.{name}_known_{i}}}" for name, _ in systems for i in range(first, last + 1))
         parts.append(f"""
-            SELECT system, CAST(DATE '{origin.isoformat()}' + to_months(CAST(substr(bit, 2) AS INTEGER)) AS DATE)
-                       AS month, users, orgs
-            FROM ({per_month('user_id', 'users')}) JOIN ({per_month('org_id', 'orgs')}) USING (system, bit)
-            WHERE users > 0""")
+            SELECT m.system, CAST(DATE '{origin.isoformat()}' + to_months(m.month) AS DATE) AS month, m.users,
+                   m.orgs, m.known_orgs
+            FROM (SELECT unnest([{rows}]) AS m
+                  FROM (SELECT {counts} FROM (SELECT {sets} FROM user_org_month_set WHERE {kept}
+                                              GROUP BY user_id)) u,
+                       (SELECT {org_counts} FROM (SELECT {sets}, bool_or(p.known) AS known
+                                                  FROM user_org_month_set JOIN profiles p USING (profile_id)
+                                                  WHERE {kept} GROUP BY org_id)) o)
+            WHERE m.users > 0""")
     if cut:
+        used = "bit_or(CASE WHEN system = 'full' THEN 1 ELSE 2 END)"
+        bits = {"full": "used & 1 <> 0", "simple": "used & 2 <> 0", EITHER_SYSTEM: "true"}
+        counts = ", ".join(f"count(*) FILTER (WHERE {test}) AS {name}" for name, test in bits.items())
+        org_counts = ", ".join(f"count(*) FILTER (WHERE {test}) AS {name}, "
+                               f"count(*) FILTER (WHERE known AND {test}) AS {name}_known"
+                               for name, test in bits.items())
+        rows = ", ".join(f"{{'system': '{name}', 'users': u.{name}, 'orgs': o.{name}, 'known_orgs': o.{name}_known}}"
+                         for name in bits)
         parts.append(f"""
-            SELECT system, CAST(date_trunc('month', run_local_date) AS DATE) AS month,
-                   count(DISTINCT user_id) AS users, count(DISTINCT org_id) AS orgs
-            FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})
-            GROUP BY ALL""")
+            WITH d AS (SELECT system, user_id, org_id, profile_id,
+                              CAST(date_trunc('month', run_local_date) AS DATE) AS month
+                       FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})),
+            u AS (SELECT month, {counts} FROM (SELECT month, {used} AS used FROM d GROUP BY month, user_id)
+                  GROUP BY month),
+            o AS (SELECT month, {org_counts}
+                  FROM (SELECT month, {used} AS used, bool_or(p.known) AS known
+                        FROM d JOIN profiles p USING (profile_id) GROUP BY month, org_id)
+                  GROUP BY month)
+            SELECT m.system, month, m.users, m.orgs, m.known_orgs
+            FROM (SELECT month, unnest([{rows}]) AS m FROM u JOIN o USING (month))
+            WHERE m.users > 0""")
     if not parts:
-        return ("SELECT CAST(NULL AS VARCHAR) AS system, CAST(NULL AS DATE) AS month, 0 AS users, 0 AS orgs "
-                "WHERE false")
-    return " UNION ALL ".join(parts)
+        return ("SELECT CAST(NULL AS VARCHAR) AS system, CAST(NULL AS DATE) AS month, 0 AS users, 0 AS orgs, "
+                "0 AS known_orgs WHERE false")
+    name = _view_table("view_mp_", f)           # a few dozen rows, shared by the chapters that count people by month
+    _materialise(con, name, " UNION ALL ".join(f"SELECT * FROM ({part})" for part in parts))
+    return f"SELECT * FROM {name}"
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:
@@ -517,5 +560,6 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     _drop_tables(con, names)
 
 
-__all__ = ["CUBE_VIEWS", "forget", "install", "monthly_people_sql", "org_months_sql", "per_view", "profile_days_sql",
-           "share_results", "slots_sql", "user_org_keys_sql", "user_orgs_sql", "uom_sql"]
+__all__ = ["CUBE_VIEWS", "EITHER_SYSTEM", "forget", "install", "monthly_people_sql", "org_months_sql", "per_view",
+           "profile_days_sql", "profile_due_sql", "share_results", "slots_sql", "user_org_keys_sql", "user_orgs_sql",
+           "uom_sql"]
