@@ -13,6 +13,7 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
+from basstory.analyses.facts import runs_by_system
 from basstory.analyses.interaction import ADVISER_MIN_ORGS
 from basstory.analyses.kept import kept_user_org_keys, kept_user_orgs
 from basstory.analyses.outage import run_period, window_occurrences
@@ -23,7 +24,7 @@ from basstory.ingest.derive import CADENCE_SQL
 from basstory.query.filters import StoryFilters
 from basstory.query.queries import filtered_runs_sql, frame, frame_with
 from basstory.query.tables import is_fast
-from basstory.query.view import derived_run_predicate, per_view, profile_due_sql
+from basstory.query.view import derived_run_predicate, per_view, profile_due_sql, user_runs_sql
 
 ROLES: tuple[str, ...] = ("adviser", "owner")
 ROLE_LABELS = {"adviser": f"Advisers ({ADVISER_MIN_ORGS}+ orgs)", "owner": "Owners (one org)"}
@@ -46,29 +47,44 @@ def _advisers_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
 
 
 @per_view
+def adviser_runs(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
+    """The view's runs per (system, adviser). Grain: one row per system and adviser with a kept run in it. Columns:
+    system, user_key, runs. On the fast engine summed from the cubes for the advisers alone (query.view.user_runs_sql);
+    on the reference engine from the runs."""
+    advisers = _advisers_sql(con, f)
+    if is_fast(con):
+        return frame(con, f"SELECT system, user_id AS user_key, runs "
+                          f"FROM ({user_runs_sql(con, f, f'SELECT user_key FROM ({advisers})')})")
+    k = kept_user_orgs(con, f)
+    return frame(con, f"SELECT system, user_key, CAST(sum({k.weight}) AS BIGINT) AS runs FROM ({k.source}) "
+                      f"WHERE user_key IN ({advisers}) GROUP BY system, user_key")
+
+
+@per_view
 def adviser_summary(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict:
     """{"users", "advisers", "adviser_share" (of users), "runs", "adviser_runs", "run_share", "orgs" (with a kept
     run), "orgs_covered" (with a run by an adviser), "covered_share", "adviser_only_orgs" (every run by advisers),
-    "max_orgs" (the most orgs one adviser ran), "median_orgs" (per adviser, the lower median; 0 without advisers)}."""
-    k = kept_user_orgs(con, f)
+    "max_orgs" (the most orgs one adviser ran), "median_orgs" (per adviser, the lower median; 0 without advisers)}.
+    Who ran which org comes from the view's keys, the runs from the view's totals and `adviser_runs`."""
+    k = kept_user_org_keys(con, f)
     row = frame(con, f"""
-        WITH uo AS (SELECT user_key, org_id, sum({k.weight}) AS w FROM ({k.source}) GROUP BY user_key, org_id),
-        u AS (SELECT user_key, count(*) AS n_orgs, sum(w) AS w FROM uo GROUP BY user_key),
+        WITH uo AS (SELECT DISTINCT user_key, org_id FROM ({k.source})),
+        u AS (SELECT user_key, count(*) AS n_orgs FROM uo GROUP BY user_key),
         r AS (SELECT uo.org_id, bool_or(u.n_orgs >= {ADVISER_MIN_ORGS}) AS any_adviser,
                      bool_and(u.n_orgs >= {ADVISER_MIN_ORGS}) AS all_adviser
               FROM uo JOIN u USING (user_key) GROUP BY uo.org_id)
         SELECT (SELECT count(*) FROM u) AS users,
                (SELECT count(*) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}) FROM u) AS advisers,
-               (SELECT coalesce(sum(w), 0) FROM u) AS runs,
-               (SELECT coalesce(sum(w) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}), 0) FROM u) AS adviser_runs,
                (SELECT count(*) FROM r) AS orgs,
                (SELECT count(*) FILTER (WHERE any_adviser) FROM r) AS orgs_covered,
                (SELECT count(*) FILTER (WHERE all_adviser) FROM r) AS adviser_only_orgs,
                (SELECT coalesce(max(n_orgs), 0) FROM u) AS max_orgs,
                (SELECT coalesce(quantile_disc(n_orgs, 0.5) FILTER (WHERE n_orgs >= {ADVISER_MIN_ORGS}), 0) FROM u)
                    AS median_orgs""").iloc[0]
-    out = {key: int(row[key]) for key in ("users", "advisers", "runs", "adviser_runs", "orgs", "orgs_covered",
-                                          "adviser_only_orgs", "max_orgs", "median_orgs")}
+    out = {key: int(row[key]) for key in ("users", "advisers", "orgs", "orgs_covered", "adviser_only_orgs",
+                                          "max_orgs", "median_orgs")}
+    out["runs"] = sum(runs_by_system(con, f).values())
+    out["adviser_runs"] = int(adviser_runs(con, f)["runs"].sum())
     out["adviser_share"] = out["advisers"] / out["users"] if out["users"] else 0.0
     out["run_share"] = out["adviser_runs"] / out["runs"] if out["runs"] else 0.0
     out["covered_share"] = out["orgs_covered"] / out["orgs"] if out["orgs"] else 0.0
@@ -82,16 +98,18 @@ def orgs_per_adviser(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
     Grain: one row per bucket of ADVISER_BUCKETS with advisers. Columns: orgs_bucket, bucket_order, advisers, runs
     (their runs, both systems), adviser_share, run_share (of all advisers' runs).
     """
-    k = kept_user_orgs(con, f)
+    k = kept_user_org_keys(con, f)
     label = " ".join(f"WHEN n_orgs BETWEEN {lo} AND {hi} THEN '{name}'" for name, lo, hi in ADVISER_BUCKETS)
     order = " ".join(f"WHEN n_orgs BETWEEN {lo} AND {hi} THEN {i}" for i, (_, lo, hi) in enumerate(ADVISER_BUCKETS))
-    return frame(con, f"""
-        WITH u AS (SELECT user_key, count(DISTINCT org_id) AS n_orgs, sum({k.weight}) AS w
-                   FROM ({k.source}) GROUP BY user_key HAVING count(DISTINCT org_id) >= {ADVISER_MIN_ORGS})
+    return frame_with(con, f"""
+        WITH n AS (SELECT user_key, count(DISTINCT org_id) AS n_orgs FROM ({k.source}) GROUP BY user_key
+                   HAVING count(DISTINCT org_id) >= {ADVISER_MIN_ORGS}),
+        w AS (SELECT user_key, sum(runs) AS w FROM adviser_runs GROUP BY user_key),
+        u AS (SELECT n.user_key, n.n_orgs, coalesce(w.w, 0) AS w FROM n LEFT JOIN w USING (user_key))
         SELECT CASE {label} END AS orgs_bucket, CAST(CASE {order} END AS INTEGER) AS bucket_order,
                count(*) AS advisers, CAST(sum(w) AS BIGINT) AS runs,
                count(*) / sum(count(*)) OVER () AS adviser_share, sum(w) / sum(sum(w)) OVER () AS run_share
-        FROM u GROUP BY orgs_bucket, bucket_order ORDER BY bucket_order""")
+        FROM u GROUP BY orgs_bucket, bucket_order ORDER BY bucket_order""", {"adviser_runs": adviser_runs(con, f)})
 
 
 def _due_values(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str | None:
@@ -230,11 +248,8 @@ def outage_cost(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
                "adviser_window_share", "adviser_system_share", "advisers_hit", "adviser_orgs_hit"]
     rows = []
     advisers = _advisers_sql(con, f)
-    k = kept_user_orgs(con, f)
-    shares = frame(con, f"""
-        SELECT system, sum({k.weight}) AS runs, coalesce(sum({k.weight}) FILTER (WHERE user_key IN ({advisers})), 0)
-               AS adviser_runs
-        FROM ({k.source}) GROUP BY system""").set_index("system")
+    system_runs_all = runs_by_system(con, f)
+    adviser_runs_all = adviser_runs(con, f).groupby("system")["runs"].sum()
     for system in f.systems:
         if system not in SYSTEMS:
             continue
@@ -259,12 +274,12 @@ def outage_cost(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame
             FROM hit""", {"occ": occ[["start_utc", "end_utc"]].reset_index(drop=True)}, {"system": system}).iloc[0]
         n = len(occ)
         runs, adv = int(counts["runs"]), int(counts["adv"])
-        system_runs = int(shares["runs"].get(system, 0))
+        system_runs = system_runs_all[system]
         rows.append({"system": system, "day": best["day"], "start": best["start"], "end": best["end"],
                      "occurrences": n, "runs_mean": runs / n if n else 0.0,
                      "adviser_runs_mean": adv / n if n else 0.0, "owner_runs_mean": (runs - adv) / n if n else 0.0,
                      "adviser_window_share": adv / runs if runs else 0.0,
-                     "adviser_system_share": int(shares["adviser_runs"].get(system, 0)) / system_runs
+                     "adviser_system_share": int(adviser_runs_all.get(system, 0)) / system_runs
                      if system_runs else 0.0,
                      "advisers_hit": int(counts["advisers_hit"]), "adviser_orgs_hit": int(counts["orgs_hit"])})
     return pd.DataFrame(rows, columns=columns)

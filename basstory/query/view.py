@@ -271,6 +271,20 @@ def user_orgs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     return f"SELECT * FROM {name}"
 
 
+def user_runs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters, users: str) -> str:
+    """SQL: the view's runs per (system, user) of the users `users` (a query of user ids) selects. Columns: system,
+    user_id, runs. From the month cube's rows of the months the view covers wholly and the day cube's rows of its days
+    in the months it cuts, those users' rows only (a few thousand advisers' rows, not every user's)."""
+    cut = _cut_months(f)
+    whole = [f"({derived_run_predicate(con, f.with_(start=None, end=None))})", *_whole_months(f, cut)]
+    parts = [f"SELECT system, user_id, runs FROM user_org_month WHERE {' AND '.join(whole)} AND user_id IN ({users})"]
+    if cut:
+        parts.append(f"SELECT system, user_id, runs FROM user_org_day "
+                     f"WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)}) AND user_id IN ({users})")
+    return (f"SELECT system, user_id, CAST(sum(runs) AS BIGINT) AS runs FROM ({' UNION ALL '.join(parts)}) "
+            f"GROUP BY system, user_id")
+
+
 def _days_of(months: list[date]) -> str:
     """SQL over `run_local_date`: the date falls in one of `months` (each given by its first day)."""
     return " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
@@ -562,4 +576,4 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
 
 __all__ = ["CUBE_VIEWS", "EITHER_SYSTEM", "forget", "install", "monthly_people_sql", "org_months_sql", "per_view",
            "profile_days_sql", "profile_due_sql", "share_results", "slots_sql", "user_org_keys_sql", "user_orgs_sql",
-           "uom_sql"]
+           "user_runs_sql", "uom_sql"]
