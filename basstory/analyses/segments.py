@@ -16,6 +16,8 @@ summed per org once per view (query.view.org_months_sql), on the reference engin
 """
 from __future__ import annotations
 
+import weakref
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -117,7 +119,6 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     Everything but who ran it is summed from the org's months in two passes (per month, then per org); who ran it
     needs only the view's (system, user, org) keys.
     """
-    join = org_join_column(con)
     df = frame(con, f"""
         WITH pairs AS (SELECT DISTINCT user_key, org_id, org_key FROM ({kept_user_org_keys(con, f).source})),
         per_user AS (SELECT user_key, count(*) >= {ADVISER_MIN_ORGS} AS adviser FROM pairs GROUP BY user_key),
@@ -142,9 +143,7 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
                           greatest({', '.join(f'coalesce(sum(n) FILTER (WHERE {_PHASE} = {phase}), 0)'
                                               for phase in range(3))}) / sum(n) AS phase_share
                    FROM months GROUP BY org_key)
-        SELECT o.org_key, o.shortcode, o.status, o.paying, o.plan, o.plan_family, o.tax_period,
-               o.managed_by_practice, o.created_utc, o.deleted_utc,
-               CAST(t.runs AS BIGINT) AS runs, CAST(t.runs_full AS BIGINT) AS runs_full,
+        SELECT t.org_key AS _join, CAST(t.runs AS BIGINT) AS runs, CAST(t.runs_full AS BIGINT) AS runs_full,
                CAST(t.runs_simple AS BIGINT) AS runs_simple, CAST(t.compute_s AS DOUBLE) AS compute_s,
                CAST(t.repeats AS BIGINT) AS repeats, CAST(u.users AS BIGINT) AS users,
                CAST(u.adviser_users AS BIGINT) AS adviser_users,
@@ -152,14 +151,36 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
                CAST(t.span_months AS BIGINT) AS span_months, CAST(t.active_months AS BIGINT) AS active_months,
                CAST(t.phase_share AS DOUBLE) AS phase_share, CAST(t.top_month_share AS DOUBLE) AS top_month_share
         FROM totals t
-        JOIN orgs o ON o.{join} = t.org_key
         JOIN users u ON u.org_key = t.org_key
-        ORDER BY o.{join}""")     # the dense ids of known orgs follow their keys' order, and sort faster
+        ORDER BY t.org_key""")     # the dense ids of known orgs follow their keys' order, and sort faster
+    # the org table's columns joined here, from a copy read once per connection: taking them through the query
+    # costs more than the sums
+    orgs = org_attributes(con)
+    at = pd.Index(orgs["_join"]).get_indexer(df["_join"])
+    if (at < 0).any():                       # as an inner join: an org missing from the org table is left out
+        df, at = df[at >= 0].reset_index(drop=True), at[at >= 0]
+    df = pd.concat([orgs.iloc[at].reset_index(drop=True), df.drop(columns="_join")], axis=1)
     for column in ("first_full", "last_full", "first_simple", "last_simple"):
         df[column] = sydney_dates(df[column])
     df["first_date"] = df[["first_full", "first_simple"]].min(axis=1)
     df["last_date"] = df[["last_full", "last_simple"]].max(axis=1)
     return df[USAGE_COLUMNS].reset_index(drop=True)
+
+
+#: The org table's columns `org_usage` carries, in its order.
+ORG_COLUMNS = ["org_key", "shortcode", "status", "paying", "plan", "plan_family", "tax_period", "managed_by_practice",
+               "created_utc", "deleted_utc"]
+_org_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def org_attributes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every org of the org table: `_join` (what `kept.org_join_column` matches) and ORG_COLUMNS, sorted by `_join`;
+    read once per connection (a version's org table never changes)."""
+    orgs = _org_tables.get(con)
+    if orgs is None:
+        orgs = frame(con, f"SELECT {org_join_column(con)} AS _join, {', '.join(ORG_COLUMNS)} FROM orgs ORDER BY _join")
+        _org_tables[con] = orgs
+    return orgs
 
 
 def sydney_dates(utc: pd.Series) -> pd.Series:
