@@ -29,9 +29,10 @@ last_utc, runtime_s (summed; NULL when no run has one), repeats (runs with is_re
 (those whose previous run was the day before: a view that starts on that day does not count them as repeats).
 `user_org.parquet` — grain: one row per (system, user, org); columns system, user_id, org_id, profile_id, runs,
 first_utc, last_utc. `user_org_month.parquet` — grain: one row per (system, user, org, Sydney month); the same
-columns plus month, runtime_s, repeats and repeats_from_month_before (the day cube's repeats_from_day_before on the
-month's first day). Both are summed from the day cube. `org_month.parquet` — grain: one row per (system, org,
-Sydney month); columns system, org_id, profile_id, month, runs, first_utc, last_utc, runtime_s, repeats,
+columns plus month, runtime_s, repeats, repeats_from_month_before (the day cube's repeats_from_day_before on the
+month's first day) and days (the days of the month with a run, as bits: bit d - 1 for day d, so a view's keys in a
+month its dates cut need no day rows). Both are summed from the day cube. `org_month.parquet` — grain: one row per
+(system, org, Sydney month); columns system, org_id, profile_id, month, runs, first_utc, last_utc, runtime_s, repeats,
 repeats_from_month_before, summed from the month cube.
 
 Full BAS load (analyses.capacity) is measured on the intervals [start, start + length) of the Full BAS runs with a
@@ -85,7 +86,7 @@ DERIVED_FILES += ("hour_spill.parquet", *(f"{name}.npy" for name in (*FULL_START
                                                                      FULL_ENDS_BEFORE_START)),
                   FULL_INTERVALS_SUMMARY)
 #: Bump when what is derived changes: versions derived by an older format are derived again when opened.
-DERIVED_FORMAT = "basstory-derived-12"
+DERIVED_FORMAT = "basstory-derived-13"
 FORMAT_FILE = "derived_format.txt"
 
 #: Runs are counted in UTC half hours: every display zone's offset is a whole number of half hours, so a half hour
@@ -317,7 +318,8 @@ def derived_queries() -> list[tuple[str, str]]:
                    CAST(sum(runs) AS BIGINT) AS runs, min(first_utc) AS first_utc, max(last_utc) AS last_utc,
                    sum(runtime_s) AS runtime_s, CAST(sum(repeats) AS BIGINT) AS repeats,
                    CAST(sum(CASE WHEN day(run_local_date) = 1 THEN repeats_from_day_before ELSE 0 END) AS BIGINT)
-                       AS repeats_from_month_before
+                       AS repeats_from_month_before,
+                   CAST(bit_or(CAST(1 AS INTEGER) << (day(run_local_date) - 1)) AS INTEGER) AS days
             FROM user_org_day GROUP BY system, user_id, org_id, month ORDER BY month, system, org_id, user_id"""),
         # the org-level chapters' grain, from the month cube (written before it): a third of its rows
         ("org_month", """

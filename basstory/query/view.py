@@ -285,6 +285,19 @@ def user_runs_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters, users: str) -
             f"GROUP BY system, user_id")
 
 
+def _cut_days_sql(f: StoryFilters, cut: list[date]) -> str:
+    """SQL over the month cube's rows: the row's month is one the view's dates cut and it ran on one of the view's days
+    of that month (its `days` bits against the view's)."""
+    conditions = []
+    for month in cut:
+        next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        first = max(month, f.start) if f.start is not None else month
+        last = min(next_month - timedelta(days=1), f.end) if f.end is not None else next_month - timedelta(days=1)
+        mask = (1 << last.day) - (1 << (first.day - 1))
+        conditions.append(f"(month = DATE '{month.isoformat()}' AND days & {mask} <> 0)")
+    return " OR ".join(conditions)
+
+
 def _days_of(months: list[date]) -> str:
     """SQL over `run_local_date`: the date falls in one of `months` (each given by its first day)."""
     return " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
@@ -451,8 +464,8 @@ def _month_index(origin: date, month: date) -> int:
 def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's (system, user, org) with at least one run — all that exact distinct counts of users and orgs
     need. Columns: system, user_id, org_id, profile_id, known. With dates, made once per view from the month sets'
-    rows with a month the view covers wholly (one bitwise AND per row) and the day cube's rows of the view's days in
-    the months it cuts; without month sets (or dates), the columns of `user_orgs_sql`."""
+    rows with a month the view covers wholly (one bitwise AND per row) and, for the months it cuts, the month cube's
+    rows whose day bits meet the view's days; without month sets (or dates), the columns of `user_orgs_sql`."""
     origin = _month_origins.get(con)
 
     def summed() -> str:                 # no month sets, no dates, or nothing to read: from the view's sums
@@ -472,9 +485,10 @@ def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
         parts.append(f"SELECT system, user_id, org_id, profile_id FROM user_org_month_set "
                      f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) "
                      f"AND (months & CAST('{bits}' AS HUGEINT)) <> 0")
-    if cut:
-        parts.append(f"SELECT system, user_id, org_id, profile_id FROM user_org_day "
-                     f"WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})")
+    if cut:        # a month the view cuts: the month cube's rows with a run on one of the view's days
+        parts.append(f"SELECT system, user_id, org_id, profile_id FROM user_org_month "
+                     f"WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))}) "
+                     f"AND ({_cut_days_sql(f, cut)})")
     if not parts:
         return summed()
     _materialise(con, name, f"""
@@ -497,7 +511,8 @@ def monthly_people_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str |
     is a count of rows, never a distinct count. For a month the view covers wholly, from the month sets: a user's or
     an org's months per system are one bitwise OR of its kept rows, and a month's count is how many have its bit
     (0.5 s at 100x, where counting distinct keys per month of the month cube takes 1.2-1.5 s); for a month the view's
-    dates cut, from the day cube's rows of the view's days. Made once per view. None without month sets."""
+    dates cut, from the month cube's rows whose day bits meet the view's days. Made once per view. None without month
+    sets."""
     origin = _month_origins.get(con)
     if origin is None:
         return None
@@ -545,9 +560,9 @@ def monthly_people_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str |
         rows = ", ".join(f"{{'system': '{name}', 'users': u.{name}, 'orgs': o.{name}, 'known_orgs': o.{name}_known}}"
                          for name in bits)
         parts.append(f"""
-            WITH d AS (SELECT system, user_id, org_id, profile_id,
-                              CAST(date_trunc('month', run_local_date) AS DATE) AS month
-                       FROM user_org_day WHERE ({derived_run_predicate(con, f)}) AND ({_days_of(cut)})),
+            WITH d AS (SELECT system, user_id, org_id, profile_id, month FROM user_org_month
+                       WHERE ({derived_run_predicate(con, f.with_(start=None, end=None))})
+                             AND ({_cut_days_sql(f, cut)})),
             u AS (SELECT month, {counts} FROM (SELECT month, {used} AS used FROM d GROUP BY month, user_id)
                   GROUP BY month),
             o AS (SELECT month, {org_counts}
