@@ -188,3 +188,27 @@ def test_cli_pdf_needs_slides(sample_data_dir, tmp_path):
     done = run_cli(sample_data_dir, "--pdf", "--out", str(tmp_path / "story.html"))
     assert done.returncode == 2 and "--slides" in done.stderr
     assert not (tmp_path / "story.html").exists()
+
+
+def test_a_progress_bar_names_each_chapter_while_the_deck_is_prepared_and_is_gone_after(monkeypatch):
+    """A deck for a new view builds every chapter: the page says which one it prepares, and how many are left, and
+    shows no bar once the deck is ready."""
+    shown: list[tuple[float, str]] = []
+    cleared: list[bool] = []
+
+    class Slot:
+        def progress(self, value, text=None):
+            shown.append((value, text))
+
+        def empty(self):
+            cleared.append(True)
+
+    monkeypatch.setattr(page_slides.st, "empty", lambda: Slot())
+    at = open_slides(period="Custom range", dates=["2017-03-02", "2017-05-30"])
+    assert not at.exception
+    needed = S.views()
+    assert [value for value, _ in shown] == [i / len(needed) for i in range(len(needed))]
+    assert shown[0][1] == f"Preparing the slides for this view: Cover (1 of {len(needed)})"
+    assert shown[-1][1].endswith(f"({len(needed)} of {len(needed)})")
+    assert cleared == [True]
+    assert not at.get("progress")

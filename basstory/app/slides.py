@@ -145,14 +145,26 @@ def slides_css(sizes: Layout, primary: str = theme.LIGHT["primary"]) -> str:
 
 
 def current_deck() -> list[S.Slide]:
-    """The deck for this run's filters, from the chapters as the pages build them (cached)."""
+    """The deck for this run's filters, from the chapters as the pages build them (cached). A deck for a view nobody
+    has opened builds every chapter of the story (tens of seconds on a very large extract), so a progress bar names
+    the chapter being prepared and how many are left; it is gone once the deck is ready."""
     filters = ui.story_filters()
     version = ui.current_version()
+    needed = S.views()
+    progress = st.empty()
+    done = 0
 
     def build(chapter, choices):
-        return ui.compute(chapter.module().build, filters, *choices)
+        nonlocal done
+        progress.progress(done / len(needed), text=f"Preparing the slides for this view: {chapter.title} "
+                                                    f"({done + 1} of {len(needed)})")
+        blocks = ui.compute(chapter.module().build, filters, *choices)
+        done += 1
+        return blocks
 
-    return S.slides(ui.connection(version.id), filters, build)
+    deck = S.slides(ui.connection(version.id), filters, build)
+    progress.empty()
+    return deck
 
 
 def slide_number(total: int) -> int:
