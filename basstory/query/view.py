@@ -290,18 +290,23 @@ def _cut_days_sql(f: StoryFilters, cut: list[date]) -> str:
     of that month (its `days` bits against the view's)."""
     conditions = []
     for month in cut:
-        next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        month_end = _next_month(month) - timedelta(days=1)
         first = max(month, f.start) if f.start is not None else month
-        last = min(next_month - timedelta(days=1), f.end) if f.end is not None else next_month - timedelta(days=1)
+        last = min(month_end, f.end) if f.end is not None else month_end
         mask = (1 << last.day) - (1 << (first.day - 1))
         conditions.append(f"(month = DATE '{month.isoformat()}' AND days & {mask} <> 0)")
     return " OR ".join(conditions)
 
 
+def _next_month(month: date) -> date:
+    """The first day of the month after `month` (a month's first day)."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def _days_of(months: list[date]) -> str:
     """SQL over `run_local_date`: the date falls in one of `months` (each given by its first day)."""
     return " OR ".join(f"(run_local_date >= DATE '{m.isoformat()}' AND run_local_date < DATE "
-                       f"'{(m.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()}')" for m in months)
+                       f"'{_next_month(m).isoformat()}')" for m in months)
 
 
 def org_months_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
@@ -461,6 +466,14 @@ def _month_index(origin: date, month: date) -> int:
     return (month.year - origin.year) * 12 + month.month - origin.month
 
 
+def _whole_month_bits(f: StoryFilters, origin: date) -> tuple[int, int]:
+    """The month-set bits (first, last; empty when first > last) of the months the view's dates cover wholly."""
+    start_cut, end_cut = _months_cut(f)
+    first = 0 if f.start is None else _month_index(origin, f.start.replace(day=1)) + (start_cut is not None)
+    last = MONTH_BITS - 1 if f.end is None else _month_index(origin, f.end.replace(day=1)) - (end_cut is not None)
+    return max(first, 0), min(last, MONTH_BITS - 1)
+
+
 def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     """SQL: the view's (system, user, org) with at least one run — all that exact distinct counts of users and orgs
     need. Columns: system, user_id, org_id, profile_id, known. With dates, made once per view from the month sets'
@@ -474,11 +487,8 @@ def user_org_keys_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str:
     if (f.start is None and f.end is None) or origin is None:
         return summed()
     name = _view_table("view_uk_", f)
-    start_cut, end_cut = _months_cut(f)
     cut = _cut_months(f)
-    first = 0 if f.start is None else _month_index(origin, f.start.replace(day=1)) + (start_cut is not None)
-    last = MONTH_BITS - 1 if f.end is None else _month_index(origin, f.end.replace(day=1)) - (end_cut is not None)
-    first, last = max(first, 0), min(last, MONTH_BITS - 1)
+    first, last = _whole_month_bits(f, origin)
     parts = []
     if first <= last:
         bits = (1 << (last + 1)) - (1 << first)
@@ -517,13 +527,9 @@ def monthly_people_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> str |
     if origin is None:
         return None
     last_month = con.execute("SELECT max(month) FROM user_org_month").fetchone()[0]
-    start_cut, end_cut = _months_cut(f)
     cut = _cut_months(f)
-    first = 0 if f.start is None else _month_index(origin, f.start.replace(day=1)) + (start_cut is not None)
-    last = _month_index(origin, last_month)
-    if f.end is not None:
-        last = min(last, _month_index(origin, f.end.replace(day=1)) - (end_cut is not None))
-    first = max(first, 0)
+    first, last = _whole_month_bits(f, origin)
+    last = min(last, _month_index(origin, last_month))       # a count per month with data, not per bit
     systems = (("full", "system = 'full'"), ("simple", "system = 'simple'"), (EITHER_SYSTEM, "true"))
     parts = []
     if first <= last:
