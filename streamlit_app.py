@@ -30,4 +30,6 @@ with ui.reader_run():                        # the background warm-up pauses whi
     link_notes = st.container()
     page.run()
     ui.close_view(page, present, share, link_notes)
+    # the rest of the reader's view, computed in the background while the reader reads this page
+    ui.look_ahead(next((path for path, p in story.items() if p is page), ""))
 ui.warm_up(ui.current_version().id)          # once per dataset version: every chapter, in a background process

@@ -20,9 +20,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: Small enough to generate and ingest in a few seconds, big enough for every chart to have data.
 TEST_SAMPLE_SCALE = 0.1
-# The in-process app tests build many small versions: no warm-up process for each (tests/test_warm_up.py runs it).
+# The in-process app tests build many small versions: no warm-up process for each (tests/test_warm_up.py runs it),
+# and no look-ahead thread computing the rest of each view (tests/test_look_ahead.py tests it).
 # The servers the browser tests start keep it on (serve_app), as a reader's server does.
 os.environ.setdefault("BASSTORY_WARM_UP", "off")
+os.environ.setdefault("BASSTORY_LOOK_AHEAD", "off")
 
 
 @pytest.fixture(scope="session")

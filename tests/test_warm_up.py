@@ -207,3 +207,28 @@ def test_a_version_no_longer_current_loses_its_warm_up(sleeper):
     ui.release_other_versions("v2")
     assert sleeper.wait(timeout=10) is not None                       # ended
     assert "v1" not in ui._warm_ups
+
+
+def test_a_child_is_paused_only_once_it_will_end_with_the_server(monkeypatch, tmp_path):
+    from basstory.app import ui
+
+    monkeypatch.setattr(ui, "WARM_UP_QUIET_S", 0.3)
+    go = tmp_path / "go"
+    script = (f"import pathlib, time\nwhile not pathlib.Path({str(go)!r}).exists(): time.sleep(0.02)\n"
+              "print('ready', flush=True)\ntime.sleep(60)\n")
+    with ui.reader_run():
+        child = ui._start_child([sys.executable, "-c", script])
+        monkeypatch.setitem(ui._warm_ups, "v-ready", child)
+        try:
+            time.sleep(0.3)
+            assert process_state(child.pid) in {"S", "R"}                 # not paused before it said "ready"
+            go.touch()
+            assert wait_for_state(child.pid, {"T"}) == "T"                # then paused: a reader's page runs
+        except BaseException:
+            child.kill()
+            raise
+    try:
+        assert wait_for_state(child.pid, {"S", "R"}) in {"S", "R"}        # resumed once the readers were quiet
+    finally:
+        child.kill()
+        child.wait()

@@ -15,7 +15,8 @@ load, so a fresh Streamlit session, as when a reader opens a shared link. Also c
 over the websocket on the first visit (the page's elements and chart data), and the server's peak memory (VmHWM).
 
     .venv/bin/python tools/time_pages.py --data-dir /tmp/s10 \\
-        --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--navigate] [--settle 0]
+        --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--navigate] [--settle 0] \\
+        [--read 0]
 
 Needs the `playwright` package and Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
 Exits 1 when a page shows an exception or does not become idle.
@@ -171,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--navigate", action="store_true",
                         help="open only the first page by its deep link, then reach the others by clicking their "
                              "navigation links (same session, no page reload), as a reader does")
+    parser.add_argument("--read", type=float, default=0.0,
+                        help="seconds a reader spends on each page before opening the next (default 0: at once; the "
+                             "app's look-ahead computes the rest of the view meanwhile)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds a page may take to become idle")
     parser.add_argument("--app", default="streamlit_app.py", help="the router script, relative to the project")
     parser.add_argument("--log", default="/tmp/time_pages-streamlit.log", help="the server's output")
@@ -207,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             here = None                         # the url path on screen (for --navigate)
             for visit in range(args.repeat):    # pass after pass over the pages: from the 2nd on, cached
                 for (path, name), row in zip(pages, rows, strict=True):
+                    if args.read and here is not None:
+                        tab.wait_for_timeout(args.read * 1000)
                     received[0] = 0
                     how = "click" if args.navigate and here is not None and here != path else "link"
                     try:
@@ -239,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
     print()
     mode = "first page by its link, the others by clicking the navigation" if args.navigate else "each page by its link"
+    mode += f", {args.read:g} s on each page" if args.read else ""
     print(f"data dir {args.data_dir}; query {args.query or '(none)'}; {mode}; warm-up {warm_s:.2f} s"
           + (f"; server peak memory {peak:,.0f} MB" if peak else ""))
     print(format_table(rows, args.repeat))

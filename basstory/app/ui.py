@@ -28,6 +28,7 @@ from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import md_escape
 from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
+from basstory.query.shared_results import SUFFIX as SHARED_SUFFIX
 from basstory.query.shared_results import SharedResults
 from basstory.story import theme
 from basstory.story.registry import CHAPTERS, DATA_PAGE, ORG_PAGE, SLIDES_PAGE, TRACKS, Chapter, neighbours
@@ -203,22 +204,29 @@ def _end(children: list[subprocess.Popen]) -> None:
 
 
 def _end_warm_ups() -> None:
+    global _look_ahead
     with _warm_up_lock:
-        children = list(_warm_ups.values())
+        children = [*_warm_ups.values(), *([_look_ahead[1]] if _look_ahead is not None else [])]
+        _look_ahead = None
     _end(children)
     if _warm_up_root is not None:
         shutil.rmtree(_warm_up_root, ignore_errors=True)
 
 
 def _end_other_warm_ups(current_id: str) -> None:
-    """End the warm-up of every version but the current one: its readers need the machine, and it holds its own copy
-    of the old version's tables."""
+    """End the warm-up and look-ahead of every version but the current one: its readers need the machine, and it
+    holds its own copy of the old version's tables."""
+    global _look_ahead
     with _warm_up_lock:
         stale = {v: c for v, c in _warm_ups.items() if v != current_id}
         for version_id in stale:
             del _warm_ups[version_id]
-    if stale:
-        threading.Thread(target=_end, args=(list(stale.values()),), name="warm-up-end", daemon=True).start()
+        ended = [*stale.values()]
+        if _look_ahead is not None and _look_ahead[0][0] != current_id:     # a look-ahead at an old version
+            ended.append(_look_ahead[1])
+            _look_ahead = None
+    if ended:
+        threading.Thread(target=_end, args=(ended,), name="warm-up-end", daemon=True).start()
         for version_id in stale:
             warm_up.clear(version_id)             # opened again later, the version gets a warm-up again
 
@@ -233,13 +241,30 @@ def warm_up(version_id: str) -> subprocess.Popen | None:
         return None
     command = [sys.executable, "-m", "basstory.app.warm_up", "--store", str(paths.store_dir().resolve()),
                "--version", version_id, "--results", str(warm_up_results(version_id))]
-    # run from the folder that holds the package, so `-m basstory...` imports it whatever the server's own folder
-    child = subprocess.Popen(command, cwd=paths.PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    child = _start_child(command)
     with _warm_up_lock:
         _warm_ups[version_id] = child
-    with _readers_lock:                         # the reader's browser is still drawing the page it just got
-        _signal(child, signal.SIGSTOP)
-        _resume_when_quiet_locked()
+    return child
+
+
+def _start_child(command: list[str]) -> subprocess.Popen:
+    """Start a warm-up or look-ahead process, paused as soon as it has asked the kernel to end it with this server
+    (it says so on its standard output), and resumed once the readers are quiet: the reader's browser is still
+    drawing the page it just got. A process paused before that could outlive a server that ends meanwhile."""
+    # run from the folder that holds the package, so `-m basstory...` imports it whatever the server's own folder
+    child = subprocess.Popen(command, cwd=paths.PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+
+    def pause_when_ready() -> None:
+        try:
+            child.stdout.readline()                 # its "ready" line, or nothing when it ended
+        finally:
+            child.stdout.close()
+        with _readers_lock:
+            _signal(child, signal.SIGSTOP)
+            if not _readers:                        # else the page run under way resumes it when it ends
+                _resume_when_quiet_locked()
+
+    threading.Thread(target=pause_when_ready, name="warm-up-ready", daemon=True).start()
     return child
 
 
@@ -266,7 +291,7 @@ def _signal(child: subprocess.Popen, signum: int) -> None:
 
 def _signal_warm_ups(signum: int) -> None:
     with _warm_up_lock:
-        children = list(_warm_ups.values())
+        children = [*_warm_ups.values(), *([_look_ahead[1]] if _look_ahead is not None else [])]
     for child in children:
         _signal(child, signum)
 
@@ -307,6 +332,74 @@ def reader_run() -> Iterator[None]:
 def readers_running() -> int:
     with _readers_lock:
         return _readers
+
+
+# --- Look ahead ------------------------------------------------------------------------------------------------------
+# A reader who picks other dates or filters gets a view nobody has computed. While the reader reads a page of it, a
+# child process like the warm-up (app.warm_up's look_ahead) computes the other chapters of the reader's track for that
+# view, so the next pages find their analyses computed. One per server: a newer view ends the older one's process. It
+# pauses with the warm-up while any reader's page runs, and its results go to the version's results folder, which is
+# kept under LOOK_AHEAD_RESULTS_BYTES by removing the oldest files.
+
+#: BASSTORY_LOOK_AHEAD=off switches it off (the in-process app tests do).
+LOOK_AHEAD_SWITCH = "BASSTORY_LOOK_AHEAD"
+#: The results folder of a version is pruned to this size, oldest files first, before a look-ahead starts.
+LOOK_AHEAD_RESULTS_BYTES = 1 << 30
+#: The running look-ahead: ((version id, filters, track), its process).
+_look_ahead: tuple[tuple, subprocess.Popen] | None = None
+
+
+def look_ahead(page_path: str) -> subprocess.Popen | None:
+    """After a story page's run: start computing the rest of the reader's view in the background (see above), unless
+    it is the default view (the warm-up's), the page is outside the story, the same view is already under way, or
+    it is switched off. Returns the process started, if any."""
+    global _look_ahead
+    from basstory.app.warm_up import filters_json
+
+    if os.environ.get(LOOK_AHEAD_SWITCH, "on").lower() in ("off", "0", "false", "no"):
+        return None
+    chapter = next((c for c in CHAPTERS if c.path == page_path), None)
+    filters = story_filters()
+    if chapter is None or filters == StoryFilters():
+        return None
+    version_id, track = current_version().id, reader_track()
+    key = (version_id, filters, track)
+    folder = warm_up_results(version_id)
+    with _warm_up_lock:
+        running = _look_ahead
+        if running is not None and running[0] == key:
+            return None
+        command = [sys.executable, "-m", "basstory.app.warm_up", "--store", str(paths.store_dir().resolve()),
+                   "--version", version_id, "--results", str(folder), "--filters", filters_json(filters),
+                   "--after", chapter.url_path, *(["--track", track] if track else [])]
+        child = _start_child(command)
+        _look_ahead = (key, child)
+    if running is not None:
+        threading.Thread(target=_end, args=([running[1]],), name="look-ahead-end", daemon=True).start()
+    threading.Thread(target=prune_results, args=(folder, LOOK_AHEAD_RESULTS_BYTES), name="look-ahead-prune",
+                     daemon=True).start()
+    return child
+
+
+def prune_results(folder: Path, budget: int) -> int:
+    """Remove the oldest result files of `folder` until the rest fit in `budget` bytes; returns how many went. A
+    reader that finds a file gone computes the result instead."""
+    files = []
+    for path in folder.glob("*" + SHARED_SUFFIX):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        files.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for _, size, path in sorted(files, key=lambda f: f[0]):
+        if total <= budget:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        removed += 1
+    return removed
 
 
 def compute(function: Callable, filters: StoryFilters | None, *args) -> Any:
