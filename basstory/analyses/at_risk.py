@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from basstory.analyses.kept import kept_user_orgs, org_join_column
-from basstory.analyses.segments import DECLARED, infer_cadences
+from basstory.analyses.segments import DECLARED, infer_cadences, org_attributes
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters, org_predicate
 from basstory.query.queries import frame
@@ -91,9 +91,17 @@ def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> 
     return frame(con, orgs_sql(f) + " ORDER BY org_key")
 
 
+def kept_orgs_sql(f: StoryFilters | None = None, where: str = "true", org: str = "org_key") -> str:
+    """SQL: `orgs_sql`'s orgs with only what `_stats_sql` needs of them: org, created_utc, deleted_utc."""
+    keep = org_predicate(f) if f is not None else "true"
+    return f"SELECT {org} AS org, created_utc, deleted_utc FROM orgs WHERE ({keep}) AND ({where})"
+
+
 def _stats_sql(months: str, orgs: str, as_of: date | None, local_date: str = SYDNEY_DATE) -> str:
-    """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs);
-    `months` and `orgs` are SQL sources with months_sql's and orgs_sql's columns, joined by their column org;
+    """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs,
+    without the org's attributes: `_with_attributes` adds them, as carrying the org table's strings through the
+    query costs more than the statistics); `months` and `orgs` are SQL sources with months_sql's and
+    kept_orgs_sql's columns, joined by their column org;
     `local_date` formats SQL giving the Sydney date of a last_utc value (the latest of several: dates follow
     instants in order, so the date of the latest is the latest date)."""
     if as_of is None:
@@ -128,7 +136,7 @@ def _stats_sql(months: str, orgs: str, as_of: date | None, local_date: str = SYD
                   FROM mo2 GROUP BY org),
         phase AS (SELECT org, max(n) AS phase_max FROM (SELECT org, mi % 3 AS p, sum(runs) AS n FROM mo
                                                            GROUP BY org, p) GROUP BY org)
-        SELECT keep.*, po.last_run, po.data_end, po.silence_days, shape.runs, shape.first_mi, shape.last_mi,
+        SELECT keep.org, po.last_run, po.data_end, po.silence_days, shape.runs, shape.first_mi, shape.last_mi,
                shape.active, shape.top, shape.end_mi, shape.recent_runs, shape.previous_runs, phase.phase_max
         FROM keep JOIN po USING (org) JOIN shape USING (org) JOIN phase USING (org)
         ORDER BY keep.org"""      # org_key order: the fast engine's dense ids of known orgs follow it, and sort faster
@@ -182,19 +190,31 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
         cursor.register("months_frame", months[["org_key", "system", "month", "runs", "last_date"]].assign(
             month=pd.to_datetime(months["month"]).dt.date, last_date=pd.to_datetime(months["last_date"]).dt.date
         ).rename(columns={"org_key": "org", "last_date": "last_utc"}))
-        cursor.register("orgs_frame", orgs[ORG_TABLE_COLUMNS.split(", ")].assign(org=orgs["org_key"]))
+        cursor.register("orgs_frame", orgs[["created_utc", "deleted_utc"]].assign(org=orgs["org_key"]))
         stats = cursor.execute(_stats_sql("SELECT * FROM months_frame", "SELECT * FROM orgs_frame", as_of,
                                           local_date="{}")).df()
     finally:
         cursor.close()
-    return _scores(stats)
+    return _scores(_with_attributes(stats, orgs.assign(org=orgs["org_key"])))
+
+
+def _with_attributes(stats: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
+    """`_stats_sql`'s rows (in their order) with their orgs' ORG_TABLE_COLUMNS first, from `orgs` (one row per
+    org, column org holding what the rows' org holds)."""
+    columns = ORG_TABLE_COLUMNS.split(", ")
+    index = pd.Index(orgs["org"])
+    if not index.is_unique:
+        return stats.merge(orgs[["org", *columns]], on="org", how="left")[[*columns, *stats.columns]]
+    at = index.get_indexer(stats["org"])
+    return pd.concat([orgs.iloc[at][columns].reset_index(drop=True), stats.reset_index(drop=True)], axis=1)
 
 
 def scores_for(con: duckdb.DuckDBPyConnection, f: StoryFilters, as_of: date | None = None,
                where: str = "true") -> pd.DataFrame:
     """`score_orgs` for the view `f` computed in the story's connection (the org table's orgs the view keeps that
     also satisfy `where`)."""
-    return _scores(frame(con, _stats_sql(months_sql(con, f), orgs_sql(f, where, org_join_column(con)), as_of)))
+    stats = frame(con, _stats_sql(months_sql(con, f), kept_orgs_sql(f, where, org_join_column(con)), as_of))
+    return _scores(_with_attributes(stats, org_attributes(con).rename(columns={"_join": "org"})))
 
 
 def _wide(f: StoryFilters) -> StoryFilters:
