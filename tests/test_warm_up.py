@@ -97,6 +97,15 @@ def test_the_warm_up_runs_at_the_lowest_priority():
     assert shown.stdout.strip() == "19"
 
 
+def test_the_program_says_it_is_ready_before_it_imports_the_story():
+    # the server pauses it only once it is ready: what it does before that competes with a reader's page
+    script = ("import sys, basstory.app.warm_up; "
+              "print(sorted({'pandas', 'duckdb', 'altair', 'numpy'} & set(sys.modules)))")
+    shown = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                           check=True)
+    assert shown.stdout.strip() == "[]"
+
+
 def test_the_warm_up_computes_every_chapter_and_the_server_reads_it(store, tmp_path, caplog):
     version = store.current()
     results = tmp_path / "results"

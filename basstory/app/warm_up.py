@@ -27,15 +27,18 @@ import signal
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from basstory.analyses.dataset import filter_options
-from basstory.ingest.store import DatasetStore
 from basstory.query.filters import StoryFilters
-from basstory.query.shared_results import SharedResults
-from basstory.query.tables import connect_version
-from basstory.query.view import share_results
-from basstory.story.blocks import with_folds
-from basstory.story.registry import CHAPTERS, Chapter, track_chapters
+
+if TYPE_CHECKING:
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.shared_results import SharedResults
+    from basstory.story.registry import Chapter
+
+# The story's modules (pandas, DuckDB, Altair: over a second to import) are imported where they are used, after the
+# process has said it is ready to be paused (`main`): the server pauses it while a reader's page runs, and an import
+# that cannot be paused would compete with that page.
 
 _log = logging.getLogger("basstory.warm_up")
 #: prctl(2) option: the signal this process gets when its parent ends.
@@ -63,6 +66,12 @@ def warm(store: DatasetStore, version_id: str, results: SharedResults, parent: i
         current = store.current()
         alive = parent is None or os.getppid() == parent
         return alive and current is not None and current.id == version_id
+
+    from basstory.analyses.dataset import filter_options
+    from basstory.query.tables import connect_version
+    from basstory.query.view import share_results
+    from basstory.story.blocks import with_folds
+    from basstory.story.registry import CHAPTERS
 
     if not still_wanted():
         return 0
@@ -97,6 +106,10 @@ def look_ahead(store: DatasetStore, version_id: str, results: SharedResults, fil
         current = store.current()
         alive = parent is None or os.getppid() == parent
         return alive and current is not None and current.id == version_id
+
+    from basstory.query.tables import connect_version
+    from basstory.query.view import share_results
+    from basstory.story.registry import track_chapters
 
     if not still_wanted():
         return 0
@@ -159,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     end_with_parent()
     print("ready", flush=True)               # the server may pause this process now (app.ui._start_child)
     logging.basicConfig(level=logging.WARNING, format="basstory warm-up: %(message)s")
+    from basstory.ingest.store import DatasetStore
+    from basstory.query.shared_results import SharedResults
+
     store, results = DatasetStore(Path(args.store)), SharedResults(Path(args.results), writer=True)
     with contextlib.suppress(KeyError, FileNotFoundError):   # the version was deleted meanwhile: nothing to warm up
         if args.filters is None:
