@@ -81,8 +81,16 @@ def flows_sentence(flows: pd.DataFrame) -> str:
         worst = one.sort_values(["dormant", "quarter_start"], ascending=[False, True]).iloc[0]
         balance = int(one["new"].sum() + one["back"].sum() - one["dormant"].sum())
         before = worst["active"] + worst["dormant"] - worst["new"] - worst["back"]
-        lines.append(f"{SYSTEM_LABELS[system]}: most organisations went dormant in {worst['label']} "
-                     f"({fmt_int(worst['dormant'])} of {fmt_int(before)} "
-                     f"active the quarter before); over the quarters shown, arrivals and returns "
-                     f"{'outnumber' if balance > 0 else 'fall short of'} departures by {fmt_int(abs(balance))}.")
+        gone = f"{fmt_int(worst['dormant'])} of the {fmt_int(before)} organisations active the quarter before"
+        if len(one) == 1:
+            where, span = f"in {worst['label']}, {gone} went dormant", "in that quarter"
+        else:
+            where = f"the most went dormant in {worst['label']} ({gone})"
+            span = f"over the {plural(len(one), 'quarter')} shown"
+        if balance == 0:
+            net = "arrivals and returns equal departures"
+        else:
+            net = (f"arrivals and returns {'outnumber' if balance > 0 else 'fall short of'} departures by "
+                   f"{fmt_int(abs(balance))}")
+        lines.append(f"{SYSTEM_LABELS[system]}: {where}; {span}, {net}.")
     return " ".join(lines)
