@@ -372,7 +372,11 @@ def look_ahead(page_path: str) -> subprocess.Popen | None:
         command = [sys.executable, "-m", "basstory.app.warm_up", "--store", str(paths.store_dir().resolve()),
                    "--version", version_id, "--results", str(folder), "--filters", filters_json(filters),
                    "--after", chapter.url_path, *(["--track", track] if track else [])]
-        child = _start_child(command)
+        try:
+            child = _start_child(command)
+        except OSError:                         # no process to spare: the reader's pages compute what they need
+            logging.getLogger(__name__).warning("the look-ahead could not start", exc_info=True)
+            return None
         _look_ahead = (key, child)
     if running is not None:
         threading.Thread(target=_end, args=([running[1]],), name="look-ahead-end", daemon=True).start()
