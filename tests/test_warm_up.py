@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -241,3 +242,31 @@ def test_a_child_is_paused_only_once_it_will_end_with_the_server(monkeypatch, tm
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_child_outlives_the_page_run_that_started_it(monkeypatch):
+    # Streamlit runs each page in a thread that ends with the run, and Linux ends a child that asked to end with its
+    # parent when the thread that started it ends: the server starts its children from a thread of its own
+    from basstory.app import ui
+
+    monkeypatch.setattr(ui, "WARM_UP_QUIET_S", 0.1)
+    script = ("import time; from basstory.app.warm_up import end_with_parent; end_with_parent(); "
+              "print('ready', flush=True); time.sleep(3)")
+    started = []
+
+    def page_run_body() -> None:
+        started.append(ui._start_child([sys.executable, "-c", script]))
+        time.sleep(1.5)                      # the rest of the page: the child has asked to end with its parent
+
+    page_run = threading.Thread(target=page_run_body)
+    page_run.start()
+    page_run.join()                                                   # the page's run has ended
+    child = started[0]
+    monkeypatch.setitem(ui._warm_ups, "v-thread", child)
+    with ui.reader_run():                                             # its pause ends once the readers are quiet
+        pass
+    try:
+        assert child.wait(timeout=30) == 0                            # not killed when that thread ended
+    finally:
+        if child.poll() is None:
+            child.kill()

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -247,12 +248,21 @@ def warm_up(version_id: str) -> subprocess.Popen | None:
     return child
 
 
+#: The thread that starts the warm-up and look-ahead processes. Linux ends a child that asked to end with its
+#: parent (PR_SET_PDEATHSIG) when the *thread* that started it ends, and Streamlit runs each page in a thread of its
+#: own that ends with the run: started from there, a child would be killed as soon as the page was drawn. This
+#: thread lives as long as the server.
+_launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="child-launcher")
+
+
 def _start_child(command: list[str]) -> subprocess.Popen:
     """Start a warm-up or look-ahead process, paused as soon as it has asked the kernel to end it with this server
     (it says so on its standard output), and resumed once the readers are quiet: the reader's browser is still
     drawing the page it just got. A process paused before that could outlive a server that ends meanwhile."""
-    # run from the folder that holds the package, so `-m basstory...` imports it whatever the server's own folder
-    child = subprocess.Popen(command, cwd=paths.PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    # run from the folder that holds the package, so `-m basstory...` imports it whatever the server's own folder;
+    # started from the launcher thread (see _launcher), never from the page run's own thread
+    child = _launcher.submit(subprocess.Popen, command, cwd=paths.PROJECT_ROOT, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE).result()
 
     def pause_when_ready() -> None:
         try:
