@@ -138,20 +138,33 @@ def test_the_app_looks_ahead_once_per_view_and_never_at_the_default_one(tmp_path
     assert ui.look_ahead(CHAPTERS[0].path) is None                             # switched off: no process
 
 
-def test_the_results_are_kept_under_a_budget_oldest_first(tmp_path):
+def test_the_look_ahead_results_are_kept_under_a_budget_oldest_first(tmp_path):
     from basstory.app import ui
 
     now = time.time()
-    for age, name in enumerate(["newest", "middle", "oldest"]):
+    for age, name in enumerate(["ahead-newest", "ahead-middle", "ahead-oldest", "warm-up"]):
         path = tmp_path / f"{name}.pickle"
         path.write_bytes(b"x" * 100)
         os.utime(path, (now - age * 60, now - age * 60))
     (tmp_path / ".writing.part").write_bytes(b"x" * 1000)                   # a file being written is never removed
     assert ui.prune_results(tmp_path, budget=250) == 1
-    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == ["middle.pickle", "newest.pickle"]
+    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == ["ahead-middle.pickle", "ahead-newest.pickle",
+                                                                  "warm-up.pickle"]
     assert ui.prune_results(tmp_path, budget=100) == 1
-    assert [p.name for p in tmp_path.glob("*.pickle")] == ["newest.pickle"]
-    assert ui.prune_results(tmp_path, budget=100) == 0
+    assert ui.prune_results(tmp_path, budget=0) == 1                          # the warm-up's results stay
+    assert [p.name for p in tmp_path.glob("*.pickle")] == ["warm-up.pickle"]
+
+
+def test_a_look_ahead_result_is_read_under_its_own_name_and_never_written_twice(tmp_path):
+    from basstory.query.shared_results import AHEAD_TAG
+
+    key = ("basstory.analyses.facts.busiest_month", VIEW, (), ())
+    ahead = SharedResults(tmp_path, writer=True, tag=AHEAD_TAG)
+    assert ahead.save(key, {"runs": 3})
+    assert ahead.path_for(key).name.startswith(AHEAD_TAG)
+    assert SharedResults(tmp_path, writer=False).load(key) == (True, {"runs": 3})
+    assert not SharedResults(tmp_path, writer=True).save(key, {"runs": 4})     # there already, under the other name
+    assert SharedResults(tmp_path, writer=False).load(key[:3] + ((("x", 1),),)) == (False, None)
 
 
 def test_a_look_ahead_pauses_while_a_readers_page_runs(monkeypatch):

@@ -29,8 +29,8 @@ from basstory.core.schema import DISPLAY_TZS, SYSTEM_LABELS, SYSTEMS
 from basstory.core.text import md_escape
 from basstory.query import view
 from basstory.query.filters import MANAGED_CHOICES, PAYING_CHOICES, UNKNOWN_ORG_STATUS, StoryFilters, date_presets
+from basstory.query.shared_results import AHEAD_TAG, SharedResults
 from basstory.query.shared_results import SUFFIX as SHARED_SUFFIX
-from basstory.query.shared_results import SharedResults
 from basstory.story import theme
 from basstory.story.registry import CHAPTERS, DATA_PAGE, ORG_PAGE, SLIDES_PAGE, TRACKS, Chapter, neighbours
 
@@ -353,7 +353,7 @@ def readers_running() -> int:
 
 #: BASSTORY_LOOK_AHEAD=off switches it off (the in-process app tests do).
 LOOK_AHEAD_SWITCH = "BASSTORY_LOOK_AHEAD"
-#: The results folder of a version is pruned to this size, oldest files first, before a look-ahead starts.
+#: A version's look-ahead results are pruned to this size, oldest files first, before a look-ahead starts.
 LOOK_AHEAD_RESULTS_BYTES = 1 << 30
 #: The running look-ahead: ((version id, filters, track), its process).
 _look_ahead: tuple[tuple, subprocess.Popen] | None = None
@@ -396,10 +396,10 @@ def look_ahead(page_path: str) -> subprocess.Popen | None:
 
 
 def prune_results(folder: Path, budget: int) -> int:
-    """Remove the oldest result files of `folder` until the rest fit in `budget` bytes; returns how many went. A
-    reader that finds a file gone computes the result instead."""
+    """Remove the oldest look-ahead result files of `folder` until they fit in `budget` bytes (the warm-up's, for the
+    default view, are kept); returns how many went. A reader that finds a file gone computes the result instead."""
     files = []
-    for path in folder.glob("*" + SHARED_SUFFIX):
+    for path in folder.glob(AHEAD_TAG + "*" + SHARED_SUFFIX):
         try:
             stat = path.stat()
         except FileNotFoundError:

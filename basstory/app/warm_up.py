@@ -173,15 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     print("ready", flush=True)               # the server may pause this process now (app.ui._start_child)
     logging.basicConfig(level=logging.WARNING, format="basstory warm-up: %(message)s")
     from basstory.ingest.store import DatasetStore
-    from basstory.query.shared_results import SharedResults
+    from basstory.query.shared_results import AHEAD_TAG, SharedResults
 
     store, results = DatasetStore(Path(args.store)), SharedResults(Path(args.results), writer=True)
     with contextlib.suppress(KeyError, FileNotFoundError):   # the version was deleted meanwhile: nothing to warm up
         if args.filters is None:
             warm(store, args.version, results, parent=os.getppid())
         else:
-            look_ahead(store, args.version, results, filters_from_json(args.filters), args.after, args.track,
-                       parent=os.getppid())
+            look_ahead(store, args.version, SharedResults(Path(args.results), writer=True, tag=AHEAD_TAG),
+                       filters_from_json(args.filters), args.after, args.track, parent=os.getppid())
     return 0
 
 

@@ -29,6 +29,9 @@ _log = logging.getLogger(__name__)
 
 _PLAIN = (str, int, float, bool, type(None), date, datetime)
 SUFFIX = ".pickle"
+#: The name prefix of the files a look-ahead writes (app.warm_up.look_ahead): the server prunes only these, so the
+#: warm-up's results for the default view stay.
+AHEAD_TAG = "ahead-"
 
 
 def is_plain(value: Any) -> bool:
@@ -46,36 +49,43 @@ def is_plain(value: Any) -> bool:
 class SharedResults:
     """The results folder of one dataset version. `writer` processes save what they compute; readers load."""
 
-    def __init__(self, directory: Path, *, writer: bool) -> None:
+    def __init__(self, directory: Path, *, writer: bool, tag: str = "") -> None:
         self.directory = Path(directory)
         self.writer = writer
+        self.tag = tag              # the prefix of the files this writer saves ("" or AHEAD_TAG)
         if writer:
             self.directory.mkdir(parents=True, exist_ok=True)
 
-    def path_for(self, key: tuple) -> Path | None:
-        """The file of a memo key, or None when the key is not plain enough to be named across processes."""
+    def path_for(self, key: tuple, tag: str | None = None) -> Path | None:
+        """The file of a memo key as a writer with `tag` (default: this one's) saves it, or None when the key is not
+        plain enough to be named across processes."""
         if not is_plain(key):
             return None
-        return self.directory / (hashlib.sha256(repr(key).encode()).hexdigest() + SUFFIX)
+        return self.directory / f"{self.tag if tag is None else tag}{hashlib.sha256(repr(key).encode()).hexdigest()}" \
+                                f"{SUFFIX}"
 
     def load(self, key: tuple) -> tuple[bool, Any]:
-        """(True, result) when another process saved the result of `key`; (False, None) otherwise."""
-        path = self.path_for(key)
-        if path is None:
-            return False, None
-        try:
-            with path.open("rb") as file:
-                return True, pickle.load(file)
-        except FileNotFoundError:
-            return False, None
-        except Exception:  # noqa: BLE001 - an unreadable result is computed again, never shown
-            _log.warning("shared result %s could not be read; computing it instead", path.name, exc_info=True)
-            return False, None
+        """(True, result) when another process saved the result of `key` (the warm-up or a look-ahead); (False,
+        None) otherwise."""
+        for tag in ("", AHEAD_TAG):
+            path = self.path_for(key, tag)
+            if path is None:
+                return False, None
+            try:
+                with path.open("rb") as file:
+                    return True, pickle.load(file)
+            except FileNotFoundError:
+                continue
+            except Exception:  # noqa: BLE001 - an unreadable result is computed again, never shown
+                _log.warning("shared result %s could not be read; computing it instead", path.name, exc_info=True)
+                return False, None
+        return False, None
 
     def save(self, key: tuple, result: Any) -> bool:
-        """Write the result of `key` (atomically: a temporary file renamed into place); False when it cannot be."""
+        """Write the result of `key` (atomically: a temporary file renamed into place); False when it cannot be, or
+        when it is there already (under any writer's name)."""
         path = self.path_for(key)
-        if path is None or path.exists():
+        if path is None or any(self.path_for(key, tag).exists() for tag in ("", AHEAD_TAG)):
             return False
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".part")
         try:
@@ -92,4 +102,4 @@ class SharedResults:
         return sum(1 for _ in self.directory.glob("*" + SUFFIX)) if self.directory.is_dir() else 0
 
 
-__all__ = ["SharedResults", "is_plain"]
+__all__ = ["AHEAD_TAG", "SharedResults", "is_plain"]
