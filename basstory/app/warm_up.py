@@ -25,6 +25,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,21 +59,28 @@ def end_with_parent() -> None:
         pass
 
 
-def warm(store: DatasetStore, version_id: str, results: SharedResults, parent: int | None = None) -> int:
-    """Compute every chapter for the default view of `version_id`, then the content of its folds, saving each
-    analysis in `results`. Returns how many chapters were built (fewer when the version stopped being current or
-    the parent ended)."""
+def wanted(store: DatasetStore, version_id: str, parent: int | None) -> Callable[[], bool]:
+    """A check, made between chapters, that the work is still wanted: `version_id` is the store's current version
+    and the process that started this one (`parent`, when given) has not ended."""
     def still_wanted() -> bool:
         current = store.current()
         alive = parent is None or os.getppid() == parent
         return alive and current is not None and current.id == version_id
 
+    return still_wanted
+
+
+def warm(store: DatasetStore, version_id: str, results: SharedResults, parent: int | None = None) -> int:
+    """Compute every chapter for the default view of `version_id`, then the content of its folds, saving each
+    analysis in `results`. Returns how many chapters were built (fewer when the version stopped being current or
+    the parent ended)."""
     from basstory.analyses.dataset import filter_options
     from basstory.query.tables import connect_version
     from basstory.query.view import share_results
     from basstory.story.blocks import with_folds
     from basstory.story.registry import CHAPTERS
 
+    still_wanted = wanted(store, version_id, parent)
     if not still_wanted():
         return 0
     con = connect_version(store.get(version_id), in_memory=True)
@@ -102,15 +110,11 @@ def look_ahead(store: DatasetStore, version_id: str, results: SharedResults, fil
     """Compute the chapters of reader track `track` (the whole story for None) for `filters`, from the one after the
     chapter at url path `after`, saving each analysis in `results`. Returns how many chapters were built (fewer when
     the version stopped being current or the parent ended)."""
-    def still_wanted() -> bool:
-        current = store.current()
-        alive = parent is None or os.getppid() == parent
-        return alive and current is not None and current.id == version_id
-
     from basstory.query.tables import connect_version
     from basstory.query.view import share_results
     from basstory.story.registry import track_chapters
 
+    still_wanted = wanted(store, version_id, parent)
     if not still_wanted():
         return 0
     con = connect_version(store.get(version_id), in_memory=False)    # one view: the parquet files are enough
