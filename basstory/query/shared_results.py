@@ -61,8 +61,8 @@ class SharedResults:
         plain enough to be named across processes."""
         if not is_plain(key):
             return None
-        return self.directory / f"{self.tag if tag is None else tag}{hashlib.sha256(repr(key).encode()).hexdigest()}" \
-                                f"{SUFFIX}"
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()
+        return self.directory / f"{self.tag if tag is None else tag}{digest}{SUFFIX}"
 
     def load(self, key: tuple) -> tuple[bool, Any]:
         """(True, result) when another process saved the result of `key` (the warm-up or a look-ahead); (False,
