@@ -133,3 +133,15 @@ def write_extracts(folder: Path, fullbas_rows: Rows | None = None, simplebas_row
         "orgcard": write_table(folder / "orgcard.csv",
                                default_orgcard_rows() if orgcard_rows is None else orgcard_rows),
     }
+
+
+def ingested_store(folder: Path, name: str):
+    """The default extracts written under `folder` and ingested as the current version `name` of a store of its own
+    (`folder`/store); returns the store."""
+    from basstory.ingest.build import ingest
+    from basstory.ingest.store import DatasetStore
+
+    write_extracts(Path(folder) / "extracts")
+    store = DatasetStore(Path(folder) / "store")
+    ingest(Path(folder) / "extracts", store, name=name, activate=True)
+    return store

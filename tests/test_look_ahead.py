@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 
 from basstory.app import warm_up
-from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
 from basstory.query import view
 from basstory.query.filters import StoryFilters
@@ -20,7 +19,7 @@ from basstory.query.tables import connect_version
 from basstory.query.view import share_results
 from basstory.story.registry import CHAPTERS, track_chapters
 from tests.app_helpers import open_page, shown_dataset
-from tests.extract_fixtures import write_extracts
+from tests.extract_fixtures import ingested_store, write_extracts
 from tests.test_engines_agree import builder, canonical, differences
 
 VIEW = StoryFilters(start=date(2017, 2, 3), end=date(2017, 8, 27), systems=("full",), plan_families=("Standard",),
@@ -58,11 +57,7 @@ def test_the_chapters_are_read_from_the_one_after_the_open_page():
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> DatasetStore:
-    folder = tmp_path_factory.mktemp("ahead")
-    write_extracts(folder / "extracts")
-    store = DatasetStore(folder / "store")
-    ingest(folder / "extracts", store, name="Ahead", activate=True)
-    return store
+    return ingested_store(tmp_path_factory.mktemp("ahead"), "Ahead")
 
 
 def test_the_look_ahead_computes_the_views_chapters_and_the_server_reads_them(store, tmp_path, caplog):

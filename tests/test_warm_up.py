@@ -24,7 +24,7 @@ from basstory.query.view import per_view, share_results
 from basstory.story.registry import CHAPTERS
 from tests.app_helpers import open_page, shown_dataset
 from tests.conftest import PROJECT_ROOT
-from tests.extract_fixtures import default_fullbas_rows, write_extracts
+from tests.extract_fixtures import default_fullbas_rows, ingested_store, write_extracts
 from tests.test_engines_agree import builder, canonical, differences
 
 KEY = ("basstory.analyses.facts.busiest_month", StoryFilters(start=date(2017, 3, 1)), ("full", 3), ())
@@ -84,11 +84,7 @@ def test_the_memo_reads_what_the_writer_computed(tmp_path):
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> DatasetStore:
-    folder = tmp_path_factory.mktemp("warm")
-    write_extracts(folder / "extracts")
-    store = DatasetStore(folder / "store")
-    ingest(folder / "extracts", store, name="Warm", activate=True)
-    return store
+    return ingested_store(tmp_path_factory.mktemp("warm"), "Warm")
 
 
 def test_the_warm_up_runs_at_the_lowest_priority():

@@ -78,11 +78,16 @@ SYDNEY_DATE = f"CAST(timezone('{CONTRACT_TZ}', timezone('UTC', {{}})) AS DATE)"
 ORG_TABLE_COLUMNS = "org_key, shortcode, status, paying, plan, plan_family, tax_period, created_utc, deleted_utc"
 
 
-def orgs_sql(f: StoryFilters | None = None, where: str = "true", org: str = "org_key") -> str:
+#: What `_stats_sql` needs of an org besides its join column.
+STATS_ORG_COLUMNS = "created_utc, deleted_utc"
+
+
+def orgs_sql(f: StoryFilters | None = None, where: str = "true", org: str = "org_key",
+             columns: str = ORG_TABLE_COLUMNS) -> str:
     """SQL: the org table's orgs (those the view's org-level filters keep, when `f` is given, and `where`), with
-    ORG_TABLE_COLUMNS and `org` as column org."""
+    `columns` and `org` as column org."""
     keep = org_predicate(f) if f is not None else "true"
-    return f"SELECT {org} AS org, {ORG_TABLE_COLUMNS} FROM orgs WHERE ({keep}) AND ({where})"
+    return f"SELECT {org} AS org, {columns} FROM orgs WHERE ({keep}) AND ({where})"
 
 
 def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> pd.DataFrame:
@@ -91,17 +96,11 @@ def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> 
     return frame(con, orgs_sql(f) + " ORDER BY org_key")
 
 
-def kept_orgs_sql(f: StoryFilters | None = None, where: str = "true", org: str = "org_key") -> str:
-    """SQL: `orgs_sql`'s orgs with only what `_stats_sql` needs of them: org, created_utc, deleted_utc."""
-    keep = org_predicate(f) if f is not None else "true"
-    return f"SELECT {org} AS org, created_utc, deleted_utc FROM orgs WHERE ({keep}) AND ({where})"
-
-
 def _stats_sql(months: str, orgs: str, as_of: date | None, local_date: str = SYDNEY_DATE) -> str:
     """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs,
     without the org's attributes: `_with_attributes` adds them, as carrying the org table's strings through the
-    query costs more than the statistics); `months` and `orgs` are SQL sources with months_sql's and
-    kept_orgs_sql's columns, joined by their column org;
+    query costs more than the statistics); `months` and `orgs` are SQL sources with months_sql's columns and
+    org plus STATS_ORG_COLUMNS, joined by their column org;
     `local_date` formats SQL giving the Sydney date of a last_utc value (the latest of several: dates follow
     instants in order, so the date of the latest is the latest date)."""
     if as_of is None:
@@ -190,7 +189,7 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
         cursor.register("months_frame", months[["org_key", "system", "month", "runs", "last_date"]].assign(
             month=pd.to_datetime(months["month"]).dt.date, last_date=pd.to_datetime(months["last_date"]).dt.date
         ).rename(columns={"org_key": "org", "last_date": "last_utc"}))
-        cursor.register("orgs_frame", orgs[["created_utc", "deleted_utc"]].assign(org=orgs["org_key"]))
+        cursor.register("orgs_frame", orgs[STATS_ORG_COLUMNS.split(", ")].assign(org=orgs["org_key"]))
         stats = cursor.execute(_stats_sql("SELECT * FROM months_frame", "SELECT * FROM orgs_frame", as_of,
                                           local_date="{}")).df()
     finally:
@@ -213,7 +212,8 @@ def scores_for(con: duckdb.DuckDBPyConnection, f: StoryFilters, as_of: date | No
                where: str = "true") -> pd.DataFrame:
     """`score_orgs` for the view `f` computed in the story's connection (the org table's orgs the view keeps that
     also satisfy `where`)."""
-    stats = frame(con, _stats_sql(months_sql(con, f), kept_orgs_sql(f, where, org_join_column(con)), as_of))
+    orgs = orgs_sql(f, where, org_join_column(con), STATS_ORG_COLUMNS)
+    stats = frame(con, _stats_sql(months_sql(con, f), orgs, as_of))
     return _scores(_with_attributes(stats, org_attributes(con).rename(columns={"_join": "org"})))
 
 
