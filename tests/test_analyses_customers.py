@@ -208,6 +208,27 @@ def test_ranking_both_ends_and_ties(connect):
     assert (numbers["orgs_ranked"], numbers["top10_run_share"], numbers["busiest_org"]) == (4, 1.0, "!A")
 
 
+def test_ranking_and_plans_break_ties_by_org_key_whatever_the_row_order():
+    # rows out of key order, on an index that is not 0..n-1; X and Z tie for a plan's most, Y and W for its least
+    orgs = pd.DataFrame({
+        "org_key": ["Z", "Y", "X", "W", "V"], "shortcode": ["!Z", "!Y", "!X", "!W", "!V"],
+        "plan": ["Gold", "Gold", "Gold", "Gold", "Basic"], "tax_period": "Quarterly", "cadence": "quarterly",
+        "runs": [5, 2, 5, 2, 0], "runs_full": [5, 2, 5, 2, 0], "runs_simple": 0, "compute_s": [60.0, 0, 30, 90, 0],
+    }, index=[40, 10, 30, 20, 50])
+    by_runs = ranks.ranking(orgs, "runs", n=2)
+    assert by_runs[["end", "shortcode", "value"]].values.tolist() == [
+        ["most", "!X", 5.0], ["most", "!Z", 5.0], ["least", "!W", 2.0], ["least", "!Y", 2.0]]
+    assert by_runs["share"].tolist() == pytest.approx([5 / 14, 5 / 14, 2 / 14, 2 / 14])
+    # V has no runs: Basic has no org with any, so no row
+    plans = ranks.by_plan(orgs, "runs")
+    assert plans[["plan", "orgs", "total", "median", "most_org", "most_value", "least_org", "least_value"]] \
+        .values.tolist() == [["Gold", 4, 14.0, 3.5, "!X", 5.0, "!W", 2.0]]
+    # compute in minutes; Y has none and is left out
+    by_compute = ranks.by_plan(orgs, "compute")
+    assert by_compute[["orgs", "most_org", "most_value", "least_org", "least_value"]].values.tolist() == [
+        [3, "!W", 1.5, "!X", 0.5]]
+
+
 def test_find_org_by_short_code_or_id(connect):
     con = connect(*world())
     assert ranks.find_org(con, "!A")["org_key"] == "A"
