@@ -21,7 +21,7 @@ sections = ({"The story": list(story.values())} if track is None else
              "More of the story": [p for path, p in story.items() if path not in on_track]})
 page = st.navigation({**sections, "Present": slides, "Data": data}, expanded=True)   # every page listed
 
-with ui.reader_run():                        # the background warm-up pauses while a reader's page runs
+with ui.reader_run(page.url_path):          # the background warm-up pauses while a reader's page runs
     ui.pin_version()
     present = ui.open_view(page)             # before any widget: the raw link, its notes, presentation mode
     render.dataset_banner(ui.current_version())  # every page: synthetic sample, or the extract's name

@@ -79,6 +79,33 @@ def built_chapter(data_dir: Path, page: str, filters=None) -> list:
     return chapter.build_whole(con, filters or StoryFilters(), *chapter.default_choices())
 
 
+def drawn_charts(blocks) -> list:
+    """The charts with rows a page draws for `blocks` with every fold open: of a set of tabs, only the selected one
+    (the first) is drawn (app.render)."""
+    from basstory.story.blocks import Chart, Columns, Details, Tabs
+
+    found = []
+    for block in blocks:
+        if isinstance(block, Chart) and block.data is not None and len(block.data):
+            found.append(block)
+        elif isinstance(block, Columns):
+            for column in block.columns:
+                found += drawn_charts(column)
+        elif isinstance(block, Tabs) and block.tabs:
+            found += drawn_charts(block.tabs[0][1])
+        elif isinstance(block, Details):
+            found += drawn_charts(block.blocks)
+    return found
+
+
+def pick_tab(at: AppTest, labels: list[str], label: str) -> AppTest:
+    """Select tab `label` of the tabs `labels` on the page (as a reader clicking it) and rerun."""
+    from basstory.app.render import tabs_key
+
+    at.session_state[tabs_key(labels)] = label
+    return at.run()
+
+
 def shown_metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 

@@ -40,6 +40,28 @@ def test_customer_pages_draw_their_charts(browser, app_url, url_path):
         context.close()
 
 
+def test_a_segments_tab_draws_its_chart_when_picked(browser, app_url):
+    # only the selected tab is drawn: picking another reruns the page, which draws that tab's chart instead
+    context, page, errors = open_fresh(browser, f"{app_url}/segments")
+    try:
+        main = page.locator('[data-testid="stMain"]')
+        panel = main.locator('[data-testid="stTabPanel"]')
+        panel.locator('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas').first.wait_for()
+        before = main.locator('[data-testid="stVegaLiteChart"]').count()
+        first_chart = panel.locator('[data-testid="stVegaLiteChart"]').first.inner_text()
+        main.get_by_role("tab", name="Who runs it").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                               ".dataset.testScriptState === 'notRunning'")
+        wait_idle(page)
+        assert_clean(page, errors)
+        assert main.get_by_role("tab", name="Who runs it").get_attribute("aria-selected") == "true"
+        panel.locator('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas').first.wait_for()
+        assert main.locator('[data-testid="stVegaLiteChart"]').count() == before      # one tab's chart at a time
+        assert panel.locator('[data-testid="stVegaLiteChart"]').first.inner_text() != first_chart
+    finally:
+        context.close()
+
+
 def test_an_org_link_opens_its_page_and_the_page_is_a_deep_link(browser, app_url):
     context, page, errors = open_fresh(browser, f"{app_url}/orgs")
     try:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from basstory.core.text import md_escape
-from basstory.story.blocks import Chart, walk
-from tests.app_helpers import assert_healthy, built_chapter, open_page, title_text
+from basstory.story.blocks import Tabs, walk
+from tests.app_helpers import assert_healthy, built_chapter, drawn_charts, open_page, pick_tab, title_text
 from tests.app_helpers import specs as charts
 
 SEGMENTS, ADVISERS, ORGS, AT_RISK, ORG = ("pages/segments.py", "pages/advisers.py", "pages/orgs.py",
@@ -15,8 +15,8 @@ SEGMENTS, ADVISERS, ORGS, AT_RISK, ORG = ("pages/segments.py", "pages/advisers.p
 
 
 def _chart_count(blocks) -> int:
-    # tabs draw every tab's chart; a chart with no rows is drawn as a note
-    return sum(1 for b in walk(blocks) if isinstance(b, Chart) and len(b.data))
+    # of a set of tabs only the selected one is drawn; a chart with no rows is drawn as a note
+    return len(drawn_charts(blocks))
 
 
 @pytest.mark.parametrize("page, heading", [
@@ -30,6 +30,22 @@ def test_default_filters(sample_data_dir, page, heading):
     assert at.title[0].value == heading == blocks[0].title
     assert at.markdown[0].value == f"#### {blocks[0].finding}"
     assert any(ch.isdigit() for ch in blocks[0].finding)          # a number from the data
+
+
+def test_segments_draw_only_the_selected_tab(sample_data_dir):
+    # the four ways to split are tabs: the first is drawn, and picking another draws its chart instead
+    blocks = built_chapter(sample_data_dir, SEGMENTS)
+    tabs = next(b for b in walk(blocks) if isinstance(b, Tabs))
+    labels = [label for label, _ in tabs.tabs]
+    at = open_page(SEGMENTS, folds_open=False)
+    for label, content in tabs.tabs[1:] + tabs.tabs[:1]:
+        pick_tab(at, labels, label)
+        assert not at.exception, at.exception
+        shown = [title_text(spec) for spec in charts(at)]
+        wanted = [title_text(c.spec) for c in drawn_charts(content)]
+        assert len(wanted) == 1 and wanted[0] in shown, (label, shown)
+        others = [title_text(c.spec) for other, part in tabs.tabs if other != label for c in drawn_charts(part)]
+        assert not set(others) & set(shown) - set(wanted), (label, shown)
 
 
 def test_orgs_ranks_by_the_measure_in_the_link(sample_data_dir):

@@ -27,7 +27,8 @@ INTERACTION, COMPARISON = "pages/interaction.py", "pages/comparison.py"
 #: Charts each page shows when both systems have data, in page order (by their Streamlit keys' order).
 INTERACTION_CHARTS = 8      # week heatmap, day of month, weeks before due, sessions, statement lag, orgs per user,
                             # channel type, practice management
-COMPARISON_CHARTS = 10      # activity, one-or-both, per quarter, take-up, runs per user/org, re-runs, 3 splits, plans
+COMPARISON_CHARTS = 8       # activity, one-or-both, per quarter, take-up, runs per user/org, re-runs, plans, and of
+                            # the 3 splits (tabs) the selected one
 
 
 def open_app() -> AppTest:

@@ -11,8 +11,10 @@ With --navigate only the first page is opened by its link; the others are reache
 A visit is timed from the navigation until the app is idle: the script has stopped
 (`data-test-script-state="notRunning"`), the page has drawn something and no stale element, skeleton or spinner is
 left, checked again after a short pause (after a click: once a run has started). A visit by link is a fresh page
-load, so a fresh Streamlit session, as when a reader opens a shared link. Also counted: the bytes the server sent
-over the websocket on the first visit (the page's elements and chart data), and the server's peak memory (VmHWM).
+load, so a fresh Streamlit session, as when a reader opens a shared link. Also counted: the seconds the server spent
+running the page on the first visit (from its log, BASSTORY_TRACE: the rest of the visit is the browser loading,
+receiving and drawing the page), the bytes the server sent over the websocket on the first visit (the page's
+elements and chart data), and the server's peak memory (VmHWM).
 
     .venv/bin/python tools/time_pages.py --data-dir /tmp/s10 \\
         --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--navigate] [--settle 0] \\
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -82,7 +85,7 @@ def unused_port() -> int:
 
 
 def launch_server(app: str, port: int, data_dir: Path, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "BASSTORY_DATA_DIR": str(data_dir), "BASSTORY_TRACE": "1"}   # logs each page run's time
     args = [sys.executable, "-m", "streamlit", "run", app,
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
@@ -91,6 +94,24 @@ def launch_server(app: str, port: int, data_dir: Path, log_path: Path) -> subpro
         return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     finally:
         log.close()
+
+
+class ServerRuns:
+    """The page runs the server logged ("page run /path 0.123 s", app.ui.reader_run) since the last call."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path, self.offset = log_path, 0
+
+    def since_last(self) -> float:
+        """Seconds of page runs logged since the last call (a visit may run its page more than once)."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.offset)
+            text = log.read()
+        self.offset += len(text)
+        return sum(float(m.group(1)) for m in RUN_LINE.finditer(text.decode("utf-8", "replace")))
+
+
+RUN_LINE = re.compile(r"page run /\S* ([0-9.]+) s")
 
 
 def await_health(base: str, server: subprocess.Popen, limit_s: float = 90) -> None:
@@ -144,12 +165,13 @@ def timed_click(page, path: str, timeout_ms: int) -> float:
 def format_table(rows: list[dict], repeat: int) -> str:
     """Markdown: a row per page with each visit's seconds, the first visit's bytes over the websocket, charts and
     exceptions."""
-    visits = " | ".join(["first s" if i == 0 else f"visit {i + 1} s" for i in range(repeat)])
+    visits = " | ".join(["first s | server s" if i == 0 else f"visit {i + 1} s" for i in range(repeat)])
     lines = [f"| page | {visits} | sent KB | charts | exceptions |",
-             "|---|" + "---:|" * repeat + "---:|---:|---:|"]
+             "|---|" + "---:|" * (repeat + 1) + "---:|---:|---:|"]
     for row in rows:
-        seconds = " | ".join("timeout" if s is None else f"{s:.2f}" for s in row["seconds"])
-        lines.append(f"| {row['page']} | {seconds} | {row['sent'] / 1024:,.0f} | {row['charts']} | "
+        seconds = ["timeout" if s is None else f"{s:.2f}" for s in row["seconds"]]
+        seconds.insert(1, f"{row['server']:.2f}")
+        lines.append(f"| {row['page']} | {' | '.join(seconds)} | {row['sent'] / 1024:,.0f} | {row['charts']} | "
                      f"{row['exceptions']} |")
     return "\n".join(lines)
 
@@ -207,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"(server start to first page: includes loading the dataset version)", flush=True)
             if args.settle:
                 tab.wait_for_timeout(args.settle * 1000)
-            rows = [{"page": name, "seconds": [], "sent": 0, "charts": 0, "exceptions": 0} for _, name in pages]
+            runs = ServerRuns(Path(args.log))
+            runs.since_last()                   # the warm-up visit's runs
+            rows = [{"page": name, "seconds": [], "server": 0.0, "sent": 0, "charts": 0, "exceptions": 0}
+                    for _, name in pages]
             here = None                         # the url path on screen (for --navigate)
             for visit in range(args.repeat):    # pass after pass over the pages: from the 2nd on, cached
                 for (path, name), row in zip(pages, rows, strict=True):
@@ -227,11 +252,13 @@ def main(argv: list[str] | None = None) -> int:
                     row["seconds"].append(took)
                     if visit == 0:
                         row["sent"] = received[0]
+                        row["server"] = runs.since_last()
                         row["charts"] = tab.locator('[data-testid="stVegaLiteChart"]').count()
                     row["exceptions"] = max(row["exceptions"], tab.locator('[data-testid="stException"]').count())
                     failed = failed or row["exceptions"] > 0
                     print(f"visit {visit + 1} ({how}) {name:16s} "
                           + ("timeout" if took is None else f"{took:6.2f} s")
+                          + (f"  server={row['server']:.2f} s" if visit == 0 else "")
                           + f"  sent={received[0] / 1024:,.0f} KB exceptions={row['exceptions']}", flush=True)
             browser.close()
         from basstory.bench import peak_rss_mb

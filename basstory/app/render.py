@@ -115,9 +115,14 @@ def draw(block: B.Block) -> None:
                 with column:
                     chapter(content)
         case B.Tabs():
-            for tab, (_, content) in zip(st.tabs([label for label, _ in block.tabs]), block.tabs, strict=True):
-                with tab:
-                    chapter(content)
+            labels = [label for label, _ in block.tabs]
+            # only the selected tab is drawn: a tab not shown costs the browser nothing (picking another reruns
+            # the page, whose chapter comes from the cache)
+            tabs = st.tabs(labels, key=tabs_key(labels), on_change="rerun")
+            for tab, (_, content) in zip(tabs, block.tabs, strict=True):
+                if tab.open:
+                    with tab:
+                        chapter(content)
         case B.Details():
             if _FOLDED.get():       # Streamlit does not nest expanders: a fold inside a fold is drawn open
                 st.markdown(f"**{block.title}**")
@@ -175,6 +180,11 @@ def fold_blocks(block: B.Details) -> tuple[B.Block, ...]:
     if block.source is None:
         return block.blocks
     return tuple(ui.compute(block.source.builder_function(), block.source.filters, *block.source.args))
+
+
+def tabs_key(labels: list[str]) -> str:
+    """The widget key of a set of tabs on its page, from their labels."""
+    return "tabs_" + hashlib.sha1("\x1f".join(labels).encode("utf-8")).hexdigest()[:12]
 
 
 def fold_key(title: str) -> str:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -36,11 +37,14 @@ from basstory.story.registry import CHAPTERS, DATA_PAGE, ORG_PAGE, SLIDES_PAGE, 
 
 CUSTOM_RANGE = links.CUSTOM_RANGE
 
-if os.environ.get("BASSTORY_TRACE"):            # each analysis computed, with its thread and time, on stderr
+#: This module's log: each page run's time at DEBUG (`reader_run`), what failed in the background at WARNING.
+_log = logging.getLogger(__name__)
+if os.environ.get("BASSTORY_TRACE"):            # each analysis computed, and each page run, with its time, on stderr
     _trace = logging.StreamHandler()
     _trace.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(message)s"))
-    logging.getLogger(view.__name__).addHandler(_trace)
-    logging.getLogger(view.__name__).setLevel(logging.DEBUG)
+    for _logger in (logging.getLogger(view.__name__), _log):
+        _logger.addHandler(_trace)
+        _logger.setLevel(logging.DEBUG)
 
 
 # --- The dataset this session is looking at -------------------------------------------------------------------------
@@ -321,10 +325,11 @@ def _resume_when_quiet_locked() -> None:
 
 
 @contextmanager
-def reader_run() -> Iterator[None]:
-    """Mark a reader's page run (the router wraps each run in it): the warm-up processes pause until the readers
-    have been done for WARM_UP_QUIET_S."""
+def reader_run(page: str = "") -> Iterator[None]:
+    """Mark a reader's page run (the router wraps each run in it, naming the page's url path): the warm-up processes
+    pause until the readers have been done for WARM_UP_QUIET_S. The run's time is logged at DEBUG ("page run")."""
     global _readers, _reader_generation
+    began = time.perf_counter()
     with _readers_lock:
         _readers += 1
         _reader_generation += 1
@@ -337,6 +342,7 @@ def reader_run() -> Iterator[None]:
             _readers -= 1
             if _readers == 0:
                 _resume_when_quiet_locked()
+        _log.debug("page run /%s %.3f s", page, time.perf_counter() - began)
 
 
 def readers_running() -> int:
@@ -385,7 +391,7 @@ def look_ahead(page_path: str) -> subprocess.Popen | None:
         try:
             child = _start_child(command)
         except OSError:                         # no process to spare: the reader's pages compute what they need
-            logging.getLogger(__name__).warning("the look-ahead could not start", exc_info=True)
+            _log.warning("the look-ahead could not start", exc_info=True)
             return None
         _look_ahead = (key, child)
     if running is not None:

@@ -373,13 +373,21 @@ def kept_profiles(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> list[int]:
 
 
 def _profiles_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[int]:
-    """The org profiles for which the SQL `condition` holds, in order."""
-    cursor = open_cursor(con)
-    try:
-        rows = cursor.execute(f"SELECT profile_id FROM profiles WHERE {condition} ORDER BY profile_id")
-        return [int(r[0]) for r in rows.fetchall()]
-    finally:
-        cursor.close()
+    """The org profiles for which the SQL `condition` holds, in order; asked once per connection and condition (a
+    version's profiles never change, and a view asks for its kept profiles a few times per chapter)."""
+    known = _profile_sets.setdefault(con, {})
+    if condition not in known:
+        cursor = open_cursor(con)
+        try:
+            rows = cursor.execute(f"SELECT profile_id FROM profiles WHERE {condition} ORDER BY profile_id")
+            known[condition] = [int(r[0]) for r in rows.fetchall()]
+        finally:
+            cursor.close()
+    return list(known[condition])
+
+
+#: Per connection: a profile condition's SQL -> the profiles it keeps (`_profiles_where`).
+_profile_sets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def derived_run_predicate(con: duckdb.DuckDBPyConnection, f: StoryFilters, prefix: str = "") -> str:
