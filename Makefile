@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 SAMPLE := data/sample/fullbas.csv
 PORT ?= 8501
+#: `make test` runs the suite on this many processes (pytest-xdist); TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint setup sample bench shots clean analyst load
 
@@ -22,7 +24,7 @@ load: setup ## 20 reader sessions for 40 s on loopback while versions are activa
 	BASSTORY_LOAD_TEST=1 $(PY) -m pytest -q -s tests/test_load.py
 
 test: setup lint ## lint, then run the whole test suite
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup ## ruff check over the whole tree
 	$(VENV)/bin/ruff check .

@@ -27,6 +27,13 @@ os.environ.setdefault("BASSTORY_WARM_UP", "off")
 os.environ.setdefault("BASSTORY_LOOK_AHEAD", "off")
 
 
+def pytest_collection_modifyitems(items: list) -> None:
+    """The Spark tests first: `make test` runs the tests on two workers (pytest-xdist, --dist loadgroup), and these
+    run on one of them (one Spark session) for several minutes, so the other worker takes the rest meanwhile instead
+    of waiting at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
 @pytest.fixture(scope="session")
 def sample_data_dir(tmp_path_factory) -> Path:
     """A data folder holding a generated sample (scale 0.1) ingested as the current dataset.
