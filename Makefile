@@ -24,7 +24,7 @@ load: setup ## 20 reader sessions for 40 s on loopback while versions are activa
 	BASSTORY_LOAD_TEST=1 $(PY) -m pytest -q -s tests/test_load.py
 
 test: setup lint ## lint, then run the whole test suite
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: setup ## ruff check over the whole tree
 	$(VENV)/bin/ruff check .

@@ -28,9 +28,9 @@ os.environ.setdefault("BASSTORY_LOOK_AHEAD", "off")
 
 
 def pytest_collection_modifyitems(items: list) -> None:
-    """The Spark tests first: `make test` runs the tests on two workers (pytest-xdist, --dist loadgroup), and these
-    run on one of them (one Spark session) for several minutes, so the other worker takes the rest meanwhile instead
-    of waiting at the end."""
+    """The Spark tests first: `make test` runs the test files on two workers, in this order (pytest-xdist,
+    --dist loadfile --no-loadscope-reorder), and test_spark.py runs on one of them for several minutes, so the other
+    worker takes the rest meanwhile instead of leaving it alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
