@@ -50,7 +50,7 @@ from tests.test_partitioned import move_month_out, partitioned_copy, version_con
 _MISSING = spark_available()
 _REQUIRED = bool(os.environ.get("BASSTORY_REQUIRE_SPARK"))
 pytestmark = [pytest.mark.skipif(bool(_MISSING) and not _REQUIRED, reason=f"Spark engine: {_MISSING}"),
-              pytest.mark.xdist_group("spark")]    # run first (conftest), and together with --dist loadgroup too
+              pytest.mark.xdist_group("spark")]    # conftest runs these first, on one worker
 
 
 @pytest.fixture(scope="session")
