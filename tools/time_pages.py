@@ -6,7 +6,10 @@ opens the first page once as a warm-up (the server loads the dataset version the
 then opens each story page's deep link with --query, in --repeat passes over the pages: in the first pass each page
 shows a view nobody has opened yet (unless the warm-up's default view is the same one), later passes find it cached.
 With --navigate only the first page is opened by its link; the others are reached by clicking their navigation link
-(the same session, no reload), as a reader does.
+(the same session, no reload), as a reader does. With --change START:END each page is opened by its link (the
+--query view, by default the whole period as a custom range, which the app's warm-up has computed), then its sidebar
+dates are typed in as a range nobody has opened (START and END moved one day inwards per page, so every page gets
+its own new view), and then back to the link's dates (a view already opened): the PM's case of changing a filter.
 
 A visit is timed from the navigation until the app is idle: the script has stopped
 (`data-test-script-state="notRunning"`), the page has drawn something and no stale element, skeleton or spinner is
@@ -19,6 +22,8 @@ elements and chart data), and the server's peak memory (VmHWM).
     .venv/bin/python tools/time_pages.py --data-dir /tmp/s10 \\
         --query 'period=Custom+range&dates=2017-02-03&dates=2017-08-27' [--repeat 2] [--navigate] [--settle 0] \\
         [--read 0]
+
+    .venv/bin/python tools/time_pages.py --data-dir /tmp/s100 --settle 60 --change 2017-02-03:2017-08-27
 
 Needs the `playwright` package and Debian's Chromium at /usr/bin/chromium; it never downloads a browser.
 Exits 1 when a page shows an exception or does not become idle.
@@ -33,6 +38,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,6 +168,65 @@ def timed_click(page, path: str, timeout_ms: int) -> float:
             raise TimeoutError(f"/{path} did not stay idle")
 
 
+def date_field(page, which: str) -> date:
+    """The sidebar date input's `which` ('start' or 'end') date as shown."""
+    field = page.locator(f'[data-testid="stSidebar"] [data-range-field="{which}"] input[type="date"]')
+    return date.fromisoformat(field.input_value())
+
+
+def type_dates(page, start: date, end: date) -> None:
+    """Type a range into the sidebar's date input (a range field of day, month and year segments), not yet
+    committed: the range is committed when the field is left with Escape (`timed_change`)."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for which, day in (("start", start), ("end", end)):
+        sidebar.locator(f'[data-range-field="{which}"] [data-type="day"]').click()
+        page.keyboard.type(day.strftime("%d%m%Y"))
+
+
+def timed_change(page, start: date, end: date, timeout_ms: int) -> float:
+    """Seconds from committing a new sidebar date range (typed beforehand) until a run has started and ended and the
+    page is idle, and still idle after a short pause: a reader changing a filter (same session, no reload)."""
+    type_dates(page, start, end)
+    page.wait_for_function(PAGE_IDLE, timeout=timeout_ms, polling=50)     # a run the typing started, if any
+    page.evaluate(WATCH_RUN)
+    began = time.perf_counter()
+    page.keyboard.press("Escape")
+    ran_and_idle = f"() => window.__timePagesRan === true && ({PAGE_IDLE})()"
+    while True:
+        page.wait_for_function(ran_and_idle, timeout=timeout_ms, polling=50)
+        idle_at = time.perf_counter()
+        page.wait_for_timeout(SETTLE_MS)
+        if page.evaluate(PAGE_IDLE):
+            if (date_field(page, "start"), date_field(page, "end")) != (start, end):
+                raise RuntimeError(f"the date input shows {date_field(page, 'start')}..{date_field(page, 'end')}, "
+                                   f"not {start}..{end}")
+            return idle_at - began
+        if time.perf_counter() - began > timeout_ms / 1000:
+            raise TimeoutError(f"{page.url} did not stay idle")
+
+
+def change_ranges(spec: str, count: int) -> list[tuple[date, date]]:
+    """`count` date ranges nobody has opened, from 'START:END': the i-th is START and END moved i days inwards."""
+    first, last = (date.fromisoformat(part) for part in spec.split(":"))
+    if (last - first).days < 2 * count + 2:
+        raise SystemExit(f"--change {spec}: the range is too short for {count} pages")
+    return [(first + timedelta(days=i), last - timedelta(days=i)) for i in range(count)]
+
+
+def format_change_table(rows: list[dict]) -> str:
+    """Markdown: a row per page for --change."""
+    lines = ["| page | by link s | new view s | server s | back to the link's view s | sent KB | exceptions |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def show(value):
+        return "timeout" if value is None else f"{value:.2f}"
+
+    for row in rows:
+        lines.append(f"| {row['page']} | {show(row['link'])} | {show(row['new'])} | {row['server']:.2f} | "
+                     f"{show(row['back'])} | {row['sent'] / 1024:,.0f} | {row['exceptions']} |")
+    return "\n".join(lines)
+
+
 def format_table(rows: list[dict], repeat: int) -> str:
     """Markdown: a row per page with each visit's seconds, the first visit's bytes over the websocket, charts and
     exceptions."""
@@ -197,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read", type=float, default=0.0,
                         help="seconds a reader spends on each page before opening the next (default 0: at once; the "
                              "app's look-ahead computes the rest of the view meanwhile)")
+    parser.add_argument("--change", default="", metavar="START:END",
+                        help="open each page by its link, then type a new sidebar date range (START:END moved a day "
+                             "inwards per page) and then the link's dates again, timing both changes")
     parser.add_argument("--timeout", type=int, default=300, help="seconds a page may take to become idle")
     parser.add_argument("--app", default="streamlit_app.py", help="the router script, relative to the project")
     parser.add_argument("--log", default="/tmp/time_pages-streamlit.log", help="the server's output")
@@ -233,6 +301,16 @@ def main(argv: list[str] | None = None) -> int:
             runs.since_last()                   # the warm-up visit's runs
             rows = [{"page": name, "seconds": [], "server": 0.0, "sent": 0, "charts": 0, "exceptions": 0}
                     for _, name in pages]
+            if args.change:
+                failed = change_pages(tab, base, pages, args, runs, received)
+                browser.close()
+                from basstory.bench import peak_rss_mb
+
+                peak = peak_rss_mb(server.pid)
+                print(f"\ndata dir {args.data_dir}; each page by its link ({args.query or 'the whole period'}), then a "
+                      f"new date range in the sidebar, then back; warm-up {warm_s:.2f} s"
+                      + (f"; server peak memory {peak:,.0f} MB" if peak else ""))
+                return 1 if failed else 0
             here = None                         # the url path on screen (for --navigate)
             for visit in range(args.repeat):    # pass after pass over the pages: from the 2nd on, cached
                 for (path, name), row in zip(pages, rows, strict=True):
@@ -280,6 +358,43 @@ def main(argv: list[str] | None = None) -> int:
     if timed:
         print(f"\nslowest first visit: {max(timed):.2f} s")
     return 1 if failed else 0
+
+
+def change_pages(tab, base: str, pages: list[tuple[str, str]], args, runs: ServerRuns, received: list[int]) -> bool:
+    """--change: each page by its link, then a new sidebar date range, then the link's dates again. Prints each
+    visit and the table; True when a page failed."""
+    query = f"?{args.query}" if args.query else ""
+    if "Custom" not in query:
+        query = "?period=Custom+range" + (f"&{args.query}" if args.query else "")
+    failed = False
+    rows = []
+    for (path, name), (start, end) in zip(pages, change_ranges(args.change, len(pages)), strict=True):
+        row = {"page": name, "link": None, "new": None, "back": None, "server": 0.0, "sent": 0, "exceptions": 0}
+        rows.append(row)
+        try:
+            row["link"] = timed_visit(tab, f"{base}/{path}{query}", args.timeout * 1000)
+            linked = date_field(tab, "start"), date_field(tab, "end")
+            runs.since_last()
+            received[0] = 0
+            row["new"] = timed_change(tab, start, end, args.timeout * 1000)
+            row["server"], row["sent"] = runs.since_last(), received[0]
+            row["exceptions"] = tab.locator('[data-testid="stException"]').count()
+            row["back"] = timed_change(tab, *linked, args.timeout * 1000)
+            row["exceptions"] = max(row["exceptions"], tab.locator('[data-testid="stException"]').count())
+        except Exception as error:  # noqa: BLE001 - a page that never settles is reported, not fatal
+            print(f"{name}: {error}", file=sys.stderr)
+            failed = True
+        failed = failed or row["exceptions"] > 0
+        print(f"{name:16s} link {row['link'] or 0:5.2f} s  new view {start}..{end} {row['new'] or 0:5.2f} s "
+              f"(server {row['server']:.2f} s)  back {row['back'] or 0:5.2f} s  exceptions={row['exceptions']}",
+              flush=True)
+    print()
+    print(format_change_table(rows))
+    timed = [r["new"] for r in rows if r["new"] is not None]
+    if timed:
+        print(f"\nslowest new view: {max(timed):.2f} s; slowest return to an opened view: "
+              f"{max(r['back'] for r in rows if r['back'] is not None):.2f} s")
+    return failed
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from basstory.core.schema import SYSTEMS
 from basstory.query.cursors import open_cursor
@@ -42,10 +44,16 @@ T = TypeVar("T")
 
 _log = logging.getLogger(__name__)
 
-#: Results kept per connection (a view's analyses take a few dozen).
+#: Results kept per connection (a view's analyses take a few dozen), and the bytes they may take together: at 100x
+#: one view's org-level results take about 120 MB, so a server that keeps every view's would grow by that with each
+#: view a reader opens. The oldest results go first; a page already built for a view is kept by the app's own cache,
+#: and a view's results the warm-up or look-ahead wrote are read from their files again.
 MEMO_ENTRIES = 512
+MEMO_BYTES = 256 * 2**20
 
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Per connection: {memo key: the result's size in bytes (`result_bytes`)}, and their sum.
+_memo_sizes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Per thread: how many memoised analyses it is computing right now (nested ones call each other).
 _computing = threading.local()
 _memo_lock = threading.Lock()
@@ -100,14 +108,40 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
                 _log.debug("%s%s computed in %.3f s", "  " * _computing.depth, name, time.perf_counter() - began)
                 if shared is not None and shared.writer:
                     shared.save(key, result)
+            size = result_bytes(result)
             with _memo_lock:
                 memo[key] = result
-                while len(memo) > MEMO_ENTRIES:
-                    memo.popitem(last=False)
+                sizes = _memo_sizes.setdefault(con, {})
+                sizes[key] = size
+                while len(memo) > 1 and (len(memo) > MEMO_ENTRIES or sum(sizes.values()) > MEMO_BYTES):
+                    oldest, _ = memo.popitem(last=False)
+                    sizes.pop(oldest, None)
                 _key_locks.pop((id(con), key), None)
         return copy.deepcopy(result)
 
     return wrapper
+
+
+def result_bytes(result: object) -> int:
+    """About how many bytes an analysis's result holds: its frames' and arrays' buffers (strings as their Arrow or
+    NumPy buffers, not walked one by one), what dicts, lists and tuples hold, and a small constant for anything else."""
+    if isinstance(result, pd.DataFrame):
+        return int(result.memory_usage(index=True, deep=False).sum())
+    if isinstance(result, pd.Series | pd.Index):
+        return int(result.memory_usage(deep=False))
+    if isinstance(result, np.ndarray):
+        return int(result.nbytes)
+    if isinstance(result, dict):
+        return 64 + sum(result_bytes(v) for v in result.values())
+    if isinstance(result, list | tuple | set | frozenset):
+        return 64 + sum(result_bytes(v) for v in result)
+    return 64
+
+
+def memo_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """The bytes (`result_bytes`) of the results memoised on `con`."""
+    with _memo_lock:
+        return sum(_memo_sizes.get(con, {}).values())
 
 
 def prefetch(con: duckdb.DuckDBPyConnection, f: StoryFilters, *calls: Callable | tuple) -> None:
@@ -361,6 +395,8 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None
             if not exists:
                 cursor.execute(f"CREATE TABLE IF NOT EXISTS {name} AS {select}")
                 _remember_table(con, name)
+            else:
+                _touch_table(con, name)
         finally:
             cursor.close()
             with _memo_lock:
@@ -422,17 +458,61 @@ def _cut_months_table(con: duckdb.DuckDBPyConnection, f: StoryFilters, cut: list
     return name
 
 
-#: Per-view tables kept per connection, oldest dropped first.
+#: Per-view tables kept per connection, the least recently used dropped first, and the bytes they may take together
+#: (as `table_bytes` estimates them): at 100x one view's org-month and key tables take about 80 MB. A table used in
+#: the last TABLE_GRACE_S seconds is never dropped, so a query about to read the tables it just asked for finds
+#: them (the budget may be passed meanwhile).
 VIEW_TABLES = 64
+VIEW_TABLE_BYTES = 256 * 2**20
+TABLE_GRACE_S = 10.0
+#: Per connection: {table name: [its estimated bytes, when it was last asked for (time.monotonic)]}, least recently
+#: used first.
 _tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _remember_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+def table_bytes(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """About how many bytes table `name` holds: its rows times its columns times 8 (DuckDB's estimate of the rows)."""
+    cursor = open_cursor(con)
+    try:
+        row = cursor.execute("SELECT estimated_size, column_count FROM duckdb_tables() WHERE table_name = $1",
+                             [name]).fetchone()
+    finally:
+        cursor.close()
+    return 0 if row is None else int(row[0] or 0) * int(row[1] or 0) * 8
+
+
+def view_table_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """The estimated bytes of the per-view tables kept on `con`."""
     with _memo_lock:
-        names = _tables.setdefault(con, [])
-        names.append(name)
-        dropped = names[:-VIEW_TABLES]
-        del names[:-VIEW_TABLES]
+        return sum(size for size, _ in _tables.get(con, {}).values())
+
+
+def _touch_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Note that `name` is in use now (the least recently used tables are dropped first)."""
+    with _memo_lock:
+        tables = _tables.get(con)
+        if tables is not None and name in tables:
+            tables[name][1] = time.monotonic()
+            tables.move_to_end(name)
+
+
+def _remember_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Keep `name` among `con`'s per-view tables, dropping the least recently used beyond VIEW_TABLES or
+    VIEW_TABLE_BYTES, but none used in the last TABLE_GRACE_S seconds."""
+    size = table_bytes(con, name)
+    now = time.monotonic()
+    with _memo_lock:
+        tables = _tables.setdefault(con, OrderedDict())
+        tables[name] = [size, now]
+        tables.move_to_end(name)
+        dropped = []
+        for old, (_, used) in list(tables.items()):
+            over = len(tables) > VIEW_TABLES or sum(b for b, _ in tables.values()) > VIEW_TABLE_BYTES
+            if not over:
+                break
+            if now - used >= TABLE_GRACE_S:
+                del tables[old]
+                dropped.append(old)
     _drop_tables(con, dropped)
 
 
@@ -599,10 +679,11 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     the first (the page benchmark times new views this way)."""
     with _memo_lock:
         _memos.pop(con, None)
-        names = _tables.pop(con, [])
+        _memo_sizes.pop(con, None)
+        names = list(_tables.pop(con, {}))
     _drop_tables(con, names)
 
 
-__all__ = ["CUBE_VIEWS", "EITHER_SYSTEM", "forget", "install", "monthly_people_sql", "org_months_sql", "per_view",
-           "profile_days_sql", "profile_due_sql", "share_results", "slots_sql", "user_org_keys_sql", "user_orgs_sql",
-           "user_runs_sql", "uom_sql"]
+__all__ = ["CUBE_VIEWS", "EITHER_SYSTEM", "forget", "install", "memo_bytes", "monthly_people_sql", "org_months_sql",
+           "per_view", "profile_days_sql", "profile_due_sql", "result_bytes", "share_results", "slots_sql",
+           "table_bytes", "user_org_keys_sql", "user_orgs_sql", "user_runs_sql", "uom_sql", "view_table_bytes"]
