@@ -10,7 +10,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 @pytest.mark.parametrize("path, charts, title", [
     ("activity", 3, "Active users and organisations"),
-    ("spikes", 3, "Spikes and drops"),
+    ("spikes", 1, "Spikes and drops"),            # one series a tab: the selected one is drawn
     ("forecast", 3, "Daily and hourly forecast"),
 ])
 def test_page_by_its_link_draws_its_charts(browser, app_url, path, charts, title):
@@ -28,6 +28,21 @@ def test_page_by_its_link_draws_its_charts(browser, app_url, path, charts, title
         assert drawn.nth(i).locator("svg, canvas").count() >= 1
     assert main.get_by_role("button", name="Download").count() >= charts     # each chart's data to download
     assert not errors, errors
+    page.close()
+
+
+def test_picking_another_series_tab_draws_that_series(browser, app_url):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(f"{app_url}/spikes")
+    wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    tab = main.get_by_role("tab", name="Simple BAS runs")
+    tab.click()
+    wait_idle(page)
+    assert tab.get_attribute("aria-selected") == "true"
+    drawn = main.locator('[data-testid="stVegaLiteChart"]')
+    assert drawn.count() == 1 and drawn.first.locator("svg, canvas").count() >= 1
+    assert main.locator('[data-testid="stException"]').count() == 0
     page.close()
 
 

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from basstory.query.filters import StoryFilters
-from basstory.story.blocks import charts
+from basstory.story.blocks import Tabs, charts, walk
 from basstory.story.charts.common import MAX_POINTS
 from tests.app_helpers import (
     APP,
@@ -17,7 +17,9 @@ from tests.app_helpers import (
     built_chapter,
     built_metrics,
     dataset_rows,
+    drawn_charts,
     open_page,
+    pick_tab,
     shown_metrics,
     specs,
     title_text,
@@ -25,7 +27,7 @@ from tests.app_helpers import (
 
 ACTIVITY, SPIKES, FORECAST = "pages/activity.py", "pages/spikes.py", "pages/forecast.py"
 ACTIVITY_CHARTS = 3             # monthly active users and organisations of each system, quarterly flows
-SPIKES_CHARTS = 4               # Full BAS runs, Full BAS compute, Simple BAS runs; the most unusual hour's day
+SPIKES_CHARTS = 2               # the selected series' tab (Full BAS runs of three); the most unusual hour's day
 FORECAST_CHARTS = 4             # days, the busiest week's hours: runs and runs at once; last quarter as a test
 
 
@@ -61,6 +63,19 @@ def test_spikes_marks_flagged_days_and_states_the_threshold(sample_data_dir):
     marked = [layer for s in specs(at) for layer in s["layer"] if layer.get("encoding", {}).get("shape")]
     assert marked, "flagged days are marked on the daily series"
     assert at.dataframe                                            # the flagged days' table
+
+
+def test_spikes_show_one_series_a_tab(sample_data_dir):
+    # each system's runs and compute are tabs: the first is drawn, and picking another draws its series instead
+    tabs = next(b for b in walk(built_chapter(sample_data_dir, SPIKES)) if isinstance(b, Tabs))
+    labels = [label for label, _ in tabs.tabs]
+    assert labels == ["Full BAS runs", "Full BAS compute-seconds", "Simple BAS runs"]
+    at = open_page(SPIKES, folds_open=False)
+    for label, content in tabs.tabs[1:] + tabs.tabs[:1]:
+        pick_tab(at, labels, label)
+        assert not at.exception, at.exception
+        [wanted] = [title_text(c.spec) for c in drawn_charts(content)]
+        assert [title_text(s) for s in specs(at)] == [wanted], label
 
 
 def test_forecast_states_its_method_and_check(sample_data_dir):

@@ -103,9 +103,9 @@ def org_months_of_view_sql(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> s
 _PHASE = "(year(month) * 12 + month(month)) % 3"
 
 
-@per_view
 def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
-    """How each org of the view used BAS.
+    """How each org of the view used BAS. Not memoised itself: `classified_orgs` (which is) holds all of it, and a
+    second copy of a frame of every org would only take memory.
 
     Grain: one row per org in the org table with a kept run. Columns (USAGE_COLUMNS): the org's attributes
     (org_key, shortcode, status, paying, plan, plan_family, tax_period, managed_by_practice, created_utc,

@@ -45,11 +45,11 @@ T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
 #: Results kept per connection (a view's analyses take a few dozen), and the bytes they may take together: at 100x
-#: one view's org-level results take about 120 MB, so a server that keeps every view's would grow by that with each
+#: one view's org-level results take about 90 MB, so a server that keeps every view's would grow by that with each
 #: view a reader opens. The oldest results go first; a page already built for a view is kept by the app's own cache,
 #: and a view's results the warm-up or look-ahead wrote are read from their files again.
 MEMO_ENTRIES = 512
-MEMO_BYTES = 256 * 2**20
+MEMO_BYTES = 128 * 2**20
 
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Per connection: {memo key: the result's size in bytes (`result_bytes`)}, and their sum.

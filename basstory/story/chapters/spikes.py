@@ -21,6 +21,7 @@ from basstory.story.blocks import (
     Metrics,
     Note,
     Table,
+    Tabs,
     Text,
     lazy_details,
 )
@@ -42,8 +43,8 @@ MEASURE_NAMES = {"runs": "runs", "compute_s": "compute-seconds"}
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
-    """The finding, the counts, each series with its flagged days marked, the list of flagged days; the hours and
-    the method in folds."""
+    """The finding, the counts, each series with its flagged days marked (a tab each), the list of flagged days; the
+    hours and the method in folds."""
     summary = spikes.spikes_summary(con, filters)
     blocks, runs = opening(con, filters, TITLE, narrative.spikes_finding(summary))
     if runs is None:
@@ -66,6 +67,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     if summary["causes"]:
         blocks.append(Text(narrative.causes_sentence(summary)))
     blocks.append(Heading("Each day against the pattern"))
+    tabs = []                   # one series at a time: a tab not shown costs the browser nothing
     for system in SYSTEMS:
         for measure in spikes.MEASURES:
             key = f"{system}/{measure}"
@@ -74,9 +76,11 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
             series = pattern[(pattern["system"] == system) & (pattern["measure"] == measure)]
             marks = flagged[(flagged["system"] == system) & (flagged["measure"] == measure)]
             data = series[["system", "measure", "day", "value", "expected", "z", "phase"]]
-            blocks.append(Chart(f"spk_{system}_{measure}", charts.spike_series_chart(
+            chart = Chart(f"spk_{system}_{measure}", charts.spike_series_chart(
                 data, marks, measure, due, *narrative.series_title(system, measure, marks, summary["series"][key]),
-                spans), data))
+                spans), data)
+            tabs.append((f"{SYSTEM_LABELS[system]} {MEASURE_NAMES[measure]}", (chart,)))
+    blocks.append(Tabs(tuple(tabs)) if len(tabs) > 1 else tabs[0][1][0])
     blocks.append(Heading("The flagged days"))
     if flagged.empty:
         blocks.append(Note("No day departed from the pattern by the threshold."))
