@@ -76,6 +76,26 @@ def test_org_usage_counts_each_org(connect):
     assert usage.loc["!D", "first_simple"] == pd.Timestamp("2017-07-05")
 
 
+@pytest.mark.parametrize("view", [DEFAULT, StoryFilters(start=date(2017, 2, 3), end=date(2017, 6, 20)),
+                                  StoryFilters(systems=("simple",)), StoryFilters(start=date(2015, 1, 1),
+                                                                                  end=date(2015, 1, 2))])
+def test_org_usage_by_arrays_equals_its_query(connect, monkeypatch, view):
+    # the fast engine sums per org with NumPy; without that path (as past MAX_GRID_CELLS) it runs the query
+    con = connect(*world())
+    by_arrays = seg.org_usage(con, view)
+    monkeypatch.setattr(seg, "_usage_by_arrays", lambda con, f: None)
+    by_query = seg.org_usage(con, view)
+    pd.testing.assert_frame_equal(by_arrays, by_query, check_exact=False, rtol=1e-12)
+    assert by_arrays.empty == (view.start == date(2015, 1, 1))
+
+
+def test_a_grid_too_large_leaves_org_usage_to_the_query(connect, monkeypatch):
+    monkeypatch.setattr(seg, "MAX_GRID_CELLS", 3)          # 4 orgs by 10 months
+    con = connect(*world())
+    assert seg._usage_by_arrays(con, DEFAULT) is None
+    assert seg.org_usage(con, DEFAULT).set_index("shortcode").loc["!A", "runs"] == 8
+
+
 def test_classify_segments_each_org(connect):
     orgs = seg.classified_orgs(connect(*world()), DEFAULT).set_index("shortcode")
     assert orgs["cadence"].to_dict() == {"!A": "monthly", "!B": "quarterly", "!D": "quarterly", "!E": "too few runs"}
