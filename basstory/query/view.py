@@ -52,7 +52,7 @@ MEMO_ENTRIES = 512
 MEMO_BYTES = 128 * 2**20
 
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: Per connection: {memo key: the result's size in bytes (`result_bytes`)}, and their sum.
+#: Per connection: {memo key: the result's size in bytes (`result_bytes`)}.
 _memo_sizes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Per thread: how many memoised analyses it is computing right now (nested ones call each other).
 _computing = threading.local()
@@ -123,8 +123,9 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
 
 
 def result_bytes(result: object) -> int:
-    """About how many bytes an analysis's result holds: its frames' and arrays' buffers (strings as their Arrow or
-    NumPy buffers, not walked one by one), what dicts, lists and tuples hold, and a small constant for anything else."""
+    """About how many bytes an analysis's result holds: its frames' and arrays' buffers (a str column's Arrow buffers
+    in full; an object column only as its pointers, not walked string by string), what dicts, lists and tuples hold,
+    and a small constant for anything else."""
     if isinstance(result, pd.DataFrame):
         return int(result.memory_usage(index=True, deep=False).sum())
     if isinstance(result, pd.Series | pd.Index):
