@@ -150,13 +150,12 @@ def timed_visit(page, url: str, timeout_ms: int) -> float:
             raise TimeoutError(f"{url} did not stay idle")
 
 
-def timed_click(page, path: str, timeout_ms: int) -> float:
-    """Seconds from clicking the navigation link to `path` (an in-app page change: same session, no reload) until
-    a run has started and ended and the page is idle, and still idle after a short pause."""
+def timed_run(page, act, what: str, timeout_ms: int) -> float:
+    """Seconds from `act()` (a click or a key that starts a run in the same session, no reload) until a run has
+    started and ended and the page is idle, and still idle after a short pause; `what` names it in a timeout."""
     page.evaluate(WATCH_RUN)
     began = time.perf_counter()
-    if not page.evaluate(CLICK_NAV, path):
-        raise LookupError(f"no navigation link to /{path}")
+    act()
     ran_and_idle = f"() => window.__timePagesRan === true && ({PAGE_IDLE})()"
     while True:
         page.wait_for_function(ran_and_idle, timeout=timeout_ms, polling=50)
@@ -165,7 +164,17 @@ def timed_click(page, path: str, timeout_ms: int) -> float:
         if page.evaluate(PAGE_IDLE):
             return idle_at - began
         if time.perf_counter() - began > timeout_ms / 1000:
-            raise TimeoutError(f"/{path} did not stay idle")
+            raise TimeoutError(f"{what} did not stay idle")
+
+
+def timed_click(page, path: str, timeout_ms: int) -> float:
+    """Seconds from clicking the navigation link to `path` (an in-app page change) until the page is idle
+    (`timed_run`)."""
+    def click() -> None:
+        if not page.evaluate(CLICK_NAV, path):
+            raise LookupError(f"no navigation link to /{path}")
+
+    return timed_run(page, click, f"/{path}", timeout_ms)
 
 
 def date_field(page, which: str) -> date:
@@ -184,25 +193,15 @@ def type_dates(page, start: date, end: date) -> None:
 
 
 def timed_change(page, start: date, end: date, timeout_ms: int) -> float:
-    """Seconds from committing a new sidebar date range (typed beforehand) until a run has started and ended and the
-    page is idle, and still idle after a short pause: a reader changing a filter (same session, no reload)."""
+    """Type a new sidebar date range, then the seconds from committing it until the page is idle (`timed_run`): a
+    reader changing a filter. Raises when the date field does not show the range afterwards."""
     type_dates(page, start, end)
     page.wait_for_function(PAGE_IDLE, timeout=timeout_ms, polling=50)     # a run the typing started, if any
-    page.evaluate(WATCH_RUN)
-    began = time.perf_counter()
-    page.keyboard.press("Escape")
-    ran_and_idle = f"() => window.__timePagesRan === true && ({PAGE_IDLE})()"
-    while True:
-        page.wait_for_function(ran_and_idle, timeout=timeout_ms, polling=50)
-        idle_at = time.perf_counter()
-        page.wait_for_timeout(SETTLE_MS)
-        if page.evaluate(PAGE_IDLE):
-            if (date_field(page, "start"), date_field(page, "end")) != (start, end):
-                raise RuntimeError(f"the date input shows {date_field(page, 'start')}..{date_field(page, 'end')}, "
-                                   f"not {start}..{end}")
-            return idle_at - began
-        if time.perf_counter() - began > timeout_ms / 1000:
-            raise TimeoutError(f"{page.url} did not stay idle")
+    took = timed_run(page, lambda: page.keyboard.press("Escape"), page.url, timeout_ms)
+    shown = date_field(page, "start"), date_field(page, "end")
+    if shown != (start, end):
+        raise RuntimeError(f"the date input shows {shown[0]}..{shown[1]}, not {start}..{end}")
+    return took
 
 
 def change_ranges(spec: str, count: int) -> list[tuple[date, date]]:
