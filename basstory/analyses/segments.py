@@ -176,8 +176,10 @@ def org_usage(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame:
     return df[USAGE_COLUMNS].reset_index(drop=True)
 
 
-#: `_usage_by_arrays` leaves to the query a view whose orgs times months would make a grid of more cells than this.
-MAX_GRID_CELLS = 32_000_000
+#: `_usage_by_arrays` leaves to the query a view whose orgs times months would make a grid of more cells than this
+#: (its runs and its row counts take 16 bytes a cell while they are summed: at most 128 MB; at 100x, the whole period
+#: takes 4.3 million cells).
+MAX_GRID_CELLS = 8_000_000
 
 
 def _usage_by_arrays(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.DataFrame | None:
@@ -248,7 +250,7 @@ def _usage_by_arrays(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
     last_active = n_months - 1 - has[:, ::-1].argmax(axis=1)
     phase_of = (first_month + np.arange(n_months)) % 3
     phases = np.stack([grid[:, phase_of == phase].sum(axis=1) for phase in range(3)], axis=1)
-    df = pd.DataFrame({
+    return pd.DataFrame({
         "_join": kept.astype(np.int32),
         "runs": total(runs).round().astype(np.int64),
         "runs_full": total(runs, full).round().astype(np.int64),
@@ -263,7 +265,6 @@ def _usage_by_arrays(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> pd.Data
         "phase_share": phases.max(axis=1) / per_org,
         "top_month_share": grid.max(axis=1) / per_org,
     })
-    return df
 
 
 #: The columns (and dtypes) of `_usage_by_arrays` for a view without runs.
