@@ -67,7 +67,7 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
     if summary["causes"]:
         blocks.append(Text(narrative.causes_sentence(summary)))
     blocks.append(Heading("Each day against the pattern"))
-    tabs = []                   # one series at a time: a tab not shown costs the browser nothing
+    series_charts = []          # (tab label, chart): one series at a time, a tab not shown costs the browser nothing
     for system in SYSTEMS:
         for measure in spikes.MEASURES:
             key = f"{system}/{measure}"
@@ -79,8 +79,11 @@ def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
             chart = Chart(f"spk_{system}_{measure}", charts.spike_series_chart(
                 data, marks, measure, due, *narrative.series_title(system, measure, marks, summary["series"][key]),
                 spans), data)
-            tabs.append((f"{SYSTEM_LABELS[system]} {MEASURE_NAMES[measure]}", (chart,)))
-    blocks.append(Tabs(tuple(tabs)) if len(tabs) > 1 else tabs[0][1][0])
+            series_charts.append((f"{SYSTEM_LABELS[system]} {MEASURE_NAMES[measure]}", chart))
+    if len(series_charts) == 1:                                   # one system, one series: no tab to pick
+        blocks.append(series_charts[0][1])
+    else:
+        blocks.append(Tabs(tuple((label, (chart,)) for label, chart in series_charts)))
     blocks.append(Heading("The flagged days"))
     if flagged.empty:
         blocks.append(Note("No day departed from the pattern by the threshold."))
