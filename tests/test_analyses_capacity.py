@@ -191,15 +191,3 @@ def test_runtime_by_load_from_runs_cuts_hours_as_sql_ntile_does(tmp_path, hours)
     got = runtime_by_load_from_runs(starts[by_start], np.array([r["runtime_s"] for r in runs])[by_start])
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_exact=False,
                                   rtol=1e-12)
-
-
-def test_compact_keeps_the_marked_values_in_order_into_a_kept_buffer():
-    from basstory.query.intervals import compact
-
-    values = np.array([50, 10, 40, 10, 30], dtype=np.int64)
-    keep = np.array([True, False, True, True, False])
-    assert compact(values, keep).tolist() == [50, 40, 10]
-    buffer = np.full(6, -1, dtype=np.int64)
-    out = compact(values, keep, buffer[:3])
-    assert out.tolist() == [50, 40, 10] and buffer.tolist() == [50, 40, 10, -1, -1, -1]   # written in place
-    assert compact(values, np.zeros(5, dtype=bool), buffer[:0]).size == 0

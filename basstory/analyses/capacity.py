@@ -20,17 +20,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from basstory.analyses.concurrency import MinuteProfile, on_grid, view_minute_profile
 from basstory.core.calendar_au import bas_due_dates
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.cursors import open_cursor
 from basstory.query.filters import StoryFilters, run_predicate
-from basstory.query.intervals import (
-    FullBasIntervals,
-    Scratch,
-    kept_full_bas_intervals,
-    kept_full_bas_runtimes,
-    sweep_scratch,
-)
+from basstory.query.intervals import kept_full_bas_runtimes
 from basstory.query.queries import filtered_runs_sql, frame
 from basstory.query.tables import is_fast
 from basstory.query.view import per_view
@@ -154,29 +149,26 @@ def steps_by_sweep(starts_us: np.ndarray, ends_us: np.ndarray) -> Steps:
         hour_compute_s=integral_per_bucket(times, level, first_hour, HOUR_US, n_hours))
 
 
-def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: pd.DataFrame,
-                      scratch: Scratch | None = None) -> Steps:
-    """Steps from a view's intervals already sorted by start and by end (query.intervals), without a sort, and from
-    what is additive per hour (`_timed_hours`, `_hour_spill`).
+def steps_from_minutes(profile: MinuteProfile, hours: pd.DataFrame, spill: pd.DataFrame) -> Steps:
+    """Steps from a view's concurrency per minute (analyses.concurrency) and from what is additive per hour
+    (`_timed_hours`, `_hour_spill`), without a sweep over the runs.
 
-    Concurrency only rises at a start, so its maximum over a bucket is the level at the bucket's start or the level
-    just after one of the starts inside it. The level just after the i-th start (0-based, in start order, among the
-    intervals with a length) is (i + 1) - (ends at or before it, counted at ingest); at a tie of starts the last one
-    holds the level after all of them, which is the one the maximum sees. The runtime inside an hour is, in whole
-    microseconds, the part of each interval inside the hour it starts in (summed at ingest) plus what the intervals
-    that run past that hour put into the hours after it.
+    An hour's peak is the highest of its minutes'; the view's peak is first reached at the first instant of the first
+    minute that reaches it. The runtime inside an hour is, in whole microseconds, the part of each interval inside
+    the hour it starts in (summed at ingest) plus what the intervals that run past that hour put into the hours after
+    it.
     """
-    live, ends = intervals.live_starts_us, intervals.ends_us
     runs = int(hours["runs"].sum())
     first_start, last_start = int(hours["timed_first_us"].min()), int(hours["timed_last_us"].max())
     last_end = int(hours["timed_last_end_us"].max())
-    # one per run: int32 holds it, in half the memory; written into the sweep's scratch when it has one
-    ramp = scratch.ramp(live.size + 1) if scratch is not None else np.arange(live.size + 1, dtype=np.int32)
-    level = np.subtract(ramp[1:], intervals.ends_by_live_start,     # into the buffer the sweep no longer needs
-                        out=scratch.get("at", live.size, np.int32) if scratch is not None else None)
     first_minute, n_minutes = _grid(first_start, last_end, MINUTE_US)
     first_hour, n_hours = _grid(first_start, last_end, HOUR_US)
-    peak_i = int(np.argmax(level)) if level.size else None
+    minutes = on_grid(profile, first_minute, n_minutes)
+    lead = (first_minute - first_hour) // MINUTE_US                   # minutes of the first hour before the grid
+    padded = np.zeros(n_hours * 60, dtype=np.int64)
+    padded[lead:lead + n_minutes] = minutes.peaks
+    peak_i = int(np.argmax(minutes.peaks)) if n_minutes else 0
+    peak_runs = int(minutes.peaks[peak_i]) if n_minutes else 0
     compute_us = np.zeros(n_hours, dtype=np.int64)
     np.add.at(compute_us, (hours["hour_us"].to_numpy(np.int64) - first_hour) // HOUR_US,
               hours["compute_us"].to_numpy(np.int64))
@@ -192,28 +184,10 @@ def steps_from_sorted(intervals: FullBasIntervals, hours: pd.DataFrame, spill: p
     return Steps(
         runs=runs, first_start=first_start, last_start=last_start, last_end=last_end,
         mean_runtime_s=int(hours["length_us"].sum()) / runs / 1_000_000,
-        peak_runs=int(level[peak_i]) if peak_i is not None else 0,
-        peak_at_us=int(live[peak_i]) if peak_i is not None else first_start,
-        first_minute=first_minute,
-        minute_peaks=_peaks_from_starts(live, level, ends, first_minute, MINUTE_US, n_minutes),
-        first_hour=first_hour, hour_peaks=_peaks_from_starts(live, level, ends, first_hour, HOUR_US, n_hours),
+        peak_runs=peak_runs, peak_at_us=int(minutes.first_at_us[peak_i]) if peak_runs else first_start,
+        first_minute=first_minute, minute_peaks=minutes.peaks.astype(np.int64),
+        first_hour=first_hour, hour_peaks=padded.reshape(n_hours, 60).max(axis=1),
         hour_compute_s=compute_us / 1_000_000)
-
-
-def _peaks_from_starts(starts: np.ndarray, level: np.ndarray, ends: np.ndarray, origin_us: int, bucket_us: int,
-                       n_buckets: int) -> np.ndarray:
-    """peak_per_bucket from sorted starts, the level just after each, and sorted ends."""
-    edges = origin_us + bucket_us * np.arange(n_buckets, dtype=np.int64)
-    peaks = (np.searchsorted(starts, edges, side="right") - np.searchsorted(ends, edges, side="right")).astype(np.int64)
-    if starts.size == 0:
-        return peaks
-    first = np.searchsorted(starts, edges, side="left")
-    after = np.append(first[1:], starts.size)
-    occupied = after > first
-    if occupied.any():
-        inside = np.maximum.reduceat(level, first[occupied])
-        peaks[occupied] = np.maximum(peaks[occupied], inside)
-    return peaks
 
 
 # --- From the data --------------------------------------------------------------------------------------------------
@@ -312,9 +286,7 @@ def full_bas_load(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> dict | Non
         stats = _timed_hours(con, f)
         if stats.empty:
             return None
-        spill = _hour_spill(con, f)
-        with sweep_scratch() as scratch:          # the sweep writes into buffers kept between views
-            steps = steps_from_sorted(kept_full_bas_intervals(con, f, scratch), stats, spill, scratch)
+        steps = steps_from_minutes(view_minute_profile(con, f), stats, _hour_spill(con, f))
         stats = stats[["hour_us", "runs", "runtime_sum"]]
     else:
         starts, ends, _ = _full_bas_runs(con, f)
