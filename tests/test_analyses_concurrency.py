@@ -14,6 +14,7 @@ from basstory.analyses.concurrency import (
     measure,
     minute_peaks_of_sorted,
     on_grid,
+    org_set,
     period_profile,
     view_minute_profile,
 )
@@ -129,7 +130,7 @@ def test_a_views_profile_is_the_same_however_it_is_measured(store, f, monkeypatc
     want = reference_profile(ref, f, date_origin, minutes)
     direct = on_grid(measure(runs), origin, minutes)
     assert (direct.peaks.tolist(), direct.first_at_us.tolist()) == want
-    period = period_profile(con, runs, build=True)
+    period = period_profile(con, org_set(f))
     derived = from_period(runs, period) if runs.from_us is not None else period
     if derived is not None:
         derived = on_grid(derived, origin, minutes)
@@ -141,16 +142,24 @@ def test_a_short_range_is_measured_directly(store):
     con, _ = store
     runs = kept_runs(con, StoryFilters(start=date(2017, 3, 4), end=date(2017, 3, 4)))
     # a day is longer than the longest run (two hours) plus a minute: the period's middle is used
-    assert from_period(runs, period_profile(con, runs, build=True)) is not None
+    period = period_profile(con, org_set(StoryFilters()))
+    assert from_period(runs, period) is not None
     short = dict(runs.__dict__, longest_us=30 * 3600 * S)          # were runs up to 30 hours long, it could not be
-    assert from_period(type(runs)(**short), period_profile(con, runs, build=True)) is None
+    assert from_period(type(runs)(**short), period) is None
 
 
-def test_whole_period_profiles_are_kept_per_org_set(store):
-    con, _ = store
-    concurrency._periods.pop(con, None)
-    view_minute_profile(con, StoryFilters())
-    view_minute_profile(con, StoryFilters(start=date(2017, 3, 2), end=date(2017, 3, 8)))    # the same org set
-    assert len(concurrency._periods[con]) == 1
-    view_minute_profile(con, StoryFilters(plan_families=("Premium 5",)))
-    assert len(concurrency._periods[con]) == 2
+def test_a_new_date_range_measures_only_its_edges_once_the_period_is_known(tmp_path, monkeypatch):
+    con = connect(*write_staged(tmp_path, store_runs(3), ORGS))
+    measured = []
+    real = concurrency.measure
+    monkeypatch.setattr(concurrency, "measure", lambda runs: measured.append(runs.hi - runs.lo) or real(runs))
+    two_days = StoryFilters(start=date(2017, 3, 4), end=date(2017, 3, 5))
+    runs = kept_runs(con, two_days)
+    view_minute_profile(con, two_days)                 # a fifth of the runs, no period yet: measured directly
+    assert measured == [runs.hi - runs.lo] and not period_profile.known(con, org_set(two_days))
+    view_minute_profile(con, StoryFilters())          # the whole period: its profile is kept
+    assert period_profile.known(con, org_set(two_days))
+    measured.clear()
+    view_minute_profile(con, StoryFilters(start=date(2017, 3, 3), end=date(2017, 3, 6)))
+    # only the runs starting in the first two hours and a minute, and in the two hours before the last day ends
+    assert len(measured) == 2 and sum(measured) < (runs.hi - runs.lo) / 2

@@ -9,7 +9,8 @@ peaks, the view's peak and its instant, and the per-minute percentiles all follo
 A view's profile is measured in two ways that give the same numbers:
 - *directly*, in pieces of about a million intervals in time order (query.intervals.kept_interval_chunks), carrying
   the counts of starts and ends from piece to piece, so memory stays at a piece whatever the extract's size;
-- *from the whole period's profile* of the same org profiles, kept per connection (`period_profile`). No interval
+- *from the whole period's profile* of the same org filters (`period_profile`, memoised per view like any
+  analysis, so the warm-up's is the server's). No interval
   is longer than the longest one (L, known at ingest), so at an instant t at least L after the view's first day
   begins and before its last day ends, the intervals under way all started inside the view's dates: the view's
   level there is the whole period's. Only the first minutes (up to L after the first day begins) and the last (from
@@ -18,24 +19,19 @@ A view's profile is measured in two ways that give the same numbers:
 """
 from __future__ import annotations
 
-import hashlib
-import threading
-import weakref
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
 
+from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.intervals import KeptRuns, kept_interval_chunks, kept_runs
+from basstory.query.view import per_view
 
 MINUTE_US = 60 * 1_000_000
-#: Whole-period profiles kept per connection (one per set of org profiles a view kept, 12 bytes per minute: about
-#: 6 MB for a year).
-PERIOD_PROFILES = 8
-#: A view without a whole-period profile for its org profiles builds one (and derives itself from it) when it holds
-#: at least this share of their positions; a smaller view is measured directly.
+#: A view whose org filters have no whole-period profile yet builds one (and derives itself from it) when its dates
+#: hold at least this share of every Full BAS interval; a smaller view is measured directly.
 PERIOD_SHARE = 1 / 3
 
 
@@ -154,37 +150,18 @@ def from_period(runs: KeptRuns, period: MinuteProfile) -> MinuteProfile | None:
     return whole
 
 
-_periods: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_periods_lock = threading.Lock()
-_build_lock = threading.Lock()
+def org_set(f: StoryFilters) -> StoryFilters:
+    """The view's org-level filters alone: the whole period, Full BAS, the contract zone (what its whole-period
+    profile depends on)."""
+    return replace(f, start=None, end=None, systems=("full",), tz=CONTRACT_TZ)
 
 
-def _profiles_key(runs: KeptRuns) -> bytes:
-    return hashlib.blake2b(np.packbits(runs.profile_ok).tobytes(), digest_size=16).digest()
-
-
-def period_profile(con: duckdb.DuckDBPyConnection, runs: KeptRuns, build: bool) -> MinuteProfile | None:
-    """The whole period's minute profile of `runs`' org profiles, kept per connection (the last PERIOD_PROFILES);
-    measured now when `build`, else None when not kept yet."""
-    key = _profiles_key(runs)
-    with _periods_lock:
-        kept = _periods.setdefault(con, OrderedDict())
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-    if not build:
-        return None
-    with _build_lock:                            # one at a time: a second asker finds it built
-        with _periods_lock:
-            if key in kept:
-                return kept[key]
-        profile = measure(KeptRuns(runs.folder, 0, runs.total, None, None, runs.profile_ok, runs.longest_us,
-                                   runs.total))
-        with _periods_lock:
-            kept[key] = profile
-            while len(kept) > PERIOD_PROFILES:
-                kept.popitem(last=False)
-    return profile
+@per_view
+def period_profile(con: duckdb.DuckDBPyConnection, org_filters: StoryFilters) -> MinuteProfile:
+    """The whole period's minute profile of the org profiles `org_filters` keep (an `org_set`): memoised per view,
+    so the app's warm-up hands the default view's to the server through its results."""
+    runs = kept_runs(con, org_filters)
+    return EMPTY if runs is None else measure(runs)
 
 
 def view_minute_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> MinuteProfile:
@@ -193,10 +170,11 @@ def view_minute_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> Minu
     runs = kept_runs(con, f)
     if runs is None:
         return EMPTY
+    orgs = org_set(f)
     whole_period = runs.from_us is None and runs.until_us is None
-    period = period_profile(con, runs, build=whole_period or (runs.hi - runs.lo) >= PERIOD_SHARE * runs.total)
-    if period is None:
+    if not (whole_period or period_profile.known(con, orgs) or runs.hi - runs.lo >= PERIOD_SHARE * runs.total):
         return measure(runs)
+    period = period_profile(con, orgs)
     if whole_period:
         return period
     derived = from_period(runs, period)

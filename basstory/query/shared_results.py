@@ -81,6 +81,11 @@ class SharedResults:
                 return False, None
         return False, None
 
+    def has(self, key: tuple) -> bool:
+        """Whether another process saved the result of `key` (without reading it)."""
+        paths = [self.path_for(key, tag) for tag in ("", AHEAD_TAG)]
+        return any(path is not None and path.exists() for path in paths)
+
     def save(self, key: tuple, result: Any) -> bool:
         """Write the result of `key` (atomically: a temporary file renamed into place); False when it cannot be, or
         when it is there already (under any writer's name)."""

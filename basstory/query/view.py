@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -119,6 +120,17 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
                 _key_locks.pop((id(con), key), None)
         return copy.deepcopy(result)
 
+    def known(con: duckdb.DuckDBPyConnection, f: StoryFilters, *args, **kwargs) -> bool:
+        """Whether the view's result is memoised on `con` or was saved by another process: asking costs no
+        computing."""
+        key = (name, f, args, tuple(sorted(kwargs.items())))
+        with _memo_lock:
+            if key in _memos.get(con, {}):
+                return True
+            shared = _shared.get(con)
+        return shared is not None and not shared.writer and shared.has(key)
+
+    wrapper.known = known
     return wrapper
 
 
@@ -136,6 +148,8 @@ def result_bytes(result: object) -> int:
         return 64 + sum(result_bytes(v) for v in result.values())
     if isinstance(result, list | tuple | set | frozenset):
         return 64 + sum(result_bytes(v) for v in result)
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return 64 + sum(result_bytes(getattr(result, field.name)) for field in dataclasses.fields(result))
     return 64
 
 
