@@ -6,6 +6,7 @@ import duckdb
 
 from basstory.analyses import advisers as analyses
 from basstory.query.filters import StoryFilters
+from basstory.query.view import prefetch
 from basstory.story.blocks import Block, Bullets, Heading, Note, Text, chart_or_note, lazy_details
 from basstory.story.chapters.common import opening
 from basstory.story.charts import advisers as charts
@@ -15,6 +16,7 @@ TITLE = "Advisers"
 
 
 def build(con: duckdb.DuckDBPyConnection, filters: StoryFilters) -> list[Block]:
+    prefetch(con, filters, analyses.timing_by_role, analyses.orgs_per_adviser)    # beside the advisers' summary
     summary = analyses.adviser_summary(con, filters)
     timing = analyses.timing_by_role(con, filters)
     timing_summary = analyses.timing_summary(timing)
