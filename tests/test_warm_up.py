@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from basstory.analyses.concurrency import org_set, period_profile
 from basstory.app import warm_up
 from basstory.ingest.build import ingest
 from basstory.ingest.store import DatasetStore
@@ -115,6 +116,8 @@ def test_the_warm_up_computes_every_chapter_and_the_server_reads_it(store, tmp_p
 
     reader = connect_version(version)
     share_results(reader, SharedResults(results, writer=False))
+    # the whole period's Full BAS concurrency, which every reader's date range takes its load from, is there too
+    assert period_profile.known(reader, org_set(StoryFilters()))
     with caplog.at_level(logging.DEBUG, logger=view.__name__):
         shown = {c.url_path: canonical(builder(c.url_path)(reader, StoryFilters(), *c.default_choices()))
                  for c in CHAPTERS}
