@@ -21,7 +21,9 @@ from basstory.analyses.concurrency import (
 from basstory.query import intervals
 from basstory.query.filters import StoryFilters
 from basstory.query.intervals import kept_runs
+from basstory.query.shared_results import SharedResults
 from basstory.query.tables import connect
+from basstory.query.view import share_results
 from tests.staged_fixtures import org, run, write_staged
 
 S = 1_000_000
@@ -153,13 +155,20 @@ def test_a_new_date_range_measures_only_its_edges_once_the_period_is_known(tmp_p
     measured = []
     real = concurrency.measure
     monkeypatch.setattr(concurrency, "measure", lambda runs: measured.append(runs.hi - runs.lo) or real(runs))
-    two_days = StoryFilters(start=date(2017, 3, 4), end=date(2017, 3, 5))
-    runs = kept_runs(con, two_days)
-    view_minute_profile(con, two_days)                 # a fifth of the runs, no period yet: measured directly
-    assert measured == [runs.hi - runs.lo] and not period_profile.known(con, org_set(two_days))
-    view_minute_profile(con, StoryFilters())          # the whole period: its profile is kept
-    assert period_profile.known(con, org_set(two_days))
+    most = StoryFilters(start=date(2017, 3, 2), end=date(2017, 3, 9))
+    runs = kept_runs(con, most)
+    view_minute_profile(con, most)                 # a reader's view, no period profile yet: measured directly
+    assert measured == [runs.hi - runs.lo] and not period_profile.known(con, org_set(most))
+    view_minute_profile(con, StoryFilters())      # the whole period: its profile is kept
+    assert period_profile.known(con, org_set(most))
     measured.clear()
     view_minute_profile(con, StoryFilters(start=date(2017, 3, 3), end=date(2017, 3, 6)))
     # only the runs starting in the first two hours and a minute, and in the two hours before the last day ends
     assert len(measured) == 2 and sum(measured) < (runs.hi - runs.lo) / 2
+
+
+def test_the_warm_up_builds_the_period_profile_for_a_date_range(tmp_path):
+    con = connect(*write_staged(tmp_path / "store", store_runs(3), ORGS))
+    share_results(con, SharedResults(tmp_path / "results", writer=True))        # computing for other processes
+    view_minute_profile(con, StoryFilters(start=date(2017, 3, 2), end=date(2017, 3, 3)))
+    assert period_profile.known(con, org_set(StoryFilters()))

@@ -27,12 +27,9 @@ import numpy as np
 from basstory.core.schema import CONTRACT_TZ
 from basstory.query.filters import StoryFilters
 from basstory.query.intervals import KeptRuns, kept_interval_chunks, kept_runs
-from basstory.query.view import per_view
+from basstory.query.view import computes_ahead, per_view
 
 MINUTE_US = 60 * 1_000_000
-#: A view whose org filters have no whole-period profile yet builds one (and derives itself from it) when its dates
-#: hold at least this share of every Full BAS interval; a smaller view is measured directly.
-PERIOD_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -172,7 +169,9 @@ def view_minute_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> Minu
         return EMPTY
     orgs = org_set(f)
     whole_period = runs.from_us is None and runs.until_us is None
-    if not (whole_period or period_profile.known(con, orgs) or runs.hi - runs.lo >= PERIOD_SHARE * runs.total):
+    # a reader's view whose org filters have no whole-period profile yet is measured directly (cheaper than the whole
+    # period); the warm-up and the look-ahead build the profile, which every later date range then derives from
+    if not (whole_period or period_profile.known(con, orgs) or computes_ahead(con)):
         return measure(runs)
     period = period_profile(con, orgs)
     if whole_period:

@@ -75,6 +75,14 @@ def share_results(con: duckdb.DuckDBPyConnection, results: SharedResults | None)
             _shared[con] = results
 
 
+def computes_ahead(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` computes for other processes (the app's warm-up or a look-ahead: `share_results` with a writer),
+    so no reader waits for it."""
+    with _memo_lock:
+        shared = _shared.get(con)
+    return shared is not None and shared.writer
+
+
 def per_view(function: Callable[..., T]) -> Callable[..., T]:
     """Memoise `function(con, filters, *args)` per connection: the same view asked twice is computed once, and
     concurrent callers of the same view wait for the first. Callers get their own copy of the result. A result
