@@ -158,14 +158,13 @@ def kept_interval_chunks(runs: KeptRuns, grain_us: int
     folder, lo, hi = runs.folder, runs.lo, runs.hi
     if hi <= lo:
         return
-    keep = _kept_mask(runs, lo, hi)
-    kept_at = np.flatnonzero(keep)
-    if kept_at.size == 0:
+    keep = _kept_mask(runs, lo, hi)                  # a byte per position: the only array as long as the view
+    if not keep.any():
         return
     starts_all = _load(folder, FULL_STARTS[0])
     ends_all = _load(folder, FULL_ENDS[0])
-    first_start, last_start = int(starts_all[lo + kept_at[0]]), int(starts_all[lo + kept_at[-1]])
-    del kept_at
+    first_kept, last_kept = int(np.argmax(keep)), hi - lo - 1 - int(np.argmax(keep[::-1]))
+    first_start, last_start = int(starts_all[lo + first_kept]), int(starts_all[lo + last_kept])
     # the kept intervals end in (first_start, last_start + longest]
     e_lo = int(np.searchsorted(ends_all, first_start, side="right"))
     e_hi = int(np.searchsorted(ends_all, last_start + runs.longest_us, side="right"))
