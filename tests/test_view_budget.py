@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from basstory.analyses.concurrency import MinuteProfile
 from basstory.query import view
 from basstory.query.filters import StoryFilters
 
@@ -26,6 +27,9 @@ def test_result_bytes_counts_the_buffers_a_result_holds():
     assert 16_000 <= view.result_bytes(frame) <= 16_000 + 200          # two columns of 8,000 bytes and the index
     assert view.result_bytes({"x": np.zeros(10), "y": [np.zeros(20), 3]}) == 64 + 80 + 64 + 160 + 64
     assert view.result_bytes("text") == 64
+    # a dataclass (the load's minute profile): its fields' buffers
+    profile = MinuteProfile(0, np.zeros(50, dtype=np.int32), np.zeros(50, dtype=np.int64))
+    assert view.result_bytes(profile) == 64 + 64 + 200 + 400
 
 
 def test_the_memo_keeps_the_newest_results_within_its_byte_budget(monkeypatch):
