@@ -307,6 +307,20 @@ def test_negative_runtime_is_emptied_and_missing_runtime_kept_empty(tmp_path, st
     assert runtimes == {2: 4.396793, 3: None, 4: None}
 
 
+def test_a_runtime_longer_than_a_day_is_emptied(tmp_path, store):
+    """Accepted, run kept: a runtime over a day is a clock error; emptied, with its line, so it cannot stretch the Full
+    BAS load over years of empty minutes. A day exactly is kept."""
+    rows = default_fullbas_rows()
+    rows[1]["runtime"] = "86400.5"      # line 3
+    rows[2]["runtime"] = "86400"        # line 4
+    result = accepted(store, write_extracts(tmp_path / "in", fullbas_rows=rows))
+    (warning,) = result.report.warnings
+    assert (warning.file, warning.column, warning.rows) == ("fullbas.csv", "runtime", [3])
+    assert "longer than a day" in warning.message and "kept with this value empty" in warning.message
+    runtimes = {r["source_row"]: r["runtime_s"] for r in full_runs(result.version)}
+    assert runtimes == {2: 4.396793, 3: None, 4: 86400.0}
+
+
 def test_two_writers_activating_at_once(tmp_path, store):
     """Both ingests succeed; the store ends with exactly one CURRENT naming one of the two, a complete version."""
     write_extracts(tmp_path / "a", fullbas_rows=default_fullbas_rows()[:1])

@@ -122,6 +122,10 @@ class SlotRecipe:
 
 #: The earliest run time that is not suspicious: BAS reports in the extracts start in 2016.
 EARLIEST_PLAUSIBLE_RUN = "2010-01-01"
+#: The longest runtime a report run can plausibly have, in seconds (a day; the case study's runs take seconds to
+#: minutes). A longer one is a clock error: emptied like a negative one, so that one bad row cannot stretch the Full
+#: BAS load over years of empty minutes.
+LONGEST_PLAUSIBLE_RUNTIME_S = 86_400
 # the session time zone is UTC (see `connect`); the clock is read once per statement
 _NOW_UTC = "timezone('UTC', current_timestamp)"
 
@@ -164,8 +168,9 @@ RECIPES: dict[str, SlotRecipe] = {
             "run_utc": "run_utc",
             "user_key": f"lower({_trim('userid')})",
             "org_ref": f"lower({_trim('orgid')})",
-            # a negative runtime is a clock error, not a reason to lose the run
-            "runtime_s": "CASE WHEN runtime_value >= 0 THEN runtime_value END",
+            # a negative runtime, or one longer than a day, is a clock error, not a reason to lose the run
+            "runtime_s": f"CASE WHEN runtime_value >= 0 AND runtime_value <= {LONGEST_PLAUSIBLE_RUNTIME_S} "
+                         f"THEN runtime_value END",
         },
         checks=(
             Check("bad_datestring", "datestring",
@@ -186,6 +191,8 @@ RECIPES: dict[str, SlotRecipe] = {
             Check("blank_runtime", "runtime", _is_empty("runtime"), "blank", "are empty"),
             Check("negative_runtime", "runtime", "runtime_value < 0", "blank",
                   "are negative (a run cannot take less than no time)"),
+            Check("long_runtime", "runtime", f"runtime_value > {LONGEST_PLAUSIBLE_RUNTIME_S}", "blank",
+                  "are longer than a day (a report run cannot take that long: a clock error)"),
             *_run_time_checks("datestring"),
         ),
     ),
