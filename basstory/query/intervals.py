@@ -4,7 +4,7 @@ The arrays are sorted by start and by end, and memory-mapped: a view's date rang
 order (Sydney dates follow UTC instants), and its ends lie between its first start and its last start plus the
 longest interval, so a view reads only that part of the files. The org-level filters are a mask over org profiles.
 `kept_interval_chunks` hands the kept intervals over piece by piece, in time order, so that the concurrency they add
-up to (analyses.concurrency) is measured in a few megabytes of memory whatever the extract's size.
+up to (analyses.concurrency) needs a byte per interval of the view and a piece (about 40 MB) of memory.
 """
 from __future__ import annotations
 
