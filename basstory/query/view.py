@@ -89,9 +89,12 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
     another process computed for the same version (`share_results`) is read instead of computed."""
     name = f"{function.__module__}.{function.__qualname__}"
 
+    def memo_key(f: StoryFilters, args: tuple, kwargs: dict) -> tuple:
+        return name, f, args, tuple(sorted(kwargs.items()))
+
     @functools.wraps(function)
     def wrapper(con: duckdb.DuckDBPyConnection, f: StoryFilters, *args, **kwargs):
-        key = (name, f, args, tuple(sorted(kwargs.items())))
+        key = memo_key(f, args, kwargs)
         with _memo_lock:
             memo = _memos.setdefault(con, OrderedDict())
             if key in memo:
@@ -131,7 +134,7 @@ def per_view(function: Callable[..., T]) -> Callable[..., T]:
     def known(con: duckdb.DuckDBPyConnection, f: StoryFilters, *args, **kwargs) -> bool:
         """Whether the view's result is memoised on `con` or was saved by another process: asking costs no
         computing."""
-        key = (name, f, args, tuple(sorted(kwargs.items())))
+        key = memo_key(f, args, kwargs)
         with _memo_lock:
             if key in _memos.get(con, {}):
                 return True
