@@ -710,6 +710,7 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     _drop_tables(con, names)
 
 
-__all__ = ["CUBE_VIEWS", "EITHER_SYSTEM", "forget", "install", "memo_bytes", "monthly_people_sql", "org_months_sql",
-           "per_view", "profile_days_sql", "profile_due_sql", "result_bytes", "share_results", "slots_sql",
-           "table_bytes", "user_org_keys_sql", "user_orgs_sql", "user_runs_sql", "uom_sql", "view_table_bytes"]
+__all__ = ["CUBE_VIEWS", "EITHER_SYSTEM", "computes_ahead", "forget", "install", "memo_bytes", "monthly_people_sql",
+           "org_months_sql", "per_view", "profile_days_sql", "profile_due_sql", "result_bytes", "share_results",
+           "slots_sql", "table_bytes", "user_org_keys_sql", "user_orgs_sql", "user_runs_sql", "uom_sql",
+           "view_table_bytes"]
