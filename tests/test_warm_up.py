@@ -210,6 +210,30 @@ def test_a_readers_page_pauses_the_warm_up_until_a_quiet_moment(sleeper, monkeyp
     assert ui.readers_running() == 0
 
 
+def test_the_server_collects_garbage_once_its_readers_are_quiet_not_after_every_run(monkeypatch):
+    import tomllib
+
+    from basstory.app import ui
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False              # Streamlit's collection after each run: off
+    collections = []
+    monkeypatch.setattr(ui.gc, "collect", lambda *args: collections.append(time.monotonic()))
+    monkeypatch.setattr(ui, "WARM_UP_QUIET_S", 0.3)
+    with ui.reader_run():
+        pass
+    time.sleep(0.1)
+    with ui.reader_run():                                 # a run inside the quiet moment: the first one's is void
+        pass
+    ended = time.monotonic()
+    deadline = ended + 5
+    while not collections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.4)
+    assert len(collections) == 1                          # once, for the last run
+    assert collections[0] - ended >= 0.3 - 0.05
+
+
 def test_a_version_no_longer_current_loses_its_warm_up(sleeper):
     from basstory.app import ui
 

@@ -5,6 +5,7 @@ headline and the previous/next buttons. Analyses never import this module; pages
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import logging
 import os
@@ -311,13 +312,18 @@ def _signal_warm_ups(signum: int) -> None:
 
 
 def _resume_when_quiet_locked() -> None:
-    """(Holding _readers_lock.) Resume the warm-ups WARM_UP_QUIET_S from now unless a page run starts before."""
+    """(Holding _readers_lock.) Resume the warm-ups WARM_UP_QUIET_S from now unless a page run starts before, and
+    collect the server's garbage then: Streamlit's own collection after every run is switched off
+    (`runner.postScriptGC` in .streamlit/config.toml), as it held up each page's last messages."""
     generation = _reader_generation
 
     def resume() -> None:
         with _readers_lock:
-            if _readers == 0 and _reader_generation == generation:
+            quiet = _readers == 0 and _reader_generation == generation
+            if quiet:
                 _signal_warm_ups(signal.SIGCONT)
+        if quiet:
+            gc.collect()
 
     timer = threading.Timer(WARM_UP_QUIET_S, resume)
     timer.daemon = True
