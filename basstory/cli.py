@@ -49,6 +49,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     version = result.version
     state = "already stored" if result.cache_hit else "ingested"
     print(f"{state}: version {version.id} ({version.name})")
+    _keep_default_profile(version)
     current = store.current()
     if result.activated or (current is not None and current.id == version.id):
         print(f"{version.id} is the current dataset: every session of the app now shows it")
@@ -91,7 +92,26 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         print(line)
     print(f"activated: version {version.id} ({version.name}); {result.parts_read} file(s) read, "
           f"{result.parts_reused} taken from the previous version")
+    _keep_default_profile(version)
     return 0
+
+
+def _keep_default_profile(version) -> None:
+    """Keep the default view's whole-period Full BAS profile in the version's folder (analyses.concurrency), so the
+    app's first reader of a date range finds it even before the app's warm-up has run. Not keeping it only loses
+    that shortcut: a warning, never a failed ingest."""
+    from basstory.analyses.concurrency import org_set, period_profile
+    from basstory.query.filters import StoryFilters
+    from basstory.query.tables import connect_version
+
+    try:
+        con = connect_version(version, in_memory=False)
+        try:
+            period_profile(con, org_set(StoryFilters()))
+        finally:
+            con.close()
+    except Exception as error:  # noqa: BLE001 - the version is stored and usable without it
+        print(f"warning: the Full BAS load profile was not kept with {version.id}: {error}", file=sys.stderr)
 
 
 def _cmd_facts(args: argparse.Namespace) -> int:

@@ -172,3 +172,61 @@ def test_the_warm_up_builds_the_period_profile_for_a_date_range(tmp_path):
     share_results(con, SharedResults(tmp_path / "results", writer=True))        # computing for other processes
     view_minute_profile(con, StoryFilters(start=date(2017, 3, 2), end=date(2017, 3, 3)))
     assert period_profile.known(con, org_set(StoryFilters()))
+
+
+def test_the_default_views_period_profile_is_kept_with_the_version_and_read_by_a_later_connection(tmp_path,
+                                                                                                  monkeypatch):
+    paths = write_staged(tmp_path / "store", store_runs(4), ORGS)
+    folder = paths[0].parent
+    first = connect(*paths)
+    kept = period_profile(first, org_set(StoryFilters()))
+    period_profile(first, org_set(StoryFilters(plan_families=("Premium 5",))))    # a reader's: not kept
+    stored = list(folder.glob("period_profile.v1-*.npz"))
+    assert len(stored) == 1 and not list(folder.glob(".*.tmp"))
+    measured = []
+    real = concurrency.measure
+    monkeypatch.setattr(concurrency, "measure", lambda runs: measured.append(runs.hi - runs.lo) or real(runs))
+    later = connect(*paths)                                          # a server started later: nothing memoised
+    assert concurrency.period_profile_ready(later, org_set(StoryFilters()))
+    assert not concurrency.period_profile_ready(later, org_set(StoryFilters(plan_families=("Premium 5",))))
+    again = period_profile(later, org_set(StoryFilters()))
+    assert measured == []
+    assert (again.origin_us, again.peaks.tolist(), again.first_at_us.tolist()) == (
+        kept.origin_us, kept.peaks.tolist(), kept.first_at_us.tolist())
+    # a reader's date range on the later server: its middle from the kept profile, only its edges measured
+    f = StoryFilters(start=date(2017, 3, 3), end=date(2017, 3, 7))
+    runs = kept_runs(later, f)
+    view = view_minute_profile(later, f)
+    assert len(measured) == 2 and sum(measured) < (runs.hi - runs.lo) / 2
+    direct = real(runs)
+    assert on_grid(view, direct.origin_us, direct.peaks.size).peaks.tolist() == direct.peaks.tolist()
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a profile", "wrong arrays"])
+def test_a_damaged_kept_profile_is_measured_again_and_replaced(tmp_path, damage, caplog):
+    paths = write_staged(tmp_path / "store", store_runs(5), ORGS)
+    kept = period_profile(connect(*paths), org_set(StoryFilters()))
+    (stored,) = paths[0].parent.glob("period_profile.v1-*.npz")
+    if damage == "wrong arrays":
+        with stored.open("wb") as handle:
+            np.savez(handle, origin_us=np.int64(0), peaks=np.zeros(3, dtype=np.float64),
+                     first_at_us=np.zeros(3, dtype=np.int64))
+    else:
+        stored.write_bytes(damage)
+    again = period_profile(connect(*paths), org_set(StoryFilters()))
+    assert again.peaks.tolist() == kept.peaks.tolist() and again.origin_us == kept.origin_us
+    assert "cannot be read" in caplog.text
+    assert concurrency.read_stored_profile(stored) is not None                  # written again, whole
+
+
+def test_a_folder_that_cannot_keep_the_profile_only_loses_the_shortcut(tmp_path, monkeypatch, caplog):
+    paths = write_staged(tmp_path / "store", store_runs(5), ORGS)
+
+    def refuse(source, target):
+        raise OSError(28, "No space left on device")
+
+    con = connect(*paths)
+    monkeypatch.setattr(concurrency.os, "replace", refuse)
+    profile = period_profile(con, org_set(StoryFilters()))
+    assert profile.peaks.size and "could not keep" in caplog.text
+    assert not list(paths[0].parent.glob("period_profile*")) and not list(paths[0].parent.glob(".*.tmp"))

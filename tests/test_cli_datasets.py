@@ -143,6 +143,9 @@ def test_ingest_with_activate_makes_it_current(data_dir, capsys):
     code, out, _ = run(capsys, "ingest", str(folder), "--activate")
     assert code == 0 and "is the current dataset" in out
     assert current_id(data_dir) == ids(data_dir)["new"]
+    # the default view's Full BAS load profile is kept with the version (analyses.concurrency.STORED_PROFILE)
+    version = DatasetStore(data_dir / "store").get(current_id(data_dir))
+    assert len(list(Path(version.runs_path).parent.glob("period_profile.v1-*.npz"))) == 1
 
 
 def test_ingest_of_unusable_files_is_an_error_and_changes_nothing(data_dir, capsys):

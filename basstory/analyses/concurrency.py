@@ -19,10 +19,19 @@ A view's profile is measured in two ways that give the same numbers:
 
 The warm-up builds the default filters' whole-period profile first, and a look-ahead its view's; a reader's view
 whose org filters have none yet is measured directly, which costs less than the whole period (`view_minute_profile`).
+The default filters' profile is also kept in the version's folder (`STORED_PROFILE`, written once, under a temporary
+name and renamed into place), so a server started later, or before its warm-up has run, finds it there; `basstory
+ingest` writes it with the version.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import threading
+import zipfile
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -33,6 +42,11 @@ from basstory.query.intervals import KeptRuns, kept_interval_chunks, kept_runs
 from basstory.query.view import computes_ahead, per_view
 
 MINUTE_US = 60 * 1_000_000
+#: The whole period's profile of a set of org profiles, kept in the version's folder (for the default view's org
+#: filters only: readers' other filters would add a file each). {key}: a digest of the kept org profiles.
+STORED_PROFILE = "period_profile.v1-{key}.npz"
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -155,9 +169,63 @@ def org_set(f: StoryFilters) -> StoryFilters:
 @per_view
 def period_profile(con: duckdb.DuckDBPyConnection, org_filters: StoryFilters) -> MinuteProfile:
     """The whole period's minute profile of the org profiles `org_filters` keep (an `org_set`): memoised per view,
-    so the app's warm-up hands the default view's to the server through its results."""
+    so the app's warm-up hands the default view's to the server through its results; read from the version's folder
+    when kept there (`STORED_PROFILE`), and kept there once measured for the default view's org filters."""
     runs = kept_runs(con, org_filters)
-    return EMPTY if runs is None else measure(runs)
+    if runs is None:
+        return EMPTY
+    path = stored_profile_path(runs)
+    profile = read_stored_profile(path)
+    if profile is None:
+        profile = measure(runs)
+        if org_filters == org_set(StoryFilters()):
+            store_profile(path, profile)
+    return profile
+
+
+def stored_profile_path(runs: KeptRuns) -> Path:
+    """Where the whole period's profile of `runs`' org profiles is kept in its version's folder."""
+    kept = np.flatnonzero(runs.profile_ok).astype(np.int64)
+    return runs.folder / STORED_PROFILE.format(key=hashlib.sha256(kept.tobytes()).hexdigest()[:20])
+
+
+def read_stored_profile(path: Path) -> MinuteProfile | None:
+    """The profile kept at `path`; None when there is none or it cannot be read as one (it is measured again)."""
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            origin, peaks, first_at = kept["origin_us"], kept["peaks"], kept["first_at_us"]
+            if (origin.shape != () or peaks.ndim != 1 or peaks.dtype != np.int32 or first_at.dtype != np.int64
+                    or first_at.shape != peaks.shape):
+                raise ValueError("not a minute profile")
+            return MinuteProfile(int(origin), peaks, first_at)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        _log.warning("the stored Full BAS profile %s cannot be read (%s); measuring it again", path.name, error)
+        return None
+
+
+def store_profile(path: Path, profile: MinuteProfile) -> None:
+    """Keep `profile` at `path`: written under a temporary name and renamed into place, so no reader meets half a
+    file; a folder that cannot take it (a version deleted meanwhile, no space) only loses the shortcut."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            np.savez(handle, origin_us=np.int64(profile.origin_us), peaks=profile.peaks,
+                     first_at_us=profile.first_at_us)
+        os.replace(temporary, path)
+    except OSError as error:
+        _log.warning("could not keep the Full BAS profile in %s: %s", path.parent, error)
+        temporary.unlink(missing_ok=True)
+
+
+def period_profile_ready(con: duckdb.DuckDBPyConnection, org_filters: StoryFilters) -> bool:
+    """Whether the whole period's profile of `org_filters` costs no measuring: memoised, saved by another process,
+    or kept in the version's folder."""
+    if period_profile.known(con, org_filters):
+        return True
+    runs = kept_runs(con, org_filters)
+    return runs is not None and stored_profile_path(runs).exists()
 
 
 def view_minute_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> MinuteProfile:
@@ -170,7 +238,7 @@ def view_minute_profile(con: duckdb.DuckDBPyConnection, f: StoryFilters) -> Minu
     whole_period = runs.from_us is None and runs.until_us is None
     # a reader's view whose org filters have no whole-period profile yet is measured directly (cheaper than the whole
     # period); the warm-up and the look-ahead build the profile, which every later date range then derives from
-    if not (whole_period or period_profile.known(con, orgs) or computes_ahead(con)):
+    if not (whole_period or period_profile_ready(con, orgs) or computes_ahead(con)):
         return measure(runs)
     period = period_profile(con, orgs)
     if whole_period:
