@@ -319,6 +319,18 @@ def test_score_orgs_signals_and_weights():
     assert scores.loc["X", "score"] == 0.0
 
 
+def test_the_declared_gap_without_an_inferred_cadence_and_the_org_tables_columns():
+    months, _ = score_world()
+    # Z has too few runs for a cadence: its gap is its declared tax period's, else a quarter's (unknown or missing)
+    for tax, gap in (("Monthly", 31), ("Annual", 366), ("Fortnightly", 92), (None, 92)):
+        orgs = _orgs(("X", "Active", "Monthly", None), ("Y", "Active", "Quarterly", None), ("Z", "Active", tax, None))
+        scores = risk.score_orgs(months, orgs).set_index("org_key")
+        assert scores.loc["Z", "gap_days"] == gap and scores.loc["Y", "gap_days"] == 92     # Y's own cadence
+        # each row carries its own org's columns, whatever the order the scores put it in
+        assert list(scores["shortcode"]) == [f"!{k}" for k in scores.index]
+        assert scores.loc["Y", "tax_period"] == "Quarterly"
+
+
 def test_score_as_of_an_earlier_date():
     months, orgs = score_world()
     scores = risk.score_orgs(months, orgs, date(2017, 6, 30)).set_index("org_key")

@@ -98,7 +98,7 @@ def org_table(con: duckdb.DuckDBPyConnection, f: StoryFilters | None = None) -> 
 
 def _stats_sql(months: str, orgs: str, as_of: date | None, local_date: str = SYDNEY_DATE) -> str:
     """SQL: one row per org of `orgs` with a run in `months` up to `as_of` (the statistics `score_orgs` needs,
-    without the org's attributes: `_with_attributes` adds them, as carrying the org table's strings through the
+    without the org's attributes: `_scores` adds them, as carrying the org table's strings through the
     query costs more than the statistics); `months` and `orgs` are SQL sources with months_sql's columns and
     org plus STATS_ORG_COLUMNS, joined by their column org;
     `local_date` formats SQL giving the Sydney date of a last_utc value (the latest of several: dates follow
@@ -141,16 +141,29 @@ def _stats_sql(months: str, orgs: str, as_of: date | None, local_date: str = SYD
         ORDER BY keep.org"""      # org_key order: the fast engine's dense ids of known orgs follow it, and sort faster
 
 
-def _scores(stats: pd.DataFrame) -> pd.DataFrame:
-    """The score of every org from `_stats_sql`'s rows, which come sorted by org_key (see `score_orgs`)."""
+def _scores(stats: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
+    """The score of every org from `_stats_sql`'s rows, which come sorted by org_key (see `score_orgs`), with its
+    ORG_TABLE_COLUMNS from `orgs` (one row per org, column org holding what the rows' org holds). The scores come
+    from the statistics alone (and the declared tax period, looked up once per distinct value), and the org table's
+    strings are taken once, in the final order: taking them row by row twice cost more than the scoring."""
     if stats.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS).astype({"at_risk": bool, "runs": int, "score": float})
+    columns = ORG_TABLE_COLUMNS.split(", ")
+    index = pd.Index(orgs["org"])
+    if index.is_unique:
+        at, attributes = index.get_indexer(stats["org"]), orgs[columns]
+    else:                                    # as a merge: a row per match
+        merged = _with_attributes(stats, orgs)
+        stats, at, attributes = merged[list(stats.columns)], np.arange(len(merged)), merged[columns]
     out = stats.copy()
     span = out["last_mi"] - out["first_mi"] + 1
-    out["cadence"] = infer_cadences(out["runs"], span, out["active"], out["phase_max"] / out["runs"],
-                                    out["top"] / out["runs"])
-    declared_gap = out["tax_period"].map(DECLARED).map(GAP_DAYS).fillna(DEFAULT_GAP_DAYS)
-    out["gap_days"] = out["cadence"].map(GAP_DAYS).fillna(declared_gap).astype(int)
+    cadence = infer_cadences(out["runs"], span, out["active"], out["phase_max"] / out["runs"],
+                             out["top"] / out["runs"])
+    out["cadence"] = cadence
+    declared_gap = _looked_up(attributes["tax_period"], {k: GAP_DAYS[v] for k, v in DECLARED.items()})[at]
+    gap = _looked_up(cadence, GAP_DAYS)
+    out["gap_days"] = np.where(np.isnan(gap), np.where(np.isnan(declared_gap), DEFAULT_GAP_DAYS, declared_gap),
+                               gap).astype(int)
     out["missed"] = ((out["silence_days"] - GRACE_DAYS) // out["gap_days"]).clip(lower=0).astype(int)
     out["runs_per_month"] = out["runs"] / (out["end_mi"] - out["first_mi"] + 1)
     prev = out["previous_runs"].astype(float)
@@ -167,7 +180,17 @@ def _scores(stats: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.to_datetime(out[column])
     # the rows come ordered by org_key: a stable sort by score alone breaks ties by it (and sorts no strings)
     order = np.argsort(-out["score"].to_numpy(dtype=float), kind="stable")
-    return out.iloc[order].reset_index(drop=True)[SCORE_COLUMNS]
+    scored = out.iloc[order].reset_index(drop=True)
+    named = attributes.iloc[at[order]].reset_index(drop=True)
+    return pd.concat([named, scored.drop(columns=[c for c in columns if c in scored.columns])], axis=1)[SCORE_COLUMNS]
+
+
+def _looked_up(values, mapping: dict) -> np.ndarray:
+    """`mapping`'s number for each of `values` (NaN for a value it lacks, or a missing one), looked up once per
+    distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    table = np.array([float(mapping.get(value, np.nan)) for value in uniques] + [np.nan], dtype=float)
+    return table[codes]
 
 
 def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
@@ -194,7 +217,7 @@ def score_orgs(months: pd.DataFrame, orgs: pd.DataFrame, as_of: date | None = No
                                           local_date="{}")).df()
     finally:
         cursor.close()
-    return _scores(_with_attributes(stats, orgs.assign(org=orgs["org_key"])))
+    return _scores(stats, orgs.assign(org=orgs["org_key"]))
 
 
 def _with_attributes(stats: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
@@ -214,7 +237,7 @@ def scores_for(con: duckdb.DuckDBPyConnection, f: StoryFilters, as_of: date | No
     also satisfy `where`)."""
     orgs = orgs_sql(f, where, org_join_column(con), STATS_ORG_COLUMNS)
     stats = frame(con, _stats_sql(months_sql(con, f), orgs, as_of))
-    return _scores(_with_attributes(stats, org_attributes(con).rename(columns={"_join": "org"})))
+    return _scores(stats, org_attributes(con).rename(columns={"_join": "org"}))
 
 
 def _wide(f: StoryFilters) -> StoryFilters:
