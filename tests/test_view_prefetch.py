@@ -48,3 +48,24 @@ def test_a_failed_prefetch_leaves_the_error_to_the_asker():
     with pytest.raises(ValueError, match="no such view"):
         fails(con, f)
     assert calls == [("fails", None), ("fails", None)]
+
+
+@per_view
+def nested(con, f: StoryFilters, depth: int) -> int:
+    """Prefetches its own part (as the key facts do) and returns before that part is done."""
+    time.sleep(0.1)
+    if depth:
+        prefetch(con, f, (nested, depth - 1))
+    calls.append(("nested", depth))
+    return depth
+
+
+def test_the_exit_waits_for_every_prefetch_those_started_meanwhile_too():
+    from basstory.query import view
+
+    con, f = duckdb.connect(), StoryFilters()
+    calls.clear()
+    prefetch(con, f, (nested, 3))
+    view._finish_prefetches()                      # what the interpreter runs at exit, with nobody asking
+    assert sorted(calls) == [("nested", d) for d in range(4)]
+    assert not [t for t in list(view._prefetching) if t.is_alive()]

@@ -186,18 +186,23 @@ def prefetch(con: duckdb.DuckDBPyConnection, f: StoryFilters, *calls: Callable |
                 _log.debug("prefetch of %s failed", function.__qualname__, exc_info=True)
 
         thread = threading.Thread(target=run, name=f"{prefix}/prefetch", daemon=True)
-        _prefetching.add(thread)
         thread.start()
+        _prefetching.add(thread)
 
 
-#: Prefetches under way: the interpreter waits for them at exit (a thread killed inside DuckDB leaks its objects).
+#: Prefetches under way: the interpreter waits for them at exit (a thread killed inside DuckDB aborts the process).
 _prefetching: weakref.WeakSet = weakref.WeakSet()
+#: How long the interpreter waits at exit for the prefetches under way, in all.
+FINISH_PREFETCHES_S = 30.0
 
 
 @atexit.register
 def _finish_prefetches() -> None:
-    for thread in list(_prefetching):
-        thread.join(timeout=30)
+    """Wait until no prefetch is running (FINISH_PREFETCHES_S at most), the ones that running prefetches start
+    meanwhile too (an analysis may prefetch its own parts)."""
+    deadline = time.monotonic() + FINISH_PREFETCHES_S
+    while (running := [t for t in list(_prefetching) if t.is_alive()]) and time.monotonic() < deadline:
+        running[0].join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 # --- The cubes as the view sees them --------------------------------------------------------------------------------
