@@ -21,7 +21,7 @@ The warm-up builds the default filters' whole-period profile first, and a look-a
 whose org filters have none yet is measured directly, which costs less than the whole period (`view_minute_profile`).
 The default filters' profile is also kept in the version's folder (`STORED_PROFILE`, written once, under a temporary
 name and renamed into place), so a server started later, or before its warm-up has run, finds it there; `basstory
-ingest` writes it with the version.
+ingest` and `refresh` write it with the version.
 """
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ def store_profile(path: Path, profile: MinuteProfile) -> None:
                      first_at_us=profile.first_at_us)
         os.replace(temporary, path)
     except OSError as error:
-        _log.warning("could not keep the Full BAS profile in %s: %s", path.parent, error)
+        _log.warning("could not keep the Full BAS profile with version %s: %s", path.parent.name, error)
         temporary.unlink(missing_ok=True)
 
 
