@@ -100,14 +100,13 @@ def _keep_default_profile(version) -> None:
     """Keep the default view's whole-period Full BAS profile in the version's folder (analyses.concurrency), so the
     app's first reader of a date range finds it even before the app's warm-up has run. Not keeping it only loses
     that shortcut: a warning, never a failed ingest."""
-    from basstory.analyses.concurrency import org_set, period_profile
-    from basstory.query.filters import StoryFilters
+    from basstory.analyses.concurrency import default_org_set, period_profile
     from basstory.query.tables import connect_version
 
     try:
         con = connect_version(version, in_memory=False)
         try:
-            period_profile(con, org_set(StoryFilters()))
+            period_profile(con, default_org_set())
         finally:
             con.close()
     except Exception as error:  # noqa: BLE001 - the version is stored and usable without it

@@ -166,6 +166,11 @@ def org_set(f: StoryFilters) -> StoryFilters:
     return replace(f, start=None, end=None, systems=("full",), tz=CONTRACT_TZ)
 
 
+def default_org_set() -> StoryFilters:
+    """The default view's `org_set`: the one whose whole-period profile is kept with the version."""
+    return org_set(StoryFilters())
+
+
 @per_view
 def period_profile(con: duckdb.DuckDBPyConnection, org_filters: StoryFilters) -> MinuteProfile:
     """The whole period's minute profile of the org profiles `org_filters` keep (an `org_set`): memoised per view,
@@ -178,7 +183,7 @@ def period_profile(con: duckdb.DuckDBPyConnection, org_filters: StoryFilters) ->
     profile = read_stored_profile(path)
     if profile is None:
         profile = measure(runs)
-        if org_filters == org_set(StoryFilters()):
+        if org_filters == default_org_set():
             store_profile(path, profile)
     return profile
 

@@ -74,7 +74,7 @@ def warm(store: DatasetStore, version_id: str, results: SharedResults, parent: i
     """Compute every chapter for the default view of `version_id`, then the content of its folds, saving each
     analysis in `results`. Returns how many chapters were built (fewer when the version stopped being current or
     the parent ended)."""
-    from basstory.analyses.concurrency import org_set, period_profile
+    from basstory.analyses.concurrency import default_org_set, period_profile
     from basstory.analyses.dataset import filter_options
     from basstory.query.tables import connect_version
     from basstory.query.view import share_results
@@ -89,7 +89,7 @@ def warm(store: DatasetStore, version_id: str, results: SharedResults, parent: i
     default = StoryFilters()
     filter_options(con)
     # first the whole period's Full BAS concurrency: every date range a reader picks takes its load from it
-    period_profile(con, org_set(default))
+    period_profile(con, default_org_set())
     built = []
     for chapter in CHAPTERS:                 # the registry: every chapter, its choices at their defaults
         if not still_wanted():
